@@ -1,0 +1,5 @@
+"""The ``fakeproc`` command line (nothing imports this package)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,54 @@
+"""Subcommands about the kernel model itself: ``explain`` and ``capture``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from fakeproc.cli.result import CommandResult
+
+__all__ = ["register"]
+
+
+def _add_explain(sub: Any) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="describe a sysctl: namespace, handler, bounds, defaults per profile, mode",
+        description="Describe one sysctl as fakeproc models it.",
+    )
+    p.add_argument("key", help="dotted key (kernel.sem) or path (/proc/sys/kernel/sem)")
+    p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
+    p.set_defaults(func=_cmd_explain)
+
+
+def _cmd_explain(args: argparse.Namespace) -> CommandResult:
+    from fakeproc.cli.commands.explain import explain
+
+    result = explain(key=args.key, profile=args.kernel)
+    return CommandResult(text=result.text(), data=result.data())
+
+
+def _add_capture(sub: Any) -> None:
+    p = sub.add_parser(
+        "capture",
+        help="record this machine's /proc/sys (read-only) as a profile file",
+        description="Read this machine's /proc/sys (never writing it) into a profile usable with --kernel FILE. "
+        "As root, also read the values a fresh ipc/net/uts/user namespace gets, inside throwaway namespaces.",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write the profile (default: stdout)")
+    p.add_argument("--name", help="profile name (default: the running kernel's release)")
+    p.add_argument("--no-namespaces", action="store_true", help="skip reading fresh-namespace values")
+    p.set_defaults(func=_cmd_capture)
+
+
+def _cmd_capture(args: argparse.Namespace) -> CommandResult:
+    from fakeproc.profiles.capture import capture
+
+    result = capture(output=args.output, name=args.name, fresh_namespaces=not args.no_namespaces)
+    return CommandResult(text=result.text(), data=result.data())
+
+
+def register(sub: Any) -> None:
+    """Add this group's subcommands."""
+    _add_explain(sub)
+    _add_capture(sub)

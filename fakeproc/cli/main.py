@@ -1,0 +1,83 @@
+"""``fakeproc``: argument parsing and the one place that prints and maps errors to exit codes.
+
+Each group of subcommands lives in its own parser module (``_kernel_cmds``,
+``_mount_cmds``, ``_pod_cmds``, ``_demo_cmds``) with ``_add_<cmd>`` /
+``_cmd_<cmd>`` pairs and a ``register(subparsers)`` function. A ``_cmd_*``
+function only unpacks arguments and calls the library; it returns a
+:class:`~fakeproc.cli.result.CommandResult` (or an int exit code for commands
+that hand the terminal to a child process, such as ``run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, CommandResult
+from fakeproc.errors import FakeprocError
+
+__all__ = ["main", "main_parser"]
+
+_GROUPS = ("_kernel_cmds", "_mount_cmds", "_pod_cmds", "_demo_cmds")
+
+
+def main_parser() -> argparse.ArgumentParser:
+    """The full parser, with every subcommand group that is installed."""
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="fakeproc",
+        description="A pure-Python emulation of the Linux /proc/sys tree (sysctls): "
+        "kernel-exact semantics, namespaces, a FUSE mount and Kubernetes pod sysctls.",
+    )
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in _GROUPS:
+        try:
+            module = importlib.import_module(f"fakeproc.cli.{group}")
+        except ModuleNotFoundError as e:
+            if e.name == f"fakeproc.cli.{group}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def _emit(result: CommandResult, as_json: bool) -> int:
+    if as_json and result.data is not None:
+        print(json.dumps(result.data, indent=2, sort_keys=True))
+    elif result.text:
+        print(result.text, end="" if result.text.endswith("\n") else "\n")
+    for line in result.errors:
+        print(f"fakeproc: {line}", file=sys.stderr)
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (also used as the console script)."""
+    parser = main_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        outcome = args.func(args)
+    except FakeprocError as e:
+        print(f"fakeproc: {e}", file=sys.stderr)
+        return e.exit_code
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"fakeproc: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("fakeproc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(outcome, int):
+        return outcome
+    return _emit(outcome, args.json)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The contract between the kernel model and a handler.
+
+A handler is fakeproc's ``proc_handler``: one call per ``read(2)`` or
+``write(2)``, given the entry, its current value, the bytes and the file
+position, answering with the new value, the bytes produced or consumed, the
+new position and an errno. Handlers are pure: no I/O, no global state.
+
+Values are stored in the kernel's own units (jiffies, not seconds):
+
+* numeric vectors (every ``proc_do*vec*`` handler): ``tuple[int, ...]``
+* strings (``proc_dostring`` and friends): ``bytes`` without the NUL
+* bitmaps (``proc_do_large_bitmap``): ``int`` used as a bit set
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from fakeproc.spec import SysctlSpec
+
+__all__ = [
+    "PAGE_SIZE",
+    "Handler",
+    "HandlerEnv",
+    "HandlerFn",
+    "Request",
+    "Result",
+    "Value",
+]
+
+#: A stored value; see the module docstring.
+Value = tuple[int, ...] | bytes | int
+
+PAGE_SIZE = 4096
+
+
+class HandlerEnv(Protocol):
+    """What a handler may ask the kernel around it (``current``, other sysctls)."""
+
+    @property
+    def hz(self) -> int:
+        """CONFIG_HZ of the emulated kernel."""
+        ...
+
+    @property
+    def user_hz(self) -> int:
+        """USER_HZ (100 on every architecture fakeproc emulates)."""
+        ...
+
+    @property
+    def writes_strict(self) -> int:
+        """Current ``kernel.sysctl_writes_strict`` (-1 legacy, 0 warn, 1 strict)."""
+        ...
+
+    @property
+    def kernel_version(self) -> tuple[int, int]:
+        """(major, minor) of the emulated kernel, for handlers whose rules changed."""
+        ...
+
+    @property
+    def legacy(self) -> frozenset[str]:
+        """Names of older-kernel behaviours the profile turns on (empty: 6.18 behaviour).
+
+        See ``fakeproc.handlers.LEGACY_BEHAVIOURS`` for the names and what each changes.
+        """
+        ...
+
+    def lookup(self, key: str) -> Value:
+        """Current value of another entry, in the caller's namespaces."""
+        ...
+
+    def capable(self, capability: str) -> bool:
+        """Whether the caller holds ``capability`` (e.g. ``CAP_SYS_ADMIN``) over the entry's namespace."""
+        ...
+
+    def gid_mapped(self, gid: int) -> bool:
+        """Whether ``gid`` is mapped in the writer's user namespace (``make_kgid``)."""
+        ...
+
+    def log(self, message: str) -> None:
+        """Emit a kernel log line (``pr_warn_once`` and friends)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One handler call: a read when ``data`` is None, else a write of ``data``.
+
+    Attributes:
+        spec: The entry.
+        value: Its current value in the caller's namespace.
+        pos: The file position (``*ppos``).
+        data: Bytes written, or None for a read.
+        size: Bytes asked for by a read (``*lenp``); ``len(data)`` for a write.
+        env: The surrounding kernel.
+    """
+
+    spec: SysctlSpec
+    value: Value
+    pos: int
+    data: bytes | None
+    size: int
+    env: HandlerEnv
+
+    @property
+    def write(self) -> bool:
+        return self.data is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A handler's answer.
+
+    Attributes:
+        value: The value after the call. With a non-zero ``errno`` it may still
+            differ from the old one: the kernel's vector handlers store element
+            by element, so leading elements stay written.
+        output: Bytes produced by a read (empty for a write).
+        count: Bytes consumed by a write (may be less than written: a short
+            write) or ``len(output)`` for a read.
+        pos: The new file position.
+        errno: 0 on success, else the kernel's errno.
+    """
+
+    value: Value
+    output: bytes = b""
+    count: int = 0
+    pos: int = 0
+    errno: int = 0
+
+
+HandlerFn = Callable[[Request], Result]
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """A registered handler: its call plus how to load a default from text.
+
+    Attributes:
+        name: The kernel function name (``proc_dointvec_minmax``).
+        call: The handler itself.
+        parse: Turns an entry's default text (as a read shows it, without the
+            newline) into a stored value, without bounds checks.
+        kind: ``"vector"``, ``"string"`` or ``"bitmap"``: the stored value's type.
+        since: First kernel (major, minor) that has this handler, if it matters.
+    """
+
+    name: str
+    call: HandlerFn
+    parse: Callable[[SysctlSpec, str, HandlerEnv], Value]
+    kind: str
+    since: tuple[int, int] | None = None

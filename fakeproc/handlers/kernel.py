@@ -1,0 +1,120 @@
+"""Capability-gated and other kernel/sysctl.c wrappers around the generic handlers.
+
+>>> from types import SimpleNamespace
+>>> from fakeproc.spec import SysctlSpec
+>>> env = SimpleNamespace(writes_strict=1, legacy=frozenset(), log=print,
+...                       capable=lambda cap: False, kernel_version=(6, 18))
+>>> spec = SysctlSpec(key="kernel.tainted", mode=0o644, handler="proc_taint")
+>>> proc_taint(Request(spec, (0,), 0, b"1", 1, env)).errno == errno.EPERM
+True
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import replace
+
+from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result
+from fakeproc.handlers.dostring import parse_string, proc_dostring
+from fakeproc.handlers.generic import (
+    parse_plain,
+    proc_dointvec_minmax,
+    proc_doulongvec_minmax,
+    vector_value,
+)
+from fakeproc.handlers.registry import register
+
+__all__ = [
+    "proc_do_static_key",
+    "proc_dointvec_minmax_coredump",
+    "proc_dointvec_minmax_sysadmin",
+    "proc_dostring_coredump",
+    "proc_taint",
+    "taint_flags_count",
+]
+
+
+def _denied(req: Request) -> Result | None:
+    if req.data is not None and not req.env.capable("CAP_SYS_ADMIN"):
+        return Result(value=req.value, pos=req.pos, errno=errno.EPERM)
+    return None
+
+
+def proc_dointvec_minmax_sysadmin(req: Request) -> Result:
+    """``proc_dointvec_minmax_sysadmin`` (kptr_restrict, dmesg_restrict): writes need CAP_SYS_ADMIN.
+
+    Returns:
+        Result with errno EPERM for a write without CAP_SYS_ADMIN, else as
+        ``proc_dointvec_minmax`` (EINVAL out of range).
+    """
+    return _denied(req) or proc_dointvec_minmax(req)
+
+
+def taint_flags_count(env: HandlerEnv) -> int:
+    """``TAINT_FLAGS_COUNT`` of the emulated kernel (TAINT_FWCTL 6.15, TAINT_TEST 6.0)."""
+    version = env.kernel_version
+    if version >= (6, 15):
+        return 20
+    if version >= (6, 0):
+        return 19
+    return 18
+
+
+def proc_taint(req: Request) -> Result:
+    """``proc_taint`` (kernel.tainted): ``proc_doulongvec_minmax`` on a copy; bits can only be added.
+
+    Bits at or above ``TAINT_FLAGS_COUNT`` are ignored. fakeproc does not model
+    ``panic_on_taint_nousertaint`` (its EINVAL).
+
+    Returns:
+        Result with errno EPERM for a write without CAP_SYS_ADMIN, EINVAL for
+        parse errors or a negative number.
+    """
+    denied = _denied(req)
+    if denied:
+        return denied
+    current = vector_value(req.value, 1)
+    tmp = replace(req, spec=replace(req.spec, length=1, min=None, max=None), value=current)
+    res = proc_doulongvec_minmax(tmp)
+    if req.data is None or res.errno:
+        return replace(res, value=req.value)
+    added = vector_value(res.value, 1)[0] & ((1 << taint_flags_count(req.env)) - 1)
+    return replace(res, value=(current[0] | added,))
+
+
+def proc_do_static_key(req: Request) -> Result:
+    """``proc_do_static_key``: a static key shown as 0 or 1, written through ``proc_dointvec_minmax``.
+
+    Returns:
+        Result with errno EPERM for a write without CAP_SYS_ADMIN, EINVAL for
+        anything but 0 or 1.
+    """
+    denied = _denied(req)
+    if denied:
+        return denied
+    current = vector_value(req.value, 1)
+    tmp = replace(req, spec=replace(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
+    res = proc_dointvec_minmax(tmp)
+    if req.data is None or res.errno:
+        return replace(res, value=req.value)
+    return res
+
+
+def proc_dointvec_minmax_coredump(req: Request) -> Result:
+    """``proc_dointvec_minmax_coredump`` (fs.suid_dumpable): ``proc_dointvec_minmax`` plus a warning check."""
+    return proc_dointvec_minmax(req)
+
+
+def proc_dostring_coredump(req: Request) -> Result:
+    """``proc_dostring_coredump`` (kernel.core_pattern): ``proc_dostring`` plus a warning check."""
+    return proc_dostring(req)
+
+
+for _handler in (
+    Handler("proc_dointvec_minmax_sysadmin", proc_dointvec_minmax_sysadmin, parse_plain, "vector"),
+    Handler("proc_taint", proc_taint, parse_plain, "vector"),
+    Handler("proc_do_static_key", proc_do_static_key, parse_plain, "vector"),
+    Handler("proc_dointvec_minmax_coredump", proc_dointvec_minmax_coredump, parse_plain, "vector"),
+    Handler("proc_dostring_coredump", proc_dostring_coredump, parse_string, "string"),
+):
+    register(_handler)

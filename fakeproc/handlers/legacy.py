@@ -1,0 +1,61 @@
+"""Older-kernel behaviours a profile can switch on through ``HandlerEnv.legacy``.
+
+fakeproc's handlers answer like Linux 6.18. A profile for an older kernel names
+the places where that kernel answered differently; each name is a key of
+:data:`LEGACY_BEHAVIOURS`, and the value says what changes and which kernels
+behave that way.
+
+>>> sorted(LEGACY_BEHAVIOURS)[:2]
+['bitmap_truncate_4095', 'doulongvec_skip_negative']
+>>> SIMPLE_STRTOUL in LEGACY_BEHAVIOURS
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BITMAP_TRUNCATE_4095",
+    "DOULONGVEC_SKIP_NEGATIVE",
+    "DOULONGVEC_SKIP_OUT_OF_RANGE",
+    "JIFFIES_LONG_MAX_BOUND",
+    "LEGACY_BEHAVIOURS",
+    "MINMAX_NO_INT_CHECK",
+    "SIMPLE_STRTOUL",
+]
+
+SIMPLE_STRTOUL = "simple_strtoul"
+MINMAX_NO_INT_CHECK = "minmax_no_int_check"
+DOULONGVEC_SKIP_NEGATIVE = "doulongvec_skip_negative"
+DOULONGVEC_SKIP_OUT_OF_RANGE = "doulongvec_skip_out_of_range"
+JIFFIES_LONG_MAX_BOUND = "jiffies_long_max_bound"
+BITMAP_TRUNCATE_4095 = "bitmap_truncate_4095"
+
+#: Name -> what it changes, and which kernels behave that way.
+LEGACY_BEHAVIOURS: dict[str, str] = {
+    SIMPLE_STRTOUL: (
+        "proc_get_long parses with simple_strtoul: no overflow detection, numbers wrap modulo 2**64 "
+        "instead of failing with EINVAL. Pristine kernels before the strtoul_lenient change (5.1 era); "
+        "Ubuntu 4.15.0-212 already has the fix."
+    ),
+    MINMAX_NO_INT_CHECK: (
+        "do_proc_dointvec_minmax_conv truncates the parsed number to int before the range check, with "
+        "no INT_MAX overflow test (4294967346 becomes 50). Pristine v4.15 and 3.x."
+    ),
+    DOULONGVEC_SKIP_NEGATIVE: (
+        "__do_proc_doulongvec_minmax silently skips a negative element (`if (neg) continue;`): the "
+        "element keeps its value and the write succeeds. v4.15, including Ubuntu 4.15.0-212."
+    ),
+    DOULONGVEC_SKIP_OUT_OF_RANGE: (
+        "__do_proc_doulongvec_minmax silently skips an element outside [extra1, extra2] instead of "
+        "failing with EINVAL. Pristine v4.15 and 3.x."
+    ),
+    JIFFIES_LONG_MAX_BOUND: (
+        "do_proc_dointvec_jiffies_conv bounds the seconds by LONG_MAX/HZ instead of INT_MAX/HZ, so the "
+        "product wraps to int silently. Pristine v4.15 and 3.x."
+    ),
+    BITMAP_TRUNCATE_4095: (
+        "proc_do_large_bitmap parses only the first 4095 bytes of a write and still reports the full "
+        "count (no chunking, no short write): input beyond 4095 bytes is dropped, possibly in the middle "
+        "of a number. Kernels before 5.2."
+    ),
+}

@@ -1,0 +1,724 @@
+"""The fake kernel: sysctl values per namespace, read and written through the handlers.
+
+Every way in (the Python API, the FUSE mount, the pod runner) ends in
+:meth:`Kernel._call`, fakeproc's ``proc_sys_call_handler``: one handler call
+per ``read(2)``/``write(2)``, with the caller's namespaces choosing the value.
+
+>>> k = Kernel("6.18")
+>>> k.read("kernel.sem")
+'32000\\t1024000000\\t500\\t32000\\n'
+>>> pod = k.unshare(k.init_ns, ipc=True)
+>>> k.write("kernel.sem", "10000 1024000000 500 32000", ns=pod)
+26
+>>> k.read("kernel.sem", ns=pod), k.read("kernel.sem")
+('10000\\t1024000000\\t500\\t32000\\n', '32000\\t1024000000\\t500\\t32000\\n')
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as stat_mod
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fakeproc.errors import UsageError, raise_errno
+from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
+from fakeproc.model.namespaces import Namespace, NamespaceSet
+from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
+from fakeproc.model.tree import Tree
+from fakeproc.profiles import Profile, load_profile
+from fakeproc.spec import DEVICE_PLACEHOLDER, CreationRule, NamespaceType, SysctlSpec, key_to_path, path_to_key
+
+__all__ = ["Kernel", "Stat", "SysctlFile", "WriteRecord"]
+
+#: ``KMALLOC_MAX_SIZE`` on x86_64 SLUB: reads and writes this large fail with ENOMEM (5.8+).
+KMALLOC_MAX_SIZE = 1 << 22
+#: Buffer size :meth:`Kernel.read` uses, as one ``read(2)`` of a large buffer.
+_READ_SIZE = 1 << 20
+#: How many writes the log keeps (oldest dropped first).
+WRITE_LOG_LIMIT = 100_000
+
+_DEVCONF_KEY = "net.core.devconf_inherit_init_net"
+#: ``net_inherit_devconf()`` value -> where a new netns's conf/all and conf/default come from
+#: (net/ipv4/devinet.c ``devinet_init_net``, net/ipv6/addrconf.c ``addrconf_init_net``).
+_DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
+    CreationRule.DEVCONF_IPV4: {
+        0: CreationRule.COPY_INIT,
+        1: CreationRule.COPY_INIT,
+        2: CreationRule.COMPILE_DEFAULT,
+        3: CreationRule.COPY_PARENT,
+    },
+    CreationRule.DEVCONF_IPV6: {
+        0: CreationRule.COMPILE_DEFAULT,
+        1: CreationRule.COPY_INIT,
+        2: CreationRule.COMPILE_DEFAULT,
+        3: CreationRule.COPY_PARENT,
+    },
+}
+_NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """One ``write(2)`` the kernel answered.
+
+    Attributes:
+        key: Dotted key written.
+        data: The bytes the caller passed.
+        pos: File offset of the write.
+        namespaces: Ids of the caller's namespaces (``{"ipc": 1, ...}``).
+        pid: Caller's pid (0 for in-process calls).
+        comm: Caller's command name.
+        count: Bytes consumed (0 when refused).
+        errno: 0, or the kernel's errno.
+        time: Wall-clock time of the write.
+    """
+
+    key: str
+    data: bytes
+    pos: int
+    namespaces: dict[str, int]
+    pid: int
+    comm: str
+    count: int
+    errno: int
+    time: float
+
+    @property
+    def ok(self) -> bool:
+        return self.errno == 0
+
+
+@dataclass(frozen=True)
+class Stat:
+    """What ``stat(2)`` shows for a path under ``/proc/sys``."""
+
+    is_dir: bool
+    mode: int
+    uid: int
+    gid: int
+    nlink: int
+    size: int = 0
+
+
+class _Env:
+    """The :class:`~fakeproc.handlers.HandlerEnv` of one call."""
+
+    __slots__ = ("_kernel", "_nsset", "_caller", "_spec")
+
+    def __init__(self, kernel: Kernel, nsset: NamespaceSet, caller: Caller, spec: SysctlSpec) -> None:
+        self._kernel = kernel
+        self._nsset = nsset
+        self._caller = caller
+        self._spec = spec
+
+    @property
+    def hz(self) -> int:
+        return self._kernel.profile.hz
+
+    @property
+    def user_hz(self) -> int:
+        return self._kernel.profile.user_hz
+
+    @property
+    def writes_strict(self) -> int:
+        return self._kernel._writes_strict()
+
+    @property
+    def kernel_version(self) -> tuple[int, int]:
+        return self._kernel.profile.version_tuple
+
+    @property
+    def legacy(self) -> frozenset[str]:
+        return self._kernel.profile.legacy
+
+    def lookup(self, key: str) -> Value:
+        return self._kernel._value_of(key, self._nsset)
+
+    def capable(self, capability: str) -> bool:
+        ns = self._kernel._instance(self._spec, self._nsset)
+        owner = None
+        if ns is not None:
+            owner = ns if ns.type is NamespaceType.USER else ns.owner
+        return ns_capable(self._caller, owner, capability)
+
+    def gid_mapped(self, gid: int) -> bool:
+        user_ns = self._caller.user_ns
+        return user_ns is None or user_ns.map_gid(gid) is not None
+
+    def log(self, message: str) -> None:
+        self._kernel.dmesg.append(message)
+
+
+class SysctlFile:
+    """An open ``/proc/sys`` file: reads and writes at explicit offsets (``pread``/``pwrite``).
+
+    Permissions were checked when it was opened, as procfs does.
+    """
+
+    __slots__ = ("kernel", "key", "nsset", "caller", "readable", "writable", "is_dir")
+
+    def __init__(
+        self, kernel: Kernel, key: str, nsset: NamespaceSet, caller: Caller, readable: bool, writable: bool,
+        is_dir: bool = False,
+    ) -> None:
+        self.kernel = kernel
+        self.key = key
+        self.nsset = nsset
+        self.caller = caller
+        self.readable = readable
+        self.writable = writable
+        self.is_dir = is_dir
+
+    def read(self, size: int, pos: int = 0) -> bytes:
+        """One ``read(2)`` of ``size`` bytes at ``pos``.
+
+        Raises:
+            OSError(EISDIR): a directory.
+            OSError(EBADF): opened write-only.
+            OSError(ENOMEM): ``size`` of 4 MiB or more.
+        """
+        if self.is_dir:
+            raise_errno(errno.EISDIR, self.key)
+        if not self.readable:
+            raise_errno(errno.EBADF, self.key)
+        return self.kernel._call(self.key, self.nsset, self.caller, None, pos, size).output
+
+    def write(self, data: bytes, pos: int = 0) -> int:
+        """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).
+
+        Raises:
+            OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only.
+        """
+        if not self.writable:
+            raise_errno(errno.EBADF, self.key)
+        return self.kernel._call(self.key, self.nsset, self.caller, bytes(data), pos, len(data)).count
+
+
+class Kernel:
+    """A fake Linux kernel's sysctl state: a profile, namespaces and their values.
+
+    Args:
+        profile: A :class:`~fakeproc.profiles.Profile`, a shipped profile name
+            (``"6.18"``, ``"4.15"``) or a path to a profile file.
+
+    Attributes:
+        profile: The kernel's profile.
+        init_ns: The initial namespaces.
+        write_log: The most recent writes (up to ``WRITE_LOG_LIMIT``).
+        dmesg: Kernel log lines emitted by handlers.
+        attachments: JSON-able data other layers keep with the kernel's state
+            (e.g. ``attachments["kubernetes"]``); saved in snapshots.
+    """
+
+    def __init__(self, profile: Profile | str | Path | None = None) -> None:
+        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        self._lock = threading.RLock()
+        self._parsed: dict[tuple[str, bool], Value] = {}
+        self._prefixes = sorted({s.key.split(DEVICE_PLACEHOLDER)[0] for s in self.profile.templates.values()})
+        self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in _NS_TYPES}
+        for spec in self.profile.entries.values():
+            if spec.namespace in self._copy_specs and not spec.is_template and spec.creation not in (
+                CreationRule.COMPILE_DEFAULT,
+                CreationRule.ABSENT,
+            ):
+                self._copy_specs[spec.namespace].append(spec)
+        self._trees: dict[tuple[object, ...], Tree] = {}
+        self.write_log: deque[WriteRecord] = deque(maxlen=WRITE_LOG_LIMIT)
+        self.dmesg: list[str] = []
+        self.attachments: dict[str, Any] = {}
+        self._boot()
+
+    # ------------------------------------------------------------------ namespaces
+
+    def _boot(self) -> None:
+        self._next_id = 1
+        self._namespaces: dict[int, Namespace] = {}
+        self._global = self._new_ns(NamespaceType.GLOBAL, None, None)
+        user = self._new_ns(NamespaceType.USER, None, None)
+        self.init_ns = NamespaceSet(
+            ipc=self._new_ns(NamespaceType.IPC, None, None),
+            net=self._new_ns(NamespaceType.NET, None, None),
+            uts=self._new_ns(NamespaceType.UTS, None, None),
+            user=user,
+        )
+        for dev in self.profile.init_devices:
+            self._register_device(self.init_ns.net, dev)
+        for dev, values in self.profile.device_values.items():
+            for key, text in values.items():
+                spec = self._spec(key, self.init_ns)
+                if spec is not None:
+                    self.init_ns.net.base[key] = self._parse(spec, text, fresh=False)
+
+    def _new_ns(self, type: NamespaceType, parent: Namespace | None, owner: Namespace | None,
+                label: str | None = None) -> Namespace:
+        ns = Namespace(type, self._next_id, parent, owner, label)
+        self._next_id += 1
+        self._namespaces[ns.id] = ns
+        return ns
+
+    def unshare(
+        self,
+        parent: NamespaceSet | None = None,
+        *,
+        ipc: bool = False,
+        net: bool = False,
+        uts: bool = False,
+        user: bool = False,
+        label: str | None = None,
+        owner_uid: int = 0,
+        owner_gid: int = 0,
+    ) -> NamespaceSet:
+        """New namespaces for the chosen types, as ``unshare(2)`` makes them from ``parent``.
+
+        Each new namespace takes its values by its entries' creation rules: an
+        IPC namespace starts from the compile-time defaults, UTS copies the
+        parent, a user namespace gets ``user.max_*`` = INT_MAX, a net
+        namespace follows ``devconf_inherit_init_net`` and has only ``lo``.
+
+        Args:
+            parent: The creating process's namespaces (default: the initial ones).
+            ipc, net, uts, user: Which types to create anew.
+            label: A name to find the set again (:meth:`namespace_by_label`).
+            owner_uid, owner_gid: With ``user``: the creator's kernel uid/gid,
+                mapped to root inside the new user namespace.
+        """
+        with self._lock:
+            parent = parent or self.init_ns
+            new_user = parent.user
+            if user:
+                new_user = self._new_ns(NamespaceType.USER, parent.user, _owner_of(parent.user), label)
+                new_user.owner_uid = owner_uid
+                new_user.uid_map = ((0, owner_uid, 1),)
+                new_user.gid_map = ((0, owner_gid, 1),)
+                self._inherit(new_user, parent)
+            owner = _owner_of(new_user)
+            members: dict[str, Namespace] = {"user": new_user}
+            for type, wanted in ((NamespaceType.IPC, ipc), (NamespaceType.NET, net), (NamespaceType.UTS, uts)):
+                old = parent.get(type)
+                assert old is not None
+                if not wanted:
+                    members[type.value] = old
+                    continue
+                ns = self._new_ns(type, old, owner, label)
+                self._inherit(ns, parent)
+                members[type.value] = ns
+                if type is NamespaceType.NET:
+                    self._register_device(ns, "lo")
+            return NamespaceSet(**members)
+
+    def _inherit(self, ns: Namespace, parent: NamespaceSet) -> None:
+        """Capture the values a new namespace copies from elsewhere (its ``base``)."""
+        devconf = self._value_of(_DEVCONF_KEY, self.init_ns) if self._has_spec(_DEVCONF_KEY) else (0,)
+        for spec in self._copy_specs[ns.type]:
+            rule = spec.creation
+            if rule in _DEVCONF_SOURCE:
+                rule = _DEVCONF_SOURCE[rule].get(_first(devconf), CreationRule.COMPILE_DEFAULT)
+            if rule is CreationRule.COPY_PARENT:
+                source = parent
+            elif rule is CreationRule.COPY_INIT:
+                source = self.init_ns
+            else:
+                continue
+            value = self._value_of(spec.key, source)
+            if value != self._parse(spec, None, fresh=True):
+                ns.base[spec.key] = value
+
+    def add_device(self, ns: NamespaceSet, name: str) -> None:
+        """Register network device ``name`` in ``ns``'s net namespace (its conf/neigh entries appear).
+
+        Raises:
+            UsageError: the device exists already or the name is not a valid interface name.
+        """
+        if not name or len(name) > 15 or "/" in name or name in (".", "..") or any(c.isspace() for c in name):
+            raise UsageError(f"invalid network device name {name!r}")
+        with self._lock:
+            if name in ns.net.devices or name in ("all", "default"):
+                raise UsageError(f"network device {name!r} exists in net namespace {ns.net.id}")
+            self._register_device(ns.net, name)
+
+    def _register_device(self, net: Namespace, name: str) -> None:
+        """Copy the device's conf/neigh values from their sources, as device registration does."""
+        net.devices.append(name)
+        keyform = name.replace(".", "/")
+        for template in self.profile.templates.values():
+            key = template.key.replace(DEVICE_PLACEHOLDER, keyform)
+            if name == "lo" and template.loopback_default is not None:
+                value = self._parse(template, template.loopback_default, fresh=False)
+            elif template.device_source:
+                source_ns = self._nsset_for(net)
+                src_spec = self.profile.entries.get(template.device_source)
+                if src_spec is not None and not self._visible(src_spec, source_ns):
+                    source_ns = self.init_ns  # neigh/default lives in init_net only
+                value = self._value_of(template.device_source, source_ns)
+            else:
+                continue
+            if value != self._parse(template, None, fresh=False):
+                net.base[key] = value
+        self._trees.clear()
+
+    def _nsset_for(self, net: Namespace) -> NamespaceSet:
+        init = self.init_ns
+        return NamespaceSet(ipc=init.ipc, net=net, uts=init.uts, user=init.user)
+
+    def drop_namespaces(self, nsset: NamespaceSet) -> None:
+        """Forget the non-initial members of ``nsset`` (their processes are gone)."""
+        with self._lock:
+            for type in _NS_TYPES:
+                ns = nsset.get(type)
+                if ns is not None and not ns.is_init:
+                    self._namespaces.pop(ns.id, None)
+
+    def namespace_by_label(self, label: str) -> NamespaceSet | None:
+        """The namespaces created with ``label`` (initial ones fill the types it did not unshare)."""
+        with self._lock:
+            found = {ns.type: ns for ns in self._namespaces.values() if ns.label == label}
+        if not found:
+            return None
+        user = found.get(NamespaceType.USER, self.init_ns.user)
+        members = {t.value: found.get(t) or self.init_ns.get(t) for t in _NS_TYPES}
+        members["user"] = user
+        return NamespaceSet(**members)  # type: ignore[arg-type]
+
+    def namespaces(self, type: NamespaceType | None = None) -> list[Namespace]:
+        """Live namespaces (of one type, or all), oldest first."""
+        with self._lock:
+            return [ns for ns in self._namespaces.values() if type is None or ns.type is type]
+
+    def namespace(self, id: int) -> Namespace:
+        """The namespace with ``id``; ``KeyError`` if it does not exist."""
+        return self._namespaces[id]
+
+    # ------------------------------------------------------------------ lookup
+
+    def _has_spec(self, key: str) -> bool:
+        return key in self.profile.entries
+
+    def _spec(self, key: str, nsset: NamespaceSet) -> SysctlSpec | None:
+        """The spec of a concrete key as seen from ``nsset`` (None if the file does not exist there)."""
+        spec = self.profile.entries.get(key)
+        if spec is not None:
+            if spec.is_template or not self._visible(spec, nsset):
+                return None
+            return spec
+        for prefix in self._prefixes:
+            if key.startswith(prefix):
+                dev, sep, leaf = key[len(prefix):].partition(".")
+                if not sep:
+                    continue
+                template = self.profile.templates.get(f"{prefix}{DEVICE_PLACEHOLDER}.{leaf}")
+                if template is not None and dev.replace("/", ".") in nsset.net.devices:
+                    return template
+        return None
+
+    def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
+        if spec.creation is not CreationRule.ABSENT:
+            return True
+        ns = nsset.get(spec.namespace)
+        return ns is None or ns.is_init
+
+    def _instance(self, spec: SysctlSpec, nsset: NamespaceSet) -> Namespace | None:
+        """The namespace holding ``spec``'s value for ``nsset`` (None: the global store)."""
+        return nsset.get(spec.namespace)
+
+    def _parse(self, spec: SysctlSpec, text: str | None, *, fresh: bool) -> Value:
+        """A default text of ``spec`` as a stored value (cached); ``text=None`` means the
+        static default: ``ns_default`` for a new namespace, else ``default``."""
+        if text is None:
+            text = spec.ns_default if fresh and spec.ns_default is not None else spec.default
+        cache_key = (spec.key + "\0" + text, False)
+        value = self._parsed.get(cache_key)
+        if value is None:
+            value = HANDLERS[spec.handler].parse(spec, text, _Env(self, self.init_ns, ROOT, spec))
+            self._parsed[cache_key] = value
+        return value
+
+    def _resolve(self, spec: SysctlSpec, key: str, ns: Namespace | None) -> Value:
+        store = ns if ns is not None else self._global
+        value = store.values.get(key)
+        if value is None:
+            value = store.base.get(key)
+            if value is None:
+                value = self._parse(spec, None, fresh=not store.is_init)
+        return value
+
+    def _value_of(self, key: str, nsset: NamespaceSet) -> Value:
+        """Current stored value of ``key`` for ``nsset``; ENOENT if it does not exist there."""
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        return self._resolve(spec, key, self._instance(spec, nsset))
+
+    def _writes_strict(self) -> int:
+        spec = self.profile.entries.get("kernel.sysctl_writes_strict")
+        if spec is None:
+            return 1
+        return _first(self._resolve(spec, spec.key, None))
+
+    # ------------------------------------------------------------------ the call
+
+    def _call(self, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None, pos: int, size: int) -> Result:
+        """``proc_sys_call_handler``: one read or write through the entry's handler."""
+        with self._lock:
+            spec = self._spec(key, nsset)
+            if spec is None:
+                raise_errno(errno.ENOENT, key)
+            if size >= KMALLOC_MAX_SIZE:
+                raise_errno(errno.ENOMEM, key)
+            ns = self._instance(spec, nsset)
+            old = self._resolve(spec, key, ns)
+            handler: Handler = HANDLERS[spec.handler]
+            result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec)))
+            if data is not None:
+                if result.value != old:
+                    (ns if ns is not None else self._global).values[key] = result.value
+                self.write_log.append(
+                    WriteRecord(key, data, pos, nsset.ids(), caller.pid, caller.comm,
+                                0 if result.errno else result.count, result.errno, time.time())
+                )
+        if result.errno:
+            raise_errno(result.errno, key)
+        return result
+
+    # ------------------------------------------------------------------ public file API
+
+    def _key(self, key_or_path: str) -> str:
+        if "/" in key_or_path and (key_or_path.startswith("/") or "." not in key_or_path.split("/")[0]):
+            return path_to_key(key_or_path)
+        return key_or_path
+
+    def tree(self, ns: NamespaceSet | None = None) -> Tree:
+        """The directory tree ``ns`` sees (cached per shape of namespace set)."""
+        nsset = ns or self.init_ns
+        shape = (tuple(m.is_init for m in (nsset.ipc, nsset.net, nsset.uts, nsset.user)), tuple(nsset.net.devices))
+        tree = self._trees.get(shape)
+        if tree is None:
+            with self._lock:
+                tree = Tree(self._keys(nsset))
+                self._trees[shape] = tree
+        return tree
+
+    def _keys(self, nsset: NamespaceSet) -> Iterator[str]:
+        for spec in self.profile.entries.values():
+            if spec.is_template:
+                for dev in nsset.net.devices:
+                    yield spec.key.replace(DEVICE_PLACEHOLDER, dev.replace(".", "/"))
+            elif self._visible(spec, nsset):
+                yield spec.key
+
+    def keys(self, ns: NamespaceSet | None = None) -> list[str]:
+        """Every dotted key ``ns`` sees, in ``/proc/sys`` path order."""
+        return self.tree(ns).keys()
+
+    def exists(self, key_or_path: str, ns: NamespaceSet | None = None) -> bool:
+        """Whether the file or directory exists for ``ns``."""
+        key = self._key(key_or_path)
+        if self.tree(ns).is_dir(key_to_path(key)):
+            return True
+        return self._spec(key, ns or self.init_ns) is not None
+
+    def spec(self, key_or_path: str, ns: NamespaceSet | None = None) -> SysctlSpec:
+        """The spec of an entry (the template's spec for per-device keys).
+
+        Raises:
+            OSError(ENOENT): no such entry for ``ns``.
+        """
+        key = self._key(key_or_path)
+        spec = self._spec(key, ns or self.init_ns)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        return spec
+
+    def listdir(self, path: str = "", ns: NamespaceSet | None = None) -> list[str]:
+        """Sorted names in a directory (``""`` is ``/proc/sys`` itself).
+
+        Raises:
+            OSError(ENOENT): no such directory; OSError(ENOTDIR): a file.
+        """
+        rel = _rel(path)
+        tree = self.tree(ns)
+        if tree.is_dir(rel):
+            return list(tree.children(rel))
+        if tree.key_of(rel) is not None:
+            raise_errno(errno.ENOTDIR, path)
+        raise_errno(errno.ENOENT, path)
+
+    def stat(self, path: str, ns: NamespaceSet | None = None) -> Stat:
+        """What ``stat(2)`` shows: size 0, one link, mode bits as registered, owner root
+        (or the namespace root for IPC and net entries).
+
+        Raises:
+            OSError(ENOENT): no such path.
+        """
+        nsset = ns or self.init_ns
+        rel = _rel(path)
+        tree = self.tree(nsset)
+        if tree.is_dir(rel):
+            return Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
+        key = tree.key_of(rel)
+        if key is None:
+            key = self._key(path)
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, path)
+        uid, gid = owner_ids(spec, self._instance(spec, nsset))
+        return Stat(False, stat_mod.S_IFREG | spec.mode, uid, gid, 1)
+
+    def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
+             caller: Caller = ROOT) -> SysctlFile:
+        """Open an entry like ``open(2)`` on ``/proc/sys``: permissions are checked here.
+
+        Raises:
+            OSError(ENOENT): no such entry (also with ``O_CREAT``).
+            OSError(EACCES): mode bits refuse the access (no override for root).
+            OSError(EISDIR): a directory opened for writing.
+        """
+        nsset = ns or self.init_ns
+        accmode = flags & os.O_ACCMODE
+        want_read = accmode in (os.O_RDONLY, os.O_RDWR)
+        want_write = accmode in (os.O_WRONLY, os.O_RDWR)
+        key = self._key(key_or_path)
+        rel = key_to_path(key)
+        if self.tree(nsset).is_dir(rel):
+            if want_write:
+                raise_errno(errno.EISDIR, key_or_path)
+            return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
+        with self._lock:
+            spec = self._spec(key, nsset)
+            if spec is None:
+                raise_errno(errno.ENOENT, key)
+            mode = effective_mode(spec, self._instance(spec, nsset), caller)
+        if not may_open(mode, caller, read=want_read, write=want_write):
+            raise_errno(errno.EACCES, key)
+        return SysctlFile(self, key, nsset, caller, want_read, want_write)
+
+    def access(self, key_or_path: str, *, read: bool = False, write: bool = False, execute: bool = False,
+               ns: NamespaceSet | None = None, caller: Caller = ROOT) -> bool:
+        """Whether ``caller`` may open the entry that way (``access(2)``; files are never executable)."""
+        nsset = ns or self.init_ns
+        key = self._key(key_or_path)
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        if execute:
+            return False
+        mode = effective_mode(spec, self._instance(spec, nsset), caller)
+        return may_open(mode, caller, read=read, write=write)
+
+    def read(self, key_or_path: str, ns: NamespaceSet | None = None, caller: Caller = ROOT) -> str:
+        """What ``cat`` prints: one ``read(2)`` at offset 0 of a large buffer.
+
+        Raises:
+            OSError: ENOENT, EACCES (e.g. a 0200 entry), or the handler's errno (EIO...).
+        """
+        f = self.open(key_or_path, os.O_RDONLY, ns, caller)
+        return f.read(_READ_SIZE, 0).decode("utf-8", "surrogateescape")
+
+    def write(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,
+              caller: Caller = ROOT) -> int:
+        """One ``write(2)`` of exactly ``value`` at offset 0; returns the bytes consumed.
+
+        Raises:
+            OSError: ENOENT, EACCES, or the handler's errno (EINVAL, ERANGE, EPERM...).
+        """
+        data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+        return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
+
+    def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,
+            caller: Caller = ROOT) -> None:
+        """What ``echo VALUE > /proc/sys/KEY`` does: write ``VALUE\\n`` and, after a short
+        write, the rest at the advanced offset, as shells' and Go's write loops do.
+
+        Raises:
+            OSError: as :meth:`write`, for the first refused ``write(2)``.
+        """
+        data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        f = self.open(key_or_path, os.O_WRONLY, ns, caller)
+        pos = 0
+        while pos < len(data):
+            count = f.write(data[pos:], pos)
+            if count <= 0:
+                break
+            pos += count
+
+    # ------------------------------------------------------------------ lifecycle and state
+
+    def reboot(self) -> None:
+        """Back to the profile's boot values: every written value is lost and every
+        namespace but the initial ones is gone (their processes died with the machine)."""
+        with self._lock:
+            self._trees.clear()
+            self._boot()
+
+    def clear_write_log(self) -> None:
+        """Forget the recorded writes."""
+        self.write_log.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a JSON-able dict (see :mod:`fakeproc.model.snapshot`)."""
+        from fakeproc.model.snapshot import dump
+
+        with self._lock:
+            return dump(self)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> Kernel:
+        """A kernel in the state :meth:`snapshot` recorded.
+
+        Raises:
+            ProfileError: the snapshot is malformed or names an unknown profile.
+        """
+        from fakeproc.model.snapshot import load
+
+        return load(cls, data)
+
+    def copy(self) -> Kernel:
+        """An independent kernel in the same state (for trial writes)."""
+        return Kernel.from_snapshot(self.snapshot())
+
+    def save(self, path: str | Path) -> None:
+        """Write :meth:`snapshot` to ``path`` atomically (temporary file, fsync, rename)."""
+        from fakeproc.model.snapshot import save
+
+        save(self, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Kernel:
+        """A kernel from a file written by :meth:`save`.
+
+        Raises:
+            ProfileError: unreadable or malformed file.
+        """
+        from fakeproc.model.snapshot import read
+
+        return cls.from_snapshot(read(Path(path)))
+
+    def __repr__(self) -> str:
+        return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"
+
+
+def _owner_of(user_ns: Namespace) -> Namespace | None:
+    return None if user_ns.is_init else user_ns
+
+
+def _first(value: Value) -> int:
+    if isinstance(value, tuple):
+        return value[0] if value else 0
+    if isinstance(value, int):
+        return value
+    return 0
+
+
+def _rel(path: str) -> str:
+    rel = path
+    if rel.startswith("/proc/sys"):
+        rel = rel[len("/proc/sys"):]
+    return rel.strip("/")

@@ -1,0 +1,130 @@
+"""Namespace instances: the places sysctl values live.
+
+A :class:`Namespace` holds only what differs from its type's static values:
+``values`` (written at run time) over ``base`` (captured when it was created,
+e.g. a UTS hostname copied from the parent). Everything else reads the profile
+default, so an untouched namespace costs a few hundred bytes.
+
+>>> from fakeproc.spec import NamespaceType
+>>> ns = Namespace(NamespaceType.IPC, 7)
+>>> (ns.type.value, ns.is_init, ns.values)
+('ipc', True, {})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fakeproc.handlers.base import Value
+from fakeproc.spec import NamespaceType
+
+__all__ = ["IdMap", "Namespace", "NamespaceSet"]
+
+#: A uid or gid map of a user namespace: (first inside id, first outside id, count) ranges.
+IdMap = tuple[tuple[int, int, int], ...]
+
+#: The map of the initial user namespace: every id maps to itself.
+IDENTITY_MAP: IdMap = ((0, 0, 2**32 - 1),)
+
+
+class Namespace:
+    """One instance of a namespace type (or the single global one).
+
+    Attributes:
+        type: Its namespace type.
+        id: Unique within the kernel; stable across snapshots.
+        parent: The namespace it was created from (None for initial ones).
+        owner: The user namespace that owns it (None: the initial user namespace).
+        label: Optional name given by the creator (``pod/default/web``).
+        values: Values written at run time, by key.
+        base: Values fixed at creation that differ from the static defaults.
+        devices: Network devices (net namespaces only), in registration order.
+        uid_map: User namespaces only: how inside uids map to kernel uids.
+        gid_map: User namespaces only: the same for gids.
+        owner_uid: User namespaces only: the kernel uid of the creator.
+    """
+
+    __slots__ = (
+        "type",
+        "id",
+        "parent",
+        "owner",
+        "label",
+        "values",
+        "base",
+        "devices",
+        "uid_map",
+        "gid_map",
+        "owner_uid",
+    )
+
+    def __init__(
+        self,
+        type: NamespaceType,
+        id: int,
+        parent: Namespace | None = None,
+        owner: Namespace | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.type = type
+        self.id = id
+        self.parent = parent
+        self.owner = owner
+        self.label = label
+        self.values: dict[str, Value] = {}
+        self.base: dict[str, Value] = {}
+        self.devices: list[str] = []
+        self.uid_map: IdMap = IDENTITY_MAP
+        self.gid_map: IdMap = IDENTITY_MAP
+        self.owner_uid = 0
+
+    @property
+    def is_init(self) -> bool:
+        """Whether this is the initial namespace of its type."""
+        return self.parent is None
+
+    def map_uid(self, inside: int) -> int | None:
+        """Kernel uid of ``inside`` in this user namespace (``make_kuid``), None if unmapped."""
+        return _map_id(self.uid_map, inside)
+
+    def map_gid(self, inside: int) -> int | None:
+        """Kernel gid of ``inside`` in this user namespace (``make_kgid``), None if unmapped."""
+        return _map_id(self.gid_map, inside)
+
+    def __repr__(self) -> str:
+        extra = f" {self.label!r}" if self.label else ""
+        return f"<Namespace {self.type.value}:{self.id}{extra}>"
+
+
+def _map_id(idmap: IdMap, inside: int) -> int | None:
+    for first, lower, count in idmap:
+        if first <= inside < first + count:
+            return lower + (inside - first)
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class NamespaceSet:
+    """The namespaces a process lives in, one per namespaced type (an ``nsproxy``)."""
+
+    ipc: Namespace
+    net: Namespace
+    uts: Namespace
+    user: Namespace
+
+    def get(self, type: NamespaceType) -> Namespace | None:
+        """The member of type ``type`` (None for ``GLOBAL``)."""
+        if type is NamespaceType.GLOBAL:
+            return None
+        ns: Namespace = getattr(self, type.value)
+        return ns
+
+    def ids(self) -> dict[str, int]:
+        """``{"ipc": id, "net": id, "uts": id, "user": id}``."""
+        return {t: getattr(self, t).id for t in ("ipc", "net", "uts", "user")}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NamespaceSet) and self.ids() == other.ids()
+
+    def __hash__(self) -> int:
+        return hash((self.ipc.id, self.net.id, self.uts.id, self.user.id))

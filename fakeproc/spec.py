@@ -1,0 +1,169 @@
+"""The vocabulary every layer shares: what a sysctl entry *is*.
+
+A :class:`SysctlSpec` is fakeproc's ``struct ctl_table``: it describes one file
+under ``/proc/sys`` (its key, mode, the kernel handler that parses and formats
+it and that handler's arguments), plus what the kernel's table does not say
+explicitly but an emulator must know: which namespace type owns the value, the
+value it holds at boot, and how a new namespace obtains its own copy.
+
+>>> spec = SysctlSpec(key="kernel.shmmni", mode=0o644, handler="proc_dointvec_minmax",
+...                   namespace=NamespaceType.IPC, default="4096", min=0, max=32768)
+>>> spec.path
+'kernel/shmmni'
+>>> key_to_path("net.ipv4.conf.eth0/100.rp_filter")
+'net/ipv4/conf/eth0.100/rp_filter'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CreationRule",
+    "DEVICE_PLACEHOLDER",
+    "INT_MAX",
+    "INT_MIN",
+    "LONG_MAX",
+    "NamespaceType",
+    "Provenance",
+    "SysctlSpec",
+    "UINT_MAX",
+    "ULONG_MAX",
+    "U8_MAX",
+    "Bound",
+    "key_to_path",
+    "path_to_key",
+]
+
+INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
+UINT_MAX = 2**32 - 1
+LONG_MAX = 2**63 - 1
+ULONG_MAX = 2**64 - 1
+U8_MAX = 255
+
+#: Placeholder for the interface name in per-device template keys,
+#: e.g. ``net.ipv4.conf.<dev>.rp_filter``.
+DEVICE_PLACEHOLDER = "<dev>"
+
+#: A handler bound: one value for every element, or one value per element
+#: (``proc_doulongvec_minmax`` walks ``extra1``/``extra2`` as arrays).
+Bound = int | tuple[int, ...] | None
+
+
+class NamespaceType(enum.Enum):
+    """The namespace whose instance holds an entry's value."""
+
+    GLOBAL = "global"
+    IPC = "ipc"
+    NET = "net"
+    UTS = "uts"
+    USER = "user"
+
+
+class CreationRule(enum.Enum):
+    """Where a new namespace's value of an entry comes from."""
+
+    #: The compiled-in default (``create_ipc_ns`` -> ``sem_init_ns``): ``ns_default`` or ``default``.
+    COMPILE_DEFAULT = "compile_default"
+    #: A copy of the creating namespace's current value (``clone_uts_ns``).
+    COPY_PARENT = "copy_parent"
+    #: A copy of the initial namespace's current value (``tcp_sk_init`` for tcp_rmem).
+    COPY_INIT = "copy_init"
+    #: Registered with ``&init_net`` only: the file does not exist in other namespaces.
+    ABSENT = "absent"
+    #: IPv4 ``conf/all`` and ``conf/default``: chosen by ``net.core.devconf_inherit_init_net``
+    #: (``devinet_init_net`` in ``net/ipv4/devinet.c``).
+    DEVCONF_IPV4 = "devconf_ipv4"
+    #: IPv6 ``conf/all`` and ``conf/default`` (``addrconf_init_net`` in ``net/ipv6/addrconf.c``).
+    DEVCONF_IPV6 = "devconf_ipv6"
+    #: A per-device entry copied from ``device_source`` in the same namespace when the device
+    #: registers (``conf/<dev>`` from ``conf/default``); see :attr:`SysctlSpec.device_source`.
+    COPY_DEVICE_SOURCE = "copy_device_source"
+
+
+class Provenance(enum.Enum):
+    """How we know an entry's facts."""
+
+    SOURCE = "source"  # read in kernel source
+    OBSERVED = "observed"  # captured from a real kernel
+    INFERRED = "inferred"  # deduced from the value's shape; not verified
+
+
+@dataclass(frozen=True, slots=True)
+class SysctlSpec:
+    """One ``/proc/sys`` file: a ``ctl_table`` row plus its namespace facts.
+
+    Attributes:
+        key: Canonical dotted key. Per-device templates contain ``<dev>``.
+        mode: Permission bits as registered (``0o644``, ``0o444``, ``0o200``...).
+        handler: Kernel handler name, a key of ``fakeproc.handlers.HANDLERS``.
+        namespace: The namespace type that owns the value.
+        default: Boot value in the initial namespace, as a read returns it
+            without the final newline (numbers TAB-separated).
+        creation: How a new namespace of ``namespace`` gets its value.
+        ns_default: Value of a new namespace under ``COMPILE_DEFAULT`` when it
+            differs from ``default`` (e.g. ``user.max_*`` = INT_MAX).
+        length: Number of elements of a numeric vector (``maxlen / sizeof``).
+        maxlen: Buffer size for strings (max length + 1) or bit count for bitmaps.
+        min: Lower bound (``extra1``); ``None`` means unbounded.
+        max: Upper bound (``extra2``); ``None`` means unbounded.
+        device_source: For per-device templates, the template key the value is
+            copied from when a device registers (``net.ipv4.conf.default.<leaf>``).
+        loopback_default: Value ``lo`` gets instead of the copied one, where the
+            loopback driver changes it (``disable_policy`` = 1).
+        provenance: How the entry's semantics are known.
+        source: Where, e.g. ``ipc/ipc_sysctl.c`` or ``observed 6.18.44``.
+    """
+
+    key: str
+    mode: int
+    handler: str
+    namespace: NamespaceType = NamespaceType.GLOBAL
+    default: str = ""
+    creation: CreationRule = CreationRule.COMPILE_DEFAULT
+    ns_default: str | None = None
+    length: int = 1
+    maxlen: int = 0
+    min: Bound = None
+    max: Bound = None
+    device_source: str | None = None
+    loopback_default: str | None = None
+    provenance: Provenance = Provenance.INFERRED
+    source: str = ""
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def path(self) -> str:
+        """The slash path relative to ``/proc/sys``."""
+        return key_to_path(self.key)
+
+    @property
+    def is_template(self) -> bool:
+        """Whether this is a per-device template (``<dev>`` in the key)."""
+        return DEVICE_PLACEHOLDER in self.key
+
+    def bound_at(self, bound: Bound, index: int) -> int | None:
+        """The bound that applies to element ``index``."""
+        if isinstance(bound, tuple):
+            return bound[index] if index < len(bound) else bound[-1]
+        return bound
+
+
+def key_to_path(key: str) -> str:
+    """Convert a dotted key to a ``/proc/sys``-relative path, as procps does.
+
+    Dots separate components; a slash inside a key stands for a dot in a
+    component (VLAN interfaces: ``eth0/100`` is the directory ``eth0.100``).
+    """
+    return "/".join(part.replace("/", ".") for part in key.split("."))
+
+
+def path_to_key(path: str) -> str:
+    """Convert a ``/proc/sys``-relative (or absolute) path to the dotted key."""
+    rel = path
+    for prefix in ("/proc/sys/", "/"):
+        if rel.startswith(prefix):
+            rel = rel[len(prefix):]
+    return ".".join(part.replace(".", "/") for part in rel.strip("/").split("/") if part)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Set up fakeproc on a Debian/Ubuntu machine and run one job:
+#   bash scripts/bootstrap.sh demo [fakeproc demo options]   the seed walkthrough
+#   bash scripts/bootstrap.sh test [pytest options]          the test suite
+# As root it installs the system packages FUSE and the tests need; as another
+# user it says which ones are missing and goes on (FUSE parts are then skipped).
+set -euo pipefail
+
+job="${1:-}"
+case "$job" in
+  demo|test) shift ;;
+  *) echo "usage: bash scripts/bootstrap.sh demo|test [options]" >&2; exit 2 ;;
+esac
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+venv="${FAKEPROC_VENV:-$here/.venv}"
+
+# System packages: libfuse2 for fusepy, fuse3 for the setuid fusermount, and the
+# real tools the tests drive through the mount (procps sysctl, busybox, gcc, systemd-sysctl).
+system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux)
+missing=()
+for pkg in "${system_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+# systemd-sysctl is optional: tests that need it skip when it is absent.
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing system packages: ${missing[*]}" >&2
+    echo "bootstrap: install them with: sudo apt-get install ${missing[*]}" >&2
+    echo "bootstrap: continuing; without libfuse2/fuse3 the mount and its tests are skipped" >&2
+  fi
+fi
+
+# A virtualenv from the system interpreter (readable by every user, which the
+# unprivileged FUSE tests need); any python3 with venv otherwise.
+python=/usr/bin/python3
+[ -x "$python" ] || python="$(command -v python3)"
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+"$venv/bin/python" -m pip install -q -e "$here[test]"
+
+case "$job" in
+  demo) exec "$venv/bin/fakeproc" demo "$@" ;;
+  test) exec "$venv/bin/python" -m pytest "$@" ;;
+esac

@@ -1,0 +1,124 @@
+"""A tiny fake kernel around one handler: a ``HandlerEnv`` and a file-like driver.
+
+``Sysctl`` plays the kernel model's part (store ``Result.value`` even on error,
+because vector handlers store element by element) and the userspace part (a
+writer that resends the rest after a short write at the returned position, and
+``dd``-style fixed-size writes).
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+
+from fakeproc.handlers import HANDLERS, Request, Result, Value
+from fakeproc.spec import SysctlSpec
+
+__all__ = ["FakeEnv", "Sysctl", "make_sysctl"]
+
+
+@dataclass
+class FakeEnv:
+    """A ``HandlerEnv`` with settable facts; ``values`` answers ``lookup``."""
+
+    hz: int = 250
+    user_hz: int = 100
+    writes_strict: int = 1
+    kernel_version: tuple[int, int] = (6, 18)
+    legacy: frozenset[str] = frozenset()
+    values: dict[str, Value] = field(default_factory=dict)
+    caps: frozenset[str] = frozenset({"CAP_SYS_ADMIN"})
+    mapped_gids: Callable[[int], bool] = lambda gid: True
+    logs: list[str] = field(default_factory=list)
+
+    def lookup(self, key: str) -> Value:
+        return self.values[key]
+
+    def capable(self, capability: str) -> bool:
+        return capability in self.caps
+
+    def gid_mapped(self, gid: int) -> bool:
+        return self.mapped_gids(gid)
+
+    def log(self, message: str) -> None:
+        self.logs.append(message)
+
+
+class Sysctl:
+    """One entry with its current value, driven like a file."""
+
+    def __init__(self, handler: str, spec: SysctlSpec, value: Value, env: FakeEnv) -> None:
+        self.handler = HANDLERS[handler]
+        self.spec = spec
+        self.value = value
+        self.env = env
+
+    def call(self, data: bytes | None, pos: int = 0, size: int | None = None) -> Result:
+        """One read(2) (``data`` None) or write(2); stores the result's value."""
+        if size is None:
+            size = len(data) if data is not None else 4096
+        res = self.handler.call(Request(self.spec, self.value, pos, data, size, self.env))
+        self.value = res.value
+        return res
+
+    def write(self, data: bytes, pos: int = 0) -> Result:
+        return self.call(data, pos)
+
+    def read(self, size: int = 4096, pos: int = 0) -> Result:
+        return self.call(None, pos, size)
+
+    def cat(self) -> bytes:
+        """Read until EOF, like ``cat`` with a big buffer."""
+        out = b""
+        pos = 0
+        while True:
+            res = self.read(4096, pos)
+            assert res.errno == 0, errno.errorcode[res.errno]
+            if not res.output:
+                return out
+            out += res.output
+            pos = res.pos
+
+    def echo(self, data: bytes) -> int:
+        """Write all of ``data`` at offset 0, resending the rest after short writes; 0 or errno."""
+        pos = 0
+        while data:
+            res = self.write(data, pos)
+            if res.errno:
+                return res.errno
+            if res.count == 0:
+                return 0
+            data = data[res.count :]
+            pos = res.pos
+        return 0
+
+    def dd(self, data: bytes, bs: int, seek: int = 0) -> int:
+        """``dd bs=BS seek=SEEK``: fixed-size blocks at ``seek*bs`` onwards; 0 or the first errno."""
+        pos = seek * bs
+        for start in range(0, len(data), bs):
+            block = data[start : start + bs]
+            while block:
+                res = self.write(block, pos)
+                if res.errno:
+                    return res.errno
+                if res.count == 0:
+                    break
+                block = block[res.count :]
+                pos = res.pos
+        return 0
+
+
+def make_sysctl(handler: str, value: Value, env: FakeEnv | None = None, **spec: Any) -> Sysctl:
+    """Build a :class:`Sysctl` for ``handler`` with ``spec`` fields (key defaults to ``test.entry``)."""
+    spec.setdefault("key", "debug.test_sysctl.entry")
+    spec.setdefault("mode", 0o644)
+    return Sysctl(handler, SysctlSpec(handler=handler, **spec), value, env or FakeEnv())
+
+
+@pytest.fixture
+def env() -> FakeEnv:
+    """A 6.18 environment: HZ=250, USER_HZ=100, strict writes, CAP_SYS_ADMIN held."""
+    return FakeEnv()
