@@ -145,6 +145,10 @@ class Handler:
             newline) into a stored value, without bounds checks.
         kind: ``"vector"``, ``"string"`` or ``"bitmap"``: the stored value's type.
         since: First kernel (major, minor) that has this handler, if it matters.
+        cacheable: Whether a complete read at offset 0 depends only on the stored
+            value (so the model may reuse its output). False when the read
+            depends on the caller (``ipv4_ping_group_range`` maps gids through
+            the reader's user namespace) or on something else that changes.
     """
 
     name: str
@@ -152,3 +156,4 @@ class Handler:
     parse: Callable[[SysctlSpec, str, HandlerEnv], Value]
     kind: str
     since: tuple[int, int] | None = None
+    cacheable: bool = True

@@ -41,6 +41,8 @@ __all__ = ["Kernel", "Stat", "SysctlFile", "WriteRecord"]
 KMALLOC_MAX_SIZE = 1 << 22
 #: Buffer size :meth:`Kernel.read` uses, as one ``read(2)`` of a large buffer.
 _READ_SIZE = 1 << 20
+#: Distinct (entry, value) outputs remembered for reads.
+_READ_CACHE_LIMIT = 50_000
 #: How many writes the log keeps (oldest dropped first).
 WRITE_LOG_LIMIT = 100_000
 
@@ -220,7 +222,7 @@ class Kernel:
     def __init__(self, profile: Profile | str | Path | None = None) -> None:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self._lock = threading.RLock()
-        self._parsed: dict[tuple[str, bool], Value] = {}
+        self._parsed: dict[tuple[str, str], Value] = {}
         self._prefixes = sorted({s.key.split(DEVICE_PLACEHOLDER)[0] for s in self.profile.templates.values()})
         self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in _NS_TYPES}
         for spec in self.profile.entries.values():
@@ -230,6 +232,10 @@ class Kernel:
             ):
                 self._copy_specs[spec.namespace].append(spec)
         self._trees: dict[tuple[object, ...], Tree] = {}
+        self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
+        self._read_cache: dict[tuple[str, Value], bytes] = {}
+        self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
+        self._root_modes: dict[str, int] = {}
         self.write_log: deque[WriteRecord] = deque(maxlen=WRITE_LOG_LIMIT)
         self.dmesg: list[str] = []
         self.attachments: dict[str, Any] = {}
@@ -315,20 +321,39 @@ class Kernel:
 
     def _inherit(self, ns: Namespace, parent: NamespaceSet) -> None:
         """Capture the values a new namespace copies from elsewhere (its ``base``)."""
-        devconf = self._value_of(_DEVCONF_KEY, self.init_ns) if self._has_spec(_DEVCONF_KEY) else (0,)
-        for spec in self._copy_specs[ns.type]:
+        devconf = _first(self._value_of(_DEVCONF_KEY, self.init_ns)) if self._has_spec(_DEVCONF_KEY) else 0
+        from_parent = parent.get(ns.type)
+        from_init = self.init_ns.get(ns.type)
+        base = ns.base
+        for spec, boot, fresh in self._copy_plan(ns.type):
             rule = spec.creation
             if rule in _DEVCONF_SOURCE:
-                rule = _DEVCONF_SOURCE[rule].get(_first(devconf), CreationRule.COMPILE_DEFAULT)
+                rule = _DEVCONF_SOURCE[rule].get(devconf, CreationRule.COMPILE_DEFAULT)
             if rule is CreationRule.COPY_PARENT:
-                source = parent
+                source = from_parent
             elif rule is CreationRule.COPY_INIT:
-                source = self.init_ns
+                source = from_init
             else:
                 continue
-            value = self._value_of(spec.key, source)
-            if value != self._parse(spec, None, fresh=True):
-                ns.base[spec.key] = value
+            assert source is not None
+            key = spec.key
+            value = source.values.get(key)
+            if value is None:
+                value = source.base.get(key)
+                if value is None:
+                    value = boot if source.is_init else fresh
+            if value != fresh:
+                base[key] = value
+
+    def _copy_plan(self, type: NamespaceType) -> list[tuple[SysctlSpec, Value, Value]]:
+        """(spec, boot value, new-namespace value) of the entries a new ``type`` namespace copies."""
+        plan = self._copy_plans.get(type)
+        if plan is None:
+            plan = self._copy_plans[type] = [
+                (spec, self._parse(spec, None, fresh=False), self._parse(spec, None, fresh=True))
+                for spec in self._copy_specs[type]
+            ]
+        return plan
 
     def add_device(self, ns: NamespaceSet, name: str) -> None:
         """Register network device ``name`` in ``ns``'s net namespace (its conf/neigh entries appear).
@@ -343,29 +368,34 @@ class Kernel:
                 raise UsageError(f"network device {name!r} exists in net namespace {ns.net.id}")
             self._register_device(ns.net, name)
 
+    def _device_plan(self) -> list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]]:
+        """Per template: (template, its device_source spec, lo's value if special, static value)."""
+        if self._plan is None:
+            plan = []
+            for template in self.profile.templates.values():
+                source = self.profile.entries.get(template.device_source) if template.device_source else None
+                lo = (self._parse(template, template.loopback_default, fresh=False)
+                      if template.loopback_default is not None else None)
+                plan.append((template, source, lo, self._parse(template, None, fresh=False)))
+            self._plan = plan
+        return self._plan
+
     def _register_device(self, net: Namespace, name: str) -> None:
         """Copy the device's conf/neigh values from their sources, as device registration does."""
         net.devices.append(name)
         keyform = name.replace(".", "/")
-        for template in self.profile.templates.values():
-            key = template.key.replace(DEVICE_PLACEHOLDER, keyform)
-            if name == "lo" and template.loopback_default is not None:
-                value = self._parse(template, template.loopback_default, fresh=False)
-            elif template.device_source:
-                source_ns = self._nsset_for(net)
-                src_spec = self.profile.entries.get(template.device_source)
-                if src_spec is not None and not self._visible(src_spec, source_ns):
-                    source_ns = self.init_ns  # neigh/default lives in init_net only
-                value = self._value_of(template.device_source, source_ns)
+        for template, source, lo_value, static in self._device_plan():
+            if lo_value is not None and name == "lo":
+                value = lo_value
+            elif source is not None:
+                store: Namespace | None = net
+                if source.creation is CreationRule.ABSENT and not net.is_init:
+                    store = self.init_ns.net  # neigh/default lives in init_net only
+                value = self._resolve(source, source.key, store)
             else:
                 continue
-            if value != self._parse(template, None, fresh=False):
-                net.base[key] = value
-        self._trees.clear()
-
-    def _nsset_for(self, net: Namespace) -> NamespaceSet:
-        init = self.init_ns
-        return NamespaceSet(ipc=init.ipc, net=net, uts=init.uts, user=init.user)
+            if value != static:
+                net.base[template.key.replace(DEVICE_PLACEHOLDER, keyform)] = value
 
     def drop_namespaces(self, nsset: NamespaceSet) -> None:
         """Forget the non-initial members of ``nsset`` (their processes are gone)."""
@@ -432,7 +462,7 @@ class Kernel:
         static default: ``ns_default`` for a new namespace, else ``default``."""
         if text is None:
             text = spec.ns_default if fresh and spec.ns_default is not None else spec.default
-        cache_key = (spec.key + "\0" + text, False)
+        cache_key = (spec.key, text)
         value = self._parsed.get(cache_key)
         if value is None:
             value = HANDLERS[spec.handler].parse(spec, text, _Env(self, self.init_ns, ROOT, spec))
@@ -474,8 +504,17 @@ class Kernel:
             ns = self._instance(spec, nsset)
             old = self._resolve(spec, key, ns)
             handler: Handler = HANDLERS[spec.handler]
+            if data is None and pos == 0 and handler.cacheable:
+                cached = self._read_cache.get((spec.key, old))
+                if cached is not None and len(cached) < size:
+                    return Result(old, cached, len(cached), len(cached))
             result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec)))
-            if data is not None:
+            if data is None:
+                if pos == 0 and handler.cacheable and not result.errno and len(result.output) < size:
+                    if len(self._read_cache) > _READ_CACHE_LIMIT:
+                        self._read_cache.clear()
+                    self._read_cache[(spec.key, old)] = result.output
+            else:
                 if result.value != old:
                     (ns if ns is not None else self._global).values[key] = result.value
                 self.write_log.append(
@@ -617,6 +656,12 @@ class Kernel:
         Raises:
             OSError: ENOENT, EACCES (e.g. a 0200 entry), or the handler's errno (EIO...).
         """
+        if caller is ROOT and self._root_may(key_or_path, ns, 0o400):
+            cached = self._cached_read(key_or_path, ns or self.init_ns)
+            if cached is not None:
+                return cached
+            return self._call(key_or_path, ns or self.init_ns, caller, None, 0, _READ_SIZE).output.decode(
+                "utf-8", "surrogateescape")
         f = self.open(key_or_path, os.O_RDONLY, ns, caller)
         return f.read(_READ_SIZE, 0).decode("utf-8", "surrogateescape")
 
@@ -628,7 +673,35 @@ class Kernel:
             OSError: ENOENT, EACCES, or the handler's errno (EINVAL, ERANGE, EPERM...).
         """
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+        if caller is ROOT and self._root_may(key_or_path, ns, 0o200):
+            return self._call(key_or_path, ns or self.init_ns, caller, data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
+
+    def _cached_read(self, key: str, nsset: NamespaceSet) -> str | None:
+        """A complete read at offset 0 of a plain key seen before with the same value (no handler call)."""
+        spec = self.profile.entries[key]
+        store = nsset.get(spec.namespace) or self._global
+        value = store.values.get(key)
+        if value is None:
+            value = store.base.get(key)
+            if value is None:
+                value = self._parse(spec, None, fresh=not store.is_init)
+        out = self._read_cache.get((key, value))
+        return None if out is None else out.decode("utf-8", "surrogateescape")
+
+    def _root_may(self, key: str, ns: NamespaceSet | None, bit: int) -> bool:
+        """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned
+        by the initial user namespace; False means "take the general path"."""
+        spec = self.profile.entries.get(key)
+        if spec is None or spec.creation is CreationRule.ABSENT:
+            return False
+        store = (ns or self.init_ns).get(spec.namespace)
+        if store is not None and store.owner is not None:
+            return False
+        mode = self._root_modes.get(key)
+        if mode is None:
+            mode = self._root_modes[key] = effective_mode(spec, store, ROOT)
+        return bool(mode & bit)
 
     def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,
             caller: Caller = ROOT) -> None:

@@ -116,8 +116,13 @@ class NamespaceSet:
         """The member of type ``type`` (None for ``GLOBAL``)."""
         if type is NamespaceType.GLOBAL:
             return None
-        ns: Namespace = getattr(self, type.value)
-        return ns
+        if type is NamespaceType.IPC:
+            return self.ipc
+        if type is NamespaceType.NET:
+            return self.net
+        if type is NamespaceType.UTS:
+            return self.uts
+        return self.user
 
     def ids(self) -> dict[str, int]:
         """``{"ipc": id, "net": id, "uts": id, "user": id}``."""

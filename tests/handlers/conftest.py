@@ -71,11 +71,11 @@ class Sysctl:
         return self.call(None, pos, size)
 
     def cat(self) -> bytes:
-        """Read until EOF, like ``cat`` with a big buffer."""
+        """Read until EOF with a 128 KiB buffer, like ``cat``."""
         out = b""
         pos = 0
         while True:
-            res = self.read(4096, pos)
+            res = self.read(131072, pos)
             assert res.errno == 0, errno.errorcode[res.errno]
             if not res.output:
                 return out

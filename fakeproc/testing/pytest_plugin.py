@@ -1,0 +1,2 @@
+"""pytest plugin (placeholder while being written)."""
+from __future__ import annotations
