@@ -115,6 +115,17 @@ class SysctlSpec:
             loopback driver changes it (``disable_policy`` = 1).
         provenance: How the entry's semantics are known.
         source: Where, e.g. ``ipc/ipc_sysctl.c`` or ``observed 6.18.44``.
+        registered_in: The namespace type whose sysctl table registers the
+            file, when that differs from where the value lives: ``net.core.rmem_max``
+            is one global value shown in every netns (``netns_core_table``).
+            ``None`` means ``namespace``.
+        child_mode: The file's mode in a non-initial namespace of
+            ``registered_in`` when the kernel changes it there (``0o444`` for
+            ``net.core.rmem_max`` and ``nf_conntrack_max`` in a child netns).
+        alias_of: Another key whose storage this file shares (``net.ipv4.ip_forward``
+            is ``net.ipv4.conf.all.forwarding``).
+        on_write: Name of a side effect run after a write changed the value
+            (``fakeproc.model.effects.EFFECTS``), e.g. ``devinet_forward``.
     """
 
     key: str
@@ -132,6 +143,10 @@ class SysctlSpec:
     loopback_default: str | None = None
     provenance: Provenance = Provenance.INFERRED
     source: str = ""
+    registered_in: NamespaceType | None = None
+    child_mode: int | None = None
+    alias_of: str | None = None
+    on_write: str | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -143,6 +158,11 @@ class SysctlSpec:
     def is_template(self) -> bool:
         """Whether this is a per-device template (``<dev>`` in the key)."""
         return DEVICE_PLACEHOLDER in self.key
+
+    @property
+    def table_namespace(self) -> NamespaceType:
+        """The namespace type whose table registers the file (visibility and ``child_mode``)."""
+        return self.registered_in or self.namespace
 
     def bound_at(self, bound: Bound, index: int) -> int | None:
         """The bound that applies to element ``index``."""

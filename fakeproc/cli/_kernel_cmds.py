@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from fakeproc.cli.result import CommandResult
@@ -45,7 +46,21 @@ def _cmd_capture(args: argparse.Namespace) -> CommandResult:
     from fakeproc.profiles.capture import capture
 
     result = capture(output=args.output, name=args.name, fresh_namespaces=not args.no_namespaces)
-    return CommandResult(text=result.text(), data=result.data())
+    summary = {
+        "path": result.path,
+        "name": result.profile.get("name"),
+        "entries": result.entries,
+        "unreadable": list(result.unreadable),
+        "fresh_namespaces": result.fresh_namespaces,
+    }
+    if result.path is None:
+        return CommandResult(text=json.dumps(result.profile, indent=1, sort_keys=True), data=result.profile)
+    fresh = "with" if result.fresh_namespaces else "without"
+    text = (
+        f"captured {result.entries} entries ({len(result.unreadable)} unreadable) {fresh} fresh-namespace values\n"
+        f"wrote {result.path}; use it with --kernel {result.path}\n"
+    )
+    return CommandResult(text=text, data=summary)
 
 
 def register(sub: Any) -> None:

@@ -46,6 +46,18 @@ def format_bitmap(bits: int, nbits: int) -> bytes:
     return (",".join(items) + "\n").encode()
 
 
+def _bits_from_ranges(ranges: list[tuple[int, int]], nbits: int) -> int:
+    """The bit set with every inclusive range set (built as text: one pass, not one int per range)."""
+    if not ranges:
+        return 0
+    top = max(b for _, b in ranges) + 1
+    text = bytearray(b"0") * top
+    for a, b in ranges:
+        text[a : b + 1] = b"1" * (b - a + 1)
+    text.reverse()
+    return int(text, 2)
+
+
 def proc_do_large_bitmap(req: Request) -> Result:
     """``proc_do_large_bitmap``: a bit set of ``spec.maxlen`` bits.
 
@@ -72,7 +84,7 @@ def proc_do_large_bitmap(req: Request) -> Result:
         end = PAGE_SIZE - 1
         if BITMAP_TRUNCATE_4095 not in legacy:
             skipped = len(data) - end
-    tmp = 0
+    ranges: list[tuple[int, int]] = []
     err = 0
     p = skip_char(data, 0, end, 0x0A)
     trailer = -1  # the kernel's `c` keeps its last value when no trailer follows
@@ -112,10 +124,11 @@ def proc_do_large_bitmap(req: Request) -> Result:
                 break
             if p < end:
                 p += 1
-        tmp |= ((1 << (b - a + 1)) - 1) << a
+        ranges.append((a, b))
         p = skip_char(data, p, end, 0x0A)
     if err:
         return Result(value=req.value, pos=req.pos, errno=err)
+    tmp = _bits_from_ranges(ranges, nbits)
     new = current | tmp if req.pos else tmp
     count = len(data) - (end - p) - skipped
     return Result(value=new, count=count, pos=req.pos + count)

@@ -499,6 +499,8 @@ def proc_dobool(req: Request) -> Result:
     Returns:
         Result with errno EINVAL for INT overflow or parse errors.
     """
+    # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
+    # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
     current = vector_value(req.value, 1)
     tmp = replace(req, spec=replace(req.spec, length=1), value=(1 if current[0] else 0,))
     res = proc_dointvec(tmp)

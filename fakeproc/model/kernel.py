@@ -23,12 +23,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fakeproc.errors import UsageError, raise_errno
+from fakeproc.errors import ProfileError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
+from fakeproc.model.effects import EFFECTS
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
 from fakeproc.model.tree import Tree
@@ -231,6 +232,9 @@ class Kernel:
                 CreationRule.ABSENT,
             ):
                 self._copy_specs[spec.namespace].append(spec)
+        unknown = sorted({s.on_write for s in self.profile.entries.values() if s.on_write} - set(EFFECTS))
+        if unknown:
+            raise ProfileError(f"profile {self.profile.name}: unknown on_write effects {', '.join(unknown)}")
         self._trees: dict[tuple[object, ...], Tree] = {}
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
@@ -450,8 +454,22 @@ class Kernel:
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
         if spec.creation is not CreationRule.ABSENT:
             return True
-        ns = nsset.get(spec.namespace)
+        ns = nsset.get(spec.table_namespace)
         return ns is None or ns.is_init
+
+    def _mode(self, spec: SysctlSpec, nsset: NamespaceSet) -> int:
+        """The file's registered mode as ``nsset`` sees it (``child_mode`` in a child namespace)."""
+        if spec.child_mode is not None:
+            table_ns = nsset.get(spec.table_namespace)
+            if table_ns is not None and not table_ns.is_init:
+                return spec.child_mode
+        return spec.mode
+
+    def _effective_mode(self, spec: SysctlSpec, nsset: NamespaceSet, caller: Caller) -> int:
+        mode = self._mode(spec, nsset)
+        if mode != spec.mode:
+            spec = replace(spec, mode=mode)
+        return effective_mode(spec, self._instance(spec, nsset), caller)
 
     def _instance(self, spec: SysctlSpec, nsset: NamespaceSet) -> Namespace | None:
         """The namespace holding ``spec``'s value for ``nsset`` (None: the global store)."""
@@ -501,8 +519,12 @@ class Kernel:
                 raise_errno(errno.ENOENT, key)
             if size >= KMALLOC_MAX_SIZE:
                 raise_errno(errno.ENOMEM, key)
-            ns = self._instance(spec, nsset)
-            old = self._resolve(spec, key, ns)
+            store_spec, store_key = spec, key
+            if spec.alias_of is not None:
+                store_key = spec.alias_of
+                store_spec = self.profile.entries[store_key]
+            ns = self._instance(store_spec, nsset)
+            old = self._resolve(store_spec, store_key, ns)
             handler: Handler = HANDLERS[spec.handler]
             if data is None and pos == 0 and handler.cacheable:
                 cached = self._read_cache.get((spec.key, old))
@@ -516,7 +538,10 @@ class Kernel:
                     self._read_cache[(spec.key, old)] = result.output
             else:
                 if result.value != old:
-                    (ns if ns is not None else self._global).values[key] = result.value
+                    (ns if ns is not None else self._global).values[store_key] = result.value
+                    effect = store_spec.on_write or spec.on_write
+                    if effect is not None and ns is not None:
+                        EFFECTS[effect](self, ns, store_key, result.value)
                 self.write_log.append(
                     WriteRecord(key, data, pos, nsset.ids(), caller.pid, caller.comm,
                                 0 if result.errno else result.count, result.errno, time.time())
@@ -607,7 +632,7 @@ class Kernel:
         if spec is None:
             raise_errno(errno.ENOENT, path)
         uid, gid = owner_ids(spec, self._instance(spec, nsset))
-        return Stat(False, stat_mod.S_IFREG | spec.mode, uid, gid, 1)
+        return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
              caller: Caller = ROOT) -> SysctlFile:
@@ -632,7 +657,7 @@ class Kernel:
             spec = self._spec(key, nsset)
             if spec is None:
                 raise_errno(errno.ENOENT, key)
-            mode = effective_mode(spec, self._instance(spec, nsset), caller)
+            mode = self._effective_mode(spec, nsset, caller)
         if not may_open(mode, caller, read=want_read, write=want_write):
             raise_errno(errno.EACCES, key)
         return SysctlFile(self, key, nsset, caller, want_read, want_write)
@@ -647,7 +672,7 @@ class Kernel:
             raise_errno(errno.ENOENT, key)
         if execute:
             return False
-        mode = effective_mode(spec, self._instance(spec, nsset), caller)
+        mode = self._effective_mode(spec, nsset, caller)
         return may_open(mode, caller, read=read, write=write)
 
     def read(self, key_or_path: str, ns: NamespaceSet | None = None, caller: Caller = ROOT) -> str:
@@ -693,7 +718,8 @@ class Kernel:
         """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned
         by the initial user namespace; False means "take the general path"."""
         spec = self.profile.entries.get(key)
-        if spec is None or spec.creation is CreationRule.ABSENT:
+        if (spec is None or spec.creation is CreationRule.ABSENT or spec.child_mode is not None
+                or spec.alias_of is not None):
             return False
         store = (ns or self.init_ns).get(spec.namespace)
         if store is not None and store.owner is not None:

@@ -140,6 +140,7 @@ def _load_cached(name_or_path: str) -> Profile:
 
 _ENUMS: dict[str, type] = {
     "namespace": NamespaceType,
+    "registered_in": NamespaceType,
     "creation": CreationRule,
     "provenance": Provenance,
 }
@@ -156,8 +157,8 @@ def _spec_from_dict(row: dict[str, Any], origin: str) -> SysctlSpec:
                 kwargs[name] = _ENUMS[name](raw)
             except ValueError:
                 raise ProfileError(f"{origin}: entry {row.get('key')!r}: bad {name} {raw!r}") from None
-        elif name == "mode":
-            kwargs[name] = int(raw, 8) if isinstance(raw, str) else int(raw)
+        elif name in ("mode", "child_mode"):
+            kwargs[name] = None if raw is None else int(raw, 8) if isinstance(raw, str) else int(raw)
         elif name in ("min", "max") and isinstance(raw, list):
             kwargs[name] = tuple(raw)
         else:
@@ -200,6 +201,9 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
     unknown = sorted({s.handler for s in entries.values()} - set(HANDLERS))
     if unknown:
         raise ProfileError(f"{origin}: unknown handlers {', '.join(unknown)}")
+    bad_alias = sorted(s.key for s in entries.values() if s.alias_of and s.alias_of not in entries)
+    if bad_alias:
+        raise ProfileError(f"{origin}: alias_of names a missing entry in {', '.join(bad_alias)}")
     if any(s.is_template and s.key.count(DEVICE_PLACEHOLDER) != 1 for s in entries.values()):
         raise ProfileError(f"{origin}: template keys must contain {DEVICE_PLACEHOLDER} exactly once")
     return profile
@@ -217,7 +221,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             value = getattr(spec, f.name)
             if f.name not in ("key", "mode", "handler") and defaults.get(f.name) == value:
                 continue
-            if f.name == "mode":
+            if f.name in ("mode", "child_mode"):
                 value = f"{value:04o}"
             elif isinstance(value, (NamespaceType, CreationRule, Provenance)):
                 value = value.value

@@ -68,17 +68,19 @@ _INT_MIN = -(2**31)
 ENTRY_FIELDS = (
     "key", "mode", "handler", "namespace", "default", "creation", "ns_default", "length",
     "maxlen", "min", "max", "device_source", "loopback_default", "provenance", "source",
+    "registered_in", "child_mode", "alias_of", "on_write",
 )
 #: Fields a semantics row may set on an entry.
 ROW_FIELDS = (
     "handler", "namespace", "creation", "ns_default", "length", "maxlen", "min", "max",
-    "loopback_default", "provenance", "source", "mode", "default",
+    "loopback_default", "provenance", "source", "mode", "default", "registered_in", "child_mode", "alias_of", "on_write",
 )
 #: SysctlSpec defaults: a field equal to its default is omitted from the JSON.
 _DEFAULTS: dict[str, Any] = {
     "namespace": "global", "default": "", "creation": "compile_default", "ns_default": None,
     "length": 1, "maxlen": 0, "min": None, "max": None, "device_source": None,
     "loopback_default": None, "provenance": "inferred", "source": "",
+    "registered_in": None, "child_mode": None, "alias_of": None, "on_write": None,
 }
 _NUMERIC_HANDLERS_WITH_LENGTH = {
     "proc_dointvec", "proc_dointvec_minmax", "proc_dointvec_jiffies",
@@ -299,7 +301,12 @@ def build_captured_profile(meta: dict[str, Any], table: SemanticsTable) -> tuple
             inferred.append(key_for_entry)
         else:
             entry.update({k: v for k, v in row.items() if k in ROW_FIELDS and k != "default"})
-        if key_for_entry.startswith("net."):
+        if key_for_entry.startswith("net.") and entry.get("namespace") == "global":
+            # One global value in a per-netns table (netns_core_table): the row says so.
+            entry["registered_in"] = "net"
+            if key not in caps.net_new_files:
+                entry["creation"] = "absent"  # registered with &init_net only (capture)
+        elif key_for_entry.startswith("net."):
             entry["namespace"] = "net"
             if split:
                 entry["creation"] = "copy_device_source"
@@ -372,6 +379,8 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
         value = entry[name]
         if name == "mode":
             value = f"{int(value):04o}"
+        elif name == "child_mode" and value is not None:
+            value = f"{int(value, 8) if isinstance(value, str) else int(value):04o}"
         elif name in ("ns_default", "loopback_default", "default") and value is not None:
             value = str(value)
         if name not in ("key", "mode", "handler") and _DEFAULTS.get(name) == value:

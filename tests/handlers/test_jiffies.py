@@ -71,7 +71,14 @@ def test_userhz_bound_is_long_max_over_hz_times_user_hz() -> None:
 
 @pytest.mark.parametrize(
     ("hz", "written", "stored", "read"),
-    [(250, 1, 1, 4), (250, 1001, 251, 1004), (250, 0, 0, 0), (250, 4, 1, 4), (1000, 1, 1, 1), (1000, 1001, 1001, 1001)],
+    [
+        (250, 1, 1, 4),
+        (250, 1001, 251, 1004),
+        (250, 0, 0, 0),
+        (250, 4, 1, 4),
+        (1000, 1, 1, 1),
+        (1000, 1001, 1001, 1001),
+    ],
 )
 def test_ms_jiffies_rounds_up(hz: int, written: int, stored: int, read: int) -> None:
     s = make_sysctl("proc_dointvec_ms_jiffies", (0,), FakeEnv(hz=hz))

@@ -167,3 +167,42 @@ def test_labelled_namespaces_can_be_found_and_dropped() -> None:
     assert k.namespace_by_label("pod/default/web") == pod
     k.drop_namespaces(pod)
     assert k.namespace_by_label("pod/default/web") is None
+
+
+def test_ip_forward_is_conf_all_forwarding_and_propagates_to_every_device() -> None:
+    k = Kernel("6.18")
+    k.write("net.ipv4.ip_forward", "1")
+    assert k.read("net.ipv4.conf.all.forwarding") == "1\n"
+    assert k.read("net.ipv4.conf.default.forwarding") == "1\n"
+    assert k.read("net.ipv4.conf.eth0.forwarding") == "1\n"
+    assert k.read("net.ipv4.conf.all.accept_redirects") == "0\n"
+    k.write("net.ipv4.conf.all.forwarding", "0")
+    assert k.read("net.ipv4.ip_forward") == "0\n"
+    assert k.read("net.ipv4.conf.lo.forwarding") == "0\n"
+
+
+def test_ipv4_conf_default_write_reaches_devices_that_never_set_their_own() -> None:
+    k = Kernel("6.18")
+    k.write("net.ipv4.conf.eth0.rp_filter", "1")
+    k.write("net.ipv4.conf.default.rp_filter", "2")
+    assert k.read("net.ipv4.conf.ifb0.rp_filter") == "2\n"
+    assert k.read("net.ipv4.conf.eth0.rp_filter") == "1\n"
+
+
+def test_ipv6_conf_all_forwarding_sets_default_and_devices() -> None:
+    k = Kernel("6.18")
+    child = k.unshare(k.init_ns, net=True)
+    k.write("net.ipv6.conf.all.forwarding", "1", ns=child)
+    assert k.read("net.ipv6.conf.default.forwarding", ns=child) == "1\n"
+    assert k.read("net.ipv6.conf.lo.forwarding", ns=child) == "1\n"
+    assert k.read("net.ipv6.conf.lo.forwarding") == "0\n"
+
+
+def test_rmem_max_is_one_global_value_read_only_in_a_child_netns() -> None:
+    k = Kernel("6.18")
+    child = k.unshare(k.init_ns, net=True)
+    k.write("net.core.rmem_max", "1000000")
+    assert k.read("net.core.rmem_max", ns=child) == "1000000\n"
+    assert k.stat("net/core/rmem_max", ns=child).mode & 0o777 == 0o444
+    assert k.stat("net/core/rmem_max").mode & 0o777 == 0o644
+    assert_errno(errno.EACCES, k.write, "net.core.rmem_max", "5000", ns=child)

@@ -1,0 +1,216 @@
+"""Run a FUSE session for :class:`SysctlOperations` in a thread, without fusepy's ``fuse_main``.
+
+fusepy's ``FUSE()`` calls libfuse's ``fuse_main``, which installs process-wide
+handlers for SIGTERM and SIGHUP (stealing them from Python) and cannot be told
+to stop from outside. This module reuses fusepy's request marshalling but
+drives libfuse2's lower-level calls itself: ``fuse_mount`` (which falls back
+to the setuid ``fusermount`` for non-root users), ``fuse_new``, then
+``fuse_loop`` in a daemon thread. :meth:`FuseServer.stop` sets the exit flag and
+unmounts lazily; the kernel then ends the session and the loop returns.
+
+Mount options (see docs/mount.md for what each saves):
+
+* ``fsname=fakeproc``, ``subtype=fakeproc``: ``/proc/mounts`` shows ``fuse.fakeproc``;
+* ``allow_other`` when the server is root (procfs is world-readable; the model
+  does the permission checks, so no ``default_permissions``);
+* ``attr_timeout``/``entry_timeout`` 1 s (0 makes ``sysctl -a`` ~4x slower) and
+  ``negative_timeout=0`` so a key that appears (new device) is seen at once;
+* ``big_writes,max_write=131072``: a ``write(2)`` reaches the model whole (up to
+  128 KiB) instead of in 4 KiB pieces.
+
+>>> DEFAULT_OPTIONS["subtype"]
+'fakeproc'
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import logging
+import os
+import threading
+from typing import Any
+
+from fakeproc.errors import UnavailableError
+from fakeproc.fuse._binding import FuseArgs, load_fusepy
+from fakeproc.fuse._ops import SysctlOperations
+
+__all__ = ["DEFAULT_OPTIONS", "FuseServer", "FSNAME"]
+
+log = logging.getLogger("fakeproc.fuse")
+
+FSNAME = "fakeproc"
+
+DEFAULT_OPTIONS: dict[str, str | bool] = {
+    "fsname": FSNAME,
+    "subtype": FSNAME,
+    "attr_timeout": "1",
+    "entry_timeout": "1",
+    "negative_timeout": "0",
+    "big_writes": True,
+    "max_write": "131072",
+    "max_read": "131072",
+}
+
+
+class FuseServer:
+    """One FUSE mount served from a background thread.
+
+    Args:
+        ops: The operations object.
+        mountpoint: An existing, empty directory.
+        threaded: Use libfuse's multi-threaded loop (slower for Python: the GIL).
+        options: Extra ``-o`` options (``None`` values remove a default).
+
+    Attributes:
+        mountpoint: Absolute mountpoint.
+        ops: The operations being served.
+        error: An exception that ended the session, if any.
+    """
+
+    def __init__(
+        self,
+        ops: SysctlOperations,
+        mountpoint: str,
+        *,
+        threaded: bool = False,
+        options: dict[str, str | bool | None] | None = None,
+    ) -> None:
+        self.ops = ops
+        self.mountpoint = os.path.abspath(mountpoint)
+        self.threaded = threaded
+        opts: dict[str, str | bool | None] = dict(DEFAULT_OPTIONS)
+        if os.geteuid() == 0:
+            opts["allow_other"] = True
+        opts.update(options or {})
+        self._options = {k: v for k, v in opts.items() if v is not None and v is not False}
+        self.error: BaseException | None = None
+        self._fuse: int | None = None
+        self._chan: int | None = None
+        self._mounted = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._keep: list[Any] = []
+
+    # ------------------------------------------------------------------ public
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Mount and start serving; returns once the mount answers requests.
+
+        Raises:
+            UnavailableError: libfuse could not mount (no /dev/fuse access, no fusermount...).
+        """
+        fuse = load_fusepy()
+        ops_struct = self._build_ops(fuse)
+        self._thread = threading.Thread(
+            target=self._main, args=(fuse, ops_struct), name=f"fakeproc-fuse:{self.mountpoint}", daemon=True
+        )
+        self._thread.start()
+        if not self._mounted.wait(timeout) or self.error is not None:
+            self._thread.join(1.0)
+            raise self.error or UnavailableError(f"FUSE mount of {self.mountpoint} did not come up")
+        # Wait for the kernel's INIT to be answered: a stat does it (and proves the mount works).
+        try:
+            os.stat(self.mountpoint)
+        except OSError as e:
+            self.stop()
+            raise UnavailableError(f"the FUSE mount at {self.mountpoint} does not answer: {e.strerror}") from None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the loop is still running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the session ends (unmounted from outside, or :meth:`stop`)."""
+        return self._done.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the session: lazy unmount, then wait for the loop to return."""
+        if self._thread is None:
+            return
+        if self._fuse and not self._done.is_set():
+            load_fusepy()._libfuse.fuse_exit(self._fuse)
+        if not self._done.is_set():
+            from fakeproc.sandbox._mounts import unmount
+
+            try:
+                unmount(self.mountpoint, lazy=True)
+            except OSError as e:
+                if e.errno not in (errno.EINVAL, errno.ENOENT):
+                    log.warning("unmount of %s failed: %s", self.mountpoint, e)
+        if not self._done.wait(timeout):
+            log.warning("FUSE loop for %s did not end after unmount (a process still uses it?)", self.mountpoint)
+        self._thread.join(0.5 if not self._done.is_set() else timeout)
+
+    # ------------------------------------------------------------------ internals
+
+    def _build_ops(self, fuse: Any) -> Any:
+        """fusepy's ``fuse_operations`` struct wired to ``self.ops`` (what ``FUSE.__init__`` does)."""
+        shim = object.__new__(fuse.FUSE)
+        shim.operations = self.ops
+        shim.raw_fi = True
+        shim.encoding = "utf-8"
+        shim.use_ns = True
+        shim._FUSE__critical_exception = None
+        ops_struct = fuse.fuse_operations()
+        from functools import partial
+
+        for field in fuse.fuse_operations._fields_:
+            name, prototype = field[:2]
+            check = name[1:] if name in ("ftruncate", "fgetattr") else name
+            if getattr(self.ops, check, None) is None:
+                continue
+            if hasattr(prototype, "argtypes"):
+                callback = prototype(partial(fuse.FUSE._wrapper, getattr(shim, name)))
+                self._keep.append(callback)
+                setattr(ops_struct, name, callback)
+        self._keep.extend([shim, ops_struct])
+        return ops_struct
+
+    def _args(self) -> tuple[FuseArgs, Any]:
+        opts = ",".join(k if v is True else f"{k}={v}" for k, v in self._options.items())
+        argv_list = [b"fakeproc", b"-o", opts.encode()]
+        argv = (ctypes.c_char_p * len(argv_list))(*argv_list)
+        return FuseArgs(len(argv_list), argv, 0), argv
+
+    def _main(self, fuse: Any, ops_struct: Any) -> None:
+        lib = fuse._libfuse
+        args, argv = self._args()
+        mnt = self.mountpoint.encode()
+        try:
+            chan = lib.fuse_mount(mnt, ctypes.byref(args))
+            if not chan:
+                self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
+                return
+            self._chan = chan
+            handle = lib.fuse_new(chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None)
+            if not handle:
+                lib.fuse_unmount(mnt, chan)
+                self.error = UnavailableError(f"libfuse refused the options {self._options}")
+                return
+            self._fuse = handle
+            self._mounted.set()
+            if self.threaded:
+                lib.fuse_loop_mt(handle)
+            else:
+                lib.fuse_loop(handle)
+            lib.fuse_unmount(mnt, chan)
+            lib.fuse_destroy(handle)
+        except BaseException as e:  # noqa: BLE001 - reported through start()/error
+            self.error = e
+        finally:
+            lib.fuse_opt_free_args(ctypes.byref(args))
+            del argv
+            self._mounted.set()
+            self._done.set()
+
+
+def _mount_failure_hint(mountpoint: str) -> str:
+    """Why libfuse could not mount, as far as we can tell, and what to do."""
+    from fakeproc.sandbox._checks import fuse_problem
+
+    problem = fuse_problem()
+    if problem:
+        return problem
+    return f"libfuse could not mount {mountpoint} (see the libfuse message above)"

@@ -1,0 +1,400 @@
+"""The whole pod-sysctl pipeline as one function, with a result you can assert on.
+
+API validation -> Pod Security Admission -> scheduling -> kubelet admission ->
+runtime -> sandbox, in that order, each stage answering with the exact upstream
+message of the chosen Kubernetes version.
+
+>>> from fakeproc.kubernetes.manifests import pod
+>>> node = NodeConfig.create(kubernetes_version="1.16")
+>>> r = run_pod(pod("p", {"kernel.sem": "10000 1024000000 500 32000"}), None, node)
+>>> (r.stage.value, r.verdict.value, r.status_message)
+('kubelet', 'SysctlForbidden', 'Pod forbidden sysctl: "kernel.sem" not whitelisted')
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from fakeproc.kubernetes import api, kubelet, psa
+from fakeproc.kubernetes._names import go_quote
+from fakeproc.kubernetes.manifests import Manifest
+from fakeproc.kubernetes.runtime import Runtime, plan_sandbox, sandbox_error_event, sandbox_id
+from fakeproc.kubernetes.sandbox import create_sandbox, destroy_sandbox, pod_label
+from fakeproc.kubernetes.versions import DEFAULT_VERSION, EVENT_FROM_KUBELET, KubeVersion, kernel_version, pick
+
+__all__ = [
+    "Event",
+    "NodeConfig",
+    "PodResult",
+    "STATE_KEY",
+    "apply",
+    "Stage",
+    "Verdict",
+    "check",
+    "delete_pod",
+    "get_pod",
+    "list_pods",
+    "run_pod",
+]
+
+#: Where pods live in ``Kernel.attachments``.
+STATE_KEY = "kubernetes"
+
+
+class Stage(enum.Enum):
+    """The stage that decided a pod's fate (``SANDBOX`` for a pod that runs)."""
+
+    API = "api"
+    PSA = "psa"
+    KUBELET = "kubelet"
+    RUNTIME = "runtime"
+    SANDBOX = "sandbox"
+
+
+class Verdict(enum.Enum):
+    """What the user sees in the end; the value is kubectl's word for it."""
+
+    INVALID = "Invalid"  #: HTTP 422, nothing stored
+    FORBIDDEN = "Forbidden"  #: HTTP 403 from Pod Security Admission, nothing stored
+    SYSCTL_FORBIDDEN = "SysctlForbidden"  #: phase Failed, rejected by the kubelet
+    CONTAINER_CREATING = "ContainerCreating"  #: phase Pending, sandbox creation keeps failing
+    RUNNING = "Running"  #: the pod runs with its sysctls applied
+
+
+@dataclass(frozen=True)
+class Event:
+    """A Kubernetes event as ``kubectl describe`` lists it.
+
+    Attributes:
+        type: ``Normal`` or ``Warning``.
+        reason: ``Scheduled``, ``SysctlForbidden``, ``FailedCreatePodSandBox``...
+        source: The ``From`` column.
+        message: The message.
+        object: ``kind/name`` it is about (``pod/web``, ``replicaset/web-...``).
+        count: How many times it was seen.
+        time: When it happened (Unix time).
+    """
+
+    type: str
+    reason: str
+    source: str
+    message: str
+    object: str = ""
+    count: int = 1
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """The cluster and node a pod is run against.
+
+    Attributes:
+        kubernetes_version: API server and kubelet version.
+        allowed_unsafe_sysctls: The kubelet's ``allowedUnsafeSysctls`` patterns.
+        runtime: The container runtime.
+        pod_security: The Pod Security labels of the pod's namespace.
+        node_name: Node name for events (default: the kernel's ``kernel.hostname``).
+    """
+
+    kubernetes_version: KubeVersion = DEFAULT_VERSION
+    allowed_unsafe_sysctls: tuple[str, ...] = ()
+    runtime: Runtime = Runtime.CONTAINERD_2
+    pod_security: psa.PodSecurity = field(default_factory=psa.PodSecurity)
+    node_name: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        kubernetes_version: str | KubeVersion | None = None,
+        allowed_unsafe_sysctls: str | Iterable[str] | None = None,
+        kubelet_config: str | Path | None = None,
+        runtime: str | Runtime = Runtime.CONTAINERD_2,
+        pod_security: str | psa.Level | None = None,
+        pod_security_warn: str | psa.Level | None = None,
+        pod_security_version: str = "latest",
+        node_name: str | None = None,
+    ) -> NodeConfig:
+        """Build a config from CLI-style values (strings are parsed and checked).
+
+        Raises:
+            UsageError: an unknown version, runtime or level, or an unreadable kubelet config.
+        """
+        from fakeproc.errors import UsageError
+
+        version = KubeVersion.parse(kubernetes_version) if kubernetes_version else DEFAULT_VERSION
+        patterns: list[str] = []
+        if kubelet_config is not None:
+            patterns.extend(kubelet.load_kubelet_config(kubelet_config))
+        if isinstance(allowed_unsafe_sysctls, str):
+            patterns.extend(kubelet.parse_allowed_unsafe_sysctls(allowed_unsafe_sysctls))
+        elif allowed_unsafe_sysctls:
+            patterns.extend(allowed_unsafe_sysctls)
+        try:
+            rt = runtime if isinstance(runtime, Runtime) else Runtime(runtime)
+            enforce = psa.Level(pod_security) if pod_security else psa.Level.PRIVILEGED
+            warn = psa.Level(pod_security_warn) if pod_security_warn else psa.Level.PRIVILEGED
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        psa.policy_version(pod_security_version, version)  # validate early
+        return cls(version, tuple(patterns), rt,
+                   psa.PodSecurity(enforce, pod_security_version, warn, pod_security_version), node_name)
+
+
+@dataclass(frozen=True)
+class PodResult:
+    """What happened to one pod (or workload's first pod).
+
+    Attributes:
+        name: Pod name.
+        namespace: Kubernetes namespace.
+        object: The applied object (``pod/web``, ``deployment.apps/web``).
+        stage: The stage that decided.
+        verdict: The outcome.
+        http_status: 422 or 403 when the API server refused the object, else None.
+        messages: The errors as kubectl prints them (empty when the pod runs).
+        warnings: ``Warning:`` lines of kubectl and runtime warnings.
+        events: Events about the pod (and its controller).
+        phase: ``status.phase`` (None when nothing was stored).
+        reason: ``status.reason``.
+        status_message: ``status.message``.
+        values: Applied sysctls and their values read back in the pod's namespaces.
+        ns_label: Label of the pod's namespaces in the kernel model (None: the node's).
+        field_errors: The API server's field errors, as strings.
+        node: Node name.
+        containers: Names of the pod's regular containers.
+        kubernetes_version: The version the answer is for.
+        runtime: The runtime.
+        created: When the pod was created (Unix time).
+    """
+
+    name: str
+    namespace: str
+    object: str
+    stage: Stage
+    verdict: Verdict
+    http_status: int | None = None
+    messages: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    phase: str | None = None
+    reason: str | None = None
+    status_message: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    ns_label: str | None = None
+    field_errors: tuple[str, ...] = ()
+    node: str = ""
+    containers: tuple[str, ...] = ()
+    kubernetes_version: str = ""
+    runtime: str = ""
+    created: float = 0.0
+
+    @property
+    def started(self) -> bool:
+        """Whether the pod runs."""
+        return self.verdict is Verdict.RUNNING
+
+    @property
+    def stored(self) -> bool:
+        """Whether the API server accepted the object (so ``pod get`` lists it)."""
+        return self.phase is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (enums as their values)."""
+        d = asdict(self)
+        d["stage"] = self.stage.value
+        d["verdict"] = self.verdict.value
+        d["values"] = dict(self.values)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PodResult:
+        """Inverse of :meth:`to_dict`."""
+        data = dict(d)
+        data["stage"] = Stage(data["stage"])
+        data["verdict"] = Verdict(data["verdict"])
+        data["events"] = tuple(Event(**e) for e in data.get("events", ()))
+        for key in ("messages", "warnings", "field_errors", "containers"):
+            data[key] = tuple(data.get(key, ()))
+        return cls(**data)
+
+
+def _node_name(kernel: Any, node: NodeConfig) -> str:
+    if node.node_name:
+        return node.node_name
+    if kernel is not None:
+        try:
+            name = str(kernel.read("kernel.hostname")).strip()
+            return name if name and name != "(none)" else "node1"
+        except OSError:
+            pass
+    return "node1"
+
+
+def _psa_stage(m: Manifest, node: NodeConfig) -> tuple[str | None, list[str], str | None]:
+    """(403 message or None, warnings, FailedCreate message for a workload or None)."""
+    v = node.kubernetes_version
+    ps = node.pod_security
+    enforce = psa.evaluate(m.pod, ps.enforce, ps.enforce_version, v)
+    warnings: list[str] = []
+    denied: str | None = None
+    failed_create: str | None = None
+    if not enforce.allowed:
+        pod_msg = f"pods {go_quote(m.pod.name)} is forbidden: {enforce.message}"
+        if m.is_workload:
+            # On workloads PSA only warns; the controller's pod creation is refused.
+            warnings.append(enforce.warning)
+            failed_create = f"Error creating: {pod_msg}"
+        else:
+            denied = pod_msg
+    warn = psa.evaluate(m.pod, ps.warn, ps.warn_version, v)
+    if not warn.allowed and warn.warning not in warnings and not (
+        (ps.warn, ps.warn_version) == (ps.enforce, ps.enforce_version)
+    ):
+        warnings.append(warn.warning)
+    return denied, warnings, failed_create
+
+
+def run_pod(manifest: Manifest, kernel: Any = None, node: NodeConfig | None = None) -> PodResult:
+    """Run one manifest's pod through the pipeline on ``kernel`` (the node).
+
+    Args:
+        manifest: The applied object (:func:`~fakeproc.kubernetes.manifests.load_manifests`).
+        kernel: The node's :class:`fakeproc.Kernel`; its ``kernel.osrelease`` gates the safe
+            list, and a running pod's namespaces are created in it. None: a fresh 6.18 kernel.
+        node: Cluster and node settings.
+
+    Raises:
+        KubeletStartupError: the kubelet would not start with ``node``'s allowlist.
+        UsageError: an impossible configuration (e.g. Pod Security before 1.22).
+    """
+    node = node or NodeConfig()
+    if kernel is None:
+        from fakeproc.model.kernel import Kernel
+
+        kernel = Kernel("6.18")
+    v = node.kubernetes_version
+    m = manifest
+    now = time.time()
+    node_name = _node_name(kernel, node)
+    base = PodResult(
+        name=m.pod.name, namespace=m.namespace, object=m.resource, stage=Stage.API, verdict=Verdict.INVALID,
+        node=node_name, containers=tuple(c.name for c in m.pod.app_containers),
+        kubernetes_version=str(v), runtime=node.runtime.value, created=now,
+    )
+    # 1. API server field validation.
+    errs = api.validate(m, v)
+    if errs:
+        return replace(base, http_status=422, messages=(api.kubectl_invalid_message(m, errs),),
+                       field_errors=tuple(str(e) for e in errs))
+    # 2. Pod Security Admission.
+    denied, warnings, failed_create = _psa_stage(m, node)
+    if denied is not None:
+        src = f'"{m.source}"' if m.source else "STDIN"
+        msg = f"Error from server (Forbidden): error when creating {src}: {denied}"
+        return replace(base, stage=Stage.PSA, verdict=Verdict.FORBIDDEN, http_status=403, messages=(msg,),
+                       warnings=tuple(warnings))
+    if failed_create is not None:
+        owner = "replicaset" if m.kind == "Deployment" else m.kind.lower()
+        owner_name = m.pod.name.rsplit("-", 1)[0] if m.kind in ("Deployment", "ReplicaSet") else m.name
+        ev = Event("Warning", "FailedCreate", f"{m.kind.lower()}-controller" if m.kind != "Deployment"
+                   else "replicaset-controller", failed_create, f"{owner}/{owner_name}", 1, now)
+        return replace(base, stage=Stage.PSA, verdict=Verdict.FORBIDDEN, messages=(failed_create,),
+                       warnings=tuple(warnings), events=(ev,))
+    # 3. Scheduling (sysctls are ignored), then kubelet admission.
+    pod_obj = f"pod/{m.pod.name}"
+    events = [Event("Normal", "Scheduled", "default-scheduler",
+                    f"Successfully assigned {m.namespace}/{m.pod.name} to {node_name}", pod_obj, 1, now)]
+    kubelet_from = pick(EVENT_FROM_KUBELET, v).format(node=node_name)
+    allowlist = kubelet.build_allowlist(node.allowed_unsafe_sysctls, v,
+                                        kernel_version(kernel.read("kernel.osrelease")))
+    admission = kubelet.admit(m.pod, allowlist, v)
+    if not admission.admitted:
+        events.append(Event("Warning", admission.reason, kubelet_from, admission.message, pod_obj, 1, now))
+        return replace(base, stage=Stage.KUBELET, verdict=Verdict.SYSCTL_FORBIDDEN,
+                       messages=(admission.status_message,), warnings=tuple(warnings), events=tuple(events),
+                       phase="Failed", reason=admission.reason, status_message=admission.status_message)
+    # 4. Runtime and 5. sandbox.
+    plan = plan_sandbox(m.pod, node.runtime, v)
+    warnings.extend(plan.warnings)
+    outcome = create_sandbox(kernel, m.pod, plan, node.runtime)
+    if not outcome.ok:
+        detail = outcome.detail or ""
+        text = sandbox_error_event(node.runtime, detail, sandbox_id(m.namespace, m.pod.name))
+        events.append(Event("Warning", "FailedCreatePodSandBox", kubelet_from, text, pod_obj, 1, now))
+        stage = Stage.SANDBOX if outcome.failed_at == "sandbox" else Stage.RUNTIME
+        return replace(base, stage=stage, verdict=Verdict.CONTAINER_CREATING, messages=(text,),
+                       warnings=tuple(warnings), events=tuple(events), phase="Pending")
+    for c in m.pod.containers:
+        if c.init:
+            continue
+        events.extend([
+            Event("Normal", "Pulled", kubelet_from,
+                  f'Container image "{c.image}" already present on machine', pod_obj, 1, now),
+            Event("Normal", "Created", kubelet_from, f"Created container {c.name}", pod_obj, 1, now),
+            Event("Normal", "Started", kubelet_from, f"Started container {c.name}", pod_obj, 1, now),
+        ])
+    return replace(base, stage=Stage.SANDBOX, verdict=Verdict.RUNNING, warnings=tuple(warnings),
+                   events=tuple(events), phase="Running", values=dict(outcome.values), ns_label=outcome.label)
+
+
+def check(manifests: Sequence[Manifest], node: NodeConfig | None = None,
+          profile: str | Path | None = None, kernel: Any = None) -> list[PodResult]:
+    """Would each manifest's pod start? Runs on a throwaway copy of ``kernel`` (or a fresh one).
+
+    Raises:
+        KubeletStartupError: see :func:`run_pod`.
+    """
+    from fakeproc.model.kernel import Kernel
+
+    scratch = kernel.copy() if kernel is not None else Kernel(profile or "6.18")
+    return [run_pod(m, scratch, node) for m in manifests]
+
+
+# ---------------------------------------------------------------------------- pods kept with a kernel
+
+
+def _store(kernel: Any) -> dict[str, Any]:
+    data: dict[str, Any] = kernel.attachments.setdefault(STATE_KEY, {})
+    pods: dict[str, Any] = data.setdefault("pods", {})
+    return pods
+
+
+def apply(manifest: Manifest, kernel: Any, node: NodeConfig | None = None) -> PodResult:
+    """:func:`run_pod` and keep a stored pod with ``kernel`` (replacing one of the same name).
+
+    Divergence: re-applying a pod re-creates it (like ``kubectl replace --force``), where
+    ``kubectl apply`` would patch the existing object (and refuse to change its sysctls).
+    """
+    pods = _store(kernel)
+    key = f"{manifest.namespace}/{manifest.pod.name}"
+    result = run_pod(manifest, kernel, node)
+    if result.stored:
+        if result.verdict is Verdict.SYSCTL_FORBIDDEN:  # a replaced running pod's namespaces go
+            destroy_sandbox(kernel, pod_label(manifest.namespace, manifest.pod.name))
+        pods[key] = result.to_dict()
+    return result
+
+
+def list_pods(kernel: Any, namespace: str | None = None) -> list[PodResult]:
+    """Stored pods (all namespaces when ``namespace`` is None), oldest first."""
+    pods = [PodResult.from_dict(d) for d in _store(kernel).values()]
+    return sorted((p for p in pods if namespace is None or p.namespace == namespace), key=lambda p: p.created)
+
+
+def get_pod(kernel: Any, name: str, namespace: str = "default") -> PodResult | None:
+    """A stored pod, or None."""
+    d = _store(kernel).get(f"{namespace}/{name}")
+    return PodResult.from_dict(d) if d is not None else None
+
+
+def delete_pod(kernel: Any, name: str, namespace: str = "default") -> bool:
+    """Delete a stored pod and its namespaces; False if there was none."""
+    d = _store(kernel).pop(f"{namespace}/{name}", None)
+    destroy_sandbox(kernel, pod_label(namespace, name))
+    return d is not None

@@ -1,0 +1,143 @@
+"""Can this host mount FUSE file systems and make user namespaces? If not, say how to fix it.
+
+>>> ok, why = fuse_available()
+>>> isinstance(ok, bool) and isinstance(why, str)
+True
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+
+__all__ = ["fuse_available", "fuse_problem", "userns_problem", "require_fuse", "require_userns", "has_cap_sys_admin"]
+
+_DOCKER = "in Docker/Podman, run the container with `--device /dev/fuse --cap-add SYS_ADMIN`"
+_CAP_SYS_ADMIN = 21
+
+
+def has_cap_sys_admin() -> bool:
+    """Whether this process has CAP_SYS_ADMIN in its own user namespace."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) >> _CAP_SYS_ADMIN & 1)
+    except (OSError, ValueError):
+        pass
+    return os.geteuid() == 0
+
+
+def _fusermount() -> str | None:
+    for name in ("fusermount", "fusermount3"):
+        path = shutil.which(name) or (f"/bin/{name}" if os.path.exists(f"/bin/{name}") else None)
+        if path:
+            try:
+                if os.stat(path).st_mode & stat.S_ISUID:
+                    return path
+            except OSError:
+                continue
+    return None
+
+
+def fuse_problem(*, for_userns: bool = False) -> str | None:
+    """What prevents a FUSE mount here, with the fix; None if nothing does.
+
+    Args:
+        for_userns: The mount will be made as root of a new user namespace
+            (``fakeproc run`` as non-root), so the setuid fusermount is not needed.
+    """
+    if not os.path.exists("/dev/fuse"):
+        return (
+            "/dev/fuse does not exist: load the fuse kernel module (`modprobe fuse`) or, "
+            f"{_DOCKER}"
+        )
+    try:
+        fd = os.open("/dev/fuse", os.O_RDWR)
+        os.close(fd)
+    except OSError as e:
+        if os.geteuid() == 0:
+            return f"cannot open /dev/fuse ({e.strerror}): {_DOCKER}"
+        return (
+            f"cannot open /dev/fuse ({e.strerror}): it must be usable by your user; most distributions "
+            "ship it as mode 0666 (fix with `sudo chmod 0666 /dev/fuse`), or run as root; "
+            f"{_DOCKER}"
+        )
+    from fakeproc.errors import UnavailableError
+    from fakeproc.fuse import load_fusepy
+
+    try:
+        load_fusepy()
+    except UnavailableError as e:
+        return str(e)
+    if os.geteuid() == 0 and not has_cap_sys_admin():
+        return f"root without CAP_SYS_ADMIN cannot mount: {_DOCKER}"
+    if os.geteuid() != 0 and not for_userns and _fusermount() is None:
+        return (
+            "mounting as a non-root user needs the setuid fusermount: install it with "
+            "`apt-get install fuse3` (Debian/Ubuntu) or run as root"
+        )
+    return None
+
+
+def userns_problem() -> str | None:
+    """What prevents an unprivileged user + mount namespace here, with the fix; None if nothing does."""
+    if shutil.which("unshare") is None:
+        return "the `unshare` command is missing: install util-linux (`apt-get install util-linux`)"
+    try:
+        done = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "true"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot run unshare: {e}"
+    if done.returncode == 0:
+        return None
+    detail = done.stderr.decode(errors="replace").strip().splitlines()
+    return (
+        f"unprivileged user namespaces are not available ({detail[-1] if detail else 'unshare failed'}): "
+        "allow them with `sysctl -w user.max_user_namespaces=15000` (and "
+        "`kernel.unprivileged_userns_clone=1` on older Debian kernels, "
+        "`kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10+); in Docker, the default "
+        "seccomp profile forbids them: use `--security-opt seccomp=unconfined` or run as root"
+    )
+
+
+def fuse_available() -> tuple[bool, str]:
+    """Whether ``fakeproc run``/``mounted()`` can work here, and the reason when not.
+
+    As root this needs a usable /dev/fuse, libfuse2 and CAP_SYS_ADMIN. As a
+    normal user it also needs unprivileged user namespaces (for ``run``) or the
+    setuid ``fusermount`` (for a plain ``mount``).
+    """
+    if os.geteuid() == 0:
+        problem = fuse_problem()
+    else:
+        problem = fuse_problem(for_userns=True) or userns_problem()
+    return (problem is None, problem or "")
+
+
+def require_fuse(*, for_userns: bool = False) -> None:
+    """Raise :class:`~fakeproc.errors.UnavailableError` if FUSE cannot be used.
+
+    Raises:
+        UnavailableError: with what is missing and how to enable it.
+    """
+    from fakeproc.errors import UnavailableError
+
+    problem = fuse_problem(for_userns=for_userns)
+    if problem:
+        raise UnavailableError(problem)
+
+
+def require_userns() -> None:
+    """Raise :class:`~fakeproc.errors.UnavailableError` if unprivileged user namespaces are unavailable."""
+    from fakeproc.errors import UnavailableError
+
+    problem = userns_problem()
+    if problem:
+        raise UnavailableError(problem)

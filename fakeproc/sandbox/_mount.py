@@ -1,0 +1,292 @@
+"""``mounted()``: a kernel served through FUSE for the duration of a ``with`` block.
+
+The server runs in a thread of the calling process, so the kernel object the
+caller holds is the one every process reading the mount talks to (its
+``write_log`` can be inspected directly). The mount itself is a FUSE mount at
+``handle.path``; :meth:`MountHandle.run` runs a command that sees it at
+``/proc/sys`` in a private mount namespace.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from fakeproc.errors import UsageError
+
+if TYPE_CHECKING:
+    from fakeproc.fuse import FuseServer, NamespaceResolver
+    from fakeproc.model import Kernel, NamespaceSet
+
+__all__ = ["MountHandle", "mounted", "bind_argv", "BIND_SCRIPT"]
+
+log = logging.getLogger("fakeproc.sandbox")
+
+#: Run inside the new mount namespace by ``/bin/sh -c``: $0 is the FUSE mountpoint, $1 a file
+#: descriptor to report ``ok`` on once the bind is done (``-``: none), $2.. the command.
+BIND_SCRIPT = (
+    'mnt=$0 notify=$1; shift; '
+    'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
+    'case $notify in -) ;; *) eval "echo ok >&$notify; exec $notify>&-" ;; esac; '
+    'exec "$@"'
+)
+
+_live: set[MountHandle] = set()
+_live_lock = threading.Lock()
+
+
+def bind_argv(
+    mountpoint: str, argv: Sequence[str], *, user_namespace: bool = False, notify: int | None = None
+) -> list[str]:
+    """The argv that runs ``argv`` with ``mountpoint`` bound over ``/proc/sys`` in a private mount namespace.
+
+    Args:
+        mountpoint: The FUSE mountpoint.
+        argv: The command.
+        user_namespace: Also create a user namespace mapping the caller to root
+            (needed by a non-root caller to make a mount namespace).
+        notify: A file descriptor (passed to the child) to write ``ok`` on once the
+            bind is done; it is closed before the command starts.
+    """
+    if not argv:
+        raise UsageError("no command given")
+    unshare = shutil.which("unshare") or "unshare"
+    ns = ["--user", "--map-root-user"] if user_namespace else []
+    return [
+        unshare,
+        *ns,
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "/bin/sh",
+        "-c",
+        BIND_SCRIPT,
+        mountpoint,
+        "-" if notify is None else str(notify),
+        *argv,
+    ]
+
+
+class MountHandle:
+    """A live FUSE mount of a kernel.
+
+    Attributes:
+        path: The mountpoint.
+        kernel: The served kernel.
+        server: The FUSE server (``server.ops.counts`` has request counts when enabled).
+        resolver: Maps callers to model namespaces.
+    """
+
+    def __init__(self, kernel: Kernel, path: str, server: FuseServer, resolver: NamespaceResolver | None,
+                 owns_dir: bool) -> None:
+        self.kernel = kernel
+        self.path = path
+        self.server = server
+        self.resolver = resolver
+        self._owns_dir = owns_dir
+        self._closed = False
+
+    def bind_argv(self, argv: Sequence[str], *, notify: int | None = None) -> list[str]:
+        """The argv running ``argv`` with this mount at ``/proc/sys`` (see :func:`bind_argv`)."""
+        return bind_argv(self.path, argv, user_namespace=os.geteuid() != 0, notify=notify)
+
+    def run(self, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+        """Run ``argv`` with the fake tree at ``/proc/sys`` in a private mount namespace.
+
+        Keyword arguments go to :func:`subprocess.run` (``capture_output``, ``text``, ``input``,
+        ``timeout``, ``check``, ``env``...). The host's ``/proc/sys`` is never touched.
+        """
+        return subprocess.run(self.bind_argv(argv), **kwargs)
+
+    def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        """Like :meth:`run` but returns the running :class:`subprocess.Popen`."""
+        return subprocess.Popen(self.bind_argv(argv), **kwargs)
+
+    def close(self) -> None:
+        """Unmount and stop the server (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.server.stop()
+        finally:
+            with _live_lock:
+                _live.discard(self)
+            if self._owns_dir:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self.path)
+
+    def __enter__(self) -> MountHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<MountHandle {self.path} {self.kernel!r}>"
+
+
+def _close_all() -> None:
+    with _live_lock:
+        handles = list(_live)
+    for handle in handles:
+        with contextlib.suppress(Exception):
+            handle.close()
+
+
+atexit.register(_close_all)
+
+
+def runtime_dir() -> str:
+    """Where temporary mountpoints go: ``$XDG_RUNTIME_DIR/fakeproc``, ``/run/fakeproc`` or the temp dir."""
+    candidates = []
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        candidates.append(os.path.join(os.environ["XDG_RUNTIME_DIR"], "fakeproc"))
+    if os.geteuid() == 0:
+        candidates.append("/run/fakeproc")
+    candidates.append(os.path.join(tempfile.gettempdir(), f"fakeproc-{os.geteuid()}"))
+    for path in candidates:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            st = os.stat(path)
+            if st.st_uid == os.geteuid():
+                return path
+        except OSError:
+            continue
+    raise UsageError("no private directory for a mountpoint (tried " + ", ".join(candidates) + ")")
+
+
+def sweep_dead_mounts() -> int:
+    """Unmount dead fakeproc mounts (servers killed) under :func:`runtime_dir`; returns how many."""
+    from fakeproc.sandbox._mounts import clean_dead_mount, is_fakeproc, mount_table
+
+    base = runtime_dir() + "/"
+    cleaned = 0
+    for entry in mount_table():
+        if entry.mountpoint.startswith(base) and is_fakeproc(entry):
+            try:
+                if clean_dead_mount(entry.mountpoint):
+                    cleaned += 1
+                    with contextlib.suppress(OSError):
+                        os.rmdir(entry.mountpoint)
+            except (OSError, UsageError):
+                continue
+    return cleaned
+
+
+def start_mount(
+    kernel: Kernel,
+    mountpoint: str | None = None,
+    *,
+    base: NamespaceSet | None = None,
+    fixed: NamespaceSet | None = None,
+    count_requests: bool = False,
+    threaded: bool = False,
+    options: dict[str, str | bool | None] | None = None,
+) -> MountHandle:
+    """Mount ``kernel`` and start serving it; the caller must :meth:`~MountHandle.close` the handle.
+
+    Args:
+        kernel: The model to serve.
+        mountpoint: An existing empty directory (a temporary one is made if None).
+            A dead fakeproc mount left there by a killed server is cleaned up first.
+        base: The model namespaces this process's own real namespaces map to
+            (default: the kernel's initial ones).
+        fixed: Serve this namespace set to every caller (no per-caller resolution).
+        count_requests: Count requests per operation (``handle.server.ops.counts``).
+        threaded: libfuse's multi-threaded loop instead of the single-threaded one.
+        options: Extra FUSE ``-o`` options.
+
+    Raises:
+        UnavailableError: FUSE cannot be used here (the message says why and how to fix it).
+        UsageError: the mountpoint is in use or not a directory.
+    """
+    from fakeproc.fuse import FuseServer, NamespaceResolver, SysctlOperations
+    from fakeproc.sandbox._checks import require_fuse
+    from fakeproc.sandbox._mounts import clean_dead_mount
+
+    require_fuse()
+    owns_dir = mountpoint is None
+    if mountpoint is None:
+        sweep_dead_mounts()
+        mountpoint = tempfile.mkdtemp(prefix="mnt-", dir=runtime_dir())
+    else:
+        mountpoint = os.path.abspath(mountpoint)
+        clean_dead_mount(mountpoint)
+        if not os.path.isdir(mountpoint):
+            raise UsageError(f"mountpoint {mountpoint} is not a directory")
+    resolver = None if fixed is not None else NamespaceResolver(kernel, base)
+    ops = SysctlOperations(kernel, resolver, fixed=fixed, count_requests=count_requests)
+    opts: dict[str, str | bool | None] = {"fsname": f"fakeproc:{os.getpid()}"}
+    opts.update(options or {})
+    server = FuseServer(ops, mountpoint, threaded=threaded, options=opts)
+    try:
+        server.start()
+    except BaseException:
+        if owns_dir:
+            with contextlib.suppress(OSError):
+                os.rmdir(mountpoint)
+        raise
+    handle = MountHandle(kernel, mountpoint, server, resolver, owns_dir)
+    with _live_lock:
+        _live.add(handle)
+    return handle
+
+
+@contextlib.contextmanager
+def mounted(
+    kernel: Kernel | None = None,
+    *,
+    profile: str | None = None,
+    mountpoint: str | None = None,
+    state: str | None = None,
+    base: NamespaceSet | None = None,
+    count_requests: bool = False,
+) -> Iterator[MountHandle]:
+    """Serve a kernel through FUSE for the duration of the block.
+
+    >>> with mounted(profile="6.18") as m:                    # doctest: +SKIP
+    ...     open(m.path + "/kernel/ostype").read()
+    ...     m.run(["sysctl", "-n", "kernel.sem"], capture_output=True, text=True).stdout
+    'Linux\\n'
+    '32000\\t1024000000\\t500\\t32000\\n'
+
+    Args:
+        kernel: The kernel to serve (from this process: its ``write_log`` shows what
+            processes wrote). Default: a new one booted from ``profile``.
+        profile: Profile for a new kernel (or for ``state`` when the file does not exist yet).
+        mountpoint: Where to mount (default: a temporary directory, removed afterwards).
+        state: A state file: loaded (under its lock) at start, saved atomically at the end.
+        base: The model namespaces this process's real namespaces map to.
+        count_requests: Count FUSE requests per operation.
+
+    Yields:
+        A :class:`MountHandle` with ``.path``, ``.kernel``, ``.run(argv, **kw)`` and ``.close()``.
+
+    Raises:
+        UnavailableError: FUSE is not usable here (the message says why and how to fix it).
+        UsageError: both ``kernel`` and ``state`` given, or a bad mountpoint.
+    """
+    if kernel is not None and state is not None:
+        raise UsageError("give either a kernel or a state file, not both")
+    with contextlib.ExitStack() as stack:
+        if state is not None:
+            from fakeproc.state import StateFile
+
+            kernel = stack.enter_context(StateFile(state).open(profile=profile))
+        elif kernel is None:
+            from fakeproc.model import Kernel
+
+            kernel = Kernel(profile)
+        handle = start_mount(kernel, mountpoint, base=base, count_requests=count_requests)
+        stack.callback(handle.close)
+        yield handle

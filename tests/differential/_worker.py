@@ -1,0 +1,209 @@
+"""Run sysctl read/write steps against the REAL kernel, inside throwaway namespaces only.
+
+This script is started by :mod:`tests.differential.realkernel` as::
+
+    unshare --ipc --net --uts --fork /usr/bin/python3 _worker.py
+
+It uses the standard library only (it may run under the system Python). It reads one
+JSON document on stdin::
+
+    {"host_ns": {"ipc": INODE, "net": INODE, "uts": INODE},
+     "cases": [{"id": "...", "steps": [STEP, ...]}, ...]}
+
+and prints one JSON document on stdout: ``{"ok": true, "strict": N, "results": {id: [RESULT, ...]}}``.
+
+Safety (the whole point of this file):
+
+* Before anything else the worker checks that its own ipc, net and uts namespace inodes all
+  differ from the host's (passed in by the parent); otherwise it refuses and exits 3.
+* Every case runs in a forked child that calls ``unshare(CLONE_NEWIPC|CLONE_NEWNET|CLONE_NEWUTS)``
+  again, so each case starts from a fresh namespace; the child re-checks that its inodes differ
+  from both the host's and the worker's before any write, and refuses otherwise.
+* Only paths of namespaced entries are ever opened for writing: IPC (``kernel/sem``,
+  ``kernel/shm*``, ``kernel/msg*``, ``kernel/auto_msgmni``, ``kernel/*_next_id``,
+  ``fs/mqueue/*``), UTS (``kernel/hostname``, ``kernel/domainname``) and ``net/*``
+  (the parent passes only keys the profile marks per-netns; entries registered only in
+  init_net are not even visible in a fresh netns). Anything else is refused.
+
+Step kinds (``data`` is a latin-1 string: one char per byte):
+
+* ``{"op": "write", "key": "kernel/sem", "data": "1 2", "pos": 0, "flags": "w"}``: one
+  ``open`` + one ``pwrite(2)`` at ``pos``; result ``{"count": n}``, ``{"errno": e}`` or
+  ``{"open_errno": e}``; then (unless ``"readback": false``) ``"readback"``: one ``pread``
+  of 65536 bytes at offset 0.
+* ``{"op": "write_all", ...}``: like ``write`` but loops the way ``write(1)`` users do after a
+  short write: the rest is written again at the advanced offset until all bytes are consumed,
+  a write returns 0 or fails; result ``{"counts": [...], "errno": e | None}``.
+* ``{"op": "read", "key": ..., "size": 65536, "pos": 0}``: result ``{"data": ...}`` or an errno.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import re
+import sys
+from typing import Any
+
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWNET = 0x40000000
+READ_SIZE = 65536
+PROC_SYS = "/proc/sys/"
+
+_WRITABLE = re.compile(
+    r"^(kernel/(sem|shmmax|shmall|shmmni|shm_rmid_forced|msgmax|msgmni|msgmnb|auto_msgmni"
+    r"|sem_next_id|msg_next_id|shm_next_id|hostname|domainname)"
+    r"|fs/mqueue/[a-z_]+"
+    r"|net/[A-Za-z0-9_./-]+)$"
+)
+
+
+def ns_inodes() -> dict[str, int]:
+    """The inode numbers of this process's ipc, net and uts namespaces."""
+    return {t: os.stat(f"/proc/self/ns/{t}").st_ino for t in ("ipc", "net", "uts")}
+
+
+def refuse(message: str) -> None:
+    """Print a refusal and exit without touching anything."""
+    print(json.dumps({"ok": False, "refused": message}))
+    sys.stdout.flush()
+    os._exit(3)
+
+
+def differs(mine: dict[str, int], other: dict[str, int]) -> bool:
+    """True if every one of ipc, net and uts differs from ``other``."""
+    return all(mine[t] != other[t] for t in ("ipc", "net", "uts"))
+
+
+def check_path(key: str) -> str:
+    """The absolute path of a relative /proc/sys path that may be written here, or refuse."""
+    if ".." in key.split("/") or not _WRITABLE.match(key):
+        refuse(f"path not allowed for writing: {key!r}")
+    return PROC_SYS + key
+
+
+def _errno_of(exc: OSError) -> int:
+    return exc.errno if exc.errno is not None else -1
+
+
+def do_read(key: str, size: int, pos: int) -> dict[str, Any]:
+    """One open + one pread."""
+    try:
+        fd = os.open(PROC_SYS + key, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        return {"open_errno": _errno_of(exc)}
+    try:
+        return {"data": os.pread(fd, size, pos).decode("latin-1")}
+    except OSError as exc:
+        return {"errno": _errno_of(exc)}
+    finally:
+        os.close(fd)
+
+
+def do_write(step: dict[str, Any]) -> dict[str, Any]:
+    """One open + one pwrite (or a write_all loop), then an optional read-back."""
+    path = check_path(step["key"])
+    data = step["data"].encode("latin-1")
+    pos = int(step.get("pos", 0))
+    flags = os.O_RDWR if step.get("flags") == "rw" else os.O_WRONLY
+    out: dict[str, Any] = {}
+    try:
+        fd = os.open(path, flags | os.O_CLOEXEC)
+    except OSError as exc:
+        out["open_errno"] = _errno_of(exc)
+    else:
+        try:
+            if step["op"] == "write":
+                try:
+                    out["count"] = os.pwrite(fd, data, pos)
+                except OSError as exc:
+                    out["errno"] = _errno_of(exc)
+            else:
+                counts: list[int] = []
+                out["errno"] = None
+                while data:
+                    try:
+                        n = os.pwrite(fd, data, pos)
+                    except OSError as exc:
+                        out["errno"] = _errno_of(exc)
+                        break
+                    counts.append(n)
+                    if n <= 0:
+                        break
+                    data = data[n:]
+                    pos += n
+                out["counts"] = counts
+        finally:
+            os.close(fd)
+    if step.get("readback", True):
+        out["readback"] = do_read(step["key"], READ_SIZE, 0)
+    return out
+
+
+def run_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run one case's steps in this (already fresh) namespace."""
+    results = []
+    for step in steps:
+        if step["op"] in ("write", "write_all"):
+            results.append(do_write(step))
+        elif step["op"] == "read":
+            results.append(do_read(step["key"], int(step.get("size", READ_SIZE)), int(step.get("pos", 0))))
+        else:
+            refuse(f"unknown op {step['op']!r}")
+    return results
+
+
+def run_case(libc: Any, host: dict[str, int], worker: dict[str, int], steps: list[dict[str, Any]]) -> Any:
+    """Fork, unshare ipc/net/uts afresh in the child, verify, run the steps; return the child's results."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            if libc.unshare(CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS) != 0:
+                raise OSError(ctypes.get_errno(), "unshare failed")
+            mine = ns_inodes()
+            if not (differs(mine, host) and differs(mine, worker)):
+                payload = {"refused": "case namespace is not fresh"}
+            else:
+                payload = {"results": run_steps(steps)}
+        except BaseException as exc:  # report, never escape the child
+            payload = {"crash": repr(exc)}
+        with os.fdopen(wfd, "w") as f:
+            f.write(json.dumps(payload))
+        os._exit(0)
+    os.close(wfd)
+    with os.fdopen(rfd) as f:
+        text = f.read()
+    os.waitpid(pid, 0)
+    return json.loads(text) if text else {"crash": "child produced no output"}
+
+
+def main() -> None:
+    """Entry point: verify the namespaces, run every case, print the results."""
+    request = json.load(sys.stdin)
+    host = {t: int(request["host_ns"][t]) for t in ("ipc", "net", "uts")}
+    worker = ns_inodes()
+    if not differs(worker, host):
+        refuse(f"worker namespaces {worker} are not distinct from the host's {host}")
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(PROC_SYS + "kernel/sysctl_writes_strict") as f:  # global: read only
+        strict = int(f.read())
+    results: dict[str, Any] = {}
+    for case in request["cases"]:
+        for step in case["steps"]:
+            if step["op"] != "read":
+                check_path(step["key"])  # refuse the whole run before any write
+    for case in request["cases"]:
+        outcome = run_case(libc, host, worker, case["steps"])
+        if "refused" in outcome:
+            refuse(outcome["refused"])
+        results[case["id"]] = outcome.get("results", outcome)
+    print(json.dumps({"ok": True, "strict": strict, "worker_ns": worker, "results": results}))
+
+
+if __name__ == "__main__":
+    main()
