@@ -49,14 +49,18 @@ def load_fusepy() -> ModuleType:
     lib = fuse._libfuse
     lib.fuse_mount.argtypes = [ctypes.c_char_p, ctypes.POINTER(FuseArgs)]
     lib.fuse_mount.restype = ctypes.c_void_p
-    lib.fuse_new.argtypes = [
-        ctypes.c_void_p,
-        ctypes.POINTER(FuseArgs),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-    ]
-    lib.fuse_new.restype = ctypes.c_void_p
+    # libfuse2 exports several fuse_new versions and a plain dlsym() finds an old one
+    # (it then rejects every argument as "unknown option"): ask for the 2.6 API explicitly.
+    libc = ctypes.CDLL(None)
+    libc.dlvsym.restype = ctypes.c_void_p
+    libc.dlvsym.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    address = libc.dlvsym(lib._handle, b"fuse_new", b"FUSE_2.6")
+    if not address:
+        raise UnavailableError("the installed libfuse has no fuse_new@FUSE_2.6; install libfuse2 2.6 or later")
+    prototype = ctypes.CFUNCTYPE(
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(FuseArgs), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p
+    )
+    fuse.fakeproc_fuse_new = prototype(address)
     lib.fuse_loop.argtypes = [ctypes.c_void_p]
     lib.fuse_loop.restype = ctypes.c_int
     lib.fuse_loop_mt.argtypes = [ctypes.c_void_p]

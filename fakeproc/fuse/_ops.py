@@ -85,9 +85,7 @@ class SysctlOperations:
         resolver: Caller-to-namespace mapping (default: a resolver whose base is
             the kernel's initial namespaces, for the server's own real namespaces).
         fixed: Serve this one namespace set to every caller instead of resolving.
-        translate_ids: Optional ``(to_model, to_mount)`` uid/gid translators for
-            a mount whose ids differ from the model's (a user-namespace sandbox
-            served from outside it).
+        count_requests: Count requests per operation in :attr:`counts`.
 
     Attributes:
         kernel: The served model.

@@ -184,7 +184,7 @@ class FuseServer:
                 self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
                 return
             self._chan = chan
-            handle = lib.fuse_new(chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None)
+            handle = fuse.fakeproc_fuse_new(chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None)
             if not handle:
                 lib.fuse_unmount(mnt, chan)
                 self.error = UnavailableError(f"libfuse refused the options {self._options}")

@@ -15,6 +15,7 @@ b'-5'
 from __future__ import annotations
 
 import errno
+import re
 
 from fakeproc.handlers.base import Request
 from fakeproc.handlers.legacy import SIMPLE_STRTOUL
@@ -44,10 +45,6 @@ WSPACE_SEP = b" \t\n"
 
 #: ``TMPBUFLEN`` in kernel/sysctl.c: a token is examined in a 22-byte buffer.
 TMPBUFLEN = 22
-
-_DIGITS = {c: c - 0x30 for c in range(0x30, 0x3A)}
-_DIGITS.update({c: c - 0x61 + 10 for c in range(0x61, 0x67)})
-_DIGITS.update({c: c - 0x41 + 10 for c in range(0x41, 0x47)})
 
 
 def to_int(value: int) -> int:
@@ -87,28 +84,25 @@ def _strtoul(s: bytes, wrap: bool) -> tuple[int, int] | None:
         (value, bytes consumed), or None on overflow beyond ``unsigned long``
         (``wrap`` instead reduces modulo 2**64, like ``simple_strtoul``).
     """
-    base = 10
-    i = 0
-    if s[:1] == b"0":
-        # _parse_integer_fixup_radix (lib/kstrtox.c): "0x" needs a hex digit
-        # after it to count as a prefix; otherwise a leading 0 means octal.
-        if len(s) > 2 and s[1] in b"xX" and s[2] in b"0123456789abcdefABCDEF":
-            base = 16
-            i = 2
-        else:
-            base = 8
-    value = 0
-    while i < len(s):
-        digit = _DIGITS.get(s[i])
-        if digit is None or digit >= base:
-            break
-        value = value * base + digit
-        i += 1
+    # _parse_integer_fixup_radix (lib/kstrtox.c): "0x" needs a hex digit after
+    # it to count as a prefix; otherwise a leading 0 means octal.
+    match = _HEX.match(s)
+    if match is not None:
+        value, i = int(match.group(1), 16), match.end()
+    else:
+        match = (_OCT if s[:1] == b"0" else _DEC).match(s)
+        assert match is not None  # callers checked that s starts with a digit
+        value, i = int(match.group(), 8 if s[:1] == b"0" else 10), match.end()
     if value > ULONG_MAX:
         if not wrap:
             return None
         value &= ULONG_MAX
     return value, i
+
+
+_HEX = re.compile(rb"0[xX]([0-9a-fA-F]+)")
+_OCT = re.compile(rb"[0-7]+")
+_DEC = re.compile(rb"[0-9]+")
 
 
 def get_long(

@@ -19,6 +19,7 @@ b'100\\t101\\t2\\t1\\n'
 from __future__ import annotations
 
 import enum
+import re
 import errno
 from collections.abc import Callable
 from dataclasses import replace
@@ -69,6 +70,14 @@ __all__ = [
     "proc_doulongvec_ms_jiffies_minmax",
     "vector_value",
 ]
+
+
+#: ``proc_skip_spaces`` as one regex (the kernel's ``isspace`` set, 0xA0 included).
+_SPACES = re.compile(rb"[ \t\n\v\f\r\xa0]*")
+#: The common token: a plain decimal of at most 18 digits followed by an allowed trailer
+#: or the end of the window. It can neither overflow nor reach the 21-byte limit, so
+#: ``get_long`` would accept it with the same value; anything else goes to ``get_long``.
+_SIMPLE_DECIMAL = re.compile(rb"(-?)([1-9][0-9]{0,17}|0)(?=[ \t\n]|$)")
 
 
 class _Skip(enum.Enum):
@@ -136,12 +145,16 @@ def do_vector(req: Request, write_conv: WriteConv, read_conv: ReadConv) -> Resul
     first = True
     err = 0
     while p < end and i < length:
-        p = skip_spaces(data, p, end)
+        p = _SPACES.match(data, p, end).end()  # type: ignore[union-attr]
         if p >= end:
             break
-        err, magnitude, neg, p = get_long(data, p, end, WSPACE_SEP, legacy)
-        if err:
-            break
+        simple = _SIMPLE_DECIMAL.match(data, p, end)
+        if simple is not None:
+            neg, magnitude, p = simple.group(1) == b"-", int(simple.group(2)), simple.end()
+        else:
+            err, magnitude, neg, p = get_long(data, p, end, WSPACE_SEP, legacy)
+            if err:
+                break
         stored = write_conv(neg, magnitude)
         if stored is None:
             err = errno.EINVAL

@@ -30,11 +30,13 @@ __all__ = ["MountHandle", "mounted", "bind_argv", "BIND_SCRIPT"]
 
 log = logging.getLogger("fakeproc.sandbox")
 
-#: Run inside the new mount namespace by ``/bin/sh -c``: $0 is the FUSE mountpoint, $1 a file
-#: descriptor to report ``ok`` on once the bind is done (``-``: none), $2.. the command.
+#: Run inside the new mount namespace by ``/bin/sh -c SCRIPT fakeproc MNT NOTIFY CMD...``: bind the
+#: FUSE mountpoint MNT over /proc/sys, drop this namespace's copy of MNT, report ``ok`` on file
+#: descriptor NOTIFY (``-``: none) and close it, then exec CMD.
 BIND_SCRIPT = (
-    'mnt=$0 notify=$1; shift; '
+    'mnt=$1 notify=$2; shift 2; '
     'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
+    'umount -l "$mnt" 2>/dev/null; '
     'case $notify in -) ;; *) eval "echo ok >&$notify; exec $notify>&-" ;; esac; '
     'exec "$@"'
 )
@@ -70,6 +72,7 @@ def bind_argv(
         "/bin/sh",
         "-c",
         BIND_SCRIPT,
+        "fakeproc",
         mountpoint,
         "-" if notify is None else str(notify),
         *argv,

@@ -1,0 +1,48 @@
+"""Testing toolkit: pytest fixtures, context managers, Hypothesis strategies and oracles.
+
+* pytest (automatic through the ``pytest11`` entry point): ``fake_kernel`` (an
+  in-process :class:`~fakeproc.Kernel`) and ``fake_procsys`` (that kernel mounted,
+  with ``.run(argv)``), profile from ``@pytest.mark.kernel_profile(...)`` or
+  ``--fakeproc-profile``.
+* Without pytest: :func:`kernel` and :func:`procsys` context managers, and the
+  :func:`with_kernel` / :func:`with_procsys` decorators for ``unittest``.
+* :class:`WriteLog` (:func:`write_log`): assert what was written, by whom.
+* :mod:`fakeproc.testing.strategies` (also ``fakeproc.strategies``) and
+  :mod:`fakeproc.testing.oracle`.
+
+>>> from fakeproc.testing import check_write
+>>> check_write("6.18", "kernel.sem", "1 2 3 40000").errno_name
+'ERANGE'
+"""
+
+from __future__ import annotations
+
+from fakeproc.testing._support import WriteLog, kernel, procsys, skip_reason, with_kernel, with_procsys, write_log
+from fakeproc.testing.oracle import (
+    WriteVerdict,
+    accepts,
+    apply_conf,
+    check_write,
+    conf_writes,
+    parse_conf,
+    read_back,
+    system_precedence,
+)
+
+__all__ = [
+    "WriteLog",
+    "WriteVerdict",
+    "accepts",
+    "apply_conf",
+    "check_write",
+    "conf_writes",
+    "kernel",
+    "parse_conf",
+    "procsys",
+    "read_back",
+    "skip_reason",
+    "system_precedence",
+    "with_kernel",
+    "with_procsys",
+    "write_log",
+]

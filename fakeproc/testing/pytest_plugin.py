@@ -1,2 +1,57 @@
-"""pytest plugin (placeholder while being written)."""
+"""pytest plugin (entry point ``pytest11: fakeproc``): ``fake_kernel`` and ``fake_procsys``.
+
+Both fixtures are thin wrappers around :mod:`fakeproc.testing`'s context
+managers. The profile comes from ``@pytest.mark.kernel_profile("4.15")`` on the
+test (or class or module), else from ``--fakeproc-profile``, else the default.
+"""
+
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fakeproc.model import Kernel
+from fakeproc.testing._support import kernel, procsys, skip_reason
+
+__all__ = ["fake_kernel", "fake_procsys"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fakeproc")
+    group.addoption("--fakeproc-profile", default=None, metavar="NAME",
+                    help="kernel profile for the fake_kernel and fake_procsys fixtures (default: 6.18)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "kernel_profile(name): the kernel profile fakeproc's fixtures load")
+
+
+def _profile(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker("kernel_profile")
+    if marker is not None:
+        if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+            raise pytest.UsageError(f"kernel_profile takes one profile name, got {marker.args!r}")
+        return marker.args[0]
+    value: Any = request.config.getoption("--fakeproc-profile", default=None)
+    return value
+
+
+@pytest.fixture
+def fake_kernel(request: pytest.FixtureRequest) -> Iterator[Kernel]:
+    """A fresh in-process fake kernel; ``fake_kernel.write_log`` records every write
+    (``fakeproc.testing.write_log(fake_kernel)`` gives assertion helpers)."""
+    with kernel(_profile(request)) as k:
+        yield k
+
+
+@pytest.fixture
+def fake_procsys(fake_kernel: Kernel) -> Iterator[Any]:
+    """``fake_kernel`` mounted through FUSE: ``.path``, ``.kernel`` and ``.run(argv, **kw)``
+    (the command sees the tree at ``/proc/sys``). Skipped where FUSE is unusable."""
+    reason = skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with procsys(fake_kernel) as handle:
+        yield handle

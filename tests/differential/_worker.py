@@ -35,6 +35,9 @@ Step kinds (``data`` is a latin-1 string: one char per byte):
   short write: the rest is written again at the advanced offset until all bytes are consumed,
   a write returns 0 or fails; result ``{"counts": [...], "errno": e | None}``.
 * ``{"op": "read", "key": ..., "size": 65536, "pos": 0}``: result ``{"data": ...}`` or an errno.
+* ``{"op": "walk", "tops": ["net", ...]}``: every file below those directories with its
+  ``stat`` permission bits and one 65536-byte read at offset 0 (read only);
+  result ``{"files": {path: [mode, data | None, errno | None]}}``.
 """
 
 from __future__ import annotations
@@ -143,12 +146,29 @@ def do_write(step: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def do_walk(tops: list[str]) -> dict[str, Any]:
+    """Stat and read (never write) every file below ``tops``."""
+    files: dict[str, Any] = {}
+    for top in tops:
+        for root, _dirs, names in os.walk(PROC_SYS + top):
+            for name in names:
+                path = os.path.join(root, name)
+                rel = path[len(PROC_SYS):]
+                mode = os.stat(path).st_mode & 0o7777
+                got = do_read(rel, READ_SIZE, 0)
+                err = got.get("open_errno", got.get("errno"))
+                files[rel] = [mode, got.get("data"), err]
+    return {"files": files}
+
+
 def run_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run one case's steps in this (already fresh) namespace."""
     results = []
     for step in steps:
         if step["op"] in ("write", "write_all"):
             results.append(do_write(step))
+        elif step["op"] == "walk":
+            results.append(do_walk([str(t) for t in step["tops"]]))
         elif step["op"] == "read":
             results.append(do_read(step["key"], int(step.get("size", READ_SIZE)), int(step.get("pos", 0))))
         else:
@@ -195,7 +215,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     for case in request["cases"]:
         for step in case["steps"]:
-            if step["op"] != "read":
+            if step["op"] not in ("read", "walk"):
                 check_path(step["key"])  # refuse the whole run before any write
     for case in request["cases"]:
         outcome = run_case(libc, host, worker, case["steps"])

@@ -38,6 +38,7 @@ __all__ = [
     "real_kernel_unavailable",
     "run_model",
     "run_real",
+    "walk",
     "write",
     "write_all",
 ]
@@ -75,7 +76,7 @@ class Case:
     @property
     def written_keys(self) -> set[str]:
         """Dotted keys this case writes."""
-        return {s["key"].replace("/", ".") for s in self.steps if s["op"] != "read"}
+        return {s["key"].replace("/", ".") for s in self.steps if s["op"] not in ("read", "walk")}
 
 
 def _path(key: str) -> str:
@@ -94,6 +95,11 @@ def write_all(key: str, data: bytes | str, pos: int = 0, *, readback: bool = Tru
     step = write(key, data, pos, readback=readback)
     step["op"] = "write_all"
     return step
+
+
+def walk(*tops: str) -> Step:
+    """A read-only step: stat and read every file below the given /proc/sys directories."""
+    return {"op": "walk", "tops": list(tops)}
 
 
 def read(key: str, size: int = READ_SIZE, pos: int = 0) -> Step:
@@ -225,6 +231,18 @@ def _model_write(kernel: Kernel, ns: fakeproc.NamespaceSet, step: Step) -> dict[
     return out
 
 
+def _model_walk(kernel: Kernel, ns: fakeproc.NamespaceSet, tops: list[str]) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    for key in kernel.keys(ns=ns):
+        rel = key_to_path(key)
+        if not any(rel.startswith(top + "/") for top in tops):
+            continue
+        mode = kernel.stat(rel, ns=ns).mode & 0o7777
+        got = _model_read(kernel, ns, key, READ_SIZE, 0)
+        files[rel] = [mode, got.get("data"), got.get("open_errno", got.get("errno"))]
+    return {"files": files}
+
+
 def run_model(kernel: Kernel, cases: list[Case]) -> dict[str, list[dict[str, Any]]]:
     """Replay ``cases`` on ``kernel``, each in fresh ipc/net/uts namespaces made from ``init_ns``."""
     results: dict[str, list[dict[str, Any]]] = {}
@@ -232,7 +250,9 @@ def run_model(kernel: Kernel, cases: list[Case]) -> dict[str, list[dict[str, Any
         ns = kernel.unshare(kernel.init_ns, ipc=True, net=True, uts=True)
         out = []
         for step in case.steps:
-            if step["op"] == "read":
+            if step["op"] == "walk":
+                out.append(_model_walk(kernel, ns, step["tops"]))
+            elif step["op"] == "read":
                 out.append(_model_read(kernel, ns, step["key"], int(step.get("size", READ_SIZE)),
                                        int(step.get("pos", 0))))
             else:
