@@ -20,18 +20,18 @@ import enum
 from dataclasses import dataclass, field
 
 __all__ = [
-    "CreationRule",
     "DEVICE_PLACEHOLDER",
     "INT_MAX",
     "INT_MIN",
     "LONG_MAX",
+    "U8_MAX",
+    "UINT_MAX",
+    "ULONG_MAX",
+    "Bound",
+    "CreationRule",
     "NamespaceType",
     "Provenance",
     "SysctlSpec",
-    "UINT_MAX",
-    "ULONG_MAX",
-    "U8_MAX",
-    "Bound",
     "key_to_path",
     "path_to_key",
 ]
@@ -184,6 +184,5 @@ def path_to_key(path: str) -> str:
     """Convert a ``/proc/sys``-relative (or absolute) path to the dotted key."""
     rel = path
     for prefix in ("/proc/sys/", "/"):
-        if rel.startswith(prefix):
-            rel = rel[len(prefix):]
+        rel = rel.removeprefix(prefix)
     return ".".join(part.replace(".", "/") for part in rel.strip("/").split("/") if part)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from fakeproc.spec import SysctlSpec
 
@@ -84,8 +84,7 @@ class HandlerEnv(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """One handler call: a read when ``data`` is None, else a write of ``data``.
 
     Attributes:
@@ -109,8 +108,7 @@ class Request:
         return self.data is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """A handler's answer.
 
     Attributes:
@@ -126,7 +124,7 @@ class Result:
 
     value: Value
     output: bytes = b""
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # shadows tuple.count on purpose
     pos: int = 0
     errno: int = 0
 

@@ -19,8 +19,8 @@ b'100\\t101\\t2\\t1\\n'
 from __future__ import annotations
 
 import enum
-import re
 import errno
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -515,14 +515,14 @@ def proc_dobool(req: Request) -> Result:
     # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
     # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
     current = vector_value(req.value, 1)
-    tmp = replace(req, spec=replace(req.spec, length=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=replace(req.spec, length=1), value=(1 if current[0] else 0,))
     res = proc_dointvec(tmp)
     if res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     if req.data is not None:
         stored = res.value[0] if isinstance(res.value, tuple) else 0
-        return replace(res, value=(1 if stored else 0,))
-    return replace(res, value=req.value)
+        return res._replace(value=(1 if stored else 0,))
+    return res._replace(value=req.value)
 
 
 # ------------------------------------------------------------ default loading

@@ -51,7 +51,7 @@ def proc_ipc_sem_dointvec(req: Request) -> Result:
     if not err and not (0 <= new[3] <= ipc_mni):
         err = errno.ERANGE
     if err:
-        return replace(res, value=new[:3] + (semmni,) + new[4:], errno=err, count=0, pos=req.pos)
+        return res._replace(value=new[:3] + (semmni,) + new[4:], errno=err, count=0, pos=req.pos)
     return res
 
 
@@ -63,8 +63,8 @@ def proc_ipc_auto_msgmni(req: Request) -> Result:
     """
     if req.data is not None:
         req.env.log("writing to auto_msgmni has no effect")
-    tmp = replace(req, spec=replace(req.spec, min=0, max=1, length=1), value=(0,))
-    return replace(proc_dointvec_minmax(tmp), value=req.value)
+    tmp = req._replace(spec=replace(req.spec, min=0, max=1, length=1), value=(0,))
+    return proc_dointvec_minmax(tmp)._replace(value=req.value)
 
 
 def proc_ipc_dointvec_minmax_orphans(req: Request) -> Result:

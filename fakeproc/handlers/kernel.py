@@ -74,12 +74,12 @@ def proc_taint(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = replace(req, spec=replace(req.spec, length=1, min=None, max=None), value=current)
+    tmp = req._replace(spec=replace(req.spec, length=1, min=None, max=None), value=current)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     added = vector_value(res.value, 1)[0] & ((1 << taint_flags_count(req.env)) - 1)
-    return replace(res, value=(current[0] | added,))
+    return res._replace(value=(current[0] | added,))
 
 
 def proc_do_static_key(req: Request) -> Result:
@@ -93,10 +93,10 @@ def proc_do_static_key(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = replace(req, spec=replace(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=replace(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     return res
 
 

@@ -79,16 +79,16 @@ def ipv4_local_port_range(req: Request) -> Result:
         error nothing changes.
     """
     current = vector_value(req.value, 2)
-    tmp = replace(req, spec=replace(req.spec, length=2, min=1, max=65535), value=current)
+    tmp = req._replace(spec=replace(req.spec, length=2, min=1, max=65535), value=current)
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     low, high = vector_value(res.value, 2)[:2]
     if high < low or low < _lookup_first(req.env, "net.ipv4.ip_unprivileged_port_start"):
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     if not (low ^ high) & 1:
         req.env.log("ip_local_port_range: prefer different parity for start/end values.\n")
-    return replace(res, value=(low, high))
+    return res._replace(value=(low, high))
 
 
 def ipv4_privileged_ports(req: Request) -> Result:
@@ -99,14 +99,14 @@ def ipv4_privileged_ports(req: Request) -> Result:
         ``net.ipv4.ip_local_port_range``.
     """
     current = vector_value(req.value, 1)
-    tmp = replace(req, spec=replace(req.spec, length=1, min=0, max=65535), value=current)
+    tmp = req._replace(spec=replace(req.spec, length=1, min=0, max=65535), value=current)
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     pports = vector_value(res.value, 1)[0]
     if _lookup_first(req.env, "net.ipv4.ip_local_port_range") < pports:
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
-    return replace(res, value=(pports,))
+    return res._replace(value=(pports,))
 
 
 def ipv4_ping_group_range(req: Request) -> Result:
@@ -124,16 +124,16 @@ def ipv4_ping_group_range(req: Request) -> Result:
     # Divergence: fakeproc assumes an identity gid mapping, so the stored kgid
     # is shown as itself when mapped and as overflowgid otherwise.
     shown = tuple(g if env.gid_mapped(g) else OVERFLOWGID for g in vector_value(req.value, 2)[:2])
-    tmp = replace(req, spec=replace(req.spec, length=2, min=0, max=GID_T_MAX), value=shown)
+    tmp = req._replace(spec=replace(req.spec, length=2, min=0, max=GID_T_MAX), value=shown)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     low, high = vector_value(res.value, 2)[:2]
     if not env.gid_mapped(low) or not env.gid_mapped(high):
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     if high < low:
         low, high = 1, 0
-    return replace(res, value=(low, high))
+    return res._replace(value=(low, high))
 
 
 def in6_pton(text: bytes) -> bytes | None:
@@ -173,13 +173,13 @@ def addrconf_sysctl_stable_secret(req: Request) -> Result:
         return Result(value=req.value, pos=req.pos, errno=errno.EIO)
     if req.data is not None:
         first_pos_non_zero_ignore(req)  # proc_dostring's warn-mode message
-    res = do_string(replace(req, value=current or _UNSET_SECRET), IPV6_MAX_STRLEN)
+    res = do_string(req._replace(value=current or _UNSET_SECRET), IPV6_MAX_STRLEN)
     if req.data is None or res.errno or req.size == 0:
-        return replace(res, value=req.value)
+        return res._replace(value=req.value)
     packed = in6_pton(string_value(res.value))
     if packed is None:
         return Result(value=req.value, pos=req.pos, errno=errno.EIO)
-    return replace(res, value=_format_in6(packed))
+    return res._replace(value=_format_in6(packed))
 
 
 def _parse_secret(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
@@ -215,7 +215,7 @@ def proc_tcp_available_congestion_control(req: Request) -> Result:
     Returns:
         Result; a write (possible only by mode) is accepted and discarded.
     """
-    return replace(do_string(req, TCP_CA_BUF_MAX), value=req.value)
+    return do_string(req, TCP_CA_BUF_MAX)._replace(value=req.value)
 
 
 for _handler in (

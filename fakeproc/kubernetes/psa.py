@@ -9,7 +9,7 @@ modelled too: ``hostNamespaces`` and ``privileged`` (baseline) and
 
 >>> from fakeproc.kubernetes.manifests import pod
 >>> from fakeproc.kubernetes.versions import KubeVersion
->>> r = evaluate(pod("p", {"kernel.sem": "1"}), Level.BASELINE, "latest", KubeVersion(1, 30))
+>>> r = evaluate(pod("p", {"kernel.sem": "1"}).pod, Level.BASELINE, "latest", KubeVersion(1, 30))
 >>> r.message
 'violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)'
 """

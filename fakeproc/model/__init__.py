@@ -12,11 +12,11 @@ from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller
 
 __all__ = [
+    "ROOT",
     "Caller",
     "Kernel",
     "Namespace",
     "NamespaceSet",
-    "ROOT",
     "Stat",
     "SysctlFile",
     "WriteRecord",

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakeproc.errors import ProfileError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
@@ -34,7 +34,14 @@ from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
 from fakeproc.model.tree import Tree
 from fakeproc.profiles import Profile, load_profile
-from fakeproc.spec import DEVICE_PLACEHOLDER, CreationRule, NamespaceType, SysctlSpec, key_to_path, path_to_key
+from fakeproc.spec import (
+    DEVICE_PLACEHOLDER,
+    CreationRule,
+    NamespaceType,
+    SysctlSpec,
+    key_to_path,
+    path_to_key,
+)
 
 __all__ = ["Kernel", "Stat", "SysctlFile", "WriteRecord"]
 
@@ -67,8 +74,7 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
 _NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
 
 
-@dataclass(frozen=True)
-class WriteRecord:
+class WriteRecord(NamedTuple):
     """One ``write(2)`` the kernel answered.
 
     Attributes:
@@ -89,7 +95,7 @@ class WriteRecord:
     namespaces: dict[str, int]
     pid: int
     comm: str
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
     errno: int
     time: float
 
@@ -113,7 +119,7 @@ class Stat:
 class _Env:
     """The :class:`~fakeproc.handlers.HandlerEnv` of one call."""
 
-    __slots__ = ("_kernel", "_nsset", "_caller", "_spec")
+    __slots__ = ("_caller", "_kernel", "_nsset", "_spec")
 
     def __init__(self, kernel: Kernel, nsset: NamespaceSet, caller: Caller, spec: SysctlSpec) -> None:
         self._kernel = kernel
@@ -165,7 +171,7 @@ class SysctlFile:
     Permissions were checked when it was opened, as procfs does.
     """
 
-    __slots__ = ("kernel", "key", "nsset", "caller", "readable", "writable", "is_dir")
+    __slots__ = ("caller", "is_dir", "kernel", "key", "nsset", "readable", "writable")
 
     def __init__(
         self, kernel: Kernel, key: str, nsset: NamespaceSet, caller: Caller, readable: bool, writable: bool,
@@ -543,7 +549,7 @@ class Kernel:
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
                 self.write_log.append(
-                    WriteRecord(key, data, pos, nsset.ids(), caller.pid, caller.comm,
+                    WriteRecord(key, data, pos, nsset._ids, caller.pid, caller.comm,
                                 0 if result.errno else result.count, result.errno, time.time())
                 )
         if result.errno:
@@ -661,6 +667,24 @@ class Kernel:
         if not may_open(mode, caller, read=want_read, write=want_write):
             raise_errno(errno.EACCES, key)
         return SysctlFile(self, key, nsset, caller, want_read, want_write)
+
+    def chmod(self, key_or_path: str, mode: int, ns: NamespaceSet | None = None) -> None:
+        """``chmod(2)``: procfs refuses mode changes of sysctl files (``proc_sys_setattr``).
+
+        Raises:
+            OSError(EPERM): always, for an existing path; OSError(ENOENT) otherwise.
+        """
+        self.stat(key_or_path, ns)
+        raise_errno(errno.EPERM, key_or_path)
+
+    def chown(self, key_or_path: str, uid: int, gid: int, ns: NamespaceSet | None = None) -> None:
+        """``chown(2)``: refused like :meth:`chmod`.
+
+        Raises:
+            OSError(EPERM): always, for an existing path; OSError(ENOENT) otherwise.
+        """
+        self.stat(key_or_path, ns)
+        raise_errno(errno.EPERM, key_or_path)
 
     def access(self, key_or_path: str, *, read: bool = False, write: bool = False, execute: bool = False,
                ns: NamespaceSet | None = None, caller: Caller = ROOT) -> bool:
@@ -818,6 +842,5 @@ def _first(value: Value) -> int:
 
 def _rel(path: str) -> str:
     rel = path
-    if rel.startswith("/proc/sys"):
-        rel = rel[len("/proc/sys"):]
+    rel = rel.removeprefix("/proc/sys")
     return rel.strip("/")

@@ -45,17 +45,17 @@ class Namespace:
     """
 
     __slots__ = (
-        "type",
-        "id",
-        "parent",
-        "owner",
-        "label",
-        "values",
         "base",
         "devices",
-        "uid_map",
         "gid_map",
+        "id",
+        "label",
+        "owner",
         "owner_uid",
+        "parent",
+        "type",
+        "uid_map",
+        "values",
     )
 
     def __init__(
@@ -125,11 +125,19 @@ class NamespaceSet:
         return self.user
 
     def ids(self) -> dict[str, int]:
-        """``{"ipc": id, "net": id, "uts": id, "user": id}``."""
-        return {t: getattr(self, t).id for t in ("ipc", "net", "uts", "user")}
+        """``{"ipc": id, "net": id, "uts": id, "user": id}`` (a fresh dict each call)."""
+        return dict(self._ids)
+
+    @property
+    def _ids(self) -> dict[str, int]:
+        cached: dict[str, int] | None = self.__dict__.get("_ids_cache")
+        if cached is None:
+            cached = {"ipc": self.ipc.id, "net": self.net.id, "uts": self.uts.id, "user": self.user.id}
+            object.__setattr__(self, "_ids_cache", cached)
+        return cached
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NamespaceSet) and self.ids() == other.ids()
+        return isinstance(other, NamespaceSet) and self._ids == other._ids
 
     def __hash__(self) -> int:
         return hash((self.ipc.id, self.net.id, self.uts.id, self.user.id))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fakeproc.model.namespaces import Namespace
 from fakeproc.spec import NamespaceType, SysctlSpec
 
-__all__ = ["Caller", "ROOT", "effective_mode", "may_open", "ns_capable", "owner_ids"]
+__all__ = ["ROOT", "Caller", "effective_mode", "may_open", "ns_capable", "owner_ids"]
 
 MAY_EXEC = 1
 MAY_WRITE = 2

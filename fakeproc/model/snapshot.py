@@ -106,8 +106,8 @@ def load(cls: type[Kernel], data: dict[str, Any]) -> Kernel:
             ns.devices = list(row.get("devices", []))
             if ns.type is NamespaceType.USER:
                 ns.owner_uid = int(row.get("owner_uid", 0))
-                ns.uid_map = tuple(tuple(r) for r in row.get("uid_map", [[0, 0, 2**32 - 1]]))  # type: ignore[misc]
-                ns.gid_map = tuple(tuple(r) for r in row.get("gid_map", [[0, 0, 2**32 - 1]]))  # type: ignore[misc]
+                ns.uid_map = tuple(tuple(r) for r in row.get("uid_map", [[0, 0, 2**32 - 1]]))
+                ns.gid_map = tuple(tuple(r) for r in row.get("gid_map", [[0, 0, 2**32 - 1]]))
             by_id[ns.id] = ns
         for row in rows:
             ns = by_id[int(row["id"])]

@@ -98,7 +98,7 @@ def _read(path: Path) -> str | None:
             return None
         raise
     text = data.decode("utf-8", "replace")
-    return text[:-1] if text.endswith("\n") else text
+    return text.removesuffix("\n")
 
 
 def read_fresh_namespace_values(root: Path = PROC_SYS) -> dict[str, str] | None:
@@ -115,7 +115,7 @@ def read_fresh_namespace_values(root: Path = PROC_SYS) -> dict[str, str] | None:
     if proc.returncode != 0:
         return None
     raw = json.loads(proc.stdout or "{}")
-    return {path_to_key(p): (v[:-1] if v.endswith("\n") else v) for p, v in raw.items()}
+    return {path_to_key(p): (v.removesuffix("\n")) for p, v in raw.items()}
 
 
 def _template(key: str, devices: set[str]) -> tuple[str, str] | None:

@@ -211,7 +211,7 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
     """The JSON object of ``profile`` (inverse of :func:`profile_from_dict`)."""
-    defaults = {f.name: f.default for f in fields(SysctlSpec) if f.default is not f.default_factory}  # type: ignore[misc]
+    defaults = {f.name: f.default for f in fields(SysctlSpec) if f.default is not f.default_factory}
     rows = []
     for spec in profile.entries.values():
         row: dict[str, Any] = {}

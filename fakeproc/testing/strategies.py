@@ -14,7 +14,6 @@ import errno as errno_mod
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -682,11 +681,17 @@ class ConfDocument:
         return dict(self.applied(dialect))
 
 
-@lru_cache(maxsize=8)
-def _boot_keys(profile: Profile) -> tuple[str, ...]:
-    from fakeproc.model import Kernel
+_BOOT_KEYS: dict[int, tuple[Profile, tuple[str, ...]]] = {}
 
-    return tuple(Kernel(profile).keys())
+
+def _boot_keys(profile: Profile) -> tuple[str, ...]:
+    """The keys of a freshly booted kernel of ``profile`` (cached per profile object)."""
+    hit = _BOOT_KEYS.get(id(profile))
+    if hit is None or hit[0] is not profile:
+        from fakeproc.model import Kernel
+
+        hit = _BOOT_KEYS[id(profile)] = (profile, tuple(Kernel(profile).keys()))
+    return hit[1]
 
 
 def _conf_value(spec: SysctlSpec, prof: Profile) -> SearchStrategy[str]:

@@ -23,7 +23,8 @@ Safety (the whole point of this file):
   ``kernel/shm*``, ``kernel/msg*``, ``kernel/auto_msgmni``, ``kernel/*_next_id``,
   ``fs/mqueue/*``), UTS (``kernel/hostname``, ``kernel/domainname``) and ``net/*``
   (the parent passes only keys the profile marks per-netns; entries registered only in
-  init_net are not even visible in a fresh netns). Anything else is refused.
+  init_net are not even visible in a fresh netns), minus ``_GLOBAL_BACKED``: entries a fresh
+  netns shows writable although their data is global. Anything else is refused.
 
 Step kinds (``data`` is a latin-1 string: one char per byte):
 
@@ -64,6 +65,13 @@ _WRITABLE = re.compile(
 )
 
 
+# Entries that are visible AND writable in a fresh netns but whose data is global (found the hard
+# way: a write in a child netns changed the host's value). Never write them.
+_GLOBAL_BACKED = frozenset({
+    "net/netfilter/nf_hooks_lwtunnel",  # a global static key; enabling it cannot be undone
+})
+
+
 def ns_inodes() -> dict[str, int]:
     """The inode numbers of this process's ipc, net and uts namespaces."""
     return {t: os.stat(f"/proc/self/ns/{t}").st_ino for t in ("ipc", "net", "uts")}
@@ -83,7 +91,7 @@ def differs(mine: dict[str, int], other: dict[str, int]) -> bool:
 
 def check_path(key: str) -> str:
     """The absolute path of a relative /proc/sys path that may be written here, or refuse."""
-    if ".." in key.split("/") or not _WRITABLE.match(key):
+    if ".." in key.split("/") or not _WRITABLE.match(key) or key in _GLOBAL_BACKED:
         refuse(f"path not allowed for writing: {key!r}")
     return PROC_SYS + key
 

@@ -179,11 +179,8 @@ IPC_CASES += [
 
 # ------------------------------------------------------------------ UTS
 
-_START = write("kernel.hostname", "start\n")  # a neutral value: the host's own name is not the profile's
-
-
 def _uts(key: str) -> list[Case]:
-    s = write(key, "start\n")
+    s = write(key, "start\n")  # a neutral value: a new UTS ns copies the host's name, not the profile's
     return [
         Case(f"{key}-plain", (s, write(key, "abc"))),
         Case(f"{key}-newline-ends", (s, write(key, "abc\ndef"))),
@@ -344,6 +341,16 @@ for _key, _vals in (
     ("net.ipv4.conf.lo.disable_policy", ("0",)),
     ("net.ipv4.conf.all.log_martians", ("1", "x")),
     ("net.ipv6.conf.lo.mtu", ("1280", "1279", "65536", "65537")),
+    ("net.ipv6.conf.all.mtu", ("1280", "1279", "65535", "65536")),
+    ("net.ipv6.conf.default.mtu", ("65535", "65536")),
+    ("net.ipv4.tcp_reordering", ("1", "0")),
+    ("net.ipv4.tcp_max_reordering", ("1", "0")),
+    ("net.ipv6.conf.all.rpl_seg_enabled", ("1", "2", "-1")),
+    ("net.ipv6.conf.default.addr_gen_mode", ("3", "4", "3 4", "-1")),
+    ("net.ipv4.route.flush", ("1", "x", "3 4")),
+    ("net.mptcp.path_manager", ("kernel", "userspace", "nope")),
+    ("net.mptcp.scheduler", ("default", "nope")),
+    ("net.netfilter.nf_log.2", ("nf_log_ipv4", "NONE", "nope")),
     ("net.ipv6.conf.all.disable_ipv6", ("1", "2", "-1")),
     ("net.ipv6.conf.default.hop_limit", ("0", "1", "255", "256")),
     ("net.ipv6.conf.all.forwarding", ("1", "2")),
@@ -368,11 +375,65 @@ for _key, _vals in (
     ("net.unix.max_dgram_qlen", ("-1",)),
     ("net.ipv4.tcp_congestion_control", ("reno", "cubic", "nope", "")),
     ("net.ipv4.tcp_allowed_congestion_control", ("reno", "nope")),
-    ("net.core.rps_default_mask", ("0", "1", "zz")),
-    ("net.ipv4.tcp_fastopen_key", ("00000001-00000002-00000003-00000004", "1")),
+    ("net.core.rps_default_mask", ("0", "1", "3", "zz", "-1", "  \n", "ffffffff,ffffffff,1")),
+    ("net.ipv4.tcp_fastopen_key", ("00000001-00000002-00000003-00000004", "1",
+                                   "00000001-00000002-00000003-00000004,00000005-00000006-00000007-00000008")),
     ("net.bridge.bridge-nf-call-iptables", ("0", "-7", "2147483648")),
 ):
     for _v in _vals:
         NET_CASES.append(Case(f"net-{_key}-{_v or 'empty'}", (read(_key), write(_key, _v))))
 
-CASES: list[Case] = _parse_cases() + IPC_CASES + UTS_CASES + NET_CASES
+_MIB4 = 4 << 20
+EDGE_CASES: list[Case] = [
+    Case("size-4MiB-write-enomem", (write("net.core.somaxconn", b"1" * _MIB4),)),
+    Case("size-4MiB-minus-1-write-einval", (write("net.core.somaxconn", b"1" * (_MIB4 - 1)),)),
+    Case("size-4MiB-read-enomem", (read("net.core.somaxconn", _MIB4),)),
+    Case("size-zero-read", (read("net.core.somaxconn", 0),)),
+    Case("hostname-4MiB-minus-1", (write("kernel.hostname", b"z" * (_MIB4 - 1)),)),
+    Case("page-leading-spaces-5000-then-number", (write("net.core.somaxconn", b" " * 5000 + b"7"),)),
+    Case("page-number-at-4094", (write("net.core.somaxconn", b" " * 4094 + b"7"),)),
+    Case("page-number-across-4095", (write("net.core.somaxconn", b" " * 4093 + b"77"),)),
+    Case("page-sem-surplus-spaces", (write("kernel.sem", b"1 2 3 4" + b" " * 5000 + b"9"),)),
+    Case("page-sem-vector-across-page", (write("kernel.sem", b"1" + b" " * 4092 + b"2 3 4"),)),
+    Case("reserved_ports-dash-end", (write(_RES, "1-"),)),
+    Case("reserved_ports-lone-dash", (write(_RES, "-"),)),
+    Case("reserved_ports-leading-comma", (write(_RES, ",1"),)),
+    Case("reserved_ports-leading-spaces", (write(_RES, " 1"),)),
+    Case("reserved_ports-range-nl", (write(_RES, "1-3\n"),)),
+    Case("reserved_ports-whole", (write(_RES, "0-65535"),)),
+    Case("reserved_ports-21-digit", (write(_RES, "000000000000000000001"),)),
+    Case("port_range-continue-after-short", (write_all(_PR, "40000 50000 60000"),)),
+    Case("ping_group_range-max-max", (write(_PG, "4294967294 4294967294"),)),
+    Case("bool-two-numbers", (write("net.bridge.bridge-nf-call-iptables", "1 2"),)),
+    Case("u8-hex", (write("net.ipv4.tcp_syncookies", "0x1f"),)),
+    Case("sem-5000-byte-write-all", (write_all("kernel.sem", "1 2 3 4 " * 700),)),
+    Case("hostname-rdwr-offset", (write("kernel.hostname", "abc"), write("kernel.hostname", "Z", 1, flags="rw"))),
+    Case("tcp_congestion_control-nope-then-reno", (write("net.ipv4.tcp_congestion_control", "nope"),
+                                                   write("net.ipv4.tcp_congestion_control", "reno\n"))),
+]
+
+CASES: list[Case] = _parse_cases() + IPC_CASES + UTS_CASES + NET_CASES + EDGE_CASES
+
+
+# ------------------------------------------------------------------ a sweep over every writable entry
+
+SWEEP_PROBES: tuple[bytes, ...] = (b"0\n", b"1\n", b"-1\n", b"2147483648\n", b"x\n", b"  \n", b"3 4\n")
+
+
+# Visible and writable in a fresh netns, but global data: writing them there changes the host.
+GLOBAL_BACKED = frozenset({"net.netfilter.nf_hooks_lwtunnel"})
+_UTS_KEYS = ("kernel.hostname", "kernel.domainname")
+
+
+def sweep_cases(keys: list[str]) -> list[Case]:
+    """One case per key: read it, then write each generic probe (read-back after each).
+
+    UTS keys start with a neutral write: a new UTS namespace copies the host's name.
+    """
+    out = []
+    for key in keys:
+        if key in GLOBAL_BACKED:
+            continue
+        setup = (write(key, "start\n", readback=False),) if key in _UTS_KEYS else ()
+        out.append(Case(f"sweep-{key}", setup + (read(key),) + tuple(write(key, p) for p in SWEEP_PROBES)))
+    return out

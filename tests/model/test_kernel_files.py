@@ -153,3 +153,9 @@ def test_writes_strict_zero_makes_offset_writes_parse_again(k: Kernel) -> None:
 
 def test_root_default_caller_is_root() -> None:
     assert ROOT.uid == 0 and ROOT.has_cap("CAP_SYS_ADMIN")
+
+
+def test_chmod_and_chown_fail_with_eperm_even_for_root(k: Kernel) -> None:
+    assert_errno(errno.EPERM, k.chmod, "kernel/sem", 0o600)
+    assert_errno(errno.EPERM, k.chown, "kernel/sem", 1000, 1000)
+    assert_errno(errno.ENOENT, k.chmod, "kernel/nope", 0o600)
