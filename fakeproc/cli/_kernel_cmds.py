@@ -23,7 +23,7 @@ def _add_explain(sub: Any) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.cli.commands.explain import explain
+    from fakeproc.explain import explain
 
     result = explain(key=args.key, profile=args.kernel)
     return CommandResult(text=result.text(), data=result.data())

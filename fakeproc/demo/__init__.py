@@ -102,8 +102,13 @@ def run_demo(*, steps: Iterable[int] | None = None, kernel: str | None = None,
     reasons = demo.in_process_reasons
     if reasons:
         printer.title("How this ran")
+        by_reason: dict[str, list[int]] = {}
         for n, why in sorted(reasons.items()):
-            printer.warn(f"step {n} ran (partly) in-process only: {why}")
+            by_reason.setdefault(why, []).append(n)
+        for why, numbers in by_reason.items():
+            which = ", ".join(map(str, numbers))
+            printer.warn(f"step{'s' if len(numbers) > 1 else ''} {which} ran in-process only "
+                         f"(through fakeproc's API, not real programs): {why}")
     if transcript.exit_code:
         printer.fail("some expected values did not appear (see above)")
     return transcript

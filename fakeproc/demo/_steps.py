@@ -248,6 +248,9 @@ def step_ipcns(d: Demo) -> None:
         d.note("No working C compiler here: the same test in Python (fork, then unshare(CLONE_NEWIPC)):")
         script = copy_asset("ipcns.py", d.workdir / "ipcns.py")
         argv, display = [sys.executable, script.name], f"python3 {script.name}"
+    if not d.mounted:
+        d.note("Without the mount the program would read the host's /proc/sys, so the same test\n"
+               "runs through the model: Kernel.unshare(ipc=True), then a read in the child's namespace.")
     d.sh(display, argv, lambda: _inproc_ipc_test(k), expect=expect, fallback_ok=True)
     d.note("The child got the compile-time defaults, not the host's 33000: a new IPC namespace\n"
            "never copies its creator's IPC sysctls. Containers (and pods) each get one.")

@@ -129,8 +129,15 @@ class RebootResult:
         else:
             out.append(f"boot: {self.tool} read {len(self.files)} file(s):")
             out.extend(self.lines)
-            out.append(f"{len(self.applied)} applied, {len(self.refused)} refused; "
-                       f"{self.tool} exit status {self.exit_status}")
+            count = {st: sum(1 for s in self.settings if s.status == st)
+                     for st in ("written", "unchanged", "ignored", "failed")}
+            summary = f"{count['written']} applied"
+            if count["unchanged"]:
+                summary += f", {count['unchanged']} already set"
+            summary += f", {count['failed']} refused"
+            if count["ignored"]:
+                summary += f", {count['ignored']} failed but ignored"
+            out.append(f"{summary}; {self.tool} exit status {self.exit_status}")
         return "\n".join(out) + "\n"
 
     def data(self) -> dict[str, Any]:
