@@ -30,9 +30,9 @@ from fakeproc.kubernetes.versions import (
 )
 
 __all__ = [
+    "SYSCTL_MAX_LENGTH",
     "ErrorType",
     "FieldError",
-    "SYSCTL_MAX_LENGTH",
     "api_namespace_of",
     "kubectl_invalid_message",
     "server_invalid_message",

@@ -46,9 +46,9 @@ from fakeproc.kubernetes.versions import (
 )
 
 __all__ = [
+    "FORBIDDEN_REASON",
     "Admission",
     "Allowlist",
-    "FORBIDDEN_REASON",
     "KubeletStartupError",
     "admit",
     "build_allowlist",

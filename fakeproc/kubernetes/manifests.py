@@ -34,11 +34,11 @@ import yaml
 from fakeproc.errors import UsageError
 
 __all__ = [
+    "WORKLOAD_KINDS",
     "Container",
     "Manifest",
     "PodSpec",
     "Sysctl",
-    "WORKLOAD_KINDS",
     "load_manifest_file",
     "load_manifests",
     "manifest_from_dict",

@@ -25,16 +25,22 @@ from fakeproc.kubernetes._names import go_quote
 from fakeproc.kubernetes.manifests import Manifest
 from fakeproc.kubernetes.runtime import Runtime, plan_sandbox, sandbox_error_event, sandbox_id
 from fakeproc.kubernetes.sandbox import create_sandbox, destroy_sandbox, pod_label
-from fakeproc.kubernetes.versions import DEFAULT_VERSION, EVENT_FROM_KUBELET, KubeVersion, kernel_version, pick
+from fakeproc.kubernetes.versions import (
+    DEFAULT_VERSION,
+    EVENT_FROM_KUBELET,
+    KubeVersion,
+    kernel_version,
+    pick,
+)
 
 __all__ = [
+    "STATE_KEY",
     "Event",
     "NodeConfig",
     "PodResult",
-    "STATE_KEY",
-    "apply",
     "Stage",
     "Verdict",
+    "apply",
     "check",
     "delete_pod",
     "get_pod",

@@ -103,7 +103,7 @@ def policy_version(label: str, cluster: KubeVersion) -> KubeVersion:
     """
     if label == "latest":
         return cluster
-    text = label[1:] if label.startswith("v") else label
+    text = label.removeprefix("v")
     try:
         major, minor = (int(p) for p in text.split("."))
     except ValueError:

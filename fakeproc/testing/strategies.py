@@ -658,9 +658,15 @@ class ConfDocument:
     """
 
     text: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...] = field(repr=False)
     features: frozenset[str] = frozenset()
-    filename: str = "/etc/sysctl.conf"
+    filename: str = field(default="/etc/sysctl.conf", repr=False)
+
+    def __repr__(self) -> str:
+        return f"ConfDocument(text={self.text!r}, features={sorted(self.features)!r})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # Hypothesis's failure report
+        p.text(repr(self))
 
     def parsed(self, dialect: str = "procps") -> ParsedConf:
         """The document as ``dialect`` parses it."""
@@ -857,8 +863,14 @@ class ConfLayout:
     """
 
     files: dict[str, dict[str, str]]
-    keys: tuple[str, ...]
+    keys: tuple[str, ...] = field(repr=False)
     etc_sysctl_conf: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ConfLayout(files={self.files!r}, etc_sysctl_conf={self.etc_sysctl_conf!r})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
 
     def order(self, dialect: str = "procps") -> list[str]:
         """The paths read, in order."""

@@ -44,7 +44,6 @@ Step kinds (``data`` is a latin-1 string: one char per byte):
 from __future__ import annotations
 
 import ctypes
-import errno
 import json
 import os
 import re
@@ -198,7 +197,7 @@ def run_case(libc: Any, host: dict[str, int], worker: dict[str, int], steps: lis
                 payload = {"refused": "case namespace is not fresh"}
             else:
                 payload = {"results": run_steps(steps)}
-        except BaseException as exc:  # report, never escape the child
+        except BaseException as exc:  # noqa: BLE001 - report, never escape the child
             payload = {"crash": repr(exc)}
         with os.fdopen(wfd, "w") as f:
             f.write(json.dumps(payload))

@@ -135,7 +135,7 @@ def real_kernel_unavailable() -> str | None:
         return "no /proc/sys/kernel/sem (no IPC sysctls)"
     try:
         probe = subprocess.run(["unshare", "--ipc", "--net", "--uts", "--fork", "true"],
-                               capture_output=True, timeout=30)
+                               capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare failed: {exc}"
     if probe.returncode != 0:
@@ -164,7 +164,7 @@ def run_real(cases: list[Case]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
     request = {"host_ns": host_ns_inodes(), "cases": [{"id": c.id, "steps": list(c.steps)} for c in cases]}
     proc = subprocess.run(
         ["unshare", "--ipc", "--net", "--uts", "--fork", _python(), str(WORKER)],
-        input=json.dumps(request), capture_output=True, text=True, timeout=120,
+        input=json.dumps(request), capture_output=True, text=True, timeout=120, check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"worker failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")

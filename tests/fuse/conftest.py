@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 
@@ -20,10 +21,15 @@ def _host_proc_sys_unchanged() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _no_mount_left_behind() -> Iterator[None]:
-    """Every test must unmount what it mounted; leftovers are cleaned up and fail the test."""
+    """Every test must unmount what it mounted; leftovers are cleaned up and fail the test.
+
+    Only this process's mounts (source ``fakeproc:PID``) and mounts under pytest's temporary
+    directories count: other suites may be mounting at the same time on a shared machine.
+    """
     before = fuse_mount_lines()
     yield
-    left = fuse_mount_lines() - before
+    ours = (f"fakeproc:{os.getpid()} ", "/pytest-of-")
+    left = {line for line in fuse_mount_lines() - before if any(mark in line for mark in ours)}
     for line in left:
         subprocess.run(["umount", "-l", line.split()[1]], check=False)
     assert not left, f"FUSE mounts left behind: {sorted(left)}"

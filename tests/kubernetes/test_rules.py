@@ -34,7 +34,7 @@ def test_safe_list_depends_on_version_and_kernel(version, kernel, expected_extra
 
 
 def test_tcp_rmem_needs_kernel_4_15_and_kubernetes_1_32():
-    names = lambda v, k: {s.name for s in safe_sysctls(V(v), k)}  # noqa: E731
+    names = lambda v, k: {s.name for s in safe_sysctls(V(v), k)}
     assert "net.ipv4.tcp_rmem" in names("1.32", (4, 15))
     assert "net.ipv4.tcp_rmem" not in names("1.32", (4, 14))
     assert "net.ipv4.tcp_rmem" not in names("1.31", (6, 18))
