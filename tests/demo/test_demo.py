@@ -150,3 +150,16 @@ def test_demo_runs_end_to_end_as_a_subprocess() -> None:
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
     for value in (HOST, CHILD, POD, "SysctlForbidden", FORBIDDEN):
         assert value in r.stdout
+
+
+@pytest.mark.fuse
+@pytest.mark.skipif(not _fuse_ok(), reason="FUSE is not usable here")
+def test_demo_without_a_compiler_runs_the_python_ipc_test_through_the_mount(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fakeproc.demo._steps as steps
+
+    monkeypatch.setattr(steps.shutil, "which", lambda name: None)
+    t = run_demo(steps=[4], out=io.StringIO())
+    assert t.exit_code == 0, t.text()
+    r = [r for r in t.records if r.command == "python3 ipcns.py"][0]
+    assert r.mode == "mount"
+    assert f"at child - new ipc ns\n{CHILD}" in r.output
