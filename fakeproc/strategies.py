@@ -23,11 +23,11 @@ from fakeproc.testing.strategies import (
 )
 
 __all__ = [
+    "INVALID_CLASSES",
+    "STRATEGIES",
     "ConfDocument",
     "ConfLayout",
-    "INVALID_CLASSES",
     "InvalidValue",
-    "STRATEGIES",
     "interface_names",
     "invalid_values",
     "pod_specs",

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import sysctl_conf  # noqa: E402
+import sysctl_conf
 
-from fakeproc.strategies import sysctl_conf_documents  # noqa: E402
-from fakeproc.testing import apply_conf  # noqa: E402
+from fakeproc.strategies import sysctl_conf_documents
+from fakeproc.testing import apply_conf
 
 VLAN = "eth0.100"
 CHECK = settings(max_examples=200, deadline=None, database=None,

@@ -91,6 +91,7 @@ class FuseServer:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._keep: list[Any] = []
+        self._handle_lock = threading.Lock()  # guards self._fuse against use after fuse_destroy
 
     # ------------------------------------------------------------------ public
 
@@ -129,8 +130,9 @@ class FuseServer:
         """End the session: lazy unmount, then wait for the loop to return."""
         if self._thread is None:
             return
-        if self._fuse and not self._done.is_set():
-            load_fusepy()._libfuse.fuse_exit(self._fuse)
+        with self._handle_lock:
+            if self._fuse:
+                load_fusepy()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
             from fakeproc.sandbox._mounts import unmount
 
@@ -195,6 +197,8 @@ class FuseServer:
                 lib.fuse_loop_mt(handle)
             else:
                 lib.fuse_loop(handle)
+            with self._handle_lock:
+                self._fuse = None
             lib.fuse_unmount(mnt, chan)
             lib.fuse_destroy(handle)
         except BaseException as e:  # noqa: BLE001 - reported through start()/error

@@ -37,6 +37,8 @@ __all__ = [
     "OVERFLOWGID",
     "TCP_CA_NAME_MAX",
     "addrconf_sysctl_stable_secret",
+    "ipv4_sysctl_rtcache_flush",
+    "nf_hooks_lwtunnel_sysctl_handler",
     "in6_pton",
     "ipv4_local_port_range",
     "ipv4_ping_group_range",
@@ -218,10 +220,44 @@ def proc_tcp_available_congestion_control(req: Request) -> Result:
     return do_string(req, TCP_CA_BUF_MAX)._replace(value=req.value)
 
 
+def ipv4_sysctl_rtcache_flush(req: Request) -> Result:
+    """``ipv4_sysctl_rtcache_flush`` (net.ipv4.route.flush, mode 0200): any write flushes
+    the route cache and succeeds; the bytes are not parsed (net/ipv4/route.c).
+
+    Returns:
+        Result consuming every byte written; a read (only possible by mode) gives nothing.
+    """
+    if req.data is None:
+        return Result(value=req.value, pos=req.pos)
+    return Result(value=req.value, count=len(req.data), pos=req.pos + len(req.data))
+
+
+def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
+    """``nf_hooks_lwtunnel_sysctl_handler`` (net.netfilter.nf_hooks_lwtunnel): a [0, 1]
+    switch that, once on, cannot be turned off (net/netfilter/nf_hooks_lwtnl.c).
+
+    Returns:
+        Result with errno EINVAL for a bad or out-of-range number, EBUSY for 0 once enabled.
+    """
+    current = vector_value(req.value, 1)
+    # The kernel parses into a zeroed temporary, so a write starts from 0, not the current value.
+    start = current if req.data is None else (0,)
+    res = proc_dointvec_minmax(req._replace(spec=replace(req.spec, length=1, min=0, max=1), value=start))
+    if req.data is None or res.errno:
+        return res._replace(value=req.value)
+    wanted = vector_value(res.value, 1)[0]
+    if current[0] and not wanted:
+        return Result(value=req.value, pos=req.pos, errno=errno.EBUSY)
+    return res._replace(value=(wanted or current[0],))
+
+
 for _handler in (
+    Handler("ipv4_sysctl_rtcache_flush", ipv4_sysctl_rtcache_flush, parse_plain, "vector"),
+    Handler("nf_hooks_lwtunnel_sysctl_handler", nf_hooks_lwtunnel_sysctl_handler, parse_plain, "vector"),
     Handler("ipv4_local_port_range", ipv4_local_port_range, parse_plain, "vector"),
     Handler("ipv4_privileged_ports", ipv4_privileged_ports, parse_plain, "vector"),
-    Handler("ipv4_ping_group_range", ipv4_ping_group_range, parse_plain, "vector"),
+    # Reads map gids through the reader's user namespace: not a function of the value alone.
+    Handler("ipv4_ping_group_range", ipv4_ping_group_range, parse_plain, "vector", cacheable=False),
     Handler("addrconf_sysctl_stable_secret", addrconf_sysctl_stable_secret, _parse_secret, "string"),
     Handler("proc_tcp_congestion_control", proc_tcp_congestion_control, parse_string, "string"),
     Handler(

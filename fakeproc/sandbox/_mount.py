@@ -30,14 +30,12 @@ __all__ = ["MountHandle", "mounted", "bind_argv", "BIND_SCRIPT"]
 
 log = logging.getLogger("fakeproc.sandbox")
 
-#: Run inside the new mount namespace by ``/bin/sh -c SCRIPT fakeproc MNT NOTIFY CMD...``: bind the
-#: FUSE mountpoint MNT over /proc/sys, drop this namespace's copy of MNT, report ``ok`` on file
-#: descriptor NOTIFY (``-``: none) and close it, then exec CMD.
+#: Run inside the new mount namespace by ``/bin/sh -c SCRIPT fakeproc MNT CMD...``: bind the FUSE
+#: mountpoint MNT over /proc/sys, drop this namespace's own copy of MNT, then exec CMD.
 BIND_SCRIPT = (
-    'mnt=$1 notify=$2; shift 2; '
+    'mnt=$1; shift; '
     'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
     'umount -l "$mnt" 2>/dev/null; '
-    'case $notify in -) ;; *) eval "echo ok >&$notify; exec $notify>&-" ;; esac; '
     'exec "$@"'
 )
 
@@ -45,9 +43,7 @@ _live: set[MountHandle] = set()
 _live_lock = threading.Lock()
 
 
-def bind_argv(
-    mountpoint: str, argv: Sequence[str], *, user_namespace: bool = False, notify: int | None = None
-) -> list[str]:
+def bind_argv(mountpoint: str, argv: Sequence[str], *, user_namespace: bool = False) -> list[str]:
     """The argv that runs ``argv`` with ``mountpoint`` bound over ``/proc/sys`` in a private mount namespace.
 
     Args:
@@ -55,8 +51,6 @@ def bind_argv(
         argv: The command.
         user_namespace: Also create a user namespace mapping the caller to root
             (needed by a non-root caller to make a mount namespace).
-        notify: A file descriptor (passed to the child) to write ``ok`` on once the
-            bind is done; it is closed before the command starts.
     """
     if not argv:
         raise UsageError("no command given")
@@ -74,7 +68,6 @@ def bind_argv(
         BIND_SCRIPT,
         "fakeproc",
         mountpoint,
-        "-" if notify is None else str(notify),
         *argv,
     ]
 
@@ -98,9 +91,9 @@ class MountHandle:
         self._owns_dir = owns_dir
         self._closed = False
 
-    def bind_argv(self, argv: Sequence[str], *, notify: int | None = None) -> list[str]:
+    def bind_argv(self, argv: Sequence[str]) -> list[str]:
         """The argv running ``argv`` with this mount at ``/proc/sys`` (see :func:`bind_argv`)."""
-        return bind_argv(self.path, argv, user_namespace=os.geteuid() != 0, notify=notify)
+        return bind_argv(self.path, argv, user_namespace=os.geteuid() != 0)
 
     def run(self, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
         """Run ``argv`` with the fake tree at ``/proc/sys`` in a private mount namespace.

@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -129,29 +130,36 @@ def _run_here(argv: list[str], kernel: Kernel, ns_label: str | None) -> int:
             raise UsageError(f"no namespaces labelled {ns_label!r} in this kernel")
     handle = start_mount(kernel, base=base)
     try:
-        r, w = os.pipe()
         try:
-            try:
-                proc = subprocess.Popen(handle.bind_argv(argv, notify=w), pass_fds=(w,))
-            except OSError as e:
-                print(f"fakeproc: cannot start the sandbox: {e}", file=sys.stderr)
-                return 125
-            os.close(w)
-            w = -1
-            with os.fdopen(r, "rb") as notify:
-                r = -1
-                bound = notify.read(3) == b"ok\n"
-            if bound:
-                # The command's namespace holds its own copy of the mount; the host needs none.
-                with contextlib.suppress(OSError):
-                    unmount(handle.path, lazy=True)
-            return _wait(proc)
-        finally:
-            for fd in (r, w):
-                if fd >= 0:
-                    os.close(fd)
+            proc = subprocess.Popen(handle.bind_argv(argv))
+        except OSError as e:
+            print(f"fakeproc: cannot start the sandbox: {e}", file=sys.stderr)
+            return 125
+        if _wait_bound(proc):
+            # The command's namespace holds its own copy of the mount; the host needs none, and
+            # without it nothing is left behind even if this process is killed.
+            with contextlib.suppress(OSError):
+                unmount(handle.path, lazy=True)
+        return _wait(proc)
     finally:
         handle.close()
+
+
+def _wait_bound(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> bool:
+    """Wait until the child's mount namespace has the fake tree at /proc/sys (False if it exited)."""
+    deadline = time.monotonic() + timeout
+    path = f"/proc/{proc.pid}/mountinfo"
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(path, "rb") as f:
+                for line in f:
+                    fields = line.split(b" ")
+                    if len(fields) > 4 and fields[4] == b"/proc/sys" and b" - fuse.fakeproc " in line:
+                        return True
+        except OSError:
+            return False
+        time.sleep(0.002)
+    return False
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> int:

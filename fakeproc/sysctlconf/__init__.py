@@ -35,16 +35,16 @@ from fakeproc.sysctlconf._system import (
 )
 
 __all__ = [
+    "DIALECTS",
+    "ETC_SYSCTL_CONF",
+    "PROCPS_SYSTEM_DIRS",
+    "SYSTEMD_SYSTEM_DIRS",
     "ApplyReport",
     "ConfFile",
-    "DIALECTS",
     "Diagnostic",
-    "ETC_SYSCTL_CONF",
     "Ignored",
-    "PROCPS_SYSTEM_DIRS",
     "ParsedConf",
     "PlannedWrite",
-    "SYSTEMD_SYSTEM_DIRS",
     "Setting",
     "WriteOutcome",
     "apply",

@@ -188,7 +188,7 @@ def _parse_procps(text: str, filename: str, pattern: str | None) -> ParsedConf:
             value = _c_rstrip(value.lstrip(_C_SPACE))
             k = _c_rstrip(k)
         # setting_new(): a (second) leading '-' is dropped from the path only.
-        path = _swap_separators(k[1:] if k.startswith("-") else k)
+        path = _swap_separators(k.removeprefix("-"))
         settings.append(Setting(k, path, value, ignore, n, filename))
     return ParsedConf("procps", filename, tuple(settings), tuple(ignored), tuple(errors), n)
 

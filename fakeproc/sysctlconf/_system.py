@@ -91,7 +91,7 @@ def system_order(listing: Mapping[str, Iterable[str]] | Sequence[tuple[str, Iter
                     shadows.setdefault(name, []).append(full)
                 continue
             chosen[name] = full
-    key = lambda n: n.encode("utf-8", "surrogateescape")  # noqa: E731 - strcmp order
+    key = lambda n: n.encode("utf-8", "surrogateescape")
     out = [ConfFile(chosen[n], n, tuple(shadows.get(n, ()))) for n in sorted(chosen, key=key)]
     if dialect == "procps" and etc_sysctl_conf:
         out.append(ConfFile(ETC_SYSCTL_CONF, "sysctl.conf"))

@@ -17,7 +17,15 @@
 
 from __future__ import annotations
 
-from fakeproc.testing._support import WriteLog, kernel, procsys, skip_reason, with_kernel, with_procsys, write_log
+from fakeproc.testing._support import (
+    WriteLog,
+    kernel,
+    procsys,
+    skip_reason,
+    with_kernel,
+    with_procsys,
+    write_log,
+)
 from fakeproc.testing.oracle import (
     WriteVerdict,
     accepts,

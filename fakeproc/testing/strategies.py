@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from fakeproc.errors import ProfileError
 from fakeproc.profiles import Profile, load_profile
 from fakeproc.spec import (
     DEVICE_PLACEHOLDER,
@@ -34,11 +35,11 @@ from fakeproc.spec import (
 from fakeproc.sysctlconf import DIALECTS, ParsedConf, PlannedWrite, parse, plan, system_order
 
 __all__ = [
+    "INVALID_CLASSES",
+    "STRATEGIES",
     "ConfDocument",
     "ConfLayout",
-    "INVALID_CLASSES",
     "InvalidValue",
-    "STRATEGIES",
     "interface_names",
     "invalid_values",
     "pod_specs",
@@ -86,7 +87,7 @@ def _profile(profile: str | Profile | None) -> Profile:
         raise InvalidArgument(f"profile={profile!r} must be a profile name, a Profile or None")
     try:
         return profile if isinstance(profile, Profile) else load_profile(profile)
-    except Exception as e:  # ProfileError
+    except ProfileError as e:
         raise InvalidArgument(f"profile={profile!r}: {e}") from None
 
 

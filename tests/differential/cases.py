@@ -19,32 +19,18 @@ __all__ = ["CASES", "GLOBAL_BACKED", "KNOWN", "KNOWN_SWEEP", "PARSE_KEYS", "PARS
 # the value is the strict-xfail reason. D1..D13 are the numbers used in the doc.
 _D_MTU = "model differs (D1): ipv6 conf.<dev>.mtu max is the device MTU (lo 65536), profile row has no max"
 _D_CC = "model differs (D2): tcp_congestion_control in a child netns refuses a non-allowed algorithm with EPERM"
-_D_ALLOWED = "model differs (D3): tcp_allowed_congestion_control is mode 0444 in a child netns (EACCES)"
 _D_RPS = "model differs (D4): net.core.rps_default_mask is a cpumask (rps_default_mask_sysctl), not a string"
 _D_TFO = "model differs (D5): tcp_fastopen_key parses hex keys (proc_tcp_fastopen_key), not a free string"
-_D_REORDER = "model differs (D6): tcp_reordering/tcp_max_reordering have min 1 (extra1 SYSCTL_ONE)"
-_D_RPL = "model differs (D7): ipv6 conf rpl_seg_enabled is bounded [0, 1]"
-_D_AGM = "model differs (D8): ipv6 conf addr_gen_mode ignores what follows the number (full count)"
-_D_FLUSH = "model differs (D9): net.ipv4.route.flush accepts any bytes (ipv4_sysctl_rtcache_flush)"
 _D_MPTCP = "model differs (D10): net.mptcp.path_manager/scheduler reject unknown names with ENOENT"
 _D_NFLOG = "model differs (D11): net.netfilter.nf_log.N rejects unknown logger names with ENOENT"
 KNOWN: dict[str, str] = {
     "conf-net.ipv6.conf.lo.mtu-65537": _D_MTU,
     "net-net.ipv4.tcp_congestion_control-cubic": _D_CC,
-    "net-net.ipv4.tcp_allowed_congestion_control-reno": _D_ALLOWED,
-    "net-net.ipv4.tcp_allowed_congestion_control-nope": _D_ALLOWED,
     "net-net.core.rps_default_mask-zz": _D_RPS,
     "net-net.core.rps_default_mask--1": _D_RPS,
     "net-net.core.rps_default_mask-  \n": _D_RPS,
     "net-net.core.rps_default_mask-ffffffff,ffffffff,1": _D_RPS,
     "net-net.ipv4.tcp_fastopen_key-1": _D_TFO,
-    "conf-net.ipv4.tcp_reordering-0": _D_REORDER,
-    "conf-net.ipv4.tcp_max_reordering-0": _D_REORDER,
-    "conf-net.ipv6.conf.all.rpl_seg_enabled-2": _D_RPL,
-    "conf-net.ipv6.conf.all.rpl_seg_enabled--1": _D_RPL,
-    "conf-net.ipv6.conf.default.addr_gen_mode-3 4": _D_AGM,
-    "conf-net.ipv4.route.flush-x": _D_FLUSH,
-    "conf-net.ipv4.route.flush-3 4": _D_FLUSH,
     "conf-net.mptcp.path_manager-nope": _D_MPTCP,
     "conf-net.mptcp.scheduler-nope": _D_MPTCP,
     "conf-net.netfilter.nf_log.2-nope": _D_NFLOG,
@@ -52,17 +38,7 @@ KNOWN: dict[str, str] = {
 # The same differences as seen by the sweep over every writable entry (keyed by key).
 KNOWN_SWEEP: dict[str, str] = {
     "net.core.rps_default_mask": _D_RPS,
-    "net.ipv4.route.flush": _D_FLUSH,
-    "net.ipv4.tcp_allowed_congestion_control": _D_ALLOWED,
     "net.ipv4.tcp_fastopen_key": _D_TFO,
-    "net.ipv4.tcp_max_reordering": _D_REORDER,
-    "net.ipv4.tcp_reordering": _D_REORDER,
-    "net.ipv6.conf.all.addr_gen_mode": _D_AGM,
-    "net.ipv6.conf.default.addr_gen_mode": _D_AGM,
-    "net.ipv6.conf.lo.addr_gen_mode": _D_AGM,
-    "net.ipv6.conf.all.rpl_seg_enabled": _D_RPL,
-    "net.ipv6.conf.default.rpl_seg_enabled": _D_RPL,
-    "net.ipv6.conf.lo.rpl_seg_enabled": _D_RPL,
     "net.mptcp.path_manager": _D_MPTCP,
     "net.mptcp.scheduler": _D_MPTCP,
     **{f"net.netfilter.nf_log.{i}": _D_NFLOG for i in range(11)},

@@ -17,9 +17,8 @@ HOST_SPECIFIC_VALUES = {
     "kernel/osrelease": "the host's build suffix (6.18.44-fc-vNNN); the profile says 6.18.44",
     "net/netfilter/nf_hooks_lwtunnel": "global static key, visible in every netns; its value is the host's",
 }
-KNOWN_MODES = {
-    "net/ipv4/tcp_allowed_congestion_control": "D3",
-}
+#: Paths whose mode the model gets wrong in a fresh namespace (none since D3 was fixed).
+KNOWN_MODES: dict[str, str] = {}
 
 
 def _files(differential: Differential) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -54,13 +53,6 @@ def test_fresh_namespace_files_have_the_real_modes(differential: Differential, n
     wrong = {p: (oct(real[p][0]), oct(model[p][0])) for p in namespaced_paths
              if p in real and p in model and real[p][0] != model[p][0] and p not in KNOWN_MODES}
     assert wrong == {}
-
-
-@pytest.mark.xfail(strict=True, reason="model differs (D3): tcp_allowed_congestion_control is 0444 in a child netns")
-@pytest.mark.parametrize("path", sorted(KNOWN_MODES))
-def test_known_mode_difference(path: str, differential: Differential) -> None:
-    real, model = _files(differential)
-    assert real[path][0] == model[path][0]
 
 
 def test_fresh_namespace_starts_with_the_real_values(differential: Differential, namespaced_paths: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,8 +26,9 @@ def cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*FAKEPROC, *args], capture_output=True, text=True, cwd=REPO, **kwargs)
 
 
-def _our_mounts() -> set[str]:
-    return {line for line in fuse_mount_lines() if "/run/fakeproc/" in line or "pytest-of-" in line}
+def _mounts_of(pid: int) -> set[str]:
+    """Host FUSE mounts served by process ``pid`` (other suites may mount at the same time)."""
+    return {line for line in fuse_mount_lines() if line.startswith(f"fakeproc:{pid} ")}
 
 
 def test_run_returns_the_command_exit_status(kernel):
@@ -64,10 +66,9 @@ def test_the_host_proc_sys_is_not_visible_inside(kernel, tmp_path):
 
 
 def test_run_leaves_no_mount_behind_also_after_a_failure(kernel):
-    before = _our_mounts()
     run_command(["sh", "-c", "exit 3"], kernel=kernel)
     run_command(["sh", "-c", "kill -KILL $$"], kernel=kernel)
-    assert _our_mounts() == before
+    assert _mounts_of(os.getpid()) == set()
 
 
 def test_cli_run_prints_nothing_of_its_own_and_passes_the_status():
@@ -91,7 +92,6 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_ends_the_command_and_tears_everything_down(tmp_path, sig):
-    before = _our_mounts()
     marker = tmp_path / "started"
     proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 60"],
                             cwd=REPO, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -108,11 +108,10 @@ def test_ctrl_c_or_sigterm_ends_the_command_and_tears_everything_down(tmp_path, 
             proc.wait()
     assert rc == 128 + sig
     assert b"Traceback" not in proc.stderr.read()
-    assert _our_mounts() == before
+    assert _mounts_of(proc.pid) == set()
 
 
 def test_killing_the_command_with_sigkill_tears_down(tmp_path):
-    before = _our_mounts()
     pidfile = tmp_path / "pid"
     proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"echo $$ > {pidfile}; exec sleep 60"], cwd=REPO)
     try:
@@ -123,24 +122,21 @@ def test_killing_the_command_with_sigkill_tears_down(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert _our_mounts() == before
+    assert _mounts_of(proc.pid) == set()
 
 
 def test_killing_fakeproc_itself_leaves_nothing_mounted_on_the_host(tmp_path):
-    before = _our_mounts()
     marker = tmp_path / "started"
-    proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 5"], cwd=REPO,
+    proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 30"], cwd=REPO,
                             start_new_session=True)
     try:
         _wait_for(marker.exists)
         proc.kill()  # SIGKILL the server: no cleanup code runs
         proc.wait()
         # The host copy was detached as soon as the command's bind was in place.
-        assert _our_mounts() == before
+        assert _mounts_of(proc.pid) == set()
     finally:
-        with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
@@ -184,12 +180,10 @@ def test_ns_label_maps_the_command_to_a_labelled_namespace_set(kernel):
     pod = kernel.unshare(kernel.init_ns, ipc=True, uts=True, label="pod/default/web")
     kernel.write("kernel.hostname", "web-0", ns=pod)
     kernel.write("kernel.shmmni", "100", ns=pod)
-    out = []
     rc = run_command(["sh", "-c", "cat /proc/sys/kernel/hostname /proc/sys/kernel/shmmni; "
                       "echo 200 > /proc/sys/kernel/shmmni"], kernel=kernel, ns_label="pod/default/web")
     assert rc == 0
     assert kernel.read("kernel.shmmni", ns=pod) == "200\n"
     assert kernel.read("kernel.shmmni") == "4096\n"
-    del out
     with pytest.raises(UsageError):
         run_command(["true"], kernel=kernel, ns_label="no/such/label")

@@ -59,8 +59,8 @@ def test_conf_oracles():
     k = Kernel("6.18")
     doc = parse_conf("kernel.hostname = box\r\n; c\n", "systemd")
     assert doc.errors[0].line == 2
-    assert [(w.key, w.value) for w in conf_writes(k, "net.ipv4.conf.*.rp_filter = 2\n")][0] == (
-        "net.ipv4.conf.all.rp_filter", "2")
+    first = conf_writes(k, "net.ipv4.conf.*.rp_filter = 2\n")[0]
+    assert (first.key, first.value) == ("net.ipv4.conf.all.rp_filter", "2")
     report = apply_conf(k, "vm.swappiness = 1\n")
     assert report.stdout == ("vm.swappiness = 1",) and k.read("vm.swappiness") == "60\n"
     apply_conf(k, "vm.swappiness = 1\n", in_place=True)

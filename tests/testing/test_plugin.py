@@ -19,7 +19,7 @@ def run_pytest(tmp_path, source: str, *args: str) -> subprocess.CompletedProcess
     (tmp_path / "test_user.py").write_text(textwrap.dedent(source))
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), *args],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+                          check=False, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
 
 
 def test_fake_kernel_profile_from_marker_and_option(tmp_path):
