@@ -21,7 +21,7 @@ CLONE_NEWIPC = 0x08000000
 def unshare_ipc() -> None:
     """unshare(CLONE_NEWIPC): os.unshare on Python 3.12+, libc otherwise."""
     if hasattr(os, "unshare"):
-        os.unshare(os.CLONE_NEWIPC)
+        os.unshare(os.CLONE_NEWIPC)  # type: ignore[attr-defined, unused-ignore]
         return
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWIPC) != 0:

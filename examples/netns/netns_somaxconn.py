@@ -23,7 +23,7 @@ print("after a write in the new netns:")
 print("  host:        net.core.somaxconn =", k.read("net.core.somaxconn").strip())
 print("  new netns:   net.core.somaxconn =", k.read("net.core.somaxconn", ns=pod).strip())
 
-from fakeproc.sandbox import fuse_available, mounted  # noqa: E402
+from fakeproc.sandbox import fuse_available, mounted
 
 if fuse_available()[0]:
     k.drop_namespaces(pod)

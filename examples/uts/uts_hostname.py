@@ -7,7 +7,6 @@ afterwards on either side stay on that side.
 
 from __future__ import annotations
 
-
 from fakeproc import Kernel
 
 k = Kernel("6.18")
@@ -20,7 +19,7 @@ print("after renaming the new namespace:")
 print("  host:             kernel.hostname =", k.read("kernel.hostname").strip())
 print("  new namespace:    kernel.hostname =", k.read("kernel.hostname", ns=child).strip())
 
-from fakeproc.sandbox import fuse_available, mounted  # noqa: E402
+from fakeproc.sandbox import fuse_available, mounted
 
 if fuse_available()[0]:
     k.drop_namespaces(child)

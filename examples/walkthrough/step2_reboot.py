@@ -7,7 +7,7 @@ from pathlib import Path
 from _common import show
 
 from fakeproc import Kernel
-from fakeproc.cli.commands.reboot import reboot_kernel
+from fakeproc.boot import reboot_kernel
 from fakeproc.sysctlconf import apply, parse
 
 HERE = Path(__file__).resolve().parent

@@ -5,14 +5,13 @@ from __future__ import annotations
 from _common import show
 
 from fakeproc import Kernel
-from fakeproc.cli.commands.explain import explain
 
 for profile in ("4.15", "6.18"):
     k = Kernel(profile)
     fields = dict(zip(("SEMMSL", "SEMMNS", "SEMOPM", "SEMMNI"), k.read("kernel.sem").split()))
     show(f"cat /proc/sys/kernel/sem   # Linux {profile}", k.read("kernel.sem"))
     print("#", ", ".join(f"{name}={value}" for name, value in fields.items()))
-    print("# handler:", explain(key="kernel.sem", profile=profile).handler)
+    print("# handler:", k.spec("kernel.sem").handler)
     try:
         k.write("kernel.sem", "31000 1024000000 500 99999")
         print("# SEMMNI 99999 accepted")

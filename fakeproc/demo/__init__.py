@@ -34,9 +34,9 @@ from fakeproc.model import Kernel
 __all__ = [
     "HOST_SEM",
     "POD_SEM",
+    "STEPS",
     "Printer",
     "Record",
-    "STEPS",
     "Step",
     "Transcript",
     "asset_text",
@@ -87,6 +87,7 @@ def run_demo(*, steps: Iterable[int] | None = None, kernel: str | None = None,
     with tempfile.TemporaryDirectory(prefix="fakeproc-demo-") as tmp:
         demo = Demo(k, Path(tmp), printer, transcript, use_mount=not in_process,
                     kubernetes_version=kubernetes_version)
+        demo.profile_arg = str(Path(kernel).resolve()) if kernel and Path(kernel).is_file() else kernel
         try:
             how = ("real programs see the fake kernel at /proc/sys (FUSE mount, private mount namespace)"
                    if demo.mounted else f"in-process through fakeproc's API: {demo.mount_reason}")

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from fakeproc.demo._world import Demo, Output
 from fakeproc.model import Kernel, NamespaceSet
-from fakeproc.spec import path_to_key
 from fakeproc.sysctlconf import apply, parse
 
 __all__ = ["HOST_SEM", "POD_SEM", "STEPS", "Step", "asset_text", "copy_asset"]
@@ -209,12 +208,10 @@ def step_sem(d: Demo) -> None:
     d.note("The defaults come from include/uapi/linux/sem.h: SEMMNI 32000, SEMMSL 32000,\n"
            "SEMMNS = SEMMNI*SEMMSL, SEMOPM 500. fakeproc knows them per kernel version:")
 
-    def explain_sem() -> Output:
-        from fakeproc.cli.commands.explain import explain
-
-        return explain(key="kernel.sem", profile=k.profile.name).text(), 0
-
-    d.api(f"fakeproc explain kernel.sem --kernel {k.profile.name}", explain_sem, expect=("namespace:   ipc",))
+    profile = d.profile_arg or k.profile.name
+    d.host(f"fakeproc explain kernel.sem --kernel {k.profile.name}",
+           [sys.executable, "-m", "fakeproc", "explain", "kernel.sem", "--kernel", profile],
+           expect=("namespace:   ipc",))
     # What a write is checked against depends on the kernel version's handler.
     checked = k.spec("kernel.sem").handler == "proc_ipc_sem_dointvec"
     bad = "kernel.sem=31000 1024000000 500 99999"
@@ -267,7 +264,8 @@ def step_ipcns(d: Demo) -> None:
 
 
 def step_kubernetes(d: Demo) -> None:
-    from fakeproc.kubernetes import NodeConfig, Verdict, apply as kube_apply, load_manifests
+    from fakeproc.kubernetes import NodeConfig, Verdict, load_manifests
+    from fakeproc.kubernetes import apply as kube_apply
     from fakeproc.kubernetes.kubectl import apply_lines, describe_pod
 
     k = d.kernel

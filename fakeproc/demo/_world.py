@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from fakeproc.demo._output import Printer, Record, Transcript
 
 if TYPE_CHECKING:
-    from fakeproc.cli.commands.reboot import RebootResult
+    from fakeproc.boot import RebootResult
     from fakeproc.model import Kernel, NamespaceSet
     from fakeproc.sandbox import MountHandle
 
@@ -83,6 +83,8 @@ class Demo:
         self.printer = printer
         self.transcript = transcript
         self.kubernetes_version = kubernetes_version
+        #: The --kernel argument (a profile name or file), for commands that take it.
+        self.profile_arg: str | None = None
         self.step = 0
         self._handle: MountHandle | None = None
         self.mount_reason: str | None = None
@@ -187,7 +189,7 @@ class Demo:
         self.printer.command(display)
         try:
             r = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               cwd=self.workdir, timeout=_TIMEOUT, env=_env())
+                               cwd=self.workdir, timeout=_TIMEOUT, env=_env(), check=False)
             out: Output = (r.stdout, r.returncode)
         except OSError as e:
             out = (f"{argv[0]}: {e.strerror}\n", 127)
@@ -201,14 +203,19 @@ class Demo:
 
     def reboot(self, *, etc: str | os.PathLike[str] | None = None) -> RebootResult:
         """Reboot the fake kernel (the mount goes down and comes back, as /proc does)."""
-        from fakeproc.cli.commands.reboot import reboot_kernel
+        from fakeproc.boot import reboot_kernel
 
         self.unmount()
         return reboot_kernel(self.kernel, etc=etc)
 
 
 def _env() -> dict[str, str]:
+    """The commands' environment: C locale (untranslated messages), and this fakeproc importable."""
+    import fakeproc
+
     env = dict(os.environ)
     env.update(LC_ALL="C", LANG="C")
+    root = str(Path(next(iter(fakeproc.__path__))).resolve().parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     return env
 

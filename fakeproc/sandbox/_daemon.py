@@ -98,9 +98,9 @@ def _serve(mountpoint: str, profile: str | None, state: str | None, ready_fd: in
     def stop(signum: int, frame: FrameType | None) -> None:
         raise _Stop()
 
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    try:
-        with _kernel_for(None, profile, state) as kernel:
+    with _kernel_for(None, profile, state) as kernel:
+        old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        try:
             handle = start_mount(kernel, mountpoint, options={"fsname": f"fakeproc:{os.getpid()}"})
             try:
                 if ready_fd is not None:
@@ -114,9 +114,9 @@ def _serve(mountpoint: str, profile: str | None, state: str | None, ready_fd: in
                 for s in old:
                     signal.signal(s, signal.SIG_IGN)
                 handle.close()
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
 
 
 def _detach_stdio() -> None:
@@ -138,7 +138,7 @@ def unmount_path(mountpoint: str, *, timeout: float = 30.0) -> str:
         UsageError: nothing, or something other than fakeproc, is mounted there.
         OSError: EBUSY when a process still uses the mount.
     """
-    from fakeproc.sandbox._mounts import find_mount, is_fakeproc, unmount
+    from fakeproc.sandbox._mounts import find_mount, is_fakeproc, probe, unmount
 
     mountpoint = os.path.abspath(mountpoint)
     entry = find_mount(mountpoint)
@@ -147,7 +147,7 @@ def unmount_path(mountpoint: str, *, timeout: float = 30.0) -> str:
     if not is_fakeproc(entry):
         raise UsageError(f"{mountpoint} is a {entry.fstype} mount, not fakeproc's")
     try:
-        os.stat(mountpoint)
+        probe(mountpoint)
     except OSError as e:
         if e.errno in (errno.ENOTCONN, errno.ECONNABORTED):
             unmount(mountpoint, lazy=True)

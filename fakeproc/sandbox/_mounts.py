@@ -25,6 +25,7 @@ __all__ = [
     "find_mount",
     "is_fakeproc",
     "mount_table",
+    "probe",
     "unmount",
 ]
 
@@ -122,7 +123,7 @@ def clean_dead_mount(path: str) -> bool:
     if entry is None:
         return False
     try:
-        os.stat(path)
+        probe(path)
     except OSError as e:
         if e.errno in (errno.ENOTCONN, errno.ECONNABORTED):
             log.warning("cleaning up the dead mount at %s (its server is gone)", path)
@@ -133,6 +134,17 @@ def clean_dead_mount(path: str) -> bool:
         what = "a running fakeproc server" if is_fakeproc(entry) else f"a {entry.fstype} file system"
         raise UsageError(f"{path} is already mounted by {what}; unmount it first (`fakeproc umount {path}`)")
     return False
+
+
+def probe(path: str) -> None:
+    """Make one request that always reaches the FUSE server of ``path`` (``stat`` may be answered
+    from the kernel's attribute cache; opening a directory never is).
+
+    Raises:
+        OSError: ENOTCONN for a dead mount (its server is gone).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    os.close(fd)
 
 
 def _check(rc: int, what: str) -> None:
