@@ -3,11 +3,11 @@
 >>> import io
 >>> buf = io.StringIO()
 >>> p = Printer(buf, color=False)
->>> p.command("cat /proc/sys/kernel/sem")
->>> p.output("32000\\t1024000000\\t500\\t32000\\n")
+>>> p.command("cat /proc/sys/vm/swappiness")
+>>> p.output("60\\n")
 >>> print(buf.getvalue(), end="")
-$ cat /proc/sys/kernel/sem
-32000	1024000000	500	32000
+$ cat /proc/sys/vm/swappiness
+60
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from types import ModuleType
 
 from fakeproc.errors import UnavailableError
 
-__all__ = ["load_fusepy", "libfuse"]
+__all__ = ["libfuse", "load_fusepy"]
 
 _module: ModuleType | None = None
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fakeproc.model import Kernel, Namespace, NamespaceSet
 
-__all__ = ["NS_TYPES", "NamespaceResolver", "CallerInfo"]
+__all__ = ["NS_TYPES", "CallerInfo", "NamespaceResolver"]
 
 log = logging.getLogger("fakeproc.fuse")
 

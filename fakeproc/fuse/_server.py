@@ -35,7 +35,7 @@ from fakeproc.errors import UnavailableError
 from fakeproc.fuse._binding import FuseArgs, load_fusepy
 from fakeproc.fuse._ops import SysctlOperations
 
-__all__ = ["DEFAULT_OPTIONS", "FuseServer", "FSNAME"]
+__all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 
 log = logging.getLogger("fakeproc.fuse")
 

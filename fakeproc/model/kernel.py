@@ -249,6 +249,8 @@ class Kernel:
         self.write_log: deque[WriteRecord] = deque(maxlen=WRITE_LOG_LIMIT)
         self.dmesg: list[str] = []
         self.attachments: dict[str, Any] = {}
+        #: Increases at every :meth:`reboot`.
+        self.generation = 0
         self._boot()
 
     # ------------------------------------------------------------------ namespaces
@@ -264,6 +266,10 @@ class Kernel:
             uts=self._new_ns(NamespaceType.UTS, None, None),
             user=user,
         )
+        self._boot_devices()
+
+    def _boot_devices(self) -> None:
+        """The initial netns's devices, with their observed boot values."""
         for dev in self.profile.init_devices:
             self._register_device(self.init_ns.net, dev)
         for dev, values in self.profile.device_values.items():
@@ -776,10 +782,22 @@ class Kernel:
 
     def reboot(self) -> None:
         """Back to the profile's boot values: every written value is lost and every
-        namespace but the initial ones is gone (their processes died with the machine)."""
+        namespace but the initial ones is gone (their processes died with the machine).
+
+        The initial namespace objects stay the same objects, so a live mount or any
+        holder of :attr:`init_ns` keeps working; :attr:`generation` increases so that
+        holders of other namespaces can tell theirs are gone.
+        """
         with self._lock:
+            init = [self._global, self.init_ns.ipc, self.init_ns.net, self.init_ns.uts, self.init_ns.user]
+            for ns in init:
+                ns.values.clear()
+                ns.base.clear()
+                ns.devices.clear()
+            self._namespaces = {ns.id: ns for ns in init}
             self._trees.clear()
-            self._boot()
+            self._boot_devices()
+            self.generation += 1
 
     def clear_write_log(self) -> None:
         """Forget the recorded writes."""

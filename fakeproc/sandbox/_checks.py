@@ -12,7 +12,7 @@ import shutil
 import stat
 import subprocess
 
-__all__ = ["fuse_available", "fuse_problem", "userns_problem", "require_fuse", "require_userns", "has_cap_sys_admin"]
+__all__ = ["fuse_available", "fuse_problem", "has_cap_sys_admin", "require_fuse", "require_userns", "userns_problem"]
 
 _DOCKER = "in Docker/Podman, run the container with `--device /dev/fuse --cap-add SYS_ADMIN`"
 _CAP_SYS_ADMIN = 21

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fakeproc.fuse import FuseServer, NamespaceResolver
     from fakeproc.model import Kernel, NamespaceSet
 
-__all__ = ["MountHandle", "mounted", "bind_argv", "BIND_SCRIPT"]
+__all__ = ["BIND_SCRIPT", "MountHandle", "bind_argv", "mounted"]
 
 log = logging.getLogger("fakeproc.sandbox")
 

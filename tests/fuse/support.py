@@ -22,6 +22,7 @@ __all__ = [
     "HOST_KEYS",
     "REPO",
     "TEST_USER",
+    "dev_fuse_mode",
     "fuse_mount_lines",
     "host_values",
     "requires_fuse",
@@ -29,7 +30,6 @@ __all__ = [
     "requires_tool",
     "sh",
     "unprivileged_python",
-    "dev_fuse_mode",
 ]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,7 +76,7 @@ def sh(handle: Any, script: str, *, timeout: float = 60, check: bool = False, **
 
 def _user_can_run(user: str, argv: list[str], env: dict[str, str]) -> bool:
     try:
-        done = subprocess.run(["setpriv", *_drop_args(user), "--", *argv], env=env, capture_output=True, timeout=60)
+        done = as_user(user, argv, env, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -84,7 +84,7 @@ def _user_can_run(user: str, argv: list[str], env: dict[str, str]) -> bool:
 
 def _drop_args(user: str) -> list[str]:
     pw = pwd.getpwnam(user)
-    return [f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", "--reset-env"]
+    return [f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups"]
 
 
 def ensure_test_user() -> str:
@@ -127,8 +127,8 @@ def unprivileged_python(user: str, tmp: str) -> tuple[list[str], dict[str, str]]
 
 def as_user(user: str, argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` as ``user`` (uid, gid, no supplementary groups, clean environment)."""
-    return subprocess.run(["setpriv", *_drop_args(user), "--", "env", *[f"{k}={v}" for k, v in env.items()], *argv],
-                          capture_output=True, text=True, **kwargs)
+    return subprocess.run(["setpriv", *_drop_args(user), "--", *argv], env=env, capture_output=True, text=True,
+                          **kwargs)
 
 
 @contextlib.contextmanager

@@ -159,3 +159,14 @@ def test_chmod_and_chown_fail_with_eperm_even_for_root(k: Kernel) -> None:
     assert_errno(errno.EPERM, k.chmod, "kernel/sem", 0o600)
     assert_errno(errno.EPERM, k.chown, "kernel/sem", 1000, 1000)
     assert_errno(errno.ENOENT, k.chmod, "kernel/nope", 0o600)
+
+
+def test_reboot_keeps_the_initial_namespace_objects_for_live_holders(k: Kernel) -> None:
+    init = k.init_ns
+    k.write("kernel.sem", "1 2 3 4")
+    k.write("net.ipv4.conf.eth0.rp_filter", "2")
+    k.reboot()
+    assert k.init_ns is init and k.generation == 1
+    assert k.read("kernel.sem", ns=init) == "32000\t1024000000\t500\t32000\n"
+    assert k.read("net.ipv4.conf.eth0.rp_filter") == "0\n"
+    assert k.listdir("net/ipv4/conf") == ["all", "default", "eth0", "ifb0", "ifb1", "lo"]

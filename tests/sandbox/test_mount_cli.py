@@ -156,6 +156,5 @@ def test_mounted_into_a_given_directory_and_inspect_the_write_log(tmp_path, kern
 def test_mounted_with_both_kernel_and_state_is_a_usage_error(tmp_path, kernel):
     from fakeproc.errors import UsageError
 
-    with pytest.raises(UsageError):
-        with mounted(kernel, state=str(tmp_path / "s.json")):
-            pass
+    with pytest.raises(UsageError), mounted(kernel, state=str(tmp_path / "s.json")):
+        pass
