@@ -56,9 +56,16 @@ def load_fusepy() -> ModuleType:
     libc.dlvsym.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
     address = libc.dlvsym(lib._handle, b"fuse_new", b"FUSE_2.6")
     if not address:
-        raise UnavailableError("the installed libfuse has no fuse_new@FUSE_2.6; install libfuse2 2.6 or later")
+        raise UnavailableError(
+            "the installed libfuse has no fuse_new@FUSE_2.6; install libfuse2 2.6 or later"
+        )
     prototype = ctypes.CFUNCTYPE(
-        ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(FuseArgs), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.POINTER(FuseArgs),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
     )
     fuse.fakeproc_fuse_new = prototype(address)
     lib.fuse_loop.argtypes = [ctypes.c_void_p]

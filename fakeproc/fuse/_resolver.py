@@ -82,7 +82,12 @@ def _boottime() -> float:
 def _ns_inodes(pid: int | str) -> tuple[int, int, int, int]:
     base = f"/proc/{pid}/ns/"
     st = os.stat
-    return (st(base + "ipc").st_ino, st(base + "net").st_ino, st(base + "uts").st_ino, st(base + "user").st_ino)
+    return (
+        st(base + "ipc").st_ino,
+        st(base + "net").st_ino,
+        st(base + "uts").st_ino,
+        st(base + "user").st_ino,
+    )
 
 
 def _stat_fields(pid: int) -> tuple[int, int] | None:
@@ -111,7 +116,9 @@ class NamespaceResolver:
         base_inodes: The reference process's namespace inodes (ipc, net, uts, user).
     """
 
-    def __init__(self, kernel: Kernel, base: NamespaceSet | None = None, reference_pid: int | None = None) -> None:
+    def __init__(
+        self, kernel: Kernel, base: NamespaceSet | None = None, reference_pid: int | None = None
+    ) -> None:
         self.kernel = kernel
         self.base = base if base is not None else kernel.init_ns
         self.base_inodes = _ns_inodes(reference_pid if reference_pid is not None else "self")
@@ -218,12 +225,18 @@ class NamespaceResolver:
             members[t] = entry.ns
         nsset = self._sets.get(inodes)
         if nsset is None or any(getattr(nsset, t) is not members[t] for t in NS_TYPES):
-            nsset = NamespaceSet(ipc=members["ipc"], net=members["net"], uts=members["uts"], user=members["user"])
+            nsset = NamespaceSet(
+                ipc=members["ipc"], net=members["net"], uts=members["uts"], user=members["user"]
+            )
             self._sets[inodes] = nsset
         return nsset
 
     def _still_valid(
-        self, entry: _Entry, index: int, ino: int, chain: list[tuple[int, tuple[int, int, int, int] | None, int]]
+        self,
+        entry: _Entry,
+        index: int,
+        ino: int,
+        chain: list[tuple[int, tuple[int, int, int, int] | None, int]],
     ) -> bool:
         anchor = _stat_fields(entry.anchor_pid)
         if anchor is not None and anchor[1] == entry.anchor_start:
@@ -272,7 +285,13 @@ class NamespaceResolver:
         else:
             created = self.kernel.unshare(parent_set, **{t: True})
         top_pid, top_start = _topmost(chain, index, ino)
-        log.info("new %s namespace inode %d (pid %d) -> model namespace %s", t, ino, chain[0][0], getattr(created, t))
+        log.info(
+            "new %s namespace inode %d (pid %d) -> model namespace %s",
+            t,
+            ino,
+            chain[0][0],
+            getattr(created, t),
+        )
         return _Entry(getattr(created, t), top_pid, top_start, _boottime())
 
     def _forget(self, t: str, ino: int, entry: _Entry) -> None:
@@ -312,7 +331,9 @@ def _ancestry(pid: int, limit: int = 64) -> list[tuple[int, tuple[int, int, int,
     return chain
 
 
-def _topmost(chain: list[tuple[int, tuple[int, int, int, int] | None, int]], index: int, ino: int) -> tuple[int, int]:
+def _topmost(
+    chain: list[tuple[int, tuple[int, int, int, int] | None, int]], index: int, ino: int
+) -> tuple[int, int]:
     """The highest ancestor (pid, starttime) in ``chain`` still in namespace ``ino``."""
     top = chain[0][0], chain[0][2]
     for pid, inodes, start in chain:

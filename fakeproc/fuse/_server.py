@@ -115,7 +115,9 @@ class FuseServer:
             os.stat(self.mountpoint)
         except OSError as e:
             self.stop()
-            raise UnavailableError(f"the FUSE mount at {self.mountpoint} does not answer: {e.strerror}") from None
+            raise UnavailableError(
+                f"the FUSE mount at {self.mountpoint} does not answer: {e.strerror}"
+            ) from None
 
     @property
     def alive(self) -> bool:
@@ -142,7 +144,9 @@ class FuseServer:
                 if e.errno not in (errno.EINVAL, errno.ENOENT):
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
         if not self._done.wait(timeout):
-            log.warning("FUSE loop for %s did not end after unmount (a process still uses it?)", self.mountpoint)
+            log.warning(
+                "FUSE loop for %s did not end after unmount (a process still uses it?)", self.mountpoint
+            )
         self._thread.join(0.5 if not self._done.is_set() else timeout)
 
     # ------------------------------------------------------------------ internals
@@ -186,7 +190,9 @@ class FuseServer:
                 self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
                 return
             self._chan = chan
-            handle = fuse.fakeproc_fuse_new(chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None)
+            handle = fuse.fakeproc_fuse_new(
+                chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None
+            )
             if not handle:
                 lib.fuse_unmount(mnt, chan)
                 self.error = UnavailableError(f"libfuse refused the options {self._options}")

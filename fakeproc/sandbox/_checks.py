@@ -12,7 +12,14 @@ import shutil
 import stat
 import subprocess
 
-__all__ = ["fuse_available", "fuse_problem", "has_cap_sys_admin", "require_fuse", "require_userns", "userns_problem"]
+__all__ = [
+    "fuse_available",
+    "fuse_problem",
+    "has_cap_sys_admin",
+    "require_fuse",
+    "require_userns",
+    "userns_problem",
+]
 
 _DOCKER = "in Docker/Podman, run the container with `--device /dev/fuse --cap-add SYS_ADMIN`"
 _CAP_SYS_ADMIN = 21
@@ -50,10 +57,7 @@ def fuse_problem(*, for_userns: bool = False) -> str | None:
             (``fakeproc run`` as non-root), so the setuid fusermount is not needed.
     """
     if not os.path.exists("/dev/fuse"):
-        return (
-            "/dev/fuse does not exist: load the fuse kernel module (`modprobe fuse`) or, "
-            f"{_DOCKER}"
-        )
+        return f"/dev/fuse does not exist: load the fuse kernel module (`modprobe fuse`) or, {_DOCKER}"
     try:
         fd = os.open("/dev/fuse", os.O_RDWR)
         os.close(fd)
@@ -92,6 +96,7 @@ def userns_problem() -> str | None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             timeout=10,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"cannot run unshare: {e}"

@@ -33,7 +33,7 @@ log = logging.getLogger("fakeproc.sandbox")
 #: Run inside the new mount namespace by ``/bin/sh -c SCRIPT fakeproc MNT CMD...``: bind the FUSE
 #: mountpoint MNT over /proc/sys, drop this namespace's own copy of MNT, then exec CMD.
 BIND_SCRIPT = (
-    'mnt=$1; shift; '
+    "mnt=$1; shift; "
     'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
     'umount -l "$mnt" 2>/dev/null; '
     'exec "$@"'
@@ -82,8 +82,14 @@ class MountHandle:
         resolver: Maps callers to model namespaces.
     """
 
-    def __init__(self, kernel: Kernel, path: str, server: FuseServer, resolver: NamespaceResolver | None,
-                 owns_dir: bool) -> None:
+    def __init__(
+        self,
+        kernel: Kernel,
+        path: str,
+        server: FuseServer,
+        resolver: NamespaceResolver | None,
+        owns_dir: bool,
+    ) -> None:
         self.kernel = kernel
         self.path = path
         self.server = server
@@ -101,7 +107,8 @@ class MountHandle:
         Keyword arguments go to :func:`subprocess.run` (``capture_output``, ``text``, ``input``,
         ``timeout``, ``check``, ``env``...). The host's ``/proc/sys`` is never touched.
         """
-        return subprocess.run(self.bind_argv(argv), **kwargs)
+        kwargs.setdefault("check", False)
+        return subprocess.run(self.bind_argv(argv), **kwargs)  # noqa: PLW1510 - check is in kwargs
 
     def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
         """Like :meth:`run` but returns the running :class:`subprocess.Popen`."""
@@ -121,7 +128,7 @@ class MountHandle:
                 with contextlib.suppress(OSError):
                     os.rmdir(self.path)
 
-    def __enter__(self) -> MountHandle:
+    def __enter__(self) -> MountHandle:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -83,7 +83,9 @@ def find_mount(path: str) -> MountEntry | None:
 
 def is_fakeproc(entry: MountEntry) -> bool:
     """Whether a mount was made by fakeproc's FUSE server."""
-    return entry.fstype == "fuse.fakeproc" or (entry.fstype.startswith("fuse") and entry.source.startswith("fakeproc"))
+    return entry.fstype == "fuse.fakeproc" or (
+        entry.fstype.startswith("fuse") and entry.source.startswith("fakeproc")
+    )
 
 
 def unmount(path: str, *, lazy: bool = False) -> None:
@@ -102,7 +104,10 @@ def unmount(path: str, *, lazy: bool = False) -> None:
     if tool is None:
         raise OSError(errno.EPERM, os.strerror(errno.EPERM), path)
     done = subprocess.run(
-        [tool, "-u", "-q", *(["-z"] if lazy else []), path], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+        [tool, "-u", "-q", *(["-z"] if lazy else []), path],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        check=False,
     )
     if done.returncode != 0:
         text = done.stderr.decode(errors="replace").strip()

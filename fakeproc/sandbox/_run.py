@@ -73,7 +73,9 @@ def run_command(
     """
     argv = list(argv)
     if not argv:
-        raise UsageError("no command given (usage: fakeproc run [--kernel PROFILE] [--state FILE] -- CMD [ARGS...])")
+        raise UsageError(
+            "no command given (usage: fakeproc run [--kernel PROFILE] [--state FILE] -- CMD [ARGS...])"
+        )
     if kernel is not None and state is not None:
         raise UsageError("give either a kernel or a state file, not both")
     if os.geteuid() != 0:
@@ -224,7 +226,7 @@ def _run_unprivileged(
             code = 125 if e.errno != errno.ENOENT else 127
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - the child must never return into the caller
             import traceback
 
             traceback.print_exc()

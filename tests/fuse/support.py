@@ -39,8 +39,16 @@ requires_fuse = pytest.mark.skipif(not FUSE_OK, reason=f"FUSE is not usable here
 requires_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (real namespaces, setpriv, useradd)")
 
 #: Host keys whose values must never change while the suite runs (read-only checks).
-HOST_KEYS = ("kernel/sem", "kernel/domainname", "kernel/hostname", "vm/swappiness", "fs/protected_fifos",
-             "net/ipv4/ip_local_reserved_ports", "kernel/sysctl_writes_strict", "vm/dirty_ratio")
+HOST_KEYS = (
+    "kernel/sem",
+    "kernel/domainname",
+    "kernel/hostname",
+    "vm/swappiness",
+    "fs/protected_fifos",
+    "net/ipv4/ip_local_reserved_ports",
+    "kernel/sysctl_writes_strict",
+    "vm/dirty_ratio",
+)
 
 TEST_USER = "fakeproc-test"
 
@@ -69,9 +77,13 @@ def host_values() -> dict[str, str]:
     return values
 
 
-def sh(handle: Any, script: str, *, timeout: float = 60, check: bool = False, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def sh(
+    handle: Any, script: str, *, timeout: float = 60, check: bool = False, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """Run ``sh -c script`` with the handle's tree at /proc/sys; text output captured."""
-    return handle.run(["sh", "-c", script], capture_output=True, text=True, timeout=timeout, check=check, **kwargs)
+    return handle.run(
+        ["sh", "-c", script], capture_output=True, text=True, timeout=timeout, check=check, **kwargs
+    )
 
 
 def _user_can_run(user: str, argv: list[str], env: dict[str, str]) -> bool:
@@ -125,10 +137,18 @@ def unprivileged_python(user: str, tmp: str) -> tuple[list[str], dict[str, str]]
     raise AssertionError  # unreachable
 
 
-def as_user(user: str, argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def as_user(
+    user: str, argv: list[str], env: dict[str, str], **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` as ``user`` (uid, gid, no supplementary groups, clean environment)."""
-    return subprocess.run(["setpriv", *_drop_args(user), "--", *argv], env=env, capture_output=True, text=True,
-                          **kwargs)
+    kwargs.setdefault("check", False)
+    return subprocess.run(  # noqa: PLW1510 - check is in kwargs
+        ["setpriv", *_drop_args(user), "--", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 @contextlib.contextmanager

@@ -79,7 +79,10 @@ def _wait_unshared(pid: int) -> None:
     own = os.stat("/proc/self/ns/ipc").st_ino
     for _ in range(200):
         try:
-            if os.readlink(f"/proc/{pid}/exe").endswith("sleep") and os.stat(f"/proc/{pid}/ns/ipc").st_ino != own:
+            if (
+                os.readlink(f"/proc/{pid}/exe").endswith("sleep")
+                and os.stat(f"/proc/{pid}/ns/ipc").st_ino != own
+            ):
                 return
         except OSError:
             pass
@@ -95,26 +98,36 @@ pytestmark = []
 @requires_root
 @requires_tool("unshare", "sysctl")
 def test_kernel_sem_is_split_between_the_host_and_unshare_ipc(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 sysctl -q -w kernel.sem="33000 1024000000 500 32000"
 unshare --ipc cat /proc/sys/kernel/sem
 cat /proc/sys/kernel/sem
 unshare --ipc sh -c 'echo 1 2 3 4 > /proc/sys/kernel/sem; cat /proc/sys/kernel/sem'
 cat /proc/sys/kernel/sem
-""").stdout
-    assert out.split("\n")[:4] == [DEFAULT_SEM, "33000\t1024000000\t500\t32000", "1\t2\t3\t4",
-                                   "33000\t1024000000\t500\t32000"]
+""",
+    ).stdout
+    assert out.split("\n")[:4] == [
+        DEFAULT_SEM,
+        "33000\t1024000000\t500\t32000",
+        "1\t2\t3\t4",
+        "33000\t1024000000\t500\t32000",
+    ]
 
 
 @requires_fuse
 @requires_root
 @requires_tool("unshare")
 def test_a_reused_namespace_inode_does_not_inherit_a_dead_namespace_values(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 for i in 1 2 3; do
   unshare --ipc sh -c 'cat /proc/sys/kernel/sem; echo $i $i $i $i > /proc/sys/kernel/sem; /bin/cat /proc/sys/kernel/sem' i=$i
 done
-""").stdout.split("\n")
+""",
+    ).stdout.split("\n")
     # Every fresh namespace starts from the compile-time default, whatever inode number it got.
     assert out[0::2][:3] == [DEFAULT_SEM] * 3
 
@@ -123,9 +136,12 @@ done
 @requires_root
 @requires_tool("unshare")
 def test_a_namespace_outlives_its_first_writer(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 unshare --ipc sh -c '/bin/sh -c "echo 5 6 7 8 > /proc/sys/kernel/sem"; sleep 0.1; cat /proc/sys/kernel/sem'
-""").stdout
+""",
+    ).stdout
     assert out == "5\t6\t7\t8\n"
 
 
@@ -133,14 +149,17 @@ unshare --ipc sh -c '/bin/sh -c "echo 5 6 7 8 > /proc/sys/kernel/sem"; sleep 0.1
 @requires_root
 @requires_tool("unshare", "ls")
 def test_unshare_net_sees_a_fresh_net_namespace_with_lo_only(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 echo 1 > /proc/sys/net/ipv4/ip_forward
 echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
 ls /proc/sys/net/ipv4/conf | tr '\\n' ' '; echo
 unshare --net sh -c 'ls /proc/sys/net/ipv4/conf | tr "\\n" " "; echo
                      cat /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/ip_forward'
 cat /proc/sys/net/ipv6/conf/all/forwarding
-""").stdout.split("\n")
+""",
+    ).stdout.split("\n")
     assert "lo" in out[0].split() and len(out[0].split()) > 3
     assert out[1].split() == ["all", "default", "lo"]
     # devconf_inherit_init_net=0: IPv6 conf/all resets to the default, IPv4 inherits init_net's.
@@ -151,12 +170,15 @@ cat /proc/sys/net/ipv6/conf/all/forwarding
 @requires_root
 @requires_tool("unshare")
 def test_unshare_uts_copies_the_parent_hostname_and_keeps_its_own(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 echo outer > /proc/sys/kernel/hostname
 unshare --uts sh -c 'cat /proc/sys/kernel/hostname; echo inner > /proc/sys/kernel/hostname;
                      unshare --uts cat /proc/sys/kernel/hostname; cat /proc/sys/kernel/hostname'
 cat /proc/sys/kernel/hostname
-""").stdout
+""",
+    ).stdout
     assert out.split("\n")[:4] == ["outer", "inner", "inner", "outer"]
 
 
@@ -164,10 +186,13 @@ cat /proc/sys/kernel/hostname
 @requires_root
 @requires_tool("unshare")
 def test_unshare_user_sees_its_own_user_limits(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 cat /proc/sys/user/max_user_namespaces
 unshare --user cat /proc/sys/user/max_user_namespaces
-""").stdout.split("\n")
+""",
+    ).stdout.split("\n")
     assert out[1] == "2147483647" and out[0] != out[1]
 
 
@@ -219,7 +244,9 @@ C_PROGRAM = textwrap.dedent(r"""
 
 @requires_fuse
 @requires_root
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed (apt-get install gcc libc6-dev)")
+@pytest.mark.skipif(
+    shutil.which("gcc") is None, reason="gcc is not installed (apt-get install gcc libc6-dev)"
+)
 def test_a_c_program_with_clone_newipc_and_a_unsharing_thread_sees_the_split(mount, tmp_path):
     source = tmp_path / "ipcsplit.c"
     source.write_text(C_PROGRAM)

@@ -117,7 +117,13 @@ def test_reads_honour_the_file_offset(mount):
 
 
 def test_values_match_the_model_byte_for_byte(mount):
-    for key in ("kernel.sem", "net.ipv4.tcp_rmem", "kernel.printk", "net.ipv4.ip_local_port_range", "kernel.ostype"):
+    for key in (
+        "kernel.sem",
+        "net.ipv4.tcp_rmem",
+        "kernel.printk",
+        "net.ipv4.ip_local_port_range",
+        "kernel.ostype",
+    ):
         with open(p(mount, key.replace(".", "/")), "rb") as f:
             assert f.read() == mount.kernel.read(key).encode()
 
@@ -143,18 +149,29 @@ def test_model_errnos_reach_the_caller_unchanged(mount):
     assert_errno(errno.EINVAL, write, "vm/swappiness", b"201\n")
     assert_errno(errno.ERANGE, write, "kernel/sem", b"1 2 3 99999999\n")
     assert mount.kernel.read("vm.swappiness") == "60\n"
-    assert_errno(errno.EIO, lambda: open(p(mount, "net/ipv6/conf/lo/stable_secret")).read())
+
+    def read_secret() -> bytes:
+        with open(p(mount, "net/ipv6/conf/lo/stable_secret"), "rb") as f:
+            return f.read()
+
+    assert_errno(errno.EIO, read_secret)
 
 
 @requires_root
 @requires_tool("setpriv")
 def test_eperm_from_a_handler_reaches_an_unprivileged_writer(mount):
-    done = sh(mount, "setpriv --reuid=65534 --regid=65534 --clear-groups "
-                     "sh -c 'echo 5 | dd of=/proc/sys/kernel/ns_last_pid' 2>&1; echo rc=$?")
+    done = sh(
+        mount,
+        "setpriv --reuid=65534 --regid=65534 --clear-groups "
+        "sh -c 'echo 5 | dd of=/proc/sys/kernel/ns_last_pid' 2>&1; echo rc=$?",
+    )
     assert "Operation not permitted" in done.stdout and "rc=1" in done.stdout
     # 0644 is read-only for others: the write is refused at open.
-    done = sh(mount, "setpriv --reuid=65534 --regid=65534 --clear-groups "
-                     "sh -c 'echo 1 > /proc/sys/vm/swappiness' 2>&1; cat /proc/sys/vm/swappiness")
+    done = sh(
+        mount,
+        "setpriv --reuid=65534 --regid=65534 --clear-groups "
+        "sh -c 'echo 1 > /proc/sys/vm/swappiness' 2>&1; cat /proc/sys/vm/swappiness",
+    )
     assert "Permission denied" in done.stdout and done.stdout.endswith("60\n")
 
 

@@ -36,7 +36,9 @@ def test_sysctl_writes_strict_is_on_as_the_selftest_requires(mount):
 
 @pytest.mark.parametrize("target", [INT, UINT])
 def test_numeric_patterns(mount, target):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={target}
 orig=$(cat $T); test_str=$((orig + 1))
 tmp=$(mktemp); echo "$test_str" > $tmp
@@ -49,7 +51,8 @@ dd if=$tmp of=$T bs=20 seek=2 2>/dev/null; echo "beyond:$(cat $T)"
 (perl -e 'print "A" x 50;'; echo "$test_str") | dd of=$T bs=50 2>/dev/null; echo "long:$(cat $T)"
 echo "orig:$orig new:$test_str"
 rm -f $tmp
-""")
+""",
+    )
     lines = dict(line.split(":", 1) for line in out.split())
     orig, new = lines["orig"], lines["new"]
     assert lines["echo"] == new and lines["whole"] == new
@@ -59,7 +62,9 @@ rm -f $tmp
 
 @pytest.mark.parametrize("target", [INT, UINT, INT_ARRAY])
 def test_wide_integers_are_refused_and_leave_the_value(mount, target):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={target}
 before=$(cat $T)
 for v in 0x0000000100000000 0x0000000100000001 0x00000001ffffffff 0x0000000180000000 \\
@@ -68,55 +73,70 @@ for v in 0x0000000100000000 0x0000000100000001 0x00000001ffffffff 0x000000018000
   if echo -n $v > $T 2>/dev/null; then echo "accepted $v"; fi
 done
 [ "$(cat $T)" = "$before" ] && echo unchanged
-""")
+""",
+    )
     assert out == "unchanged\n"
 
 
 def test_int_limits(mount):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={INT}
 INT_MAX=$(getconf INT_MAX)
 echo -n $INT_MAX > $T && echo "max ok"
 echo -n $((INT_MAX + 1)) > $T 2>/dev/null || echo "max+1 refused"
 echo -n -3 > $T && echo "neg ok $(cat $T)"
-""")
+""",
+    )
     assert out == "max ok\nmax+1 refused\nneg ok -3\n"
 
 
 def test_uint_limits(mount):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={UINT}
 UINT_MAX=$(getconf UINT_MAX)
 echo -n $UINT_MAX > $T && echo "max ok"
 echo -n $((UINT_MAX + 1)) > $T 2>/dev/null || echo "max+1 refused"
 echo -n -3 > $T 2>/dev/null || echo "neg refused"
-""")
+""",
+    )
     assert out == "max ok\nmax+1 refused\nneg refused\n"
 
 
 @pytest.mark.parametrize("target", [INT, UINT])
 def test_limit_digit_511_blanks_then_a_digit_fit_512_do_not(mount, target):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={target}
 (perl -e 'print " " x 511'; echo "3") | dd of=$T 2>/dev/null; echo "a:$(cat $T)"
 (perl -e 'print " " x 512'; echo "4") | dd of=$T 2>/dev/null; echo "b:$(cat $T)"
-""")
+""",
+    )
     assert out == "a:3\nb:3\n"
 
 
 def test_int_array_partial_writes_and_limits(mount):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={INT_ARRAY}
 echo -n "4 3 2 1" > $T; echo "a:$(cat $T)"
 echo -n "100 101" > $T; echo "b:$(cat $T)"
 (perl -e 'print " " x 511'; echo "9") | dd of=$T 2>/dev/null; echo "c:$(cat $T)"
 (perl -e 'print " " x 512'; echo "7") | dd of=$T 2>/dev/null; echo "d:$(cat $T)"
-""")
+""",
+    )
     assert out.split("\n")[:4] == ["a:4\t3\t2\t1", "b:100\t101\t2\t1", "c:9\t101\t2\t1", "d:9\t101\t2\t1"]
 
 
 def test_string_patterns(mount):
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 T={STRING}
 tmp=$(mktemp); test_str="Testing sysctl"; echo -n "$test_str" > $tmp
 echo -n "$test_str" | dd of=$T bs=1 2>/dev/null; echo "bytewise:$(cat $T)"
@@ -127,7 +147,8 @@ dd if=$tmp of=$T bs=1 seek=1 2>/dev/null; echo "unsynced:$(cat $T)"
 (perl -e 'print "A" x 64;'; echo "B") | dd of=$T 2>/dev/null; echo "one:$(cat $T)"
 (perl -e 'print "A" x 64;'; echo "BB") | dd of=$T 2>/dev/null; echo "oneBB:$(cat $T)"
 rm -f $tmp
-""")
+""",
+    )
     got = dict(line.split(":", 1) for line in out.strip().split("\n"))
     assert got["bytewise"] == "Testing sysctl"
     assert got["synced"] == "Testing sysctl"
@@ -154,9 +175,12 @@ def test_bitmap_written_with_cat_reads_back_equal(mount, tmp_path, seed):
     assert len(text) > 8192  # several 4095-byte kernel writes, merged at increasing offsets
     source = tmp_path / "bitmap.txt"
     source.write_text(text + "\n")
-    out = run(mount, f"""
+    out = run(
+        mount,
+        f"""
 cat {source} > {BITMAP}
 cat {BITMAP} > {tmp_path}/read.txt
 diff -w -q {source} {tmp_path}/read.txt >/dev/null && echo same
-""")
+""",
+    )
     assert out == "same\n"

@@ -42,8 +42,10 @@ WORKER = textwrap.dedent("""
 def test_eight_processes_never_see_a_torn_value_and_the_server_survives(mount, tmp_path):
     worker = tmp_path / "worker.py"
     worker.write_text(WORKER)
-    script = f"pids=; for i in 0 1 2 3 4 5 6 7; do {sys.executable} {worker} $i 150 & pids=\"$pids $!\"; done; " \
-             "fails=0; for p in $pids; do wait $p || fails=$((fails+1)); done; echo fails=$fails"
+    script = (
+        f'pids=; for i in 0 1 2 3 4 5 6 7; do {sys.executable} {worker} $i 150 & pids="$pids $!"; done; '
+        "fails=0; for p in $pids; do wait $p || fails=$((fails+1)); done; echo fails=$fails"
+    )
     done = mount.run(["bash", "-c", script], capture_output=True, text=True, timeout=300)
     assert "fails=0" in done.stdout, done.stdout + done.stderr
     assert done.stdout.count("bad 0") == 8

@@ -25,7 +25,9 @@ FAKEPROC = [sys.executable, "-m", "fakeproc"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FAKEPROC, *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+    return subprocess.run(
+        [*FAKEPROC, *args], capture_output=True, text=True, cwd=REPO, timeout=120, check=False
+    )
 
 
 @contextlib.contextmanager
@@ -72,8 +74,12 @@ def test_mount_foreground_ends_cleanly_on_sigterm(tmp_path):
     mnt.mkdir()
     state = tmp_path / "state.json"
     with cleanup(mnt):
-        proc = subprocess.Popen([*FAKEPROC, "mount", str(mnt), "--foreground", "--state", str(state)],
-                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*FAKEPROC, "mount", str(mnt), "--foreground", "--state", str(state)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             _wait_mounted(mnt)
             (mnt / "kernel" / "domainname").write_text("fg.example\n")

@@ -23,7 +23,8 @@ FAKEPROC = [sys.executable, "-m", "fakeproc"]
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     kwargs.setdefault("timeout", 120)
-    return subprocess.run([*FAKEPROC, *args], capture_output=True, text=True, cwd=REPO, **kwargs)
+    kwargs.setdefault("check", False)
+    return subprocess.run([*FAKEPROC, *args], capture_output=True, text=True, cwd=REPO, **kwargs)  # noqa: PLW1510
 
 
 def _mounts_of(pid: int) -> set[str]:
@@ -57,8 +58,10 @@ def test_run_writes_go_to_the_given_kernel_and_never_to_the_host(kernel):
 
 def test_the_host_proc_sys_is_not_visible_inside(kernel, tmp_path):
     out = tmp_path / "out"
-    script = f"grep -c ' /proc/sys ' /proc/self/mounts > {out}; grep -c fuse /proc/self/mounts >> {out}; " \
-             f"cat /proc/sys/kernel/domainname >> {out}"
+    script = (
+        f"grep -c ' /proc/sys ' /proc/self/mounts > {out}; grep -c fuse /proc/self/mounts >> {out}; "
+        f"cat /proc/sys/kernel/domainname >> {out}"
+    )
     kernel.write("kernel.domainname", "fake-only")
     assert run_command(["sh", "-c", script], kernel=kernel) == 0
     # One mount at /proc/sys (the fake one) and no other copy of the FUSE mount.
@@ -93,8 +96,13 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_ends_the_command_and_tears_everything_down(tmp_path, sig):
     marker = tmp_path / "started"
-    proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 60"],
-                            cwd=REPO, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 60"],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_for(marker.exists)
         if sig == signal.SIGINT:
@@ -113,7 +121,9 @@ def test_ctrl_c_or_sigterm_ends_the_command_and_tears_everything_down(tmp_path, 
 
 def test_killing_the_command_with_sigkill_tears_down(tmp_path):
     pidfile = tmp_path / "pid"
-    proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"echo $$ > {pidfile}; exec sleep 60"], cwd=REPO)
+    proc = subprocess.Popen(
+        [*FAKEPROC, "run", "--", "sh", "-c", f"echo $$ > {pidfile}; exec sleep 60"], cwd=REPO
+    )
     try:
         _wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() != "")
         os.kill(int(pidfile.read_text()), signal.SIGKILL)
@@ -127,8 +137,11 @@ def test_killing_the_command_with_sigkill_tears_down(tmp_path):
 
 def test_killing_fakeproc_itself_leaves_nothing_mounted_on_the_host(tmp_path):
     marker = tmp_path / "started"
-    proc = subprocess.Popen([*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 30"], cwd=REPO,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 30"],
+        cwd=REPO,
+        start_new_session=True,
+    )
     try:
         _wait_for(marker.exists)
         proc.kill()  # SIGKILL the server: no cleanup code runs
@@ -142,7 +155,10 @@ def test_killing_fakeproc_itself_leaves_nothing_mounted_on_the_host(tmp_path):
 
 def test_run_state_file_persists_between_runs(tmp_path):
     state = str(tmp_path / "state.json")
-    assert cli("run", "--state", state, "--", "sh", "-c", "echo kept > /proc/sys/kernel/domainname").returncode == 0
+    assert (
+        cli("run", "--state", state, "--", "sh", "-c", "echo kept > /proc/sys/kernel/domainname").returncode
+        == 0
+    )
     done = cli("run", "--state", state, "--", "cat", "/proc/sys/kernel/domainname")
     assert done.stdout == "kept\n"
     json.loads((tmp_path / "state.json").read_text())
@@ -151,8 +167,10 @@ def test_run_state_file_persists_between_runs(tmp_path):
 def test_concurrent_runs_on_one_state_file_are_serialised(tmp_path):
     state = str(tmp_path / "state.json")
     script = "v=$(cat /proc/sys/vm/swappiness); sleep 0.1; echo $((v + 1)) > /proc/sys/vm/swappiness"
-    procs = [subprocess.Popen([*FAKEPROC, "run", "--state", state, "--", "sh", "-c", script], cwd=REPO)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen([*FAKEPROC, "run", "--state", state, "--", "sh", "-c", script], cwd=REPO)
+        for _ in range(4)
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     done = cli("run", "--state", state, "--", "cat", "/proc/sys/vm/swappiness")
     assert done.stdout == "64\n"
@@ -162,8 +180,19 @@ def test_sigterm_saves_the_state(tmp_path):
     state = tmp_path / "state.json"
     marker = tmp_path / "written"
     proc = subprocess.Popen(
-        [*FAKEPROC, "run", "--state", str(state), "--", "sh", "-c",
-         f"echo 77 > /proc/sys/vm/swappiness; touch {marker}; exec sleep 60"], cwd=REPO, start_new_session=True)
+        [
+            *FAKEPROC,
+            "run",
+            "--state",
+            str(state),
+            "--",
+            "sh",
+            "-c",
+            f"echo 77 > /proc/sys/vm/swappiness; touch {marker}; exec sleep 60",
+        ],
+        cwd=REPO,
+        start_new_session=True,
+    )
     try:
         _wait_for(marker.exists)
         proc.send_signal(signal.SIGTERM)
@@ -180,8 +209,8 @@ def test_ns_label_maps_the_command_to_a_labelled_namespace_set(kernel):
     pod = kernel.unshare(kernel.init_ns, ipc=True, uts=True, label="pod/default/web")
     kernel.write("kernel.hostname", "web-0", ns=pod)
     kernel.write("kernel.shmmni", "100", ns=pod)
-    rc = run_command(["sh", "-c", "cat /proc/sys/kernel/hostname /proc/sys/kernel/shmmni; "
-                      "echo 200 > /proc/sys/kernel/shmmni"], kernel=kernel, ns_label="pod/default/web")
+    script = "cat /proc/sys/kernel/hostname /proc/sys/kernel/shmmni; echo 200 > /proc/sys/kernel/shmmni"
+    rc = run_command(["sh", "-c", script], kernel=kernel, ns_label="pod/default/web")
     assert rc == 0
     assert kernel.read("kernel.shmmni", ns=pod) == "200\n"
     assert kernel.read("kernel.shmmni") == "4096\n"

@@ -17,7 +17,7 @@ def _expected_sysctl_a(kernel) -> set[str]:
     """Keys procps `sysctl -a` prints: readable by root (S_IRUSR) and readable without error,
     minus the deprecated neigh entries it hides without --deprecated."""
     keys = set()
-    for key in kernel.keys():
+    for key in kernel.keys():  # noqa: SIM118 - Kernel.keys() is a method, not a dict view
         if key.rsplit(".", 1)[-1] in ("base_reachable_time", "retrans_time"):
             continue
         st = kernel.stat(key.replace(".", "/").replace("//", "/"))
@@ -46,7 +46,9 @@ def test_procps_sysctl_a_lists_every_readable_key_once(mount):
 
 @requires_tool("sysctl")
 def test_procps_sysctl_read_write_names_values_quiet_and_ignore(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 sysctl kernel.sem
 sysctl -n kernel.sem
 sysctl -N kernel.sem
@@ -58,7 +60,8 @@ sysctl no.such.key; echo "missing rc=$?"
 sysctl -w vm.swappiness=abc; echo "einval rc=$?"
 sysctl -w kernel.sem="1 2 3 99999999"; echo "erange rc=$?"
 sysctl -n kernel.sem
-""")
+""",
+    )
     assert out.stdout.splitlines() == [
         "kernel.sem = 32000\t1024000000\t500\t32000",
         "32000\t1024000000\t500\t32000",
@@ -84,8 +87,10 @@ sysctl -n kernel.sem
 @requires_tool("sysctl")
 def test_procps_sysctl_p_applies_a_file_and_system_runs(mount, tmp_path):
     conf = tmp_path / "test.conf"
-    conf.write_text("# comment\n; other comment\nkernel.domainname = fake.example\nvm.swappiness=33\n"
-                    "-no.such.key = 1\nkernel.sem = 250 32000 32 128\n")
+    conf.write_text(
+        "# comment\n; other comment\nkernel.domainname = fake.example\nvm.swappiness=33\n"
+        "-no.such.key = 1\nkernel.sem = 250 32000 32 128\n"
+    )
     out = sh(mount, f"sysctl -p {conf}; echo rc=$?; sysctl -n kernel.domainname vm.swappiness kernel.sem")
     assert out.stdout.splitlines() == [
         "kernel.domainname = fake.example",
@@ -111,7 +116,9 @@ def test_procps_sysctl_refuses_a_read_only_key_without_writing(mount):
 
 @requires_tool("busybox")
 def test_busybox_sysctl(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 busybox sysctl kernel.sem
 busybox sysctl -w kernel.domainname=bb.example
 busybox sysctl -n kernel.domainname
@@ -119,7 +126,8 @@ busybox sysctl -w no.such.key=1; echo "missing rc=$?"
 busybox sysctl -w vm.swappiness=abc; echo "einval rc=$?"
 busybox sysctl -a 2>/dev/null | grep -c . >/dev/null; echo "all rc=$?"
 ls /proc/sys/no 2>/dev/null; echo "created? rc=$?"
-""")
+""",
+    )
     lines = out.stdout.splitlines()
     assert lines[0] == "kernel.sem = 32000\t1024000000\t500\t32000"
     assert lines[1] == "kernel.domainname = bb.example"
@@ -129,24 +137,33 @@ ls /proc/sys/no 2>/dev/null; echo "created? rc=$?"
     assert "'no/such/key' is an unknown key" in out.stderr and "Invalid argument" in out.stderr
 
 
-@pytest.mark.skipif(not os.path.exists(SYSTEMD_SYSCTL), reason="systemd-sysctl is not installed (apt-get install systemd)")
+@pytest.mark.skipif(
+    not os.path.exists(SYSTEMD_SYSCTL), reason="systemd-sysctl is not installed (apt-get install systemd)"
+)
 def test_systemd_sysctl_applies_a_config_file(mount, tmp_path):
     conf = tmp_path / "50-test.conf"
-    conf.write_text("kernel.domainname = sd.example\nvm.swappiness = 44\n-no.such.key = 1\nkernel.ostype = nope\n")
-    out = sh(mount, f"{SYSTEMD_SYSCTL} {conf}; echo rc=$?; cat /proc/sys/kernel/domainname /proc/sys/vm/swappiness")
+    conf.write_text(
+        "kernel.domainname = sd.example\nvm.swappiness = 44\n-no.such.key = 1\nkernel.ostype = nope\n"
+    )
+    out = sh(
+        mount, f"{SYSTEMD_SYSCTL} {conf}; echo rc=$?; cat /proc/sys/kernel/domainname /proc/sys/vm/swappiness"
+    )
     assert out.stdout.splitlines()[-2:] == ["sd.example", "44"]
     assert mount.kernel.read("kernel.ostype") == "Linux\n"
 
 
 @requires_tool("dd")
 def test_cat_echo_printf_and_dd(mount):
-    out = sh(mount, """
+    out = sh(
+        mount,
+        """
 echo 1234 > /proc/sys/kernel/domainname; cat /proc/sys/kernel/domainname
 printf 'abc' > /proc/sys/kernel/domainname; cat /proc/sys/kernel/domainname
 echo 7 | dd of=/proc/sys/vm/swappiness 2>/dev/null; cat /proc/sys/vm/swappiness
 dd if=/proc/sys/kernel/ostype bs=1 skip=2 2>/dev/null
 cat /proc/sys/kernel/domainname > /proc/sys/kernel/hostname; cat /proc/sys/kernel/hostname
 echo 1 > /proc/sys/kernel/ostype; echo "rc=$?"
-""")
+""",
+    )
     assert out.stdout.splitlines() == ["1234", "abc", "7", "nux", "abc", "rc=2"]
     assert "Permission denied" in out.stderr

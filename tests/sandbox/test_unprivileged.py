@@ -67,15 +67,22 @@ def test_run_as_an_unprivileged_user_in_a_user_namespace(user_env):
         pytest.skip("unprivileged user namespaces are disabled on this host")
     with open("/proc/sys/kernel/sem") as f:
         host_sem = f.read()
-    script = ('id -u; sysctl -w kernel.sem="33000 1024000000 500 32000"; unshare --ipc cat /proc/sys/kernel/sem; '
-              'cat /proc/sys/kernel/sem; sysctl -a 2>/dev/null | wc -l')
+    script = (
+        'id -u; sysctl -w kernel.sem="33000 1024000000 500 32000"; unshare --ipc cat /proc/sys/kernel/sem; '
+        "cat /proc/sys/kernel/sem; sysctl -a 2>/dev/null | wc -l"
+    )
     with dev_fuse_mode(0o666):
-        done = as_user(user, [*python, "-m", "fakeproc", "run", "--", "sh", "-c", script], env, timeout=120,
-                       cwd=home)
+        done = as_user(
+            user, [*python, "-m", "fakeproc", "run", "--", "sh", "-c", script], env, timeout=120, cwd=home
+        )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:4] == ["0", "kernel.sem = 33000 1024000000 500 32000", DEFAULT_SEM,
-                         "33000\t1024000000\t500\t32000"]
+    assert lines[:4] == [
+        "0",
+        "kernel.sem = 33000 1024000000 500 32000",
+        DEFAULT_SEM,
+        "33000\t1024000000\t500\t32000",
+    ]
     assert int(lines[4]) > 1000
     with open("/proc/sys/kernel/sem") as f:
         assert f.read() == host_sem
@@ -88,10 +95,31 @@ def test_run_as_an_unprivileged_user_with_a_state_file(user_env):
         pytest.skip("unprivileged user namespaces are disabled on this host")
     state = os.path.join(home, "state.json")
     with dev_fuse_mode(0o666):
-        first = as_user(user, [*python, "-m", "fakeproc", "run", "--state", state, "--", "sh", "-c",
-                               "echo user.example > /proc/sys/kernel/domainname"], env, timeout=120, cwd=home)
-        second = as_user(user, [*python, "-m", "fakeproc", "run", "--state", state, "--",
-                                "cat", "/proc/sys/kernel/domainname"], env, timeout=120, cwd=home)
+        first = as_user(
+            user,
+            [
+                *python,
+                "-m",
+                "fakeproc",
+                "run",
+                "--state",
+                state,
+                "--",
+                "sh",
+                "-c",
+                "echo user.example > /proc/sys/kernel/domainname",
+            ],
+            env,
+            timeout=120,
+            cwd=home,
+        )
+        second = as_user(
+            user,
+            [*python, "-m", "fakeproc", "run", "--state", state, "--", "cat", "/proc/sys/kernel/domainname"],
+            env,
+            timeout=120,
+            cwd=home,
+        )
     assert first.returncode == 0, first.stderr
     assert second.stdout == "user.example\n"
     assert os.stat(state).st_uid != 0
@@ -104,16 +132,19 @@ def test_mounted_as_an_unprivileged_user_through_the_setuid_fusermount(user_env)
 
     if _fusermount() is None:
         pytest.skip("no setuid fusermount (apt-get install fuse3)")
-    code = ("from fakeproc.sandbox import mounted\n"
-            "with mounted(profile='6.18') as m:\n"
-            "    print(open(m.path + '/kernel/ostype').read(), end='')\n"
-            "    open(m.path + '/kernel/sem', 'w').write('1 2 3 4')\n")
+    code = (
+        "from fakeproc.sandbox import mounted\n"
+        "with mounted(profile='6.18') as m:\n"
+        "    print(open(m.path + '/kernel/ostype').read(), end='')\n"
+        "    open(m.path + '/kernel/sem', 'w').write('1 2 3 4')\n"
+    )
     with dev_fuse_mode(0o666):
         done = as_user(user, [*python, "-c", code], env, timeout=120, cwd=home)
     # A non-root caller is "other" for 0644 files, as on the real kernel: the write is refused.
     assert done.stdout == "Linux\n"
     assert "Permission denied" in done.stderr
-    assert not [line for line in open("/proc/mounts") if home in line]
+    with open("/proc/mounts") as f:
+        assert not [line for line in f if home in line]
 
 
 @requires_root
@@ -162,7 +193,9 @@ def test_disabled_user_namespaces_are_explained(monkeypatch):
     from fakeproc.sandbox import _checks
 
     def refuse(*args, **kwargs):
-        return subprocess.CompletedProcess(args, 1, b"", b"unshare: unshare failed: Operation not permitted\n")
+        return subprocess.CompletedProcess(
+            args, 1, b"", b"unshare: unshare failed: Operation not permitted\n"
+        )
 
     monkeypatch.setattr(_checks.subprocess, "run", refuse)
     problem = _checks.userns_problem()
@@ -174,7 +207,9 @@ def test_the_cli_turns_unavailability_into_exit_2_without_a_traceback(monkeypatc
     from fakeproc.sandbox import _run
 
     def unavailable(argv, **kwargs):
-        raise UnavailableError("cannot open /dev/fuse: in Docker, run with --device /dev/fuse --cap-add SYS_ADMIN")
+        raise UnavailableError(
+            "cannot open /dev/fuse: in Docker, run with --device /dev/fuse --cap-add SYS_ADMIN"
+        )
 
     monkeypatch.setattr(_run, "run_command", unavailable)
     from fakeproc import sandbox
