@@ -109,23 +109,35 @@ class SysctlOperations:
         self.kernel = kernel
         self.resolver = None if fixed is not None else (resolver or NamespaceResolver(kernel))
         self._fixed = fixed
-        self._files: dict[int, SysctlFile] = {}
+        self.open_files: dict[int, SysctlFile] = {}
         self._fh = itertools.count(1)
-        self._time = time.time_ns()
+        self.mount_time_ns = time.time_ns()
         self.counts: dict[str, int] | None = {} if count_requests else None
         self.ready = threading.Event()
         from fakeproc.fuse._binding import load_fusepy
 
         fuse = load_fusepy()
+        from fakeproc.model import Caller
+
+        self._caller_type = Caller
+        self._root_callers: dict[int, Any] = {}
         self._context = fuse.fuse_get_context
         self._fuse_error = fuse.FuseOSError
 
     # ------------------------------------------------------------------ dispatch
 
-    def __call__(self, op: str, *args: Any) -> Any:
-        """fusepy's entry point for every request; the one place errors become errnos."""
+    def count(self, op: str) -> None:
+        """Count one request (when counting is on)."""
         if self.counts is not None:
             self.counts[op] = self.counts.get(op, 0) + 1
+
+    def __call__(self, op: str, *args: Any) -> Any:
+        """fusepy's entry point for every request; the one place errors become errnos.
+
+        (The hot requests take a shorter path, :func:`fakeproc.fuse._server._fast_callbacks`,
+        which maps errors the same way.)
+        """
+        self.count(op)
         try:
             return getattr(self, op)(*args)
         except OSError as e:
@@ -137,22 +149,30 @@ class SysctlOperations:
 
     # ------------------------------------------------------------------ helpers
 
-    def _ns(self) -> NamespaceSet:
+    def _ns(self, pid: int | None = None) -> NamespaceSet:
         if self._fixed is not None:
             return self._fixed
         assert self.resolver is not None
-        return self.resolver.resolve(self._context()[2])
+        return self.resolver.resolve(self._context()[2] if pid is None else pid)
 
-    def _caller(self, ns: NamespaceSet, *, writing: bool) -> Any:
-        from fakeproc.model import Caller
-
-        uid, gid, pid = self._context()
+    def _caller(self, ns: NamespaceSet, *, writing: bool, context: tuple[int, int, int] | None = None) -> Any:
+        uid, gid, pid = context or self._context()
+        if uid == 0 and not writing and ns.user.is_init:
+            return self._root_reader(pid)
         groups: tuple[int, ...] = ()
         if uid != 0 and pid > 0:
             groups = _groups(pid)
         comm = _comm(pid) if writing and pid > 0 else ""
         user_ns = None if ns.user.is_init else ns.user
-        return Caller(uid=uid, gid=gid, groups=groups, pid=pid, comm=comm, user_ns=user_ns)
+        return self._caller_type(uid=uid, gid=gid, groups=groups, pid=pid, comm=comm, user_ns=user_ns)
+
+    def _root_reader(self, pid: int) -> Any:
+        caller = self._root_callers.get(pid)
+        if caller is None:
+            if len(self._root_callers) > 1024:
+                self._root_callers.clear()
+            caller = self._root_callers[pid] = self._caller_type(uid=0, gid=0, pid=pid)
+        return caller
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -162,10 +182,14 @@ class SysctlOperations:
 
     # ------------------------------------------------------------------ attributes and directories
 
+    def stat_path(self, path: str) -> Any:
+        """The model's :class:`~fakeproc.model.Stat` of ``path`` for the calling process."""
+        return self.kernel.stat(path, ns=self._ns())
+
     def getattr(self, path: str, fh: Any = None) -> dict[str, int]:
         """``stat(2)``: size 0, nlink 1, mode and owner from the model (procfs ``proc_sys_getattr``)."""
-        st = self.kernel.stat(path, ns=self._ns())
-        t = self._time
+        st = self.stat_path(path)
+        t = self.mount_time_ns
         return {
             "st_mode": st.mode,
             "st_nlink": st.nlink,
@@ -222,12 +246,13 @@ class SysctlOperations:
 
     def open(self, path: str, fi: Any) -> int:
         """Open a key: the model checks existence and permissions now, as procfs does at open."""
-        ns = self._ns()
+        context = self._context()
+        ns = self._ns(context[2])
         flags = fi.flags
-        caller = self._caller(ns, writing=(flags & os.O_ACCMODE) in _ACC_WRITE)
+        caller = self._caller(ns, writing=(flags & os.O_ACCMODE) in _ACC_WRITE, context=context)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
         fh = next(self._fh)
-        self._files[fh] = handle
+        self.open_files[fh] = handle
         fi.fh = fh
         fi.direct_io = 1
         fi.keep_cache = 0
@@ -235,11 +260,11 @@ class SysctlOperations:
 
     def read(self, path: str | None, size: int, offset: int, fi: Any) -> bytes:
         """One ``read(2)``: the model's handler output at ``offset``."""
-        return self._files[fi.fh].read(size, offset)
+        return self.open_files[fi.fh].read(size, offset)
 
     def write(self, path: str | None, data: bytes, offset: int, fi: Any) -> int:
         """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such)."""
-        return self._files[fi.fh].write(data, offset)
+        return self.open_files[fi.fh].write(data, offset)
 
     def truncate(self, path: str | None, length: int, fh: Any = None) -> int:
         """``O_TRUNC``/``truncate(2)``: accepted and ignored (``proc_sys_setattr``), after a write
@@ -251,7 +276,7 @@ class SysctlOperations:
 
     def release(self, path: str | None, fi: Any) -> int:
         """Close (RELEASE carries no caller context: never look at it here)."""
-        self._files.pop(fi.fh, None)
+        self.open_files.pop(fi.fh, None)
         return 0
 
     def fsync(self, path: str | None, datasync: int, fi: Any) -> int:

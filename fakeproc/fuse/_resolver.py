@@ -80,13 +80,16 @@ def _boottime() -> float:
 
 
 def _ns_inodes(pid: int | str) -> tuple[int, int, int, int]:
+    """The (ipc, net, uts, user) namespace inode numbers of ``pid`` (``readlink`` is about twice
+    as fast as ``stat`` on these links: it does not have to open the nsfs inode)."""
     base = f"/proc/{pid}/ns/"
-    st = os.stat
+    rl = os.readlink
+    # "ipc:[4026531839]" -> 4026531839
     return (
-        st(base + "ipc").st_ino,
-        st(base + "net").st_ino,
-        st(base + "uts").st_ino,
-        st(base + "user").st_ino,
+        int(rl(base + "ipc")[5:-1]),
+        int(rl(base + "net")[5:-1]),
+        int(rl(base + "uts")[5:-1]),
+        int(rl(base + "user")[6:-1]),
     )
 
 

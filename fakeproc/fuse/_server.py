@@ -162,13 +162,17 @@ class FuseServer:
         ops_struct = fuse.fuse_operations()
         from functools import partial
 
+        fast = _fast_callbacks(fuse, self.ops)
         for field in fuse.fuse_operations._fields_:
             name, prototype = field[:2]
             check = name[1:] if name in ("ftruncate", "fgetattr") else name
             if getattr(self.ops, check, None) is None:
                 continue
             if hasattr(prototype, "argtypes"):
-                callback = prototype(partial(fuse.FUSE._wrapper, getattr(shim, name)))
+                if name in fast:
+                    callback = prototype(fast[name])
+                else:
+                    callback = prototype(partial(fuse.FUSE._wrapper, getattr(shim, name)))
                 self._keep.append(callback)
                 setattr(ops_struct, name, callback)
         self._keep.extend([shim, ops_struct])
@@ -214,6 +218,90 @@ class FuseServer:
             del argv
             self._mounted.set()
             self._done.set()
+
+
+def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
+    """Direct ctypes callbacks for the requests every access makes (LOOKUP/GETATTR, OPEN, READ,
+    WRITE, RELEASE), skipping fusepy's per-call wrapper chain and its dict-to-struct copy.
+
+    They call the same :class:`SysctlOperations` methods and turn ``OSError`` into the same
+    errno as :meth:`SysctlOperations.__call__`; anything else is logged and becomes EIO.
+    """
+    c_stat = fuse.c_stat
+    template = c_stat()
+    template.st_blksize = 1024
+    sec, nsec = divmod(ops.mount_time_ns, 10**9)
+    for name in ("st_atimespec", "st_mtimespec", "st_ctimespec"):
+        stamp = getattr(template, name, None)
+        if stamp is not None:
+            stamp.tv_sec, stamp.tv_nsec = sec, nsec
+    template_address = ctypes.addressof(template)
+    stat_size = ctypes.sizeof(c_stat)
+    memmove = ctypes.memmove
+    string_at = ctypes.string_at
+    files = ops.open_files
+    count = ops.count
+
+    def failed(op: str, exc: BaseException) -> int:
+        if isinstance(exc, OSError) and exc.errno:
+            return -exc.errno
+        log.error("internal error in FUSE %s", op, exc_info=exc)
+        return -errno.EIO
+
+    def getattr_cb(path: bytes, buf: Any, fip: Any = None) -> int:
+        try:
+            count("getattr")
+            st = ops.stat_path(path.decode("utf-8", "surrogateescape"))
+            memmove(buf, template_address, stat_size)
+            out = buf.contents
+            out.st_mode = st.mode
+            out.st_nlink = st.nlink
+            out.st_uid = st.uid
+            out.st_gid = st.gid
+            return 0
+        except BaseException as e:  # noqa: BLE001 - a callback must return an errno, never raise
+            return failed("getattr", e)
+
+    def open_cb(path: bytes, fip: Any) -> int:
+        try:
+            count("open")
+            ops.open(path.decode("utf-8", "surrogateescape"), fip.contents)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return failed("open", e)
+
+    def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
+        try:
+            count("read")
+            data = files[fip.contents.fh].read(size, offset)
+            n = len(data)
+            if n:
+                memmove(buf, data, n)
+            return n
+        except BaseException as e:  # noqa: BLE001
+            return failed("read", e)
+
+    def write_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
+        try:
+            count("write")
+            count_written: int = files[fip.contents.fh].write(string_at(buf, size), offset)
+            return count_written
+        except BaseException as e:  # noqa: BLE001
+            return failed("write", e)
+
+    def release_cb(path: bytes, fip: Any) -> int:
+        count("release")
+        files.pop(fip.contents.fh, None)
+        return 0
+
+    return {
+        "getattr": getattr_cb,
+        "fgetattr": getattr_cb,
+        "open": open_cb,
+        "read": read_cb,
+        "write": write_cb,
+        "release": release_cb,
+    }
 
 
 def _mount_failure_hint(mountpoint: str) -> str:
