@@ -71,7 +71,9 @@ def _run_driver(argv_prefix: list[str], driver: str, what: str, n: int) -> float
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=7, help="repetitions of each measurement (median reported)")
+    parser.add_argument(
+        "--reps", type=int, default=7, help="repetitions of each measurement (median reported)"
+    )
     parser.add_argument("--reads", type=int, default=5000, help="reads per read-loop run")
     parser.add_argument("--writes", type=int, default=2000, help="writes per write-loop run (fake only)")
     parser.add_argument("--sysctl-runs", type=int, default=3, help="sysctl -a invocations per run")
@@ -114,8 +116,12 @@ def main(argv: list[str] | None = None) -> int:
                     results["sysctl -a"].setdefault(side, []).append(
                         _run_driver(prefix, driver, "sysctl", args.sysctl_runs)
                     )
-                    results["read"].setdefault(side, []).append(_run_driver(prefix, driver, "read", args.reads))
-                results["write"].setdefault("fake", []).append(_run_driver(fake_prefix, driver, "write", args.writes))
+                    results["read"].setdefault(side, []).append(
+                        _run_driver(prefix, driver, "read", args.reads)
+                    )
+                results["write"].setdefault("fake", []).append(
+                    _run_driver(fake_prefix, driver, "write", args.writes)
+                )
             counts = _request_counts(handle, fake_prefix)
         finally:
             handle.close()
@@ -134,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report_all, indent=2))
         return 0
-    print(f"fakeproc mount benchmark ({'multi-threaded' if args.threaded else 'single-threaded'} loop, "
-          f"median of {args.reps})")
+    print(
+        f"fakeproc mount benchmark ({'multi-threaded' if args.threaded else 'single-threaded'} loop, "
+        f"median of {args.reps})"
+    )
     print(f"{'measurement':<26}{'fake':>12}{'real':>12}{'ratio':>9}{'target':>9}")
     for name, row in report.items():
         label = {"sysctl -a": "sysctl -a", "read": "single-key read", "write": "single-key write"}[name]
@@ -161,9 +169,14 @@ def _request_counts(handle, prefix: list[str]) -> dict[str, dict[str, int]]:
     for label, argv in (
         ("sysctl -a", ["sysctl", "-a"]),
         ("one read (cat)", ["cat", "/proc/sys/kernel/sem"]),
-        ("one read (os.open/read/close)", [sys.executable, "-c",
-                                           "import os; fd=os.open('/proc/sys/kernel/sem', os.O_RDONLY); "
-                                           "os.read(fd, 4096); os.close(fd)"]),
+        (
+            "one read (os.open/read/close)",
+            [
+                sys.executable,
+                "-c",
+                "import os; fd=os.open('/proc/sys/kernel/sem', os.O_RDONLY); os.read(fd, 4096); os.close(fd)",
+            ],
+        ),
     ):
         # Warm the entry cache first so that only the steady-state requests are counted.
         subprocess.run([*prefix, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

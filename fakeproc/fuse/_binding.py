@@ -80,8 +80,9 @@ def load_fusepy() -> ModuleType:
     lib.fuse_destroy.restype = None
     lib.fuse_opt_free_args.argtypes = [ctypes.POINTER(FuseArgs)]
     lib.fuse_opt_free_args.restype = None
-    _module = fuse
-    return fuse
+    module: ModuleType = fuse
+    _module = module
+    return module
 
 
 def libfuse() -> ctypes.CDLL:

@@ -86,6 +86,8 @@ class SysctlOperations:
             the kernel's initial namespaces, for the server's own real namespaces).
         fixed: Serve this one namespace set to every caller instead of resolving.
         count_requests: Count requests per operation in :attr:`counts`.
+        attr_timeout: The mount's ``attr_timeout``: how long ``getattr`` may reuse a caller's
+            namespaces (the kernel caches attributes that long anyway).
 
     Attributes:
         kernel: The served model.
@@ -103,9 +105,11 @@ class SysctlOperations:
         *,
         fixed: NamespaceSet | None = None,
         count_requests: bool = False,
+        attr_timeout: float = 1.0,
     ) -> None:
         import threading
 
+        self.attr_timeout = attr_timeout
         self.kernel = kernel
         self.resolver = None if fixed is not None else (resolver or NamespaceResolver(kernel))
         self._fixed = fixed
@@ -149,11 +153,11 @@ class SysctlOperations:
 
     # ------------------------------------------------------------------ helpers
 
-    def _ns(self, pid: int | None = None) -> NamespaceSet:
+    def _ns(self, pid: int | None = None, max_age: float = 0.0) -> NamespaceSet:
         if self._fixed is not None:
             return self._fixed
         assert self.resolver is not None
-        return self.resolver.resolve(self._context()[2] if pid is None else pid)
+        return self.resolver.resolve(self._context()[2] if pid is None else pid, max_age=max_age)
 
     def _caller(self, ns: NamespaceSet, *, writing: bool, context: tuple[int, int, int] | None = None) -> Any:
         uid, gid, pid = context or self._context()
@@ -183,8 +187,15 @@ class SysctlOperations:
     # ------------------------------------------------------------------ attributes and directories
 
     def stat_path(self, path: str) -> Any:
-        """The model's :class:`~fakeproc.model.Stat` of ``path`` for the calling process."""
-        return self.kernel.stat(path, ns=self._ns())
+        """The model's :class:`~fakeproc.model.Stat` of ``path`` for the calling process.
+
+        The caller's namespaces may be reused from its previous request within
+        ``attr_timeout``: the kernel caches the answer that long anyway.
+        """
+        # Divergence (6.18): procfs keeps dentries per sysctl set (proc_sys_compare); FUSE's
+        # dentry and attribute caches are shared by all callers for attr_timeout, so a lookup made
+        # from one namespace can answer a stat() from another one (open() is always exact).
+        return self.kernel.stat(path, ns=self._ns(max_age=self.attr_timeout))
 
     def getattr(self, path: str, fh: Any = None) -> dict[str, int]:
         """``stat(2)``: size 0, nlink 1, mode and owner from the model (procfs ``proc_sys_getattr``)."""
@@ -278,6 +289,8 @@ class SysctlOperations:
         """Close (RELEASE carries no caller context: never look at it here)."""
         self.open_files.pop(fi.fh, None)
         return 0
+
+    # Divergence (6.18): poll() on kernel.hostname/domainname (proc_sys_poll) is not implemented.
 
     def fsync(self, path: str | None, datasync: int, fi: Any) -> int:
         """procfs sysctl files have no ``fsync``: EINVAL."""

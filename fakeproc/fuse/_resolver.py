@@ -128,34 +128,51 @@ class NamespaceResolver:
         self._known: dict[str, dict[int, _Entry]] = {t: {} for t in NS_TYPES}
         self._sets: dict[tuple[int, int, int, int], NamespaceSet] = {self.base_inodes: self.base}
         self._pids: dict[int, tuple[tuple[int, int, int, int], NamespaceSet]] = {}
+        self._recent: dict[int, tuple[float, NamespaceSet]] = {}
         self._mutex = threading.RLock()
         self._next_sweep = 0.0
         self._logged = 0
 
     # ------------------------------------------------------------------ public
 
-    def resolve(self, pid: int) -> NamespaceSet:
-        """The model namespaces of the thread ``pid`` (the base set if it cannot be attributed)."""
+    def resolve(self, pid: int, *, max_age: float = 0.0) -> NamespaceSet:
+        """The model namespaces of the thread ``pid`` (the base set if it cannot be attributed).
+
+        Args:
+            pid: The calling thread, as FUSE reports it.
+            max_age: Reuse this pid's answer if it was worked out at most this many seconds
+                ago instead of reading its ``/proc/PID/ns`` links again. Only for requests whose
+                answers the kernel caches for as long anyway (attributes: ``attr_timeout``).
+        """
         if pid <= 0:
             self._log_unattributed(pid, "no pid (the server is in a child pid namespace?)")
             return self.base
+        if max_age:
+            recent = self._recent.get(pid)
+            if recent is not None and time.monotonic() - recent[0] <= max_age:
+                return recent[1]
         try:
             inodes = _ns_inodes(pid)
         except OSError as e:
             self._log_unattributed(pid, e.strerror or str(e))
             return self.base
         if inodes == self.base_inodes:
-            return self.base
-        cached = self._pids.get(pid)
-        if cached is not None and cached[0] == inodes:
-            self._touch(inodes)
-            return cached[1]
-        with self._mutex:
-            nsset = self._resolve_slow(pid, inodes)
-            if len(self._pids) >= _PID_CACHE_MAX:
-                self._pids.clear()
-            self._pids[pid] = (inodes, nsset)
-        self.maybe_sweep()
+            nsset = self.base
+        else:
+            cached = self._pids.get(pid)
+            if cached is not None and cached[0] == inodes:
+                self._touch(inodes)
+                nsset = cached[1]
+            else:
+                with self._mutex:
+                    nsset = self._resolve_slow(pid, inodes)
+                    if len(self._pids) >= _PID_CACHE_MAX:
+                        self._pids.clear()
+                    self._pids[pid] = (inodes, nsset)
+                self.maybe_sweep()
+        if len(self._recent) >= _PID_CACHE_MAX:
+            self._recent.clear()
+        self._recent[pid] = (time.monotonic(), nsset)
         return nsset
 
     def known_namespaces(self) -> dict[str, dict[int, Namespace]]:
@@ -286,7 +303,7 @@ class NamespaceResolver:
             owner_uid, owner_gid = _owner_ids(chain[0][0])
             created = self.kernel.unshare(parent_set, user=True, owner_uid=owner_uid, owner_gid=owner_gid)
         else:
-            created = self.kernel.unshare(parent_set, **{t: True})
+            created = self.kernel.unshare(parent_set, ipc=t == "ipc", net=t == "net", uts=t == "uts")
         top_pid, top_start = _topmost(chain, index, ino)
         log.info(
             "new %s namespace inode %d (pid %d) -> model namespace %s",
@@ -311,6 +328,7 @@ class NamespaceResolver:
             del self._sets[key]
         for pid in [p for p, (inos, _s) in self._pids.items() if inos[index] == ino]:
             del self._pids[pid]
+        self._recent.clear()
 
 
 def _ancestry(pid: int, limit: int = 64) -> list[tuple[int, tuple[int, int, int, int] | None, int]]:

@@ -47,6 +47,8 @@ DEFAULT_OPTIONS: dict[str, str | bool] = {
     "attr_timeout": "1",
     "entry_timeout": "1",
     "negative_timeout": "0",
+    # Divergence (6.18): the kernel's FUSE layer splits requests larger than max_write/max_read
+    # into pieces, so the handlers never see a 4 MiB request (procfs's ENOMEM cannot happen).
     "big_writes": True,
     "max_write": "131072",
     "max_read": "131072",
@@ -136,10 +138,8 @@ class FuseServer:
             if self._fuse:
                 load_fusepy()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
-            from fakeproc.sandbox._mounts import unmount
-
             try:
-                unmount(self.mountpoint, lazy=True)
+                _lazy_unmount(self.mountpoint)
             except OSError as e:
                 if e.errno not in (errno.EINVAL, errno.ENOENT):
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
@@ -248,7 +248,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         log.error("internal error in FUSE %s", op, exc_info=exc)
         return -errno.EIO
 
-    def getattr_cb(path: bytes, buf: Any, fip: Any = None) -> int:
+    def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
         try:
             count("getattr")
             st = ops.stat_path(path.decode("utf-8", "surrogateescape"))
@@ -305,10 +305,27 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
 
 def _mount_failure_hint(mountpoint: str) -> str:
-    """Why libfuse could not mount, as far as we can tell, and what to do."""
-    from fakeproc.sandbox._checks import fuse_problem
+    return f"libfuse could not mount {mountpoint} (see its message above)"
 
-    problem = fuse_problem()
-    if problem:
-        return problem
-    return f"libfuse could not mount {mountpoint} (see the libfuse message above)"
+
+def _lazy_unmount(path: str) -> None:
+    """Detach ``path`` (``umount2(MNT_DETACH)``; the setuid ``fusermount -u -z`` without privilege).
+
+    Raises:
+        OSError: EINVAL when ``path`` is not a mountpoint (any more).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.umount2(path.encode(), 2) == 0:  # MNT_DETACH
+        return
+    err = ctypes.get_errno()
+    if err != errno.EPERM:
+        raise OSError(err, os.strerror(err), path)
+    import shutil
+    import subprocess
+
+    tool = shutil.which("fusermount") or shutil.which("fusermount3")
+    if tool is None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM), path)
+    done = subprocess.run([tool, "-u", "-q", "-z", path], capture_output=True, check=False)
+    if done.returncode != 0:
+        raise OSError(errno.EINVAL, done.stderr.decode(errors="replace").strip(), path)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from fakeproc.spec import SysctlSpec
+from fakeproc.spec import NamespaceType, SysctlSpec
 
 __all__ = [
     "PAGE_SIZE",
@@ -77,6 +77,13 @@ class HandlerEnv(Protocol):
 
     def gid_mapped(self, gid: int) -> bool:
         """Whether ``gid`` is mapped in the writer's user namespace (``make_kgid``)."""
+        ...
+
+    def initial_namespace(self, type: NamespaceType) -> bool:
+        """Whether the caller's namespace of ``type`` is the initial one (``net_eq(net, &init_net)``).
+
+        Always True for :attr:`NamespaceType.GLOBAL`.
+        """
         ...
 
     def log(self, message: str) -> None:

@@ -161,6 +161,10 @@ class _Env:
         user_ns = self._caller.user_ns
         return user_ns is None or user_ns.map_gid(gid) is not None
 
+    def initial_namespace(self, type: NamespaceType) -> bool:
+        ns = self._nsset.get(type)
+        return ns is None or ns.is_init
+
     def log(self, message: str) -> None:
         self._kernel.dmesg.append(message)
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fakeproc.errors import UsageError
+from fakeproc.errors import UnavailableError, UsageError
 
 if TYPE_CHECKING:
     from fakeproc.fuse import FuseServer, NamespaceResolver
@@ -38,6 +38,10 @@ BIND_SCRIPT = (
     'umount -l "$mnt" 2>/dev/null; '
     'exec "$@"'
 )
+
+#: Default kernel cache time for lookups and attributes (FUSE ``entry_timeout``/``attr_timeout``),
+#: in seconds; ``FAKEPROC_ATTR_TIMEOUT=0`` in the environment makes every mount exact (and slower).
+DEFAULT_ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 
 _live: set[MountHandle] = set()
 _live_lock = threading.Lock()
@@ -170,12 +174,16 @@ def runtime_dir() -> str:
 
 def sweep_dead_mounts() -> int:
     """Unmount dead fakeproc mounts (servers killed) under :func:`runtime_dir`; returns how many."""
+    from fakeproc.sandbox._daemon import _alive, _server_pid
     from fakeproc.sandbox._mounts import clean_dead_mount, is_fakeproc, mount_table
 
     base = runtime_dir() + "/"
     cleaned = 0
     for entry in mount_table():
         if entry.mountpoint.startswith(base) and is_fakeproc(entry):
+            pid = _server_pid(entry.source)
+            if pid is not None and _alive(pid):
+                continue  # never probe a live server (it might be stopped, and the probe would hang)
             try:
                 if clean_dead_mount(entry.mountpoint):
                     cleaned += 1
@@ -194,6 +202,7 @@ def start_mount(
     fixed: NamespaceSet | None = None,
     count_requests: bool = False,
     threaded: bool = False,
+    attr_timeout: float = DEFAULT_ATTR_TIMEOUT,
     options: dict[str, str | bool | None] | None = None,
 ) -> MountHandle:
     """Mount ``kernel`` and start serving it; the caller must :meth:`~MountHandle.close` the handle.
@@ -207,6 +216,9 @@ def start_mount(
         fixed: Serve this namespace set to every caller (no per-caller resolution).
         count_requests: Count requests per operation (``handle.server.ops.counts``).
         threaded: libfuse's multi-threaded loop instead of the single-threaded one.
+        attr_timeout: Seconds the kernel may cache a lookup or attributes (``entry_timeout``
+            and ``attr_timeout``). 0 is exact for callers in different namespaces (whose
+            trees differ) at about 4 times the cost of ``sysctl -a``; see docs/mount.md.
         options: Extra FUSE ``-o`` options.
 
     Raises:
@@ -228,12 +240,25 @@ def start_mount(
         if not os.path.isdir(mountpoint):
             raise UsageError(f"mountpoint {mountpoint} is not a directory")
     resolver = None if fixed is not None else NamespaceResolver(kernel, base)
-    ops = SysctlOperations(kernel, resolver, fixed=fixed, count_requests=count_requests)
-    opts: dict[str, str | bool | None] = {"fsname": f"fakeproc:{os.getpid()}"}
+    ops = SysctlOperations(
+        kernel, resolver, fixed=fixed, count_requests=count_requests, attr_timeout=attr_timeout
+    )
+    opts: dict[str, str | bool | None] = {
+        "fsname": f"fakeproc:{os.getpid()}",
+        "attr_timeout": f"{attr_timeout:g}",
+        "entry_timeout": f"{attr_timeout:g}",
+    }
     opts.update(options or {})
     server = FuseServer(ops, mountpoint, threaded=threaded, options=opts)
     try:
         server.start()
+    except UnavailableError as e:
+        if owns_dir:
+            with contextlib.suppress(OSError):
+                os.rmdir(mountpoint)
+        from fakeproc.sandbox._checks import fuse_problem
+
+        raise UnavailableError(fuse_problem() or str(e)) from None
     except BaseException:
         if owns_dir:
             with contextlib.suppress(OSError):
@@ -254,6 +279,7 @@ def mounted(
     state: str | None = None,
     base: NamespaceSet | None = None,
     count_requests: bool = False,
+    attr_timeout: float | None = None,
 ) -> Iterator[MountHandle]:
     """Serve a kernel through FUSE for the duration of the block.
 
@@ -271,6 +297,8 @@ def mounted(
         state: A state file: loaded (under its lock) at start, saved atomically at the end.
         base: The model namespaces this process's real namespaces map to.
         count_requests: Count FUSE requests per operation.
+        attr_timeout: Kernel lookup/attribute cache time in seconds (default 1; 0 is exact
+            across namespaces whose trees differ, but slower; see docs/mount.md).
 
     Yields:
         A :class:`MountHandle` with ``.path``, ``.kernel``, ``.run(argv, **kw)`` and ``.close()``.
@@ -290,6 +318,12 @@ def mounted(
             from fakeproc.model import Kernel
 
             kernel = Kernel(profile)
-        handle = start_mount(kernel, mountpoint, base=base, count_requests=count_requests)
+        handle = start_mount(
+            kernel,
+            mountpoint,
+            base=base,
+            count_requests=count_requests,
+            attr_timeout=DEFAULT_ATTR_TIMEOUT if attr_timeout is None else attr_timeout,
+        )
         stack.callback(handle.close)
         yield handle

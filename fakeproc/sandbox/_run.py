@@ -122,6 +122,8 @@ def _save_on_signal() -> Iterator[None]:
 
 def _run_here(argv: list[str], kernel: Kernel, ns_label: str | None) -> int:
     """Serve ``kernel`` from this process and run the command (root, or root of a user namespace)."""
+    # Divergence: as real root the command could still reach the host's /proc/sys through another
+    # mount namespace's root (/proc/1/root/proc/sys) or a fresh procfs mount; unmodified tools never do.
     from fakeproc.sandbox._mount import start_mount
     from fakeproc.sandbox._mounts import unmount
 
@@ -176,8 +178,8 @@ def _wait(proc: subprocess.Popen[bytes]) -> int:
             os.kill(proc.pid, signum)
 
     if main:
-        for s in _FORWARDED:
-            old[s] = signal.signal(s, forward)
+        for signum in _FORWARDED:
+            old[signum] = signal.signal(signum, forward)
     try:
         while True:
             try:
@@ -186,8 +188,8 @@ def _wait(proc: subprocess.Popen[bytes]) -> int:
             except KeyboardInterrupt:  # pragma: no cover - only if a handler raised it
                 continue
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)  # type: ignore[arg-type]
+        for number, handler in old.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
     return rc if rc >= 0 else 128 - rc
 
 
@@ -250,13 +252,13 @@ def _wait_pid(pid: int) -> int:
             os.kill(pid, signum)
 
     if main:
-        for s in _FORWARDED:
-            old[s] = signal.signal(s, forward)
+        for signum in _FORWARDED:
+            old[signum] = signal.signal(signum, forward)
     try:
         _, status = os.waitpid(pid, 0)
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)  # type: ignore[arg-type]
+        for number, handler in old.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.WEXITSTATUS(status)

@@ -16,33 +16,12 @@ from tests.differential.realkernel import Case, read, write, write_all
 __all__ = ["CASES", "GLOBAL_BACKED", "KNOWN", "KNOWN_SWEEP", "PARSE_KEYS", "PARSE_TOKENS", "sweep_cases"]
 
 # Known model differences found by this suite (details: docs/differential.md). Keyed by case id;
-# the value is the strict-xfail reason. D1..D13 are the numbers used in the doc.
-_D_MTU = "model differs (D1): ipv6 conf.<dev>.mtu max is the device MTU (lo 65536), profile row has no max"
-_D_CC = "model differs (D2): tcp_congestion_control in a child netns refuses a non-allowed algorithm with EPERM"
-_D_RPS = "model differs (D4): net.core.rps_default_mask is a cpumask (rps_default_mask_sysctl), not a string"
-_D_TFO = "model differs (D5): tcp_fastopen_key parses hex keys (proc_tcp_fastopen_key), not a free string"
-_D_MPTCP = "model differs (D10): net.mptcp.path_manager/scheduler reject unknown names with ENOENT"
-_D_NFLOG = "model differs (D11): net.netfilter.nf_log.N rejects unknown logger names with ENOENT"
-KNOWN: dict[str, str] = {
-    "conf-net.ipv6.conf.lo.mtu-65537": _D_MTU,
-    "net-net.ipv4.tcp_congestion_control-cubic": _D_CC,
-    "net-net.core.rps_default_mask-zz": _D_RPS,
-    "net-net.core.rps_default_mask--1": _D_RPS,
-    "net-net.core.rps_default_mask-  \n": _D_RPS,
-    "net-net.core.rps_default_mask-ffffffff,ffffffff,1": _D_RPS,
-    "net-net.ipv4.tcp_fastopen_key-1": _D_TFO,
-    "conf-net.mptcp.path_manager-nope": _D_MPTCP,
-    "conf-net.mptcp.scheduler-nope": _D_MPTCP,
-    "conf-net.netfilter.nf_log.2-nope": _D_NFLOG,
-}
-# The same differences as seen by the sweep over every writable entry (keyed by key).
-KNOWN_SWEEP: dict[str, str] = {
-    "net.core.rps_default_mask": _D_RPS,
-    "net.ipv4.tcp_fastopen_key": _D_TFO,
-    "net.mptcp.path_manager": _D_MPTCP,
-    "net.mptcp.scheduler": _D_MPTCP,
-    **{f"net.netfilter.nf_log.{i}": _D_NFLOG for i in range(11)},
-}
+# the value is the strict-xfail reason ("model differs (Dn): ..."). D1..D12 are the numbers used in
+# the doc; all of them are fixed now, so the tables are empty. A new difference goes here, marked
+# strict, so the suite turns red when it is fixed and the mark can go.
+KNOWN: dict[str, str] = {}
+# The same, as seen by the sweep over every writable entry (keyed by key).
+KNOWN_SWEEP: dict[str, str] = {}
 
 # ------------------------------------------------------------------ number parsing rules
 
@@ -408,6 +387,40 @@ for _key, _vals in (
 ):
     for _v in _vals:
         NET_CASES.append(Case(f"net-{_key}-{_v or 'empty'}", (read(_key), write(_key, _v))))
+
+# Handlers with their own grammar (D1, D2, D4, D5, D10, D11 once fixed): more inputs, all per netns.
+_RPS = "net.core.rps_default_mask"
+_TFO = "net.ipv4.tcp_fastopen_key"
+_NFL = "net.netfilter.nf_log."
+for _key, _vals in (
+    ("net.ipv6.conf.lo.mtu", ("65535", "1500", "1280 99999")),
+    ("net.ipv4.tcp_congestion_control", ("bbr", "bbr\n", "cubic\n")),
+    (_RPS, ("2", "4", "0,1", "1,", "00000003", "000000001", "1 0", ",,3,,", "\t3\n", "3\n4", "0x1", "fffffffc",
+            "0,0,1", "ffffffff")),
+    (_TFO, (" 1-2-3-4", "0x1f-2-3-4", "1-2-3", "1-2-3-4,5", "1-2-3-4,", "123456789-1-1-1", "a-b-c-d\n",
+            "1 -2-3-4", "1- 2-3-4", "ffffffff-0-0-0xyz", "-1-2-3-4", "1-2-3-4,a-b-c-d,e-f-0-1", "",
+            "0001-0002-0003-0004\n")),
+    ("net.mptcp.scheduler", ("", "default\n", "Default")),
+    ("net.mptcp.path_manager", ("userspace\n", "", "kernel ")),
+    (_NFL + "2", ("", "NF_LOG_IPV4", "nf_log_ipv4xyz", "nfnetlink_log", "none", "NONE\n", "nf_log", "NONEX")),
+    (_NFL + "0", ("nfnetlink_log", "nf_log_ipv4", "NONE")),
+    (_NFL + "10", ("nf_log_ipv6", "nf_log_ipv4")),
+):
+    for _v in _vals:
+        NET_CASES.append(Case(f"special-{_key}-{_v or 'empty'}", (read(_key), write(_key, _v))))
+NET_CASES += [
+    Case("special-rps-nul-ends", (write(_RPS, "3\x004"),)),
+    Case("special-rps-read-sizes", (write(_RPS, "3"), read(_RPS, 1), read(_RPS, 2), read(_RPS, 100, 1))),
+    Case("special-rps-write-at-offset", (write(_RPS, "2", 5),)),
+    Case("special-rps-overflow-keeps-low-chunk", (write(_RPS, "1 2 3"), write(_RPS, "1,2"))),
+    Case("special-tfo-two-then-one", (write(_TFO, "1-2-3-4,5-6-7-8"), write(_TFO, "9-a-b-c"))),
+    Case("special-tfo-append-at-end", (write(_TFO, "1-2-3-4"), write(_TFO, ",5-6-7-8", 35))),
+    Case("special-tfo-read-offset", (read(_TFO, 10, 30), read(_TFO, 100, 36))),
+    Case("special-nflog-at-offset", (write(_NFL + "2", "nf_log_ipv4", 3),)),
+    Case("special-nflog-none-then-back", (write(_NFL + "2", "NONE"), write(_NFL + "2", "nf_log_ipv4"))),
+    Case("special-cc-child-after-allowed", (write("net.ipv4.tcp_congestion_control", "reno"),
+                                            write("net.ipv4.tcp_congestion_control", "cubic"))),
+]
 
 _MIB4 = 4 << 20
 EDGE_CASES: list[Case] = [

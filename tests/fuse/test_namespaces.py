@@ -38,9 +38,6 @@ def test_unreadable_ns_links_get_the_initial_namespaces(kernel, caplog, monkeypa
     def denied(pid):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(mod, "_ns_inodes", denied)
-    resolver = NamespaceResolver.__new__(NamespaceResolver)
-    monkeypatch.undo()
     resolver = NamespaceResolver(kernel)
     monkeypatch.setattr(mod, "_ns_inodes", denied)
     with caplog.at_level(logging.WARNING, logger="fakeproc.fuse"):
@@ -70,7 +67,7 @@ def test_a_new_real_ipc_namespace_maps_to_a_new_model_one_with_compile_defaults(
         child.kill()
         child.wait()
     assert resolver.maybe_sweep(force=True) == 1
-    assert [ns for ns in kernel.namespaces(NamespaceType.IPC)] == [kernel.init_ns.ipc]
+    assert kernel.namespaces(NamespaceType.IPC) == [kernel.init_ns.ipc]
 
 
 def _wait_unshared(pid: int) -> None:
@@ -90,8 +87,6 @@ def _wait_unshared(pid: int) -> None:
 
 
 # ---------------------------------------------------------------------- through the mount
-
-pytestmark = []
 
 
 @requires_fuse
@@ -264,3 +259,20 @@ def test_a_c_program_with_clone_newipc_and_a_unsharing_thread_sees_the_split(mou
         f"thread {default}",
         f"parent-end {host}",
     ]
+
+
+@requires_fuse
+@requires_root
+@requires_tool("unshare")
+def test_with_zero_timeouts_a_new_netns_never_sees_the_host_devices_cached_entries(kernel):
+    from fakeproc.sandbox import mounted
+
+    with mounted(kernel, attr_timeout=0) as m:
+        out = sh(
+            m,
+            """
+cat /proc/sys/net/ipv4/conf/eth0/rp_filter >/dev/null && echo host-has-eth0
+unshare --net sh -c 'test -e /proc/sys/net/ipv4/conf/eth0/rp_filter && echo leaked || echo absent'
+""",
+        ).stdout
+    assert out == "host-has-eth0\nabsent\n"

@@ -34,6 +34,7 @@ class FakeEnv:
     caps: frozenset[str] = frozenset({"CAP_SYS_ADMIN"})
     mapped_gids: Callable[[int], bool] = lambda gid: True
     logs: list[str] = field(default_factory=list)
+    initial: bool = True  # the caller's namespaces are the initial ones
 
     def lookup(self, key: str) -> Value:
         return self.values[key]
@@ -46,6 +47,9 @@ class FakeEnv:
 
     def log(self, message: str) -> None:
         self.logs.append(message)
+
+    def initial_namespace(self, type: object) -> bool:
+        return self.initial
 
 
 class Sysctl:

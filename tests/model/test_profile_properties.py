@@ -106,4 +106,7 @@ def test_every_writable_numeric_entry_of_the_default_profile_has_a_value_domain(
     assert set(missing) <= {"proc_taint", "proc_tcp_congestion_control", "ipv4_sysctl_rtcache_flush",
                             "nf_hooks_lwtunnel_sysctl_handler", "proc_dointvec_ms_jiffies_minmax",
                             "proc_doulongvec_ms_jiffies_minmax", "proc_do_static_key",
-                            "proc_dointvec_minmax_coredump"}, missing
+                            "proc_dointvec_minmax_coredump",
+                            # net specials: tests/handlers/test_net_specials.py
+                            "addrconf_sysctl_mtu", "rps_default_mask_sysctl", "proc_tcp_fastopen_key",
+                            "proc_path_manager", "proc_scheduler"}, missing
