@@ -4,8 +4,9 @@ For any entry the strategies can generate values for (profile data + handler
 domains, never hand-kept key lists):
 
 * a valid write succeeds, and what reads back is canonical: writing the
-  read-back text again reads back the same bytes (a fixed point), and plain
-  integer handlers read back exactly the integers written, in decimal;
+  read-back text again reads back the same bytes (a fixed point; not for the
+  jiffies handlers, whose unit conversions do not round-trip in the kernel
+  either), and plain integer handlers read back exactly the integers written;
 * an invalid write fails with the errno its class is labelled with, and a
   scalar entry keeps its old value (vectors may keep leading elements, as the
   kernel's element-by-element store does: checked in tests/handlers).
@@ -63,8 +64,11 @@ def test_a_valid_write_reads_back_canonically(profile: str, data: st.DataObject)
     if not k.access(key, read=True):
         return  # write-only (0200): nothing to read back
     first = k.read(key)
-    k.write(key, first)
-    assert k.read(key) == first, (key, text, first)
+    if "jiffies" not in spec.handler:
+        # Unit conversions are not round trips in the kernel either: ms_jiffies at HZ=250
+        # reads 2147483647 back as 2147483648, which msecs_to_jiffies then refuses.
+        k.write(key, first)
+        assert k.read(key) == first, (key, text, first)
     if spec.handler in PLAIN_INT:
         written = [_parse_c(tok) for tok in text.split()]
         shown = [int(tok) for tok in first.split()]
