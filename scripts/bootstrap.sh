@@ -18,12 +18,12 @@ venv="${FAKEPROC_VENV:-$here/.venv}"
 
 # System packages: libfuse2 for fusepy, fuse3 for the setuid fusermount, and the
 # real tools the tests drive through the mount (procps sysctl, busybox, gcc, systemd-sysctl).
-system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux)
+system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd)
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# systemd-sysctl is optional: tests that need it skip when it is absent.
+# systemd-sysctl (package systemd) is optional: its tests skip when it is absent.
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "bootstrap: installing ${missing[*]}" >&2

@@ -103,10 +103,11 @@ def _add_get(sub: Any) -> None:
 
 
 def _cmd_get(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import get_pod, list_pods
+    from fakeproc.kubernetes import get_pod, list_pods, resync
     from fakeproc.kubernetes.kubectl import get_pods
 
-    with _state(args).open(profile=args.kernel, save=False) as k:
+    with _state(args).open(profile=args.kernel) as k:
+        resync(k)
         if args.name:
             found = get_pod(k, args.name, args.namespace)
             if found is None:
@@ -129,10 +130,11 @@ def _add_describe(sub: Any) -> None:
 
 
 def _cmd_describe(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import get_pod
+    from fakeproc.kubernetes import get_pod, resync
     from fakeproc.kubernetes.kubectl import describe_pod
 
-    with _state(args).open(profile=args.kernel, save=False) as k:
+    with _state(args).open(profile=args.kernel) as k:
+        resync(k)
         found = get_pod(k, args.name, args.namespace)
     if found is None:
         return _not_found(args.name)
@@ -171,7 +173,7 @@ def _add_exec(sub: Any) -> None:
 
 def _cmd_exec(args: argparse.Namespace) -> CommandResult | int:
     from fakeproc.errors import UnavailableError
-    from fakeproc.kubernetes import Verdict, get_pod
+    from fakeproc.kubernetes import Verdict, get_pod, resync
 
     argv = list(args.argv)
     if "--" in argv:
@@ -189,7 +191,8 @@ def _cmd_exec(args: argparse.Namespace) -> CommandResult | int:
     if not argv:
         return CommandResult(exit_code=EXIT_USAGE, errors=("no command given (usage: fakeproc pod exec NAME -- CMD)",))
     state = _state(args)
-    with state.open(profile=args.kernel, save=False) as k:
+    with state.open(profile=args.kernel) as k:
+        resync(k)
         found = get_pod(k, args.name, args.namespace)
     if found is None:
         return _not_found(args.name)

@@ -33,6 +33,7 @@ from fakeproc.kubernetes.pipeline import (
     delete_pod,
     get_pod,
     list_pods,
+    resync,
     run_pod,
 )
 from fakeproc.kubernetes.psa import Level, PodSecurity
@@ -62,5 +63,6 @@ __all__ = [
     "load_manifest_file",
     "load_manifests",
     "pod",
+    "resync",
     "run_pod",
 ]

@@ -81,7 +81,7 @@ def get_pods(pods: Sequence[PodResult], now: float | None = None) -> str:
         return "No resources found in default namespace."
     now = time.time() if now is None else now
     rows = [["NAME", "READY", "STATUS", "RESTARTS", "AGE"]]
-    rows += [[p.name, _ready(p), pod_status(p), "0", human_duration(now - p.created)] for p in pods]
+    rows += [[p.name, _ready(p), pod_status(p), str(p.restarts), human_duration(now - p.created)] for p in pods]
     return tabulate(rows, padding=3)
 
 

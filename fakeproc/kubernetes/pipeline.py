@@ -23,8 +23,8 @@ from typing import Any
 from fakeproc.kubernetes import api, kubelet, psa
 from fakeproc.kubernetes._names import go_quote
 from fakeproc.kubernetes.manifests import Manifest
-from fakeproc.kubernetes.runtime import Runtime, plan_sandbox, sandbox_error_event, sandbox_id
-from fakeproc.kubernetes.sandbox import create_sandbox, destroy_sandbox, pod_label
+from fakeproc.kubernetes.runtime import RUNTIMES, Runtime, plan_sandbox, sandbox_error_event, sandbox_id
+from fakeproc.kubernetes.sandbox import create_sandbox, destroy_sandbox, pod_label, rewrite_sysctls
 from fakeproc.kubernetes.versions import (
     DEFAULT_VERSION,
     EVENT_FROM_KUBELET,
@@ -45,6 +45,7 @@ __all__ = [
     "delete_pod",
     "get_pod",
     "list_pods",
+    "resync",
     "run_pod",
 ]
 
@@ -177,6 +178,9 @@ class PodResult:
         kubernetes_version: The version the answer is for.
         runtime: The runtime.
         created: When the pod was created (Unix time).
+        restarts: How often the kubelet re-created the pod's sandbox (after a node reboot).
+        sandbox: What the runtime applied (``sysctls``, ``new_ipc``, ``new_net``, ``new_uts``,
+            ``hostname``, ``writer``), kept so the kubelet can re-create the sandbox.
     """
 
     name: str
@@ -199,6 +203,8 @@ class PodResult:
     kubernetes_version: str = ""
     runtime: str = ""
     created: float = 0.0
+    restarts: int = 0
+    sandbox: Mapping[str, Any] | None = None
 
     @property
     def started(self) -> bool:
@@ -216,6 +222,7 @@ class PodResult:
         d["stage"] = self.stage.value
         d["verdict"] = self.verdict.value
         d["values"] = dict(self.values)
+        d["sandbox"] = dict(self.sandbox) if self.sandbox is not None else None
         return d
 
     @classmethod
@@ -345,8 +352,12 @@ def run_pod(manifest: Manifest, kernel: Any = None, node: NodeConfig | None = No
             Event("Normal", "Created", kubelet_from, f"Created container {c.name}", pod_obj, 1, now),
             Event("Normal", "Started", kubelet_from, f"Started container {c.name}", pod_obj, 1, now),
         ])
+    sandbox = {"sysctls": dict(plan.sysctls), "new_ipc": plan.new_ipc, "new_net": plan.new_net,
+               "new_uts": plan.new_uts, "hostname": (m.pod.hostname or m.pod.name)[:63],
+               "writer": RUNTIMES[node.runtime].writer}
     return replace(base, stage=Stage.SANDBOX, verdict=Verdict.RUNNING, warnings=tuple(warnings),
-                   events=tuple(events), phase="Running", values=dict(outcome.values), ns_label=outcome.label)
+                   events=tuple(events), phase="Running", values=dict(outcome.values), ns_label=outcome.label,
+                   sandbox=sandbox)
 
 
 def check(manifests: Sequence[Manifest], node: NodeConfig | None = None,
@@ -385,6 +396,38 @@ def apply(manifest: Manifest, kernel: Any, node: NodeConfig | None = None) -> Po
             destroy_sandbox(kernel, pod_label(manifest.namespace, manifest.pod.name))
         pods[key] = result.to_dict()
     return result
+
+
+def resync(kernel: Any) -> list[str]:
+    """The kubelet's sync after a node reboot: every running pod whose sandbox namespaces are
+    gone (``Kernel.reboot``) gets a new sandbox with its sysctls written again, a restart
+    counted and a ``SandboxChanged`` event, as the kubelet does when it finds the sandbox dead.
+
+    Returns:
+        ``namespace/name`` of the pods whose sandbox was re-created.
+    """
+    restarted = []
+    now = time.time()
+    for key, d in _store(kernel).items():
+        sandbox, label = d.get("sandbox"), d.get("ns_label")
+        if d.get("verdict") != Verdict.RUNNING.value or not sandbox or not label:
+            continue
+        if kernel.namespace_by_label(label) is not None:
+            continue
+        nsset = kernel.unshare(kernel.init_ns, ipc=sandbox["new_ipc"], net=sandbox["new_net"],
+                               uts=sandbox["new_uts"], label=label)
+        if sandbox["new_uts"]:
+            kernel.write("kernel.hostname", sandbox["hostname"], ns=nsset)
+        rewrite_sysctls(kernel, nsset, sandbox["sysctls"], sandbox["writer"])
+        d["restarts"] = int(d.get("restarts", 0)) + 1
+        pod_obj = f"pod/{d['name']}"
+        kubelet_from = pick(EVENT_FROM_KUBELET, KubeVersion.parse(d["kubernetes_version"])).format(
+            node=d.get("node", ""))
+        d["events"] = list(d.get("events", ())) + [asdict(Event(
+            "Normal", "SandboxChanged", kubelet_from, "Pod sandbox changed, it will be killed and re-created.",
+            pod_obj, 1, now))]
+        restarted.append(key)
+    return restarted
 
 
 def list_pods(kernel: Any, namespace: str | None = None) -> list[PodResult]:

@@ -18,7 +18,9 @@ from typing import Any
 from fakeproc.kubernetes.manifests import PodSpec
 from fakeproc.kubernetes.runtime import RUNTIMES, Runtime, SandboxPlan, runc_validate, sysctl_path
 
-__all__ = ["RUNC_INIT_PREFIX", "SandboxOutcome", "create_sandbox", "destroy_sandbox", "pod_label"]
+__all__ = [
+    "RUNC_INIT_PREFIX", "SandboxOutcome", "create_sandbox", "destroy_sandbox", "pod_label", "rewrite_sysctls",
+]
 
 #: runc (1.1 to 1.4) wraps errors from the container's init process with this.
 RUNC_INIT_PREFIX = "unable to start container process: error during container init: "
@@ -68,6 +70,11 @@ def _write_all(kernel: Any, nsset: Any, sysctls: Mapping[str, str], writer: str)
         except OSError as e:
             return f"write {path}: {_go_errno(e)}"
     return None
+
+
+def rewrite_sysctls(kernel: Any, nsset: Any, sysctls: Mapping[str, str], writer: str) -> str | None:
+    """Write a sandbox's sysctls again (a re-created sandbox); the first failure's text, or None."""
+    return _write_all(kernel, nsset, sysctls, writer)
 
 
 def destroy_sandbox(kernel: Any, label: str) -> None:

@@ -217,3 +217,29 @@ def test_result_is_json_able(kernel):
     r = run_pod(pod("a", {"kernel.sem": SEM}), kernel, NodeConfig.create(pod_security_warn=Level.BASELINE))
     d = json.loads(json.dumps(r.to_dict()))
     assert d["verdict"] == "SysctlForbidden" and d["stage"] == "kubelet"
+
+
+def test_after_a_node_reboot_the_kubelet_recreates_the_sandbox_with_its_sysctls() -> None:
+    from fakeproc.kubernetes import NodeConfig, apply, get_pod, load_manifests, resync
+
+    k = Kernel("6.18")
+    m = load_manifests("""
+apiVersion: v1
+kind: Pod
+metadata: {name: sem}
+spec:
+  securityContext:
+    sysctls: [{name: kernel.sem, value: "10000 1024000000 500 32000"}]
+  containers: [{name: nginx, image: nginx}]
+""")[0]
+    apply(m, k, NodeConfig.create(allowed_unsafe_sysctls="kernel.sem"))
+    k.reboot()
+    assert k.namespace_by_label("pod/default/sem") is None
+    assert resync(k) == ["default/sem"]
+    pod = get_pod(k, "sem")
+    assert pod is not None and pod.restarts == 1
+    assert pod.events[-1].reason == "SandboxChanged"
+    ns = k.namespace_by_label("pod/default/sem")
+    assert ns is not None and k.read("kernel.sem", ns=ns) == "10000\t1024000000\t500\t32000\n"
+    assert k.read("kernel.hostname", ns=ns) == "sem\n"
+    assert resync(k) == []
