@@ -73,6 +73,15 @@ def bench_memory(n: int) -> float:
     return used / 1e6
 
 
+def bench_creation(n: int) -> float:
+    """Seconds to create ``n`` ipc+net+uts namespace sets (without tracemalloc's overhead)."""
+    k = Kernel("6.18")
+    start = time.perf_counter()
+    for _ in range(n):
+        k.unshare(k.init_ns, ipc=True, net=True, uts=True)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespaces", type=int, default=10_000)
@@ -88,12 +97,11 @@ def main() -> int:
         ok = rate >= WRITE_TARGET
         missed += [] if ok else [name]
         print(f"{name:45s} {rate:12,.0f}/s   target {WRITE_TARGET:,}/s  {'ok' if ok else 'MISSED'}")
-    start = time.perf_counter()
     mb = bench_memory(args.namespaces)
-    took = time.perf_counter() - start
+    took = bench_creation(args.namespaces)
     ok = mb < MEMORY_TARGET_MB * args.namespaces / 10_000
     missed += [] if ok else ["memory"]
-    print(f"{args.namespaces:,} ipc+net+uts namespace sets: {mb:8.1f} MB in {took:.2f} s"
+    print(f"{args.namespaces:,} ipc+net+uts namespace sets: {mb:8.1f} MB, created in {took:.2f} s"
           f"   target < {MEMORY_TARGET_MB} MB per 10,000  {'ok' if ok else 'MISSED'}")
     return 1 if args.check and missed else 0
 

@@ -15,7 +15,7 @@ Values are stored in the kernel's own units (jiffies, not seconds):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple, Protocol
 
 from fakeproc.spec import NamespaceType, SysctlSpec
@@ -28,6 +28,7 @@ __all__ = [
     "Request",
     "Result",
     "Value",
+    "derive",
 ]
 
 #: A stored value; see the module docstring.
@@ -162,3 +163,22 @@ class Handler:
     kind: str
     since: tuple[int, int] | None = None
     cacheable: bool = True
+
+
+#: Memo of :func:`derive` (a cache, not state: the same arguments always give an equal spec).
+_DERIVED: dict[tuple[int, tuple[tuple[str, object], ...]], tuple[SysctlSpec, SysctlSpec]] = {}
+
+
+def derive(spec: SysctlSpec, **changes: object) -> SysctlSpec:
+    """``spec`` with some handler arguments changed: the temporary ``ctl_table`` a special
+    handler builds around a generic one (``struct ctl_table tmp = { .extra1 = ... }``).
+
+    Building a frozen spec is slow next to a handler call, so the result is memoised.
+    """
+    key = (id(spec), tuple(sorted(changes.items())))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    derived = replace(spec, **changes)  # type: ignore[arg-type]
+    _DERIVED[key] = (spec, derived)
+    return derived

@@ -22,7 +22,6 @@ import enum
 import errno
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from fakeproc.handlers._text import (
     WSPACE_SEP,
@@ -34,7 +33,7 @@ from fakeproc.handlers._text import (
     to_uint,
     to_ulong,
 )
-from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, Value, derive
 from fakeproc.handlers.legacy import (
     DOULONGVEC_SKIP_NEGATIVE,
     DOULONGVEC_SKIP_OUT_OF_RANGE,
@@ -515,7 +514,7 @@ def proc_dobool(req: Request) -> Result:
     # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
     # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=replace(req.spec, length=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=derive(req.spec, length=1), value=(1 if current[0] else 0,))
     res = proc_dointvec(tmp)
     if res.errno:
         return res._replace(value=req.value)

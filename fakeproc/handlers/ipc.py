@@ -12,9 +12,8 @@
 from __future__ import annotations
 
 import errno
-from dataclasses import replace
 
-from fakeproc.handlers.base import Handler, Request, Result
+from fakeproc.handlers.base import Handler, Request, Result, derive
 from fakeproc.handlers.generic import parse_plain, proc_dointvec, proc_dointvec_minmax, vector_value
 from fakeproc.handlers.registry import register
 
@@ -63,7 +62,7 @@ def proc_ipc_auto_msgmni(req: Request) -> Result:
     """
     if req.data is not None:
         req.env.log("writing to auto_msgmni has no effect")
-    tmp = req._replace(spec=replace(req.spec, min=0, max=1, length=1), value=(0,))
+    tmp = req._replace(spec=derive(req.spec, min=0, max=1, length=1), value=(0,))
     return proc_dointvec_minmax(tmp)._replace(value=req.value)
 
 

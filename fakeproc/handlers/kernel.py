@@ -12,9 +12,8 @@ True
 from __future__ import annotations
 
 import errno
-from dataclasses import replace
 
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result
+from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, derive
 from fakeproc.handlers.dostring import parse_string, proc_dostring
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -74,7 +73,7 @@ def proc_taint(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=replace(req.spec, length=1, min=None, max=None), value=current)
+    tmp = req._replace(spec=derive(req.spec, length=1, min=None, max=None), value=current)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -93,7 +92,7 @@ def proc_do_static_key(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=replace(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=derive(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-from dataclasses import replace
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value, derive
 from fakeproc.handlers.bitmap import bitmap_value
 from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.generic import (
@@ -113,7 +112,7 @@ def ipv4_local_port_range(req: Request) -> Result:
         error nothing changes.
     """
     current = vector_value(req.value, 2)
-    tmp = req._replace(spec=replace(req.spec, length=2, min=1, max=65535), value=current)
+    tmp = req._replace(spec=derive(req.spec, length=2, min=1, max=65535), value=current)
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -133,7 +132,7 @@ def ipv4_privileged_ports(req: Request) -> Result:
         ``net.ipv4.ip_local_port_range``.
     """
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=replace(req.spec, length=1, min=0, max=65535), value=current)
+    tmp = req._replace(spec=derive(req.spec, length=1, min=0, max=65535), value=current)
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -158,7 +157,7 @@ def ipv4_ping_group_range(req: Request) -> Result:
     # Divergence: fakeproc assumes an identity gid mapping, so the stored kgid
     # is shown as itself when mapped and as overflowgid otherwise.
     shown = tuple(g if env.gid_mapped(g) else OVERFLOWGID for g in vector_value(req.value, 2)[:2])
-    tmp = req._replace(spec=replace(req.spec, length=2, min=0, max=GID_T_MAX), value=shown)
+    tmp = req._replace(spec=derive(req.spec, length=2, min=0, max=GID_T_MAX), value=shown)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -281,7 +280,7 @@ def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
     current = vector_value(req.value, 1)
     # The kernel parses into a zeroed temporary, so a write starts from 0, not the current value.
     start = current if req.data is None else (0,)
-    res = proc_dointvec_minmax(req._replace(spec=replace(req.spec, length=1, min=0, max=1), value=start))
+    res = proc_dointvec_minmax(req._replace(spec=derive(req.spec, length=1, min=0, max=1), value=start))
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     wanted = vector_value(res.value, 1)[0]
@@ -308,7 +307,7 @@ def addrconf_sysctl_mtu(req: Request) -> Result:
     """
     stored = vector_value(req.value, 1)
     dev_mtu = stored[1] if len(stored) > 1 else None
-    tmp = req._replace(spec=replace(req.spec, length=1, min=IPV6_MIN_MTU, max=dev_mtu), value=stored[:1])
+    tmp = req._replace(spec=derive(req.spec, length=1, min=IPV6_MIN_MTU, max=dev_mtu), value=stored[:1])
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)

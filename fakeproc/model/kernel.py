@@ -715,10 +715,11 @@ class Kernel:
         Raises:
             OSError: ENOENT, EACCES (e.g. a 0200 entry), or the handler's errno (EIO...).
         """
-        if caller is ROOT and self._root_may(key_or_path, ns, 0o400):
+        if caller is ROOT:
             cached = self._cached_read(key_or_path, ns or self.init_ns)
             if cached is not None:
                 return cached
+        if caller is ROOT and self._root_may(key_or_path, ns, 0o400):
             return self._call(key_or_path, ns or self.init_ns, caller, None, 0, _READ_SIZE).output.decode(
                 "utf-8", "surrogateescape")
         f = self.open(key_or_path, os.O_RDONLY, ns, caller)
@@ -737,16 +738,26 @@ class Kernel:
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
     def _cached_read(self, key: str, nsset: NamespaceSet) -> str | None:
-        """A complete read at offset 0 of a plain key seen before with the same value (no handler call)."""
-        spec = self.profile.entries[key]
-        store = nsset.get(spec.namespace) or self._global
+        """What :data:`ROOT` reads from a plain key whose (entry, value) output was formatted
+        before, with no handler call; None means "take the general path"."""
+        spec = self.profile.entries.get(key)
+        if (spec is None or spec.creation is CreationRule.ABSENT or spec.child_mode is not None
+                or spec.alias_of is not None):
+            return None
+        store = nsset.get(spec.namespace)
+        if store is None:
+            store = self._global
+        elif store.owner is not None:
+            return None
         value = store.values.get(key)
         if value is None:
             value = store.base.get(key)
             if value is None:
                 value = self._parse(spec, None, fresh=not store.is_init)
         out = self._read_cache.get((key, value))
-        return None if out is None else out.decode("utf-8", "surrogateescape")
+        if out is None or not self._root_may(key, nsset, 0o400):
+            return None
+        return out.decode("utf-8", "surrogateescape")
 
     def _root_may(self, key: str, ns: NamespaceSet | None, bit: int) -> bool:
         """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned
