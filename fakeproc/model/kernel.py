@@ -49,6 +49,8 @@ __all__ = ["Kernel", "Stat", "SysctlFile", "WriteRecord"]
 KMALLOC_MAX_SIZE = 1 << 22
 #: Buffer size :meth:`Kernel.read` uses, as one ``read(2)`` of a large buffer.
 _READ_SIZE = 1 << 20
+#: How many kernel log lines ``Kernel.dmesg`` keeps, like a ring buffer.
+DMESG_LIMIT = 10_000
 #: Distinct (entry, value) outputs remembered for reads.
 _READ_CACHE_LIMIT = 50_000
 #: How many writes the log keeps (oldest dropped first).
@@ -225,7 +227,7 @@ class Kernel:
         profile: The kernel's profile.
         init_ns: The initial namespaces.
         write_log: The most recent writes (up to ``WRITE_LOG_LIMIT``).
-        dmesg: Kernel log lines emitted by handlers.
+        dmesg: The most recent kernel log lines emitted by handlers (up to ``DMESG_LIMIT``).
         attachments: JSON-able data other layers keep with the kernel's state
             (e.g. ``attachments["kubernetes"]``); saved in snapshots.
     """
@@ -249,9 +251,16 @@ class Kernel:
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
+        # Plain entries root may read in any namespace its own user namespace owns: for them
+        # every permissions hook gives root the owner bits (see _cached_read).
+        self._root_readable = {
+            key: spec for key, spec in self.profile.entries.items()
+            if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
+            and spec.alias_of is None and spec.mode & 0o400
+        }
         self._root_modes: dict[str, int] = {}
         self.write_log: deque[WriteRecord] = deque(maxlen=WRITE_LOG_LIMIT)
-        self.dmesg: list[str] = []
+        self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
         #: Increases at every :meth:`reboot`.
         self.generation = 0
@@ -740,14 +749,11 @@ class Kernel:
     def _cached_read(self, key: str, nsset: NamespaceSet) -> str | None:
         """What :data:`ROOT` reads from a plain key whose (entry, value) output was formatted
         before, with no handler call; None means "take the general path"."""
-        spec = self.profile.entries.get(key)
-        if (spec is None or spec.creation is CreationRule.ABSENT or spec.child_mode is not None
-                or spec.alias_of is not None):
+        spec = self._root_readable.get(key)
+        if spec is None:
             return None
-        store = nsset.get(spec.namespace)
-        if store is None:
-            store = self._global
-        elif store.owner is not None:
+        store = nsset.get(spec.namespace) or self._global
+        if store.owner is not None:
             return None
         value = store.values.get(key)
         if value is None:
@@ -755,9 +761,7 @@ class Kernel:
             if value is None:
                 value = self._parse(spec, None, fresh=not store.is_init)
         out = self._read_cache.get((key, value))
-        if out is None or not self._root_may(key, nsset, 0o400):
-            return None
-        return out.decode("utf-8", "surrogateescape")
+        return None if out is None else out.decode("utf-8", "surrogateescape")
 
     def _root_may(self, key: str, ns: NamespaceSet | None, bit: int) -> bool:
         """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned

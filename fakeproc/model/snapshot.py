@@ -81,7 +81,7 @@ def dump(kernel: Kernel) -> dict[str, Any]:
         "init": kernel.init_ns.ids(),
         "namespaces": [_ns_dict(ns) for ns in kernel._namespaces.values()],
         "attachments": kernel.attachments,
-        "dmesg": kernel.dmesg[-1000:],
+        "dmesg": list(kernel.dmesg)[-1000:],
     }
 
 
@@ -121,7 +121,8 @@ def load(cls: type[Kernel], data: dict[str, Any]) -> Kernel:
         kernel.init_ns = NamespaceSet(**{t: by_id[int(init[t])] for t in ("ipc", "net", "uts", "user")})
         kernel._next_id = int(data["next_id"])
         kernel.attachments = dict(data.get("attachments") or {})
-        kernel.dmesg = list(data.get("dmesg") or [])
+        kernel.dmesg.clear()
+        kernel.dmesg.extend(data.get("dmesg") or [])
         kernel._trees.clear()
     except (KeyError, TypeError, ValueError) as e:
         raise ProfileError(f"malformed state snapshot ({e!r})") from None
