@@ -45,7 +45,12 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-"$venv/bin/python" -m pip install -q -e "$here[test]"
+log="$venv/bootstrap-pip.log"
+if ! "$venv/bin/python" -m pip install -q -e "$here[test]" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "bootstrap: installing fakeproc into $venv failed (log above, also in $log)" >&2
+  exit 1
+fi
 
 case "$job" in
   demo) exec "$venv/bin/fakeproc" demo "$@" ;;
