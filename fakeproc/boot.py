@@ -168,6 +168,9 @@ def boot_files(*, etc: str | os.PathLike[str] | None = None, root: str | os.Path
     """
     if etc is None and root is None:
         return []
+    for name, given in (("--etc", etc), ("--root", root)):
+        if given is not None and not Path(given).is_dir():
+            raise UsageError(f"{name} {given}: no such directory")
 
     def real(tool_path: str) -> Path | None:
         if etc is not None and (tool_path == "/etc" or tool_path.startswith("/etc/")):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fakeproc.errors import UsageError
+from fakeproc.errors import ProfileError, UsageError
 from fakeproc.model import Kernel
 
 __all__ = ["StateFile", "default_state_path"]
@@ -72,7 +72,10 @@ class StateFile:
         """
         if not self.path.exists():
             return Kernel(profile)
-        kernel = Kernel.load(self.path)
+        try:
+            kernel = Kernel.load(self.path)
+        except ProfileError as e:
+            raise ProfileError(f"state file {self.path}: {e} (move it away to start afresh)") from None
         if profile is not None and profile != kernel.profile.name and not Path(profile).exists():
             raise UsageError(
                 f"state file {self.path} holds a {kernel.profile.name} kernel, not {profile}; "

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, CommandResult
+from fakeproc import __version__
 from fakeproc.errors import FakeprocError
 
 __all__ = ["main", "main_parser"]
@@ -33,6 +34,7 @@ def main_parser() -> argparse.ArgumentParser:
         "kernel-exact semantics, namespaces, a FUSE mount and Kubernetes pod sysctls.",
     )
     parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--version", action="version", version=f"fakeproc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in _GROUPS:
         try:
