@@ -14,6 +14,7 @@ import os
 from typing import NoReturn
 
 __all__ = [
+    "CommandNotFound",
     "FakeprocError",
     "ProfileError",
     "SysctlError",
@@ -41,6 +42,12 @@ class UsageError(FakeprocError):
     """The user asked for something that cannot be done as asked."""
 
     exit_code = 2
+
+
+class CommandNotFound(FakeprocError):
+    """The command to run under the fake ``/proc/sys`` does not exist (exit status 127, like a shell)."""
+
+    exit_code = 127
 
 
 class UnavailableError(FakeprocError):

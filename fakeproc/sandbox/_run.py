@@ -24,6 +24,7 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from fakeproc.errors import FakeprocError, UsageError
+from fakeproc.errors import CommandNotFound, FakeprocError, UsageError
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel
@@ -70,6 +71,8 @@ def run_command(
     Raises:
         UnavailableError: FUSE or user namespaces are missing (the message says how to enable them).
         UsageError: empty command, unknown label, kernel and state both given.
+        CommandNotFound: ``argv[0]`` is not an executable on ``PATH`` (exit status 127,
+            as a shell gives), checked before anything is mounted.
     """
     argv = list(argv)
     if not argv:
@@ -78,6 +81,8 @@ def run_command(
         )
     if kernel is not None and state is not None:
         raise UsageError("give either a kernel or a state file, not both")
+    if shutil.which(argv[0]) is None:
+        raise CommandNotFound(f"{argv[0]}: command not found")
     if os.geteuid() != 0:
         return _run_unprivileged(argv, kernel=kernel, profile=profile, state=state, ns_label=ns_label)
     from fakeproc.sandbox._checks import require_fuse

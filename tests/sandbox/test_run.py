@@ -216,3 +216,10 @@ def test_ns_label_maps_the_command_to_a_labelled_namespace_set(kernel):
     assert kernel.read("kernel.shmmni") == "4096\n"
     with pytest.raises(UsageError):
         run_command(["true"], kernel=kernel, ns_label="no/such/label")
+
+
+def test_run_of_a_missing_command_exits_127_before_mounting(capsys) -> None:  # type: ignore[no-untyped-def]
+    from fakeproc.cli.main import main
+
+    assert main(["run", "--", "/nonexistent/fakeproc-no-such-command"]) == 127
+    assert capsys.readouterr().err == "fakeproc: /nonexistent/fakeproc-no-such-command: command not found\n"
