@@ -38,8 +38,12 @@ def test_run_returns_the_command_exit_status(kernel):
     assert run_command(["sh", "-c", "kill -TERM $$"], kernel=kernel) == 128 + signal.SIGTERM
 
 
-def test_run_with_an_unknown_command_is_127(kernel):
-    assert run_command(["/no/such/command"], kernel=kernel) == 127
+def test_run_with_an_unknown_command_raises_command_not_found_with_status_127(kernel):
+    from fakeproc.errors import CommandNotFound
+
+    with pytest.raises(CommandNotFound) as info:
+        run_command(["/no/such/command"], kernel=kernel)
+    assert info.value.exit_code == 127
 
 
 def test_run_without_a_command_is_a_usage_error(kernel):
