@@ -25,6 +25,7 @@ from fakeproc.state import StateFile
 __version__ = "0.1.0"
 
 __all__ = [
+    "ROOT",
     "Caller",
     "CreationRule",
     "FakeprocError",
@@ -35,7 +36,6 @@ __all__ = [
     "Profile",
     "ProfileError",
     "Provenance",
-    "ROOT",
     "Stat",
     "StateFile",
     "SysctlError",

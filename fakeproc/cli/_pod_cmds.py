@@ -199,18 +199,14 @@ def _cmd_exec(args: argparse.Namespace) -> CommandResult | int:
     if found.verdict is not Verdict.RUNNING:
         return CommandResult(exit_code=EXIT_FAILURE, errors=(
             f"cannot exec into a container in a completed pod; current phase is {found.phase}"
-            if found.phase == "Failed" else 'unable to upgrade connection: container not found '
-            f'("{found.containers[0] if found.containers else ""}")',))
+            if found.phase == "Failed" else ('unable to upgrade connection: container not found '
+            f'("{found.containers[0] if found.containers else ""}")'),))
+    from fakeproc.sandbox import run_command
+
     try:
-        from fakeproc.sandbox import run_command  # type: ignore[attr-defined]
-    except ImportError:
-        run_command = None
-    if run_command is not None:
-        try:
-            return int(run_command(argv, state=str(state.path), ns_label=found.ns_label))
-        except UnavailableError:
-            pass
-    return _exec_in_process(argv, state, args.kernel, found.ns_label)
+        return run_command(argv, state=str(state.path), ns_label=found.ns_label)
+    except UnavailableError:
+        return _exec_in_process(argv, state, args.kernel, found.ns_label)
 
 
 def _exec_in_process(argv: list[str], state: Any, profile: str | None, label: str | None) -> CommandResult:
@@ -218,8 +214,8 @@ def _exec_in_process(argv: list[str], state: Any, profile: str | None, label: st
     paths = argv[1:]
     if argv[0] not in ("cat", "/bin/cat") or not paths or not all(p.startswith("/proc/sys/") for p in paths):
         return CommandResult(exit_code=EXIT_USAGE, errors=(
-            f"cannot run {shlex.join(argv)}: pod exec needs the FUSE sandbox (fakeproc run); "
-            "without it only 'cat /proc/sys/...' is supported",))
+            (f"cannot run {shlex.join(argv)}: pod exec needs the FUSE sandbox (fakeproc run); "
+             "without it only 'cat /proc/sys/...' is supported"),))
     out: list[str] = []
     errors: list[str] = []
     with state.open(profile=profile, save=False) as k:

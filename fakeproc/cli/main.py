@@ -15,8 +15,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, CommandResult
 from fakeproc import __version__
+from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, CommandResult
 from fakeproc.errors import FakeprocError
 
 __all__ = ["main", "main_parser"]

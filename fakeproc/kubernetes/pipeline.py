@@ -266,9 +266,8 @@ def _psa_stage(m: Manifest, node: NodeConfig) -> tuple[str | None, list[str], st
         else:
             denied = pod_msg
     warn = psa.evaluate(m.pod, ps.warn, ps.warn_version, v)
-    if not warn.allowed and warn.warning not in warnings and not (
-        (ps.warn, ps.warn_version) == (ps.enforce, ps.enforce_version)
-    ):
+    same_as_enforce = (ps.warn, ps.warn_version) == (ps.enforce, ps.enforce_version)
+    if not warn.allowed and warn.warning not in warnings and not same_as_enforce:
         warnings.append(warn.warning)
     return denied, warnings, failed_create
 

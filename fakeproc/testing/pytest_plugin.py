@@ -34,8 +34,8 @@ def _profile(request: pytest.FixtureRequest) -> str | None:
         if len(marker.args) != 1 or not isinstance(marker.args[0], str):
             raise pytest.UsageError(f"kernel_profile takes one profile name, got {marker.args!r}")
         return marker.args[0]
-    value: Any = request.config.getoption("--fakeproc-profile", default=None)
-    return value
+    value = request.config.getoption("--fakeproc-profile", default=None)
+    return None if value is None else str(value)
 
 
 @pytest.fixture

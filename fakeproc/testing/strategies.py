@@ -156,7 +156,7 @@ def interface_names(*, vlan: bool | None = None, max_size: int = 15) -> SearchSt
     @st.composite
     def names(draw: Any) -> str:
         with_vlan = vlan if vlan is not None else (max_size >= 3 and draw(st.booleans()))
-        name = draw(base)
+        name: str = draw(base)
         if with_vlan:
             vid = str(draw(st.integers(1, 4094)))
             name = name[: max(1, max_size - len(vid) - 1)] + "." + vid
