@@ -138,7 +138,7 @@ def do_vector(req: Request, write_conv: WriteConv, read_conv: ReadConv) -> Resul
     if req.data is None:
         return _vector_read(req, current, read_conv)
     data = req.data
-    if first_pos_non_zero_ignore(req):
+    if req.pos and first_pos_non_zero_ignore(req):
         return Result(value=req.value, count=len(data), pos=req.pos + len(data))
     end = min(len(data), PAGE_SIZE - 1)
     values = list(current)

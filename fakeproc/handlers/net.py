@@ -112,16 +112,16 @@ def ipv4_local_port_range(req: Request) -> Result:
         error nothing changes.
     """
     current = vector_value(req.value, 2)
-    tmp = req._replace(spec=derive(req.spec, length=2, min=1, max=65535), value=current)
-    res = proc_dointvec_minmax(tmp)
+    spec = derive(req.spec, length=2, min=1, max=65535)
+    res = proc_dointvec_minmax(Request(spec, current, req.pos, req.data, req.size, req.env))
     if req.data is None or res.errno:
-        return res._replace(value=req.value)
-    low, high = vector_value(res.value, 2)[:2]
+        return Result(req.value, res.output, res.count, res.pos, res.errno)
+    low, high = res.value[:2]  # type: ignore[index]
     if high < low or low < _lookup_first(req.env, "net.ipv4.ip_unprivileged_port_start"):
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     if not (low ^ high) & 1:
         req.env.log("ip_local_port_range: prefer different parity for start/end values.\n")
-    return res._replace(value=(low, high))
+    return Result((low, high), b"", res.count, res.pos)
 
 
 def ipv4_privileged_ports(req: Request) -> Result:
