@@ -538,10 +538,15 @@ class Kernel:
 
     def _call(self, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None, pos: int, size: int) -> Result:
         """``proc_sys_call_handler``: one read or write through the entry's handler."""
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        return self._call_spec(spec, key, nsset, caller, data, pos, size)
+
+    def _call_spec(self, spec: SysctlSpec, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None,
+                   pos: int, size: int) -> Result:
+        """:meth:`_call` for an entry already looked up (and visible to ``nsset``)."""
         with self._lock:
-            spec = self._spec(key, nsset)
-            if spec is None:
-                raise_errno(errno.ENOENT, key)
             if size >= KMALLOC_MAX_SIZE:
                 raise_errno(errno.ENOMEM, key)
             store_spec, store_key = spec, key
@@ -743,7 +748,8 @@ class Kernel:
         """
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
         if caller is ROOT and self._root_may(key_or_path, ns, 0o200):
-            return self._call(key_or_path, ns or self.init_ns, caller, data, 0, len(data)).count
+            spec = self.profile.entries[key_or_path]
+            return self._call_spec(spec, key_or_path, ns or self.init_ns, caller, data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
     def _cached_read(self, key: str, nsset: NamespaceSet) -> str | None:
@@ -767,8 +773,8 @@ class Kernel:
         """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned
         by the initial user namespace; False means "take the general path"."""
         spec = self.profile.entries.get(key)
-        if (spec is None or spec.creation is CreationRule.ABSENT or spec.child_mode is not None
-                or spec.alias_of is not None):
+        if (spec is None or spec.is_template or spec.creation is CreationRule.ABSENT
+                or spec.child_mode is not None or spec.alias_of is not None):
             return False
         store = (ns or self.init_ns).get(spec.namespace)
         if store is not None and store.owner is not None:

@@ -170,3 +170,8 @@ def test_reboot_keeps_the_initial_namespace_objects_for_live_holders(k: Kernel) 
     assert k.read("kernel.sem", ns=init) == "32000\t1024000000\t500\t32000\n"
     assert k.read("net.ipv4.conf.eth0.rp_filter") == "0\n"
     assert k.listdir("net/ipv4/conf") == ["all", "default", "eth0", "ifb0", "ifb1", "lo"]
+
+
+def test_a_template_key_itself_is_not_a_file(k: Kernel) -> None:
+    assert_errno(errno.ENOENT, k.write, "net.ipv4.conf.<dev>.rp_filter", "1")
+    assert_errno(errno.ENOENT, k.read, "net.ipv4.conf.<dev>.rp_filter")
