@@ -39,6 +39,16 @@ Step kinds (``data`` is a latin-1 string: one char per byte):
 * ``{"op": "walk", "tops": ["net", ...]}``: every file below those directories with its
   ``stat`` permission bits and one 65536-byte read at offset 0 (read only);
   result ``{"files": {path: [mode, data | None, errno | None]}}``.
+* ``{"op": "bounds", "key": "net/core/somaxconn"}``: the bounds probe of ``_bounds.py`` (anchors
+  plus bisection; each step one ``pwrite(2)`` at offset 0 and a read-back); result: its summary.
+
+Global-data sentinel (a second line of defence behind the allow- and deny-lists): before a case's
+child leaves the worker's namespaces, it opens every IPC and net entry the case writes read-only
+and reads it. An open file keeps pointing at the namespace it was opened in, so after every
+accepted write the child re-reads these sentinels: if the worker's value changed, the entry's data
+is NOT per-namespace (the host's value changed too). The child then writes the old value back at
+once (which restores the global data), and the whole run is refused with ``GLOBAL-BACKED``.
+UTS entries are not watched: their handler follows the reader's namespace, not the file's.
 """
 
 from __future__ import annotations
@@ -49,6 +59,9 @@ import os
 import re
 import sys
 from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _bounds  # type: ignore[import-not-found]  # the shared probe (standard library only)
 
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -69,6 +82,53 @@ _WRITABLE = re.compile(
 _GLOBAL_BACKED = frozenset({
     "net/netfilter/nf_hooks_lwtunnel",  # a global static key; enabling it cannot be undone
 })
+
+
+_WRITE_OPS = ("write", "write_all", "bounds")
+_UNWATCHED = frozenset({"kernel/hostname", "kernel/domainname"})  # UTS: read through the reader's ns
+
+
+class GlobalBacked(Exception):
+    """A write in the child's fresh namespace changed the worker's value: the data is global."""
+
+
+# key -> (fd opened in the worker's namespaces, the value read there before any write)
+_SENTINELS: dict[str, tuple[int, bytes]] = {}
+
+
+def open_sentinels(steps: list[dict[str, Any]]) -> None:
+    """Open (read-only, in the worker's namespaces) every IPC/net entry the steps write."""
+    for step in steps:
+        key = str(step.get("key", ""))
+        if step["op"] not in _WRITE_OPS or key in _SENTINELS or key in _UNWATCHED:
+            continue
+        try:
+            fd = os.open(PROC_SYS + key, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue  # write-only (0200): cannot be watched
+        try:
+            _SENTINELS[key] = (fd, os.pread(fd, READ_SIZE, 0))
+        except OSError:
+            os.close(fd)
+
+
+def check_sentinel(key: str) -> None:
+    """Raise :class:`GlobalBacked` (after writing the old value back) if the worker's value moved."""
+    if key not in _SENTINELS:
+        return
+    fd, before = _SENTINELS[key]
+    now = os.pread(fd, READ_SIZE, 0)
+    if now != before:
+        try:  # undo at once: for global data this restores the host's value
+            wfd = os.open(PROC_SYS + key, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.pwrite(wfd, before, 0)
+            finally:
+                os.close(wfd)
+        except OSError:
+            pass  # reported below either way
+        raise GlobalBacked(f"GLOBAL-BACKED: writing {key!r} in a fresh namespace changed the worker's "
+                           f"value from {before!r} to {now!r}; add it to _GLOBAL_BACKED")
 
 
 def ns_inodes() -> dict[str, int]:
@@ -131,6 +191,8 @@ def do_write(step: dict[str, Any]) -> dict[str, Any]:
                     out["count"] = os.pwrite(fd, data, pos)
                 except OSError as exc:
                     out["errno"] = _errno_of(exc)
+                else:
+                    check_sentinel(step["key"])
             else:
                 counts: list[int] = []
                 out["errno"] = None
@@ -141,6 +203,7 @@ def do_write(step: dict[str, Any]) -> dict[str, Any]:
                         out["errno"] = _errno_of(exc)
                         break
                     counts.append(n)
+                    check_sentinel(step["key"])
                     if n <= 0:
                         break
                     data = data[n:]
@@ -151,6 +214,36 @@ def do_write(step: dict[str, Any]) -> dict[str, Any]:
     if step.get("readback", True):
         out["readback"] = do_read(step["key"], READ_SIZE, 0)
     return out
+
+
+def do_bounds(key: str) -> dict[str, Any]:
+    """The bounds probe of ``_bounds.py`` on one entry of this (fresh) namespace set."""
+    path = check_path(key)
+
+    def write(data: bytes) -> tuple[Any, str | None]:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            return f"open:{_errno_of(exc)}", None
+        try:
+            n = os.pwrite(fd, data, 0)
+        except OSError as exc:
+            outcome: Any = _errno_of(exc)
+        else:
+            outcome = "ok" if n == len(data) else f"short:{n}"
+        finally:
+            os.close(fd)
+        back = do_read(key, READ_SIZE, 0)  # the read-back, after every write
+        if outcome != "ok" and not str(outcome).startswith("short"):
+            return outcome, None
+        check_sentinel(key)
+        return outcome, back.get("data")
+
+    def read() -> str | None:
+        return do_read(key, READ_SIZE, 0).get("data")
+
+    result: dict[str, Any] = _bounds.probe(write, read)
+    return result
 
 
 def do_walk(tops: list[str]) -> dict[str, Any]:
@@ -174,6 +267,8 @@ def run_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for step in steps:
         if step["op"] in ("write", "write_all"):
             results.append(do_write(step))
+        elif step["op"] == "bounds":
+            results.append(do_bounds(step["key"]))
         elif step["op"] == "walk":
             results.append(do_walk([str(t) for t in step["tops"]]))
         elif step["op"] == "read":
@@ -190,13 +285,16 @@ def run_case(libc: Any, host: dict[str, int], worker: dict[str, int], steps: lis
     if pid == 0:
         os.close(rfd)
         try:
+            open_sentinels(steps)  # still in the worker's namespaces: read-only opens
             if libc.unshare(CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS) != 0:
                 raise OSError(ctypes.get_errno(), "unshare failed")
             mine = ns_inodes()
             if not (differs(mine, host) and differs(mine, worker)):
-                payload = {"refused": "case namespace is not fresh"}
+                payload: dict[str, Any] = {"refused": "case namespace is not fresh"}
             else:
                 payload = {"results": run_steps(steps)}
+        except GlobalBacked as exc:
+            payload = {"refused": str(exc)}
         except BaseException as exc:  # noqa: BLE001 - report, never escape the child
             payload = {"crash": repr(exc)}
         with os.fdopen(wfd, "w") as f:

@@ -11,15 +11,25 @@ they are marked strict, so the suite turns red when a fix lands and the mark can
 
 from __future__ import annotations
 
-from tests.differential.realkernel import Case, read, write, write_all
+from tests.differential.realkernel import Case, bounds, read, write, write_all
 
-__all__ = ["CASES", "GLOBAL_BACKED", "KNOWN", "KNOWN_SWEEP", "PARSE_KEYS", "PARSE_TOKENS", "sweep_cases"]
+__all__ = ["CASES", "GLOBAL_BACKED", "KNOWN", "KNOWN_BOUNDS", "KNOWN_SWEEP", "NUMERIC_HANDLERS", "PARSE_KEYS", "PARSE_TOKENS",
+           "bounds_cases", "bounds_keys", "sweep_cases"]
 
 # Known model differences found by this suite (details: docs/differential.md). Keyed by case id;
 # the value is the strict-xfail reason ("model differs (Dn): ..."). D1..D12 are the numbers used in
 # the doc; all of them are fixed now, so the tables are empty. A new difference goes here, marked
 # strict, so the suite turns red when it is fixed and the mark can go.
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "tcp_reordering-max-follows-tcp_max_reordering": (
+        "model differs (D13): tcp_reordering's max is the netns's own tcp_max_reordering (extra2 points at it); "
+        "profile bounds are static, so the model keeps max 300 (the fresh value) and rejects 400 after "
+        "tcp_max_reordering=500 (and accepts 200 after tcp_max_reordering=100)"),
+    "addr_gen_mode-lo-0-1-3-without-stable-secret": (
+        "model differs (D14): addrconf_sysctl_addr_gen_mode refuses IN6_ADDR_GEN_MODE_STABLE_PRIVACY (2) on a "
+        "device unless a stable_secret is set (device or default); all/default accept 0..3. The model has no "
+        "addr_gen_mode handler (fakeproc/handlers) and uses proc_douintvec_minmax [0, 3] for every device"),
+}
 # The same, as seen by the sweep over every writable entry (keyed by key).
 KNOWN_SWEEP: dict[str, str] = {}
 
@@ -451,7 +461,22 @@ EDGE_CASES: list[Case] = [
                                                    write("net.ipv4.tcp_congestion_control", "reno\n"))),
 ]
 
-CASES: list[Case] = _parse_cases() + IPC_CASES + UTS_CASES + NET_CASES + EDGE_CASES
+# Found by the bounds probe (test_bounds.py): bounds that depend on another entry or on state.
+_RO, _MRO = "net.ipv4.tcp_reordering", "net.ipv4.tcp_max_reordering"
+_AGM = "net.ipv6.conf.lo.addr_gen_mode"
+BOUNDS_FOLLOWUP_CASES: list[Case] = [
+    Case("tcp_reordering-max-is-300-in-a-fresh-netns", (write(_RO, "300"), write(_RO, "301"))),
+    Case("tcp_reordering-max-follows-tcp_max_reordering",
+         (write(_MRO, "500"), write(_RO, "400"), write(_MRO, "100"), write(_RO, "200"))),
+    Case("addr_gen_mode-lo-0-1-3-without-stable-secret",
+         (write(_AGM, "1"), write(_AGM, "2"), write(_AGM, "3"), write(_AGM, "4"))),
+    Case("addr_gen_mode-lo-2-after-stable-secret",
+         (write("net.ipv6.conf.lo.stable_secret", "2001:db8::1"), write(_AGM, "2"))),
+    Case("addr_gen_mode-all-default-accept-2", (write("net.ipv6.conf.all.addr_gen_mode", "2"),
+                                               write("net.ipv6.conf.default.addr_gen_mode", "2"))),
+]
+
+CASES: list[Case] = _parse_cases() + IPC_CASES + UTS_CASES + NET_CASES + EDGE_CASES + BOUNDS_FOLLOWUP_CASES
 
 
 # ------------------------------------------------------------------ a sweep over every writable entry
@@ -476,3 +501,53 @@ def sweep_cases(keys: list[str]) -> list[Case]:
         setup = (write(key, "start\n", readback=False),) if key in _UTS_KEYS else ()
         out.append(Case(f"sweep-{key}", setup + (read(key),) + tuple(write(key, p) for p in SWEEP_PROBES)))
     return out
+
+
+# ------------------------------------------------------------------ the bounds probe
+
+# Handlers that take one or more integers (everything else, strings, bitmaps and the special
+# parsers, is left to the table and the sweep). The real handler behind a model row may be a
+# wrapper (addrconf_sysctl_*, neigh_proc_*, devinet_conf_proc ...); the probe measures it anyway.
+NUMERIC_HANDLERS = frozenset({
+    "proc_dointvec", "proc_dointvec_minmax", "proc_douintvec", "proc_douintvec_minmax",
+    "proc_dou8vec_minmax", "proc_doulongvec_minmax", "proc_dobool",
+    "proc_dointvec_jiffies", "proc_dointvec_ms_jiffies", "proc_dointvec_userhz_jiffies",
+    "proc_dointvec_ms_jiffies_minmax",
+    "proc_ipc_sem_dointvec", "proc_ipc_dointvec_minmax_orphans", "proc_ipc_auto_msgmni",
+    "ipv4_local_port_range", "ipv4_privileged_ports", "ipv4_ping_group_range", "addrconf_sysctl_mtu",
+})
+
+# Keys the bounds probe measures differently on the model (strict xfail; reason = why it is left).
+KNOWN_BOUNDS: dict[str, str] = {
+    "net.ipv6.conf.lo.addr_gen_mode": KNOWN["addr_gen_mode-lo-0-1-3-without-stable-secret"],
+}
+
+
+_NEXT_ID = frozenset({"kernel.msg_next_id", "kernel.sem_next_id", "kernel.shm_next_id"})
+
+
+def bounds_keys(kernel: object) -> list[str]:
+    """Writable, truly per-namespace integer entries of a fresh ipc/net/uts set, per the model.
+
+    Only ``namespace`` ipc/net (UTS has no integers) with no ``registered_in``/``child_mode``
+    (those are global data shown in a child namespace), a numeric handler, and not in
+    :data:`GLOBAL_BACKED`.
+    """
+    import fakeproc
+
+    assert isinstance(kernel, fakeproc.Kernel)
+    ns = kernel.unshare(kernel.init_ns, ipc=True, net=True, uts=True)
+    keys = []
+    for key in kernel.keys(ns=ns):
+        spec = kernel.spec(key, ns=ns)
+        writable = spec.mode & 0o222 or key in _NEXT_ID  # *_next_id: 0444, but root may write
+        if (spec.namespace.value in ("ipc", "net") and writable and spec.registered_in is None
+                and spec.child_mode is None and spec.handler in NUMERIC_HANDLERS and key not in GLOBAL_BACKED):
+            keys.append(key)
+    kernel.drop_namespaces(ns)
+    return sorted(keys)
+
+
+def bounds_cases(keys: list[str]) -> list[Case]:
+    """One case per key: the bounds probe in its own fresh namespace set."""
+    return [Case(f"bounds-{key}", (bounds(key),)) for key in keys]

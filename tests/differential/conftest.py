@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import fakeproc
-from tests.differential.cases import CASES, sweep_cases
+from tests.differential.cases import CASES, bounds_cases, bounds_keys, sweep_cases
 from tests.differential.realkernel import (
     GUARDED_HOST_VALUES,
     Case,
@@ -42,6 +42,8 @@ def writable_namespaced_keys(kernel: fakeproc.Kernel) -> list[str]:
 
 SWEEP_KEYS: list[str] = writable_namespaced_keys(fakeproc.Kernel("6.18"))
 SWEEP_CASES: list[Case] = sweep_cases(SWEEP_KEYS)
+BOUNDS_KEYS: list[str] = bounds_keys(fakeproc.Kernel("6.18"))
+BOUNDS_CASES: list[Case] = bounds_cases(BOUNDS_KEYS)
 
 
 @dataclass
@@ -85,6 +87,12 @@ def run_batch(cases: list[Case]) -> Differential:
 def differential() -> Iterator[Differential]:
     """All table cases, the sweep and the fresh-namespace walk, run once per session."""
     yield run_batch(CASES + SWEEP_CASES + [WALK_CASE])
+
+
+@pytest.fixture(scope="session")
+def bounds_run() -> Iterator[Differential]:
+    """The bounds probe over every per-namespace integer entry: one worker run, then the model."""
+    yield run_batch(BOUNDS_CASES)
 
 
 @pytest.fixture(scope="session")

@@ -27,11 +27,13 @@ from typing import Any
 
 import fakeproc
 from fakeproc import Kernel, key_to_path
+from tests.differential import _bounds
 
 __all__ = [
     "GUARDED_HOST_VALUES",
     "READ_SIZE",
     "Case",
+    "bounds",
     "host_ns_inodes",
     "read",
     "read_host",
@@ -100,6 +102,11 @@ def write_all(key: str, data: bytes | str, pos: int = 0, *, readback: bool = Tru
 def walk(*tops: str) -> Step:
     """A read-only step: stat and read every file below the given /proc/sys directories."""
     return {"op": "walk", "tops": list(tops)}
+
+
+def bounds(key: str) -> Step:
+    """A step: the bounds probe of ``_bounds.py`` (anchors plus bisection, one write + read-back each)."""
+    return {"op": "bounds", "key": _path(key)}
 
 
 def read(key: str, size: int = READ_SIZE, pos: int = 0) -> Step:
@@ -231,6 +238,31 @@ def _model_write(kernel: Kernel, ns: fakeproc.NamespaceSet, step: Step) -> dict[
     return out
 
 
+def _model_bounds(kernel: Kernel, ns: fakeproc.NamespaceSet, key: str) -> dict[str, Any]:
+    """The bounds probe on the model, with the same decisions as the worker's."""
+
+    def write(data: bytes) -> tuple[Any, str | None]:
+        try:
+            f = kernel.open(key, os.O_WRONLY, ns=ns)
+        except OSError as exc:
+            return f"open:{_errno(exc)}", None
+        try:
+            n = f.write(data, 0)
+        except OSError as exc:
+            outcome: Any = _errno(exc)
+        else:
+            outcome = "ok" if n == len(data) else f"short:{n}"
+        back = _model_read(kernel, ns, key, READ_SIZE, 0)
+        if outcome != "ok" and not str(outcome).startswith("short"):
+            return outcome, None
+        return outcome, back.get("data")
+
+    def read() -> str | None:
+        return _model_read(kernel, ns, key, READ_SIZE, 0).get("data")
+
+    return _bounds.probe(write, read)
+
+
 def _model_walk(kernel: Kernel, ns: fakeproc.NamespaceSet, tops: list[str]) -> dict[str, Any]:
     files: dict[str, Any] = {}
     for key in kernel.keys(ns=ns):
@@ -252,6 +284,8 @@ def run_model(kernel: Kernel, cases: list[Case]) -> dict[str, list[dict[str, Any
         for step in case.steps:
             if step["op"] == "walk":
                 out.append(_model_walk(kernel, ns, step["tops"]))
+            elif step["op"] == "bounds":
+                out.append(_model_bounds(kernel, ns, step["key"]))
             elif step["op"] == "read":
                 out.append(_model_read(kernel, ns, step["key"], int(step.get("size", READ_SIZE)),
                                        int(step.get("pos", 0))))
