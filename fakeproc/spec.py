@@ -126,6 +126,10 @@ class SysctlSpec:
             is ``net.ipv4.conf.all.forwarding``).
         on_write: Name of a side effect run after a write changed the value
             (``fakeproc.model.effects.EFFECTS``), e.g. ``devinet_forward``.
+        min_key: The lower bound is the current value of this entry in the same
+            namespaces (the kernel's ``extra1`` points at its data:
+            ``ipfrag_high_thresh`` >= ``ipfrag_low_thresh``); ``min`` is its boot value.
+        max_key: The same for the upper bound (``tcp_reordering`` <= ``tcp_max_reordering``).
     """
 
     key: str
@@ -147,6 +151,8 @@ class SysctlSpec:
     child_mode: int | None = None
     alias_of: str | None = None
     on_write: str | None = None
+    min_key: str | None = None
+    max_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

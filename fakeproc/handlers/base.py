@@ -102,6 +102,8 @@ class Request(NamedTuple):
         data: Bytes written, or None for a read.
         size: Bytes asked for by a read (``*lenp``); ``len(data)`` for a write.
         env: The surrounding kernel.
+        key: The concrete key accessed (for per-device templates, the device's own
+            key, e.g. ``net.ipv6.conf.eth0.addr_gen_mode``); empty when unknown.
     """
 
     spec: SysctlSpec
@@ -110,6 +112,7 @@ class Request(NamedTuple):
     data: bytes | None
     size: int
     env: HandlerEnv
+    key: str = ""
 
     @property
     def write(self) -> bool:

@@ -47,6 +47,7 @@ __all__ = [
     "SKIP",
     "ReadConv",
     "WriteConv",
+    "bounds",
     "clock_t_to_jiffies",
     "do_uint_vector",
     "do_vector",
@@ -310,9 +311,24 @@ def _int_conv(neg: bool, magnitude: int) -> int | None:
     return None if magnitude > INT_MAX else magnitude
 
 
+def bounds(spec: SysctlSpec, env: HandlerEnv) -> tuple[int | None, int | None]:
+    """``extra1``/``extra2`` as the handler sees them now: the static bounds, or the current
+    value of the entry ``min_key``/``max_key`` names (a bound that points at another sysctl's data)."""
+    lo, hi = _first_bound(spec.min), _first_bound(spec.max)
+    if spec.min_key is not None:
+        lo = _first_bound(_as_bound(env.lookup(spec.min_key)))
+    if spec.max_key is not None:
+        hi = _first_bound(_as_bound(env.lookup(spec.max_key)))
+    return lo, hi
+
+
+def _as_bound(value: Value) -> Bound:
+    return value if isinstance(value, tuple) else None
+
+
 def _minmax_conv(spec: SysctlSpec, env: HandlerEnv) -> WriteConv:
     """``do_proc_dointvec_minmax_conv``: the INT range, then ``[extra1, extra2]``."""
-    lo, hi = _first_bound(spec.min), _first_bound(spec.max)
+    lo, hi = bounds(spec, env)
     no_int_check = MINMAX_NO_INT_CHECK in env.legacy
 
     def conv(neg: bool, magnitude: int) -> int | None:
@@ -369,7 +385,7 @@ def _ms_conv(env: HandlerEnv, lo: int | None = None, hi: int | None = None) -> W
 
 def _ulong_conv(spec: SysctlSpec, env: HandlerEnv, mul: int, div: int) -> WriteConv:
     """The per-element step of ``__do_proc_doulongvec_minmax``: no sign, scale, range."""
-    lo, hi = _first_bound(spec.min), _first_bound(spec.max)
+    lo, hi = bounds(spec, env)
     skip_neg = DOULONGVEC_SKIP_NEGATIVE in env.legacy
     skip_range = DOULONGVEC_SKIP_OUT_OF_RANGE in env.legacy
 
@@ -459,7 +475,7 @@ def proc_dointvec_ms_jiffies_minmax(req: Request) -> Result:
     Returns:
         Result with errno EINVAL outside ``[spec.min, spec.max]`` (jiffies).
     """
-    conv = _ms_conv(req.env, _first_bound(req.spec.min), _first_bound(req.spec.max))
+    conv = _ms_conv(req.env, *bounds(req.spec, req.env))
     return do_vector(req, conv, _ms_read(req.env))
 
 
@@ -503,7 +519,7 @@ def proc_douintvec_minmax(req: Request) -> Result:
         Result with errno EINVAL for any failure, range failures included
         (the kernel's internal ERANGE is masked by ``do_proc_douintvec_w``).
     """
-    lo, hi = _first_bound(req.spec.min), _first_bound(req.spec.max)
+    lo, hi = bounds(req.spec, req.env)
     return do_uint_vector(req, _uint_minmax_conv(lo, hi))
 
 
@@ -513,8 +529,7 @@ def proc_dou8vec_minmax(req: Request) -> Result:
     Returns:
         Result with errno EINVAL for any failure (256 included).
     """
-    lo = _first_bound(req.spec.min)
-    hi = _first_bound(req.spec.max)
+    lo, hi = bounds(req.spec, req.env)
     conv = _uint_minmax_conv(0 if lo is None else lo, U8_MAX if hi is None else hi)
     return do_uint_vector(req, conv)
 

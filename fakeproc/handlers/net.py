@@ -25,6 +25,7 @@ from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.generic import (
     parse_plain,
     proc_dointvec_minmax,
+    proc_douintvec_minmax,
     proc_doulongvec_minmax,
     vector_value,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "OVERFLOWGID",
     "TCP_CA_NAME_MAX",
     "TCP_FASTOPEN_KEY_MAXLEN",
+    "addrconf_sysctl_addr_gen_mode",
     "addrconf_sysctl_mtu",
     "addrconf_sysctl_stable_secret",
     "bitmap_parse",
@@ -256,6 +258,31 @@ def proc_tcp_available_congestion_control(req: Request) -> Result:
         Result; a write (possible only by mode) is accepted and discarded.
     """
     return do_string(req, TCP_CA_BUF_MAX)._replace(value=req.value)
+
+
+#: ``IN6_ADDR_GEN_MODE_STABLE_PRIVACY`` (include/uapi/linux/if_link.h).
+_ADDR_GEN_MODE_STABLE_PRIVACY = 2
+
+
+def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
+    """``addrconf_sysctl_addr_gen_mode`` (net.ipv6.conf.*.addr_gen_mode): one unsigned
+    mode in [0, 3]; on a device, stable-privacy (2) needs a ``stable_secret`` set on the
+    device or on ``conf/default`` (``check_stable_privacy`` in net/ipv6/addrconf.c).
+
+    Returns:
+        Result with errno EINVAL for a bad number, a mode above 3, or stable privacy on a
+        device without a secret.
+    """
+    res = proc_douintvec_minmax(Request(derive(req.spec, min=0, max=3), req.value, req.pos, req.data,
+                                        req.size, req.env, req.key))
+    if req.data is None or res.errno or not req.spec.is_template or not req.key:
+        return res
+    if vector_value(res.value, 1)[0] == _ADDR_GEN_MODE_STABLE_PRIVACY:
+        device_secret = req.env.lookup(req.key.rsplit(".", 1)[0] + ".stable_secret")
+        default_secret = req.env.lookup("net.ipv6.conf.default.stable_secret")
+        if not device_secret and not default_secret:
+            return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
+    return res
 
 
 def ipv4_sysctl_rtcache_flush(req: Request) -> Result:
@@ -565,6 +592,7 @@ def nf_log_proc_dostring(req: Request) -> Result:
 
 
 for _handler in (
+    Handler("addrconf_sysctl_addr_gen_mode", addrconf_sysctl_addr_gen_mode, parse_plain, "vector"),
     Handler("ipv4_sysctl_rtcache_flush", ipv4_sysctl_rtcache_flush, parse_plain, "vector"),
     Handler("nf_hooks_lwtunnel_sysctl_handler", nf_hooks_lwtunnel_sysctl_handler, parse_plain, "vector"),
     Handler("ipv4_local_port_range", ipv4_local_port_range, parse_plain, "vector"),

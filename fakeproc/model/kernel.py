@@ -560,7 +560,7 @@ class Kernel:
                 cached = self._read_cache.get((spec.key, old))
                 if cached is not None and len(cached) < size:
                     return Result(old, cached, len(cached), len(cached))
-            result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec)))
+            result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec), key))
             if data is None:
                 if pos == 0 and handler.cacheable and not result.errno and len(result.output) < size:
                     if len(self._read_cache) > _READ_CACHE_LIMIT:

@@ -201,9 +201,10 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
     unknown = sorted({s.handler for s in entries.values()} - set(HANDLERS))
     if unknown:
         raise ProfileError(f"{origin}: unknown handlers {', '.join(unknown)}")
-    bad_alias = sorted(s.key for s in entries.values() if s.alias_of and s.alias_of not in entries)
+    bad_alias = sorted(s.key for s in entries.values()
+                       if any(ref and ref not in entries for ref in (s.alias_of, s.min_key, s.max_key)))
     if bad_alias:
-        raise ProfileError(f"{origin}: alias_of names a missing entry in {', '.join(bad_alias)}")
+        raise ProfileError(f"{origin}: alias_of, min_key or max_key names a missing entry in {', '.join(bad_alias)}")
     if any(s.is_template and s.key.count(DEVICE_PLACEHOLDER) != 1 for s in entries.values()):
         raise ProfileError(f"{origin}: template keys must contain {DEVICE_PLACEHOLDER} exactly once")
     return profile

@@ -17,19 +17,10 @@ __all__ = ["CASES", "GLOBAL_BACKED", "KNOWN", "KNOWN_BOUNDS", "KNOWN_SWEEP", "NU
            "bounds_cases", "bounds_keys", "sweep_cases"]
 
 # Known model differences found by this suite (details: docs/differential.md). Keyed by case id;
-# the value is the strict-xfail reason ("model differs (Dn): ..."). D1..D12 are the numbers used in
+# the value is the strict-xfail reason ("model differs (Dn): ..."). D1..D14 are the numbers used in
 # the doc; all of them are fixed now, so the tables are empty. A new difference goes here, marked
 # strict, so the suite turns red when it is fixed and the mark can go.
-KNOWN: dict[str, str] = {
-    "tcp_reordering-max-follows-tcp_max_reordering": (
-        "model differs (D13): tcp_reordering's max is the netns's own tcp_max_reordering (extra2 points at it); "
-        "profile bounds are static, so the model keeps max 300 (the fresh value) and rejects 400 after "
-        "tcp_max_reordering=500 (and accepts 200 after tcp_max_reordering=100)"),
-    "addr_gen_mode-lo-0-1-3-without-stable-secret": (
-        "model differs (D14): addrconf_sysctl_addr_gen_mode refuses IN6_ADDR_GEN_MODE_STABLE_PRIVACY (2) on a "
-        "device unless a stable_secret is set (device or default); all/default accept 0..3. The model has no "
-        "addr_gen_mode handler (fakeproc/handlers) and uses proc_douintvec_minmax [0, 3] for every device"),
-}
+KNOWN: dict[str, str] = {}
 # The same, as seen by the sweep over every writable entry (keyed by key).
 KNOWN_SWEEP: dict[str, str] = {}
 
@@ -510,6 +501,7 @@ def sweep_cases(keys: list[str]) -> list[Case]:
 # wrapper (addrconf_sysctl_*, neigh_proc_*, devinet_conf_proc ...); the probe measures it anyway.
 NUMERIC_HANDLERS = frozenset({
     "proc_dointvec", "proc_dointvec_minmax", "proc_douintvec", "proc_douintvec_minmax",
+    "addrconf_sysctl_addr_gen_mode",
     "proc_dou8vec_minmax", "proc_doulongvec_minmax", "proc_dobool",
     "proc_dointvec_jiffies", "proc_dointvec_ms_jiffies", "proc_dointvec_userhz_jiffies",
     "proc_dointvec_ms_jiffies_minmax",
@@ -518,9 +510,7 @@ NUMERIC_HANDLERS = frozenset({
 })
 
 # Keys the bounds probe measures differently on the model (strict xfail; reason = why it is left).
-KNOWN_BOUNDS: dict[str, str] = {
-    "net.ipv6.conf.lo.addr_gen_mode": KNOWN["addr_gen_mode-lo-0-1-3-without-stable-secret"],
-}
+KNOWN_BOUNDS: dict[str, str] = {}
 
 
 _NEXT_ID = frozenset({"kernel.msg_next_id", "kernel.sem_next_id", "kernel.shm_next_id"})

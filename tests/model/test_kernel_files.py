@@ -175,3 +175,29 @@ def test_reboot_keeps_the_initial_namespace_objects_for_live_holders(k: Kernel) 
 def test_a_template_key_itself_is_not_a_file(k: Kernel) -> None:
     assert_errno(errno.ENOENT, k.write, "net.ipv4.conf.<dev>.rp_filter", "1")
     assert_errno(errno.ENOENT, k.read, "net.ipv4.conf.<dev>.rp_filter")
+
+
+def test_tcp_reordering_max_follows_the_namespaces_tcp_max_reordering(k: Kernel) -> None:
+    ns = k.unshare(k.init_ns, net=True)
+    assert_errno(errno.EINVAL, k.write, "net.ipv4.tcp_reordering", "400", ns=ns)
+    k.write("net.ipv4.tcp_max_reordering", "500", ns=ns)
+    k.write("net.ipv4.tcp_reordering", "400", ns=ns)
+    k.write("net.ipv4.tcp_max_reordering", "100", ns=ns)
+    assert_errno(errno.EINVAL, k.write, "net.ipv4.tcp_reordering", "200", ns=ns)
+
+
+def test_ipfrag_thresholds_bound_each_other(k: Kernel) -> None:
+    ns = k.unshare(k.init_ns, net=True)
+    assert_errno(errno.EINVAL, k.write, "net.ipv4.ipfrag_low_thresh", "5000000", ns=ns)
+    k.write("net.ipv4.ipfrag_high_thresh", "6000000", ns=ns)
+    k.write("net.ipv4.ipfrag_low_thresh", "5000000", ns=ns)
+    assert_errno(errno.EINVAL, k.write, "net.ipv4.ipfrag_high_thresh", "4000000", ns=ns)
+
+
+def test_stable_privacy_addr_gen_mode_on_a_device_needs_a_stable_secret(k: Kernel) -> None:
+    ns = k.unshare(k.init_ns, net=True)
+    assert_errno(errno.EINVAL, k.write, "net.ipv6.conf.lo.addr_gen_mode", "2", ns=ns)
+    k.write("net.ipv6.conf.default.addr_gen_mode", "2", ns=ns)
+    k.write("net.ipv6.conf.lo.stable_secret", "2001:db8::1", ns=ns)
+    k.write("net.ipv6.conf.lo.addr_gen_mode", "2", ns=ns)
+    assert k.read("net.ipv6.conf.lo.addr_gen_mode", ns=ns) == "2\n"
