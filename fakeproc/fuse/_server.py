@@ -34,6 +34,7 @@ from typing import Any
 from fakeproc.errors import UnavailableError
 from fakeproc.fuse._binding import FuseArgs, load_fusepy
 from fakeproc.fuse._ops import SysctlOperations
+from fakeproc.fuse._umount import unmount
 
 __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 
@@ -139,7 +140,7 @@ class FuseServer:
                 load_fusepy()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
             try:
-                _lazy_unmount(self.mountpoint)
+                unmount(self.mountpoint, lazy=True)
             except OSError as e:
                 if e.errno not in (errno.EINVAL, errno.ENOENT):
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
@@ -308,24 +309,3 @@ def _mount_failure_hint(mountpoint: str) -> str:
     return f"libfuse could not mount {mountpoint} (see its message above)"
 
 
-def _lazy_unmount(path: str) -> None:
-    """Detach ``path`` (``umount2(MNT_DETACH)``; the setuid ``fusermount -u -z`` without privilege).
-
-    Raises:
-        OSError: EINVAL when ``path`` is not a mountpoint (any more).
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.umount2(path.encode(), 2) == 0:  # MNT_DETACH
-        return
-    err = ctypes.get_errno()
-    if err != errno.EPERM:
-        raise OSError(err, os.strerror(err), path)
-    import shutil
-    import subprocess
-
-    tool = shutil.which("fusermount") or shutil.which("fusermount3")
-    if tool is None:
-        raise OSError(errno.EPERM, os.strerror(errno.EPERM), path)
-    done = subprocess.run([tool, "-u", "-q", "-z", path], capture_output=True, check=False)
-    if done.returncode != 0:
-        raise OSError(errno.EINVAL, done.stderr.decode(errors="replace").strip(), path)

@@ -215,6 +215,21 @@ class SysctlFile:
             raise_errno(errno.EBADF, self.key)
         return self.kernel._call(self.key, self.nsset, self.caller, bytes(data), pos, len(data)).count
 
+    def write_all(self, data: bytes, pos: int = 0) -> int:
+        """Write ``data`` the way shells, Go and procps loop over ``write(2)``: after a short
+        write, the rest goes again at the advanced offset. Returns the bytes consumed.
+
+        Raises:
+            OSError: the errno of the first refused ``write(2)``.
+        """
+        done = 0
+        while done < len(data):
+            count = self.write(data[done:], pos + done)
+            if count <= 0:
+                break
+            done += count
+        return done
+
 
 class Kernel:
     """A fake Linux kernel's sysctl state: a profile, namespaces and their values.
@@ -795,13 +810,7 @@ class Kernel:
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
         if not data.endswith(b"\n"):
             data += b"\n"
-        f = self.open(key_or_path, os.O_WRONLY, ns, caller)
-        pos = 0
-        while pos < len(data):
-            count = f.write(data[pos:], pos)
-            if count <= 0:
-                break
-            pos += count
+        self.open(key_or_path, os.O_WRONLY, ns, caller).write_all(data)
 
     # ------------------------------------------------------------------ lifecycle and state
 

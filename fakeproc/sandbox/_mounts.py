@@ -12,11 +12,10 @@ import errno
 import logging
 import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 
 from fakeproc.errors import UsageError
+from fakeproc.fuse._umount import unmount
 
 __all__ = [
     "MountEntry",
@@ -35,10 +34,8 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
-MNT_DETACH = 2
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
 
@@ -86,33 +83,6 @@ def is_fakeproc(entry: MountEntry) -> bool:
     return entry.fstype == "fuse.fakeproc" or (
         entry.fstype.startswith("fuse") and entry.source.startswith("fakeproc")
     )
-
-
-def unmount(path: str, *, lazy: bool = False) -> None:
-    """Unmount ``path``: ``umount2`` with CAP_SYS_ADMIN, else the setuid ``fusermount -u``.
-
-    Raises:
-        OSError: EBUSY (in use and not ``lazy``), EINVAL (not a mountpoint), EPERM.
-    """
-    path = os.path.abspath(path)
-    if _libc.umount2(path.encode(), MNT_DETACH if lazy else 0) == 0:
-        return
-    err = ctypes.get_errno()
-    if err != errno.EPERM:
-        raise OSError(err, os.strerror(err), path)
-    tool = shutil.which("fusermount") or shutil.which("fusermount3")
-    if tool is None:
-        raise OSError(errno.EPERM, os.strerror(errno.EPERM), path)
-    done = subprocess.run(
-        [tool, "-u", "-q", *(["-z"] if lazy else []), path],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        check=False,
-    )
-    if done.returncode != 0:
-        text = done.stderr.decode(errors="replace").strip()
-        code = errno.EBUSY if "busy" in text.lower() else errno.EPERM
-        raise OSError(code, text or os.strerror(code), path)
 
 
 def clean_dead_mount(path: str) -> bool:

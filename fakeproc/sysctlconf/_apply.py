@@ -200,15 +200,6 @@ def _dotted(path: str) -> str:
     return path.translate(str.maketrans("./", "/."))
 
 
-def _write_all(f: Any, data: bytes) -> None:
-    pos = 0
-    while pos < len(data):
-        n = f.write(data[pos:], pos)
-        if n <= 0:
-            break
-        pos += n
-
-
 def apply(kernel: Kernel, docs: ParsedConf | Sequence[ParsedConf], dialect: str | None = None, *,
           ns: Any = None, caller: Any = None, system: bool = False, ignore_errors: bool = False,
           quiet: bool = False, strict: bool = False) -> ApplyReport:
@@ -301,7 +292,7 @@ def _procps_write(kernel: Kernel, w: PlannedWrite, kw: dict[str, Any], ignore_er
             msg = f'sysctl: setting key "{dotted}"{ignoring}: {os.strerror(err)}'
         return WriteOutcome(w, "ignored" if w.ignore_failure else "failed", err, msg)
     try:
-        _write_all(f, w.data)
+        f.write_all(w.data)
     except OSError as e:
         err = e.errno or 0
         return WriteOutcome(w, "failed", err, f'sysctl: setting key "{dotted}": {os.strerror(err)}')
@@ -326,7 +317,7 @@ def _systemd_write(kernel: Kernel, w: PlannedWrite, kw: dict[str, Any], strict: 
             current = f.read(1 << 20, 0).decode("utf-8", "surrogateescape")
             if _same(current, w.value):
                 return WriteOutcome(w, "unchanged")
-            _write_all(f, w.data)
+            f.write_all(w.data)
         except OSError as e:
             err = e.errno or 0
             try:  # WRITE_STRING_FILE_VERIFY_ON_FAILURE
