@@ -420,7 +420,14 @@ def _length(spec: SysctlSpec, d: _Domain) -> int:
 
 def _bounds(spec: SysctlSpec, prof: Profile, d: _Domain, i: int) -> tuple[int, int]:
     assert d.lo is not None and d.hi is not None
-    return d.lo(spec, prof, i), d.hi(spec, prof, i)
+    lo, hi = d.lo(spec, prof, i), d.hi(spec, prof, i)
+    # A bound that points at another entry (min_key/max_key) is that entry's value: in a kernel
+    # fresh from the profile, its boot value.
+    if spec.min_key is not None:
+        lo = max(lo, _default_of(prof, spec.min_key, 0, lo))
+    if spec.max_key is not None:
+        hi = min(hi, _default_of(prof, spec.max_key, 0, hi))
+    return lo, hi
 
 
 def _ints(spec: SysctlSpec, prof: Profile, d: _Domain, i: int) -> SearchStrategy[int]:
