@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_model.py [--namespaces N]``.
 
-Targets (one core): at least 300,000 reads/s and 100,000 validated writes/s;
+Each rate is the best of five 0.3-second windows (this VM is noisy; noise only slows a
+window down). Targets (one core): at least 300,000 reads/s and 100,000 validated writes/s;
 10,000 ipc+net+uts namespace sets in under 200 MB. The numbers are printed
 with the target beside them; the exit status is 0 either way unless
 ``--check`` is given (benchmarks are not tests: this machine is noisy).
@@ -26,17 +27,23 @@ WRITE_TARGET = 100_000
 MEMORY_TARGET_MB = 200
 
 
-def _rate(fn, seconds: float = 1.0) -> float:  # type: ignore[no-untyped-def]
-    n = 0
+def _rate(fn, seconds: float = 0.3, repeats: int = 5) -> float:  # type: ignore[no-untyped-def]
+    """Calls per second: the best of ``repeats`` windows of ``seconds`` (like ``timeit``'s
+    best-of-N: on a shared VM, noise only ever slows a window down)."""
+    best = 0.0
     batch = 1000
-    start = time.perf_counter()
-    while True:
-        for _ in range(batch):
-            fn()
-        n += batch
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return n / elapsed
+    for _ in range(repeats):
+        n = 0
+        start = time.perf_counter()
+        while True:
+            for _ in range(batch):
+                fn()
+            n += batch
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds:
+                break
+        best = max(best, n / elapsed)
+    return best
 
 
 def bench_reads(k: Kernel) -> dict[str, float]:

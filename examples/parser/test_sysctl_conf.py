@@ -20,7 +20,7 @@ from fakeproc.strategies import sysctl_conf_documents
 from fakeproc.testing import apply_conf
 
 VLAN = "eth0.100"
-CHECK = settings(max_examples=200, deadline=None, database=None,
+CHECK = settings(max_examples=200, deadline=None, database=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

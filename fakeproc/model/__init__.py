@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from fakeproc.model.kernel import Kernel, Stat, SysctlFile, WriteRecord
+from fakeproc.model.kernel import Kernel, Stat, SysctlFile, WriteLog, WriteRecord
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller
 
@@ -19,5 +19,6 @@ __all__ = [
     "NamespaceSet",
     "Stat",
     "SysctlFile",
+    "WriteLog",
     "WriteRecord",
 ]

@@ -22,10 +22,10 @@ import stat as stat_mod
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from fakeproc.errors import ProfileError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
@@ -43,7 +43,7 @@ from fakeproc.spec import (
     path_to_key,
 )
 
-__all__ = ["Kernel", "Stat", "SysctlFile", "WriteRecord"]
+__all__ = ["Kernel", "Stat", "SysctlFile", "WriteLog", "WriteRecord"]
 
 #: ``KMALLOC_MAX_SIZE`` on x86_64 SLUB: reads and writes this large fail with ENOMEM (5.8+).
 KMALLOC_MAX_SIZE = 1 << 22
@@ -104,6 +104,56 @@ class WriteRecord(NamedTuple):
     @property
     def ok(self) -> bool:
         return self.errno == 0
+
+
+_NS_NAMES = ("ipc", "net", "uts", "user")
+
+
+class WriteLog(Sequence[WriteRecord]):
+    """The most recent writes, oldest first (a bounded ring of ``WriteRecord``).
+
+    Entries are kept as plain tuples of strings, bytes and numbers, which Python's garbage
+    collector stops tracking, so a full log of 100,000 writes costs no collection time; a
+    :class:`WriteRecord` is built when one is looked at.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, limit: int) -> None:
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
+
+    @staticmethod
+    def _record(raw: tuple[Any, ...]) -> WriteRecord:
+        key, data, pos, ids, pid, comm, count, err, when = raw
+        return WriteRecord(key, data, pos, dict(zip(_NS_NAMES, ids)), pid, comm, count, err, when)
+
+    def append(self, raw: tuple[Any, ...]) -> None:
+        """Add one write: ``(key, data, pos, (ipc, net, uts, user ids), pid, comm, count, errno, time)``."""
+        self._entries.append(raw)
+
+    def clear(self) -> None:
+        """Forget every recorded write."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> WriteRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[WriteRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> WriteRecord | list[WriteRecord]:
+        if isinstance(index, slice):
+            return [self._record(raw) for raw in list(self._entries)[index]]
+        return self._record(self._entries[index])
+
+    def __iter__(self) -> Iterator[WriteRecord]:
+        return iter([self._record(raw) for raw in list(self._entries)])
+
+    def __repr__(self) -> str:
+        return f"<WriteLog of {len(self)} writes>"
 
 
 @dataclass(frozen=True)
@@ -274,7 +324,7 @@ class Kernel:
             and spec.alias_of is None and spec.mode & 0o400
         }
         self._root_modes: dict[str, int] = {}
-        self.write_log: deque[WriteRecord] = deque(maxlen=WRITE_LOG_LIMIT)
+        self.write_log = WriteLog(WRITE_LOG_LIMIT)
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
         #: Increases at every :meth:`reboot`.
@@ -587,10 +637,8 @@ class Kernel:
                     effect = store_spec.on_write or spec.on_write
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
-                self.write_log.append(
-                    WriteRecord(key, data, pos, nsset._ids, caller.pid, caller.comm,
-                                0 if result.errno else result.count, result.errno, time.time())
-                )
+                self.write_log.append((key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
+                                       0 if result.errno else result.count, result.errno, time.time()))
         if result.errno:
             raise_errno(result.errno, key)
         return result

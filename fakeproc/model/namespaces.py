@@ -129,6 +129,15 @@ class NamespaceSet:
         return dict(self._ids)
 
     @property
+    def id_tuple(self) -> tuple[int, int, int, int]:
+        """``(ipc, net, uts, user)`` ids."""
+        cached: tuple[int, int, int, int] | None = self.__dict__.get("_id_tuple_cache")
+        if cached is None:
+            cached = (self.ipc.id, self.net.id, self.uts.id, self.user.id)
+            object.__setattr__(self, "_id_tuple_cache", cached)
+        return cached
+
+    @property
     def _ids(self) -> dict[str, int]:
         cached: dict[str, int] | None = self.__dict__.get("_ids_cache")
         if cached is None:

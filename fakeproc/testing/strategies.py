@@ -767,10 +767,17 @@ def sysctl_conf_documents(*, profile: str | Profile | None = None, min_size: int
     plain = [s for s in specs if not s.is_template and s.key in boot]
     templ = [s for s in specs if s.is_template]
 
+    # Strings keep an inline "#" (numbers stop at the first token), so they are the entries
+    # where an inline "#" tells parsers apart.
+    strings = [s for s in plain if "string" in s.handler]
+
     @st.composite
-    def key_and_value(draw: Any) -> tuple[str, str, SysctlSpec, set[str]]:
+    def key_and_value(draw: Any, prefer_string: bool = False) -> tuple[str, str, SysctlSpec, set[str]]:
         used: set[str] = set()
-        if templ and devs and draw(st.booleans()):
+        if prefer_string and strings:
+            spec = draw(st.sampled_from(strings))
+            key = spec.key
+        elif templ and devs and draw(st.booleans()):
             spec = draw(st.sampled_from(templ))
             dev = draw(st.sampled_from(devs))
             if "." in dev:
@@ -813,12 +820,13 @@ def sysctl_conf_documents(*, profile: str | Profile | None = None, min_size: int
             spec_key = key
             value = draw(st.sampled_from(["0", "1", "2"]))
             return f"{spec_key} = {value}", {"duplicate"}, (key, value)
-        key, value, spec, used = draw(key_and_value())
+        hashed = "inline_hash" in feats and draw(st.integers(0, 3)) == 0
+        key, value, spec, used = draw(key_and_value(prefer_string=hashed and draw(st.booleans())))
         prefix = ""
         if "ignore_failure" in feats and draw(st.booleans()):
             prefix = "-"
             used.add("ignore_failure")
-        if "inline_hash" in feats and draw(st.integers(0, 4)) == 0:
+        if hashed:
             value = value + " # " + draw(st.text(string.ascii_letters, max_size=6))
             used.add("inline_hash")
         if "whitespace" in feats:
