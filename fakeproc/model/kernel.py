@@ -741,15 +741,15 @@ class Kernel:
         want_read = accmode in (os.O_RDONLY, os.O_RDWR)
         want_write = accmode in (os.O_WRONLY, os.O_RDWR)
         key = self._key(key_or_path)
-        rel = key_to_path(key)
-        if self.tree(nsset).is_dir(rel):
-            if want_write:
-                raise_errno(errno.EISDIR, key_or_path)
-            return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
         with self._lock:
             spec = self._spec(key, nsset)
             if spec is None:
-                raise_errno(errno.ENOENT, key)
+                # Not a file: a directory (the tree is only built for this rarer case), or nothing.
+                if not self.tree(nsset).is_dir(key_to_path(key)):
+                    raise_errno(errno.ENOENT, key)
+                if want_write:
+                    raise_errno(errno.EISDIR, key_or_path)
+                return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
             mode = self._effective_mode(spec, nsset, caller)
         if not may_open(mode, caller, read=want_read, write=want_write):
             raise_errno(errno.EACCES, key)
