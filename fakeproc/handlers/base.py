@@ -27,6 +27,7 @@ __all__ = [
     "HandlerFn",
     "Request",
     "Result",
+    "TmpTable",
     "Value",
     "derive",
 ]
@@ -177,11 +178,35 @@ def derive(spec: SysctlSpec, **changes: object) -> SysctlSpec:
     handler builds around a generic one (``struct ctl_table tmp = { .extra1 = ... }``).
 
     Building a frozen spec is slow next to a handler call, so the result is memoised.
+    Where the changes are constants, a module-level :class:`TmpTable` is cheaper still.
     """
-    key = (id(spec), tuple(sorted(changes.items())))
+    key = (id(spec), tuple(changes.items()))  # keyword order is fixed per call site
     hit = _DERIVED.get(key)
     if hit is not None and hit[0] is spec:
         return hit[1]
     derived = replace(spec, **changes)  # type: ignore[arg-type]
     _DERIVED[key] = (spec, derived)
     return derived
+
+
+class TmpTable:
+    """A fixed :func:`derive`: the same argument changes for every entry it is applied to,
+    declared once beside the handler that uses it (``ipv4_local_port_range``'s two-int
+    table with bounds 1 and 65535). Calling it with an entry gives the derived spec."""
+
+    __slots__ = ("_changes", "_memo")
+
+    def __init__(self, **changes: object) -> None:
+        self._changes = changes
+        self._memo: dict[int, tuple[SysctlSpec, SysctlSpec]] = {}
+
+    def __call__(self, spec: SysctlSpec) -> SysctlSpec:
+        hit = self._memo.get(id(spec))
+        if hit is not None and hit[0] is spec:
+            return hit[1]
+        derived = derive(spec, **self._changes)
+        self._memo[id(spec)] = (spec, derived)
+        return derived
+
+    def __repr__(self) -> str:
+        return f"TmpTable({', '.join(f'{k}={v!r}' for k, v in self._changes.items())})"

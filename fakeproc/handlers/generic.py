@@ -33,7 +33,7 @@ from fakeproc.handlers._text import (
     to_uint,
     to_ulong,
 )
-from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, Value, derive
+from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, TmpTable, Value
 from fakeproc.handlers.legacy import (
     DOULONGVEC_SKIP_NEGATIVE,
     DOULONGVEC_SKIP_OUT_OF_RANGE,
@@ -79,6 +79,8 @@ _SPACES = re.compile(rb"[ \t\n\v\f\r\xa0]*")
 #: ``get_long`` would accept it with the same value; anything else goes to ``get_long``.
 _SIMPLE_DECIMAL = re.compile(rb"(-?)([1-9][0-9]{0,17}|0)(?=[ \t\n]|$)")
 
+
+_MINUS = ord("-")
 
 #: A whole write made only of such tokens separated by blanks: the common case, parsed in one go.
 _ALL_SIMPLE = re.compile(rb"[ \t\n]*-?(?:[1-9][0-9]{0,17}|0)(?:[ \t\n]+-?(?:[1-9][0-9]{0,17}|0))*[ \t\n]*")
@@ -133,28 +135,37 @@ def do_vector(req: Request, write_conv: WriteConv, read_conv: ReadConv) -> Resul
     """
     spec = req.spec
     length = spec.length
-    current = vector_value(req.value, length)
-    if length <= 0 or req.size == 0 or (req.pos and req.data is None):
-        return Result(value=req.value, pos=req.pos)
-    if req.data is None:
-        return _vector_read(req, current, read_conv)
     data = req.data
+    if data is not None and not req.pos and 0 < length and len(data) < PAGE_SIZE and _ALL_SIMPLE.fullmatch(data):
+        tokens = data.split()
+        # The common write: the loop below would parse exactly these tokens and consume
+        # every byte. One number into a one-element entry is the commonest of all.
+        if length == 1 and len(tokens) == 1:
+            token = tokens[0]
+            neg = token[0] == _MINUS
+            stored = write_conv(neg, -int(token) if neg else int(token))
+            if stored is None:
+                return Result(req.value, b"", 0, 0, errno.EINVAL)
+            return Result(vector_value(req.value, 1) if stored is SKIP else (stored,), b"", len(data), len(data))
+        if len(tokens) <= length:
+            current = vector_value(req.value, length)
+            values: list[int] = []
+            for token in tokens:
+                neg = token[0] == _MINUS
+                stored = write_conv(neg, -int(token) if neg else int(token))
+                if stored is None:
+                    return Result((*values, *current[len(values):]), b"", 0, 0, errno.EINVAL)
+                values.append(current[len(values)] if stored is SKIP else stored)
+            return Result((*values, *current[len(values):]), b"", len(data), len(data))
+    current = vector_value(req.value, length)
+    if length <= 0 or req.size == 0 or (req.pos and data is None):
+        return Result(value=req.value, pos=req.pos)
+    if data is None:
+        return _vector_read(req, current, read_conv)
     if req.pos and first_pos_non_zero_ignore(req):
         return Result(value=req.value, count=len(data), pos=req.pos + len(data))
     end = min(len(data), PAGE_SIZE - 1)
     values = list(current)
-    if end == len(data) and _ALL_SIMPLE.fullmatch(data) is not None:
-        tokens = data.split()
-        if len(tokens) <= length:
-            # The loop below would parse exactly these tokens and consume every byte.
-            for i, token in enumerate(tokens):
-                neg = token[:1] == b"-"
-                stored = write_conv(neg, int(token[1:] if neg else token))
-                if stored is None:
-                    return Result(value=tuple(values), pos=req.pos, errno=errno.EINVAL)
-                if stored is not SKIP:
-                    values[i] = stored
-            return Result(value=tuple(values), count=len(data), pos=req.pos + len(data))
     legacy = req.env.legacy
     p = 0
     i = 0
@@ -326,20 +337,36 @@ def _as_bound(value: Value) -> Bound:
     return value if isinstance(value, tuple) else None
 
 
+#: Memo of :func:`_minmax_conv` for entries with static bounds: id(spec) -> (spec, legacy
+#: flag, converter). A cache, not state: the converter depends only on the spec and the flag.
+_MINMAX_CONVS: dict[int, tuple[SysctlSpec, bool, WriteConv]] = {}
+
+
 def _minmax_conv(spec: SysctlSpec, env: HandlerEnv) -> WriteConv:
     """``do_proc_dointvec_minmax_conv``: the INT range, then ``[extra1, extra2]``."""
-    lo, hi = bounds(spec, env)
     no_int_check = MINMAX_NO_INT_CHECK in env.legacy
+    static = spec.min_key is None and spec.max_key is None
+    if static:
+        hit = _MINMAX_CONVS.get(id(spec))
+        if hit is not None and hit[0] is spec and hit[1] is no_int_check:
+            return hit[2]
+    lo, hi = bounds(spec, env)
 
     def conv(neg: bool, magnitude: int) -> int | None:
         if no_int_check:
             tmp: int | None = to_int(-magnitude if neg else magnitude)
+            if tmp is None:
+                return None
+        elif magnitude > INT_MAX + neg:  # _int_conv, inline: this runs for every element
+            return None
         else:
-            tmp = _int_conv(neg, magnitude)
-        if tmp is None or (lo is not None and lo > tmp) or (hi is not None and hi < tmp):
+            tmp = -magnitude if neg else magnitude
+        if (lo is not None and lo > tmp) or (hi is not None and hi < tmp):
             return None
         return tmp
 
+    if static:
+        _MINMAX_CONVS[id(spec)] = (spec, no_int_check, conv)
     return conv
 
 
@@ -534,6 +561,9 @@ def proc_dou8vec_minmax(req: Request) -> Result:
     return do_uint_vector(req, conv)
 
 
+_BOOL_AS_INT_TABLE = TmpTable(length=1)
+
+
 def proc_dobool(req: Request) -> Result:
     """``proc_dobool`` (6.3 form): ``proc_dointvec`` on an int copy, stored as a C bool.
 
@@ -545,7 +575,7 @@ def proc_dobool(req: Request) -> Result:
     # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
     # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=derive(req.spec, length=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=_BOOL_AS_INT_TABLE(req.spec), value=(1 if current[0] else 0,))
     res = proc_dointvec(tmp)
     if res.errno:
         return res._replace(value=req.value)

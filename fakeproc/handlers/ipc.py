@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, Request, Result, derive
+from fakeproc.handlers.base import Handler, Request, Result, TmpTable
 from fakeproc.handlers.generic import parse_plain, proc_dointvec, proc_dointvec_minmax, vector_value
 from fakeproc.handlers.registry import register
 
@@ -54,6 +54,9 @@ def proc_ipc_sem_dointvec(req: Request) -> Result:
     return res
 
 
+_AUTO_MSGMNI_TABLE = TmpTable(min=0, max=1, length=1)
+
+
 def proc_ipc_auto_msgmni(req: Request) -> Result:
     """``proc_ipc_auto_msgmni``: writes are range-checked in [0, 1] and discarded; reads show 0.
 
@@ -62,7 +65,7 @@ def proc_ipc_auto_msgmni(req: Request) -> Result:
     """
     if req.data is not None:
         req.env.log("writing to auto_msgmni has no effect")
-    tmp = req._replace(spec=derive(req.spec, min=0, max=1, length=1), value=(0,))
+    tmp = req._replace(spec=_AUTO_MSGMNI_TABLE(req.spec), value=(0,))
     return proc_dointvec_minmax(tmp)._replace(value=req.value)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, derive
+from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, TmpTable
 from fakeproc.handlers.dostring import parse_string, proc_dostring
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -59,6 +59,9 @@ def taint_flags_count(env: HandlerEnv) -> int:
     return 18
 
 
+_TAINT_TABLE = TmpTable(length=1, min=None, max=None)
+
+
 def proc_taint(req: Request) -> Result:
     """``proc_taint`` (kernel.tainted): ``proc_doulongvec_minmax`` on a copy; bits can only be added.
 
@@ -73,12 +76,15 @@ def proc_taint(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=derive(req.spec, length=1, min=None, max=None), value=current)
+    tmp = req._replace(spec=_TAINT_TABLE(req.spec), value=current)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     added = vector_value(res.value, 1)[0] & ((1 << taint_flags_count(req.env)) - 1)
     return res._replace(value=(current[0] | added,))
+
+
+_STATIC_KEY_TABLE = TmpTable(length=1, min=0, max=1)
 
 
 def proc_do_static_key(req: Request) -> Result:
@@ -92,7 +98,7 @@ def proc_do_static_key(req: Request) -> Result:
     if denied:
         return denied
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=derive(req.spec, length=1, min=0, max=1), value=(1 if current[0] else 0,))
+    tmp = req._replace(spec=_STATIC_KEY_TABLE(req.spec), value=(1 if current[0] else 0,))
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)

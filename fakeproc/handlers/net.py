@@ -19,7 +19,7 @@ import errno
 import ipaddress
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value, derive
+from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, TmpTable, Value, derive
 from fakeproc.handlers.bitmap import bitmap_value
 from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.generic import (
@@ -101,6 +101,9 @@ def _lookup_first(env: HandlerEnv, key: str) -> int:
     raise TypeError(f"{key} is not a numeric vector: {value!r}")
 
 
+_PORT_RANGE_TABLE = TmpTable(length=2, min=1, max=65535)
+
+
 def ipv4_local_port_range(req: Request) -> Result:
     """``ipv4_local_port_range`` (net.ipv4.ip_local_port_range): atomic on a copy.
 
@@ -114,16 +117,19 @@ def ipv4_local_port_range(req: Request) -> Result:
         error nothing changes.
     """
     current = vector_value(req.value, 2)
-    spec = derive(req.spec, length=2, min=1, max=65535)
+    spec = _PORT_RANGE_TABLE(req.spec)
     res = proc_dointvec_minmax(Request(spec, current, req.pos, req.data, req.size, req.env))
     if req.data is None or res.errno:
         return Result(req.value, res.output, res.count, res.pos, res.errno)
-    low, high = res.value[:2]  # type: ignore[index]
+    low, high = res.value  # type: ignore[misc]  # the two-int table's vector
     if high < low or low < _lookup_first(req.env, "net.ipv4.ip_unprivileged_port_start"):
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     if not (low ^ high) & 1:
         req.env.log("ip_local_port_range: prefer different parity for start/end values.\n")
-    return Result((low, high), b"", res.count, res.pos)
+    return res
+
+
+_PRIVILEGED_PORTS_TABLE = TmpTable(length=1, min=0, max=65535)
 
 
 def ipv4_privileged_ports(req: Request) -> Result:
@@ -134,7 +140,7 @@ def ipv4_privileged_ports(req: Request) -> Result:
         ``net.ipv4.ip_local_port_range``.
     """
     current = vector_value(req.value, 1)
-    tmp = req._replace(spec=derive(req.spec, length=1, min=0, max=65535), value=current)
+    tmp = req._replace(spec=_PRIVILEGED_PORTS_TABLE(req.spec), value=current)
     res = proc_dointvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -142,6 +148,9 @@ def ipv4_privileged_ports(req: Request) -> Result:
     if _lookup_first(req.env, "net.ipv4.ip_local_port_range") < pports:
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     return res._replace(value=(pports,))
+
+
+_PING_GROUP_TABLE = TmpTable(length=2, min=0, max=GID_T_MAX)
 
 
 def ipv4_ping_group_range(req: Request) -> Result:
@@ -159,7 +168,7 @@ def ipv4_ping_group_range(req: Request) -> Result:
     # Divergence: fakeproc assumes an identity gid mapping, so the stored kgid
     # is shown as itself when mapped and as overflowgid otherwise.
     shown = tuple(g if env.gid_mapped(g) else OVERFLOWGID for g in vector_value(req.value, 2)[:2])
-    tmp = req._replace(spec=derive(req.spec, length=2, min=0, max=GID_T_MAX), value=shown)
+    tmp = req._replace(spec=_PING_GROUP_TABLE(req.spec), value=shown)
     res = proc_doulongvec_minmax(tmp)
     if req.data is None or res.errno:
         return res._replace(value=req.value)
@@ -264,6 +273,9 @@ def proc_tcp_available_congestion_control(req: Request) -> Result:
 _ADDR_GEN_MODE_STABLE_PRIVACY = 2
 
 
+_ADDR_GEN_MODE_TABLE = TmpTable(min=0, max=3)
+
+
 def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
     """``addrconf_sysctl_addr_gen_mode`` (net.ipv6.conf.*.addr_gen_mode): one unsigned
     mode in [0, 3]; on a device, stable-privacy (2) needs a ``stable_secret`` set on the
@@ -273,7 +285,7 @@ def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
         Result with errno EINVAL for a bad number, a mode above 3, or stable privacy on a
         device without a secret.
     """
-    res = proc_douintvec_minmax(Request(derive(req.spec, min=0, max=3), req.value, req.pos, req.data,
+    res = proc_douintvec_minmax(Request(_ADDR_GEN_MODE_TABLE(req.spec), req.value, req.pos, req.data,
                                         req.size, req.env, req.key))
     if req.data is None or res.errno or not req.spec.is_template or not req.key:
         return res
@@ -297,6 +309,9 @@ def ipv4_sysctl_rtcache_flush(req: Request) -> Result:
     return Result(value=req.value, count=len(req.data), pos=req.pos + len(req.data))
 
 
+_LWTUNNEL_TABLE = TmpTable(length=1, min=0, max=1)
+
+
 def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
     """``nf_hooks_lwtunnel_sysctl_handler`` (net.netfilter.nf_hooks_lwtunnel): a [0, 1]
     switch that, once on, cannot be turned off (net/netfilter/nf_hooks_lwtnl.c).
@@ -307,7 +322,7 @@ def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
     current = vector_value(req.value, 1)
     # The kernel parses into a zeroed temporary, so a write starts from 0, not the current value.
     start = current if req.data is None else (0,)
-    res = proc_dointvec_minmax(req._replace(spec=derive(req.spec, length=1, min=0, max=1), value=start))
+    res = proc_dointvec_minmax(req._replace(spec=_LWTUNNEL_TABLE(req.spec), value=start))
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     wanted = vector_value(res.value, 1)[0]

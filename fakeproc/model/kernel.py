@@ -22,7 +22,7 @@ import stat as stat_mod
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple, overload
@@ -117,19 +117,18 @@ class WriteLog(Sequence[WriteRecord]):
     :class:`WriteRecord` is built when one is looked at.
     """
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "append")
 
     def __init__(self, limit: int) -> None:
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
+        #: Add one write: ``(key, data, pos, (ipc, net, uts, user ids), pid, comm, count, errno,
+        #: time)``. The ring's own append, called once per write without a method in between.
+        self.append: Callable[[tuple[Any, ...]], None] = self._entries.append
 
     @staticmethod
     def _record(raw: tuple[Any, ...]) -> WriteRecord:
         key, data, pos, ids, pid, comm, count, err, when = raw
         return WriteRecord(key, data, pos, dict(zip(_NS_NAMES, ids)), pid, comm, count, err, when)
-
-    def append(self, raw: tuple[Any, ...]) -> None:
-        """Add one write: ``(key, data, pos, (ipc, net, uts, user ids), pid, comm, count, errno, time)``."""
-        self._entries.append(raw)
 
     def clear(self) -> None:
         """Forget every recorded write."""
@@ -301,6 +300,8 @@ class Kernel:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self._lock = threading.RLock()
         self._parsed: dict[tuple[str, str], Value] = {}
+        # The static value of each key, parsed once: [in a new namespace, in the initial one].
+        self._static_values: tuple[dict[str, Value], dict[str, Value]] = ({}, {})
         self._prefixes = sorted({s.key.split(DEVICE_PLACEHOLDER)[0] for s in self.profile.templates.values()})
         self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in _NS_TYPES}
         for spec in self.profile.entries.values():
@@ -316,14 +317,14 @@ class Kernel:
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
-        # Plain entries root may read in any namespace its own user namespace owns: for them
-        # every permissions hook gives root the owner bits (see _cached_read).
-        self._root_readable = {
+        # Plain entries: a file in every namespace, under their own key and mode. Root's
+        # reads and writes of them take a short path (see read and write).
+        self._plain = {
             key: spec for key, spec in self.profile.entries.items()
             if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
-            and spec.alias_of is None and spec.mode & 0o400
+            and spec.alias_of is None
         }
-        self._root_modes: dict[str, int] = {}
+        self._root_routes: dict[str, tuple[SysctlSpec, str | None, int]] = {}
         self.write_log = WriteLog(WRITE_LOG_LIMIT)
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
@@ -526,6 +527,9 @@ class Kernel:
 
     def _spec(self, key: str, nsset: NamespaceSet) -> SysctlSpec | None:
         """The spec of a concrete key as seen from ``nsset`` (None if the file does not exist there)."""
+        spec = self._plain.get(key)
+        if spec is not None:
+            return spec
         spec = self.profile.entries.get(key)
         if spec is not None:
             if spec.is_template or not self._visible(spec, nsset):
@@ -578,20 +582,24 @@ class Kernel:
         return value
 
     def _resolve(self, spec: SysctlSpec, key: str, ns: Namespace | None) -> Value:
+        """The value ``key`` holds in ``ns``: written, else captured at creation, else static."""
         store = ns if ns is not None else self._global
         value = store.values.get(key)
         if value is None:
             value = store.base.get(key)
             if value is None:
-                value = self._parse(spec, None, fresh=not store.is_init)
+                statics = self._static_values[store.is_init]
+                value = statics.get(key)
+                if value is None:
+                    value = statics[key] = self._parse(spec, None, fresh=not store.is_init)
         return value
 
     def _value_of(self, key: str, nsset: NamespaceSet) -> Value:
         """Current stored value of ``key`` for ``nsset``; ENOENT if it does not exist there."""
-        spec = self._spec(key, nsset)
+        spec = self._plain.get(key) or self._spec(key, nsset)
         if spec is None:
             raise_errno(errno.ENOENT, key)
-        return self._resolve(spec, key, self._instance(spec, nsset))
+        return self._resolve(spec, key, nsset.get(spec.namespace))
 
     def _writes_strict(self) -> int:
         spec = self.profile.entries.get("kernel.sysctl_writes_strict")
@@ -611,16 +619,26 @@ class Kernel:
     def _call_spec(self, spec: SysctlSpec, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None,
                    pos: int, size: int) -> Result:
         """:meth:`_call` for an entry already looked up (and visible to ``nsset``)."""
+        store_spec, store_key = spec, key
+        if spec.alias_of is not None:
+            store_key = spec.alias_of
+            store_spec = self.profile.entries[store_key]
+        return self._run(spec, key, store_spec, store_key, self._instance(store_spec, nsset), nsset, caller,
+                         data, pos, size)
+
+    def _run(self, spec: SysctlSpec, key: str, store_spec: SysctlSpec, store_key: str, ns: Namespace | None,
+             nsset: NamespaceSet, caller: Caller, data: bytes | None, pos: int, size: int) -> Result:
+        """The handler call itself: ``spec``'s handler on the value ``store_key`` holds in
+        ``ns`` (``store_spec`` differs from ``spec`` only for an alias); stores, applies the
+        write's effect and logs it."""
+        if size >= KMALLOC_MAX_SIZE:
+            raise_errno(errno.ENOMEM, key)
+        handler: Handler = HANDLERS[spec.handler]
+        store = ns if ns is not None else self._global
         with self._lock:
-            if size >= KMALLOC_MAX_SIZE:
-                raise_errno(errno.ENOMEM, key)
-            store_spec, store_key = spec, key
-            if spec.alias_of is not None:
-                store_key = spec.alias_of
-                store_spec = self.profile.entries[store_key]
-            ns = self._instance(store_spec, nsset)
-            old = self._resolve(store_spec, store_key, ns)
-            handler: Handler = HANDLERS[spec.handler]
+            old = store.values.get(store_key)
+            if old is None:
+                old = self._resolve(store_spec, store_key, ns)
             if data is None and pos == 0 and handler.cacheable:
                 cached = self._read_cache.get((spec.key, old))
                 if cached is not None and len(cached) < size:
@@ -633,7 +651,7 @@ class Kernel:
                     self._read_cache[(spec.key, old)] = result.output
             else:
                 if result.value != old:
-                    (ns if ns is not None else self._global).values[store_key] = result.value
+                    store.values[store_key] = result.value
                     effect = store_spec.on_write or spec.on_write
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
@@ -793,12 +811,20 @@ class Kernel:
             OSError: ENOENT, EACCES (e.g. a 0200 entry), or the handler's errno (EIO...).
         """
         if caller is ROOT:
-            cached = self._cached_read(key_or_path, ns or self.init_ns)
-            if cached is not None:
-                return cached
-        if caller is ROOT and self._root_may(key_or_path, ns, 0o400):
-            return self._call(key_or_path, ns or self.init_ns, caller, None, 0, _READ_SIZE).output.decode(
-                "utf-8", "surrogateescape")
+            # The common case, without building a file: root reading a plain entry, often
+            # one whose (entry, value) was formatted before.
+            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
+            if route is not None:
+                spec, attr, mode = route
+                nsset = ns or self.init_ns
+                store = getattr(nsset, attr) if attr else None
+                if mode & 0o400 and (store is None or store.owner is None):
+                    value = (store or self._global).values.get(key_or_path)
+                    out = None if value is None else self._read_cache.get((key_or_path, value))
+                    if out is None:
+                        out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                        None, 0, _READ_SIZE).output
+                    return out.decode("utf-8", "surrogateescape")
         f = self.open(key_or_path, os.O_RDONLY, ns, caller)
         return f.read(_READ_SIZE, 0).decode("utf-8", "surrogateescape")
 
@@ -810,42 +836,29 @@ class Kernel:
             OSError: ENOENT, EACCES, or the handler's errno (EINVAL, ERANGE, EPERM...).
         """
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
-        if caller is ROOT and self._root_may(key_or_path, ns, 0o200):
-            spec = self.profile.entries[key_or_path]
-            return self._call_spec(spec, key_or_path, ns or self.init_ns, caller, data, 0, len(data)).count
+        if caller is ROOT:
+            # The common case, without building a file: root writing a plain entry.
+            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
+            if route is not None:
+                spec, attr, mode = route
+                nsset = ns or self.init_ns
+                store = getattr(nsset, attr) if attr else None
+                if mode & 0o200 and (store is None or store.owner is None):
+                    return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                     data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
-    def _cached_read(self, key: str, nsset: NamespaceSet) -> str | None:
-        """What :data:`ROOT` reads from a plain key whose (entry, value) output was formatted
-        before, with no handler call; None means "take the general path"."""
-        spec = self._root_readable.get(key)
+    def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, int] | None:
+        """How :data:`ROOT` reaches a plain entry in namespaces the initial user namespace
+        owns: (spec, the :class:`NamespaceSet` member holding its value or None for the
+        global store, the mode root gets, which is the same in every such namespace).
+        None for any other key."""
+        spec = self._plain.get(key)
         if spec is None:
             return None
-        store = nsset.get(spec.namespace) or self._global
-        if store.owner is not None:
-            return None
-        value = store.values.get(key)
-        if value is None:
-            value = store.base.get(key)
-            if value is None:
-                value = self._parse(spec, None, fresh=not store.is_init)
-        out = self._read_cache.get((key, value))
-        return None if out is None else out.decode("utf-8", "surrogateescape")
-
-    def _root_may(self, key: str, ns: NamespaceSet | None, bit: int) -> bool:
-        """Fast permission answer for :data:`ROOT` on a plain dotted key of a namespace owned
-        by the initial user namespace; False means "take the general path"."""
-        spec = self.profile.entries.get(key)
-        if (spec is None or spec.is_template or spec.creation is CreationRule.ABSENT
-                or spec.child_mode is not None or spec.alias_of is not None):
-            return False
-        store = (ns or self.init_ns).get(spec.namespace)
-        if store is not None and store.owner is not None:
-            return False
-        mode = self._root_modes.get(key)
-        if mode is None:
-            mode = self._root_modes[key] = effective_mode(spec, store, ROOT)
-        return bool(mode & bit)
+        attr = None if spec.namespace is NamespaceType.GLOBAL else spec.namespace.value
+        route = self._root_routes[key] = (spec, attr, effective_mode(spec, self.init_ns.get(spec.namespace), ROOT))
+        return route
 
     def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,
             caller: Caller = ROOT) -> None:

@@ -13,12 +13,14 @@ default, so an untouched namespace costs a few hundred bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fakeproc.handlers.base import Value
 from fakeproc.spec import NamespaceType
 
 __all__ = ["IdMap", "Namespace", "NamespaceSet"]
+
+_GLOBAL, _IPC, _NET, _UTS = NamespaceType.GLOBAL, NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS
 
 #: A uid or gid map of a user namespace: (first inside id, first outside id, count) ranges.
 IdMap = tuple[tuple[int, int, int], ...]
@@ -42,17 +44,20 @@ class Namespace:
         uid_map: User namespaces only: how inside uids map to kernel uids.
         gid_map: User namespaces only: the same for gids.
         owner_uid: User namespaces only: the kernel uid of the creator.
+        is_init: Whether this is the initial namespace of its type (kept with ``parent``;
+            a plain attribute because every read and write asks it).
     """
 
     __slots__ = (
+        "_parent",
         "base",
         "devices",
         "gid_map",
         "id",
+        "is_init",
         "label",
         "owner",
         "owner_uid",
-        "parent",
         "type",
         "uid_map",
         "values",
@@ -68,7 +73,7 @@ class Namespace:
     ) -> None:
         self.type = type
         self.id = id
-        self.parent = parent
+        self.parent = parent  # sets is_init
         self.owner = owner
         self.label = label
         self.values: dict[str, Value] = {}
@@ -79,9 +84,14 @@ class Namespace:
         self.owner_uid = 0
 
     @property
-    def is_init(self) -> bool:
-        """Whether this is the initial namespace of its type."""
-        return self.parent is None
+    def parent(self) -> Namespace | None:
+        """The namespace this one was created from (None: the initial namespace of its type)."""
+        return self._parent
+
+    @parent.setter
+    def parent(self, parent: Namespace | None) -> None:
+        self._parent = parent
+        self.is_init = parent is None
 
     def map_uid(self, inside: int) -> int | None:
         """Kernel uid of ``inside`` in this user namespace (``make_kuid``), None if unmapped."""
@@ -111,42 +121,32 @@ class NamespaceSet:
     net: Namespace
     uts: Namespace
     user: Namespace
+    #: ``(ipc, net, uts, user)`` ids.
+    id_tuple: tuple[int, int, int, int] = field(init=False, repr=False, compare=False)
 
     def get(self, type: NamespaceType) -> Namespace | None:
         """The member of type ``type`` (None for ``GLOBAL``)."""
-        if type is NamespaceType.GLOBAL:
-            return None
-        if type is NamespaceType.IPC:
-            return self.ipc
-        if type is NamespaceType.NET:
+        # Module-level aliases: an enum member looked up on its class costs a descriptor call.
+        if type is _NET:
             return self.net
-        if type is NamespaceType.UTS:
+        if type is _IPC:
+            return self.ipc
+        if type is _UTS:
             return self.uts
+        if type is _GLOBAL:
+            return None
         return self.user
+
+    def __post_init__(self) -> None:
+        # Kept on the frozen set once: every logged write asks for them.
+        object.__setattr__(self, "id_tuple", (self.ipc.id, self.net.id, self.uts.id, self.user.id))
 
     def ids(self) -> dict[str, int]:
         """``{"ipc": id, "net": id, "uts": id, "user": id}`` (a fresh dict each call)."""
-        return dict(self._ids)
-
-    @property
-    def id_tuple(self) -> tuple[int, int, int, int]:
-        """``(ipc, net, uts, user)`` ids."""
-        cached: tuple[int, int, int, int] | None = self.__dict__.get("_id_tuple_cache")
-        if cached is None:
-            cached = (self.ipc.id, self.net.id, self.uts.id, self.user.id)
-            object.__setattr__(self, "_id_tuple_cache", cached)
-        return cached
-
-    @property
-    def _ids(self) -> dict[str, int]:
-        cached: dict[str, int] | None = self.__dict__.get("_ids_cache")
-        if cached is None:
-            cached = {"ipc": self.ipc.id, "net": self.net.id, "uts": self.uts.id, "user": self.user.id}
-            object.__setattr__(self, "_ids_cache", cached)
-        return cached
+        return dict(zip(("ipc", "net", "uts", "user"), self.id_tuple))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NamespaceSet) and self._ids == other._ids
+        return isinstance(other, NamespaceSet) and self.id_tuple == other.id_tuple
 
     def __hash__(self) -> int:
-        return hash((self.ipc.id, self.net.id, self.uts.id, self.user.id))
+        return hash(self.id_tuple)
