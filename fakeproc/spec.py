@@ -130,6 +130,10 @@ class SysctlSpec:
             namespaces (the kernel's ``extra1`` points at its data:
             ``ipfrag_high_thresh`` >= ``ipfrag_low_thresh``); ``min`` is its boot value.
         max_key: The same for the upper bound (``tcp_reordering`` <= ``tcp_max_reordering``).
+        mode_if_capable: ``(capability, mode)``: the mode every caller sees while it holds
+            ``capability`` over the namespace's owning user namespace. In 6.x
+            ``ipc_permissions`` opens the ``*_next_id`` files (registered 0444) as 0666 to
+            CAP_CHECKPOINT_RESTORE holders, so that CRIU can restore IPC object ids.
     """
 
     key: str
@@ -153,6 +157,7 @@ class SysctlSpec:
     on_write: str | None = None
     min_key: str | None = None
     max_key: str | None = None
+    mode_if_capable: tuple[str, int] | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

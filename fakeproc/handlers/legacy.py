@@ -17,6 +17,7 @@ __all__ = [
     "BITMAP_TRUNCATE_4095",
     "DOULONGVEC_SKIP_NEGATIVE",
     "DOULONGVEC_SKIP_OUT_OF_RANGE",
+    "IPC_GLOBAL_SYSCTL_TABLE",
     "JIFFIES_LONG_MAX_BOUND",
     "LEGACY_BEHAVIOURS",
     "MINMAX_NO_INT_CHECK",
@@ -29,6 +30,7 @@ DOULONGVEC_SKIP_NEGATIVE = "doulongvec_skip_negative"
 DOULONGVEC_SKIP_OUT_OF_RANGE = "doulongvec_skip_out_of_range"
 JIFFIES_LONG_MAX_BOUND = "jiffies_long_max_bound"
 BITMAP_TRUNCATE_4095 = "bitmap_truncate_4095"
+IPC_GLOBAL_SYSCTL_TABLE = "ipc_global_sysctl_table"
 
 #: Name -> what it changes, and which kernels behave that way.
 LEGACY_BEHAVIOURS: dict[str, str] = {
@@ -57,5 +59,13 @@ LEGACY_BEHAVIOURS: dict[str, str] = {
         "proc_do_large_bitmap parses only the first 4095 bytes of a write and still reports the full "
         "count (no chunking, no short write): input beyond 4095 bytes is dropped, possibly in the middle "
         "of a number. Kernels before 5.2."
+    ),
+    IPC_GLOBAL_SYSCTL_TABLE: (
+        "ipc/ipc_sysctl.c and ipc/mq_sysctl.c register one global table each (register_sysctl_table) "
+        "whose handlers find the caller's IPC namespace at call time: no permissions hook and no "
+        "ownership per IPC namespace, so every kernel.* IPC and fs.mqueue.* file keeps its registered "
+        "mode, global root owns it, and root of a child user namespace gets the 'other' bits. Seen in "
+        "the v4.15 and v5.0 sources; 6.x registers tables per IPC namespace (ipc_permissions, "
+        "mq_permissions, ipc_set_ownership)."
     ),
 }

@@ -563,7 +563,7 @@ class Kernel:
         mode = self._mode(spec, nsset)
         if mode != spec.mode:
             spec = replace(spec, mode=mode)
-        return effective_mode(spec, self._instance(spec, nsset), caller)
+        return effective_mode(spec, self._instance(spec, nsset), caller, self.profile.legacy)
 
     def _instance(self, spec: SysctlSpec, nsset: NamespaceSet) -> Namespace | None:
         """The namespace holding ``spec``'s value for ``nsset`` (None: the global store)."""
@@ -742,7 +742,7 @@ class Kernel:
         spec = self._spec(key, nsset)
         if spec is None:
             raise_errno(errno.ENOENT, path)
-        uid, gid = owner_ids(spec, self._instance(spec, nsset))
+        uid, gid = owner_ids(spec, self._instance(spec, nsset), self.profile.legacy)
         return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
@@ -857,7 +857,8 @@ class Kernel:
         if spec is None:
             return None
         attr = None if spec.namespace is NamespaceType.GLOBAL else spec.namespace.value
-        route = self._root_routes[key] = (spec, attr, effective_mode(spec, self.init_ns.get(spec.namespace), ROOT))
+        mode = effective_mode(spec, self.init_ns.get(spec.namespace), ROOT, self.profile.legacy)
+        route = self._root_routes[key] = (spec, attr, mode)
         return route
 
     def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fakeproc.handlers.legacy import IPC_GLOBAL_SYSCTL_TABLE
 from fakeproc.model.namespaces import Namespace
 from fakeproc.spec import NamespaceType, SysctlSpec
 
@@ -25,9 +26,6 @@ MAY_EXEC = 1
 MAY_WRITE = 2
 MAY_READ = 4
 
-#: IPC entries that become mode 0666 for CAP_CHECKPOINT_RESTORE holders (``ipc_permissions``
-#: in ipc/ipc_sysctl.c, 5.9+): CRIU restores object ids through them.
-_CHECKPOINT_RESTORE_KEYS = frozenset({"kernel.sem_next_id", "kernel.msg_next_id", "kernel.shm_next_id"})
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,10 @@ class Caller:
         pid: Process (or thread) id, for the write log.
         comm: Command name, for the write log.
         user_ns: The caller's user namespace (None: the initial one).
-        caps: Effective capabilities in ``user_ns``; None means all of them for
-            uid 0 and none otherwise.
+        caps: Effective capabilities in ``user_ns``; None means the usual set for
+            the uid: all of them for the root of ``user_ns`` (uid 0 in the initial
+            namespace, the uid its map sends 0 to in a child one, as after
+            ``unshare -r``) and none otherwise.
     """
 
     uid: int = 0
@@ -56,7 +56,7 @@ class Caller:
     def has_cap(self, cap: str) -> bool:
         """Whether ``cap`` is in the effective set (in the caller's own user namespace)."""
         if self.caps is None:
-            return self.uid == 0
+            return self.uid == (0 if self.user_ns is None else self.user_ns.map_uid(0))
         return cap in self.caps
 
     def in_group(self, gid: int) -> bool:
@@ -92,10 +92,13 @@ def _real(ns: Namespace | None) -> Namespace | None:
     return None if ns is None or ns.parent is None else ns
 
 
-def owner_ids(spec: SysctlSpec, ns: Namespace | None) -> tuple[int, int]:
+def owner_ids(spec: SysctlSpec, ns: Namespace | None, legacy: frozenset[str] = frozenset()) -> tuple[int, int]:
     """Owner (uid, gid) of an entry's file: the owning user namespace's root for
-    IPC and net entries (``ipc_set_ownership``, ``net_ctl_set_ownership``), else global root."""
+    IPC and net entries (``ipc_set_ownership``, ``net_ctl_set_ownership``), else global root.
+    ``legacy`` is the profile's set of older-kernel behaviours (``ipc_global_sysctl_table``)."""
     if ns is None or spec.namespace not in (NamespaceType.IPC, NamespaceType.NET) or ns.owner is None:
+        return 0, 0
+    if spec.namespace is NamespaceType.IPC and IPC_GLOBAL_SYSCTL_TABLE in legacy:
         return 0, 0
     uid = ns.owner.map_uid(0)
     gid = ns.owner.map_gid(0)
@@ -107,15 +110,22 @@ def _replicate(bits: int) -> int:
     return (bits << 6) | (bits << 3) | bits
 
 
-def effective_mode(spec: SysctlSpec, ns: Namespace | None, caller: Caller) -> int:
-    """The mode ``test_perm`` checks, after the namespace type's permissions hook."""
+def effective_mode(spec: SysctlSpec, ns: Namespace | None, caller: Caller,
+                   legacy: frozenset[str] = frozenset()) -> int:
+    """The mode ``test_perm`` checks, after the namespace type's permissions hook.
+
+    ``legacy`` is the profile's set of older-kernel behaviours: with
+    ``ipc_global_sysctl_table`` the IPC files have no hook and keep their mode.
+    """
     mode = spec.mode
     if ns is None:
         return mode
     owner = ns.owner if ns.type is not NamespaceType.USER else ns
+    if spec.mode_if_capable is not None and ns_capable(caller, owner, spec.mode_if_capable[0]):
+        return spec.mode_if_capable[1]
     if spec.namespace is NamespaceType.IPC:
-        if spec.key in _CHECKPOINT_RESTORE_KEYS and ns_capable(caller, owner, "CAP_CHECKPOINT_RESTORE"):
-            return 0o666
+        if IPC_GLOBAL_SYSCTL_TABLE in legacy:
+            return mode
         root_uid, root_gid = owner_ids(spec, ns)
         if caller.uid == root_uid:
             return _replicate(mode >> 6)

@@ -161,6 +161,10 @@ def _spec_from_dict(row: dict[str, Any], origin: str) -> SysctlSpec:
             kwargs[name] = None if raw is None else int(raw, 8) if isinstance(raw, str) else int(raw)
         elif name in ("min", "max") and isinstance(raw, list):
             kwargs[name] = tuple(raw)
+        elif name == "mode_if_capable" and raw is not None:
+            if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str) and isinstance(raw[1], str)):
+                raise ProfileError(f"{origin}: entry {row.get('key')!r}: mode_if_capable must be [CAPABILITY, MODE]")
+            kwargs[name] = (raw[0], int(raw[1], 8))
         else:
             kwargs[name] = raw
     if "key" not in kwargs or "mode" not in kwargs or "handler" not in kwargs:
@@ -224,6 +228,8 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
                 continue
             if f.name in ("mode", "child_mode"):
                 value = f"{value:04o}"
+            elif f.name == "mode_if_capable":
+                value = [value[0], f"{value[1]:04o}"]
             elif isinstance(value, (NamespaceType, CreationRule, Provenance)):
                 value = value.value
             elif isinstance(value, tuple):

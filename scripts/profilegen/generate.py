@@ -68,12 +68,13 @@ _INT_MIN = -(2**31)
 ENTRY_FIELDS = (
     "key", "mode", "handler", "namespace", "default", "creation", "ns_default", "length",
     "maxlen", "min", "max", "device_source", "loopback_default", "provenance", "source",
-    "registered_in", "child_mode", "alias_of", "on_write", "min_key", "max_key",
+    "registered_in", "child_mode", "alias_of", "on_write", "min_key", "max_key", "mode_if_capable",
 )
 #: Fields a semantics row may set on an entry.
 ROW_FIELDS = (
     "handler", "namespace", "creation", "ns_default", "length", "maxlen", "min", "max",
     "loopback_default", "provenance", "source", "mode", "default", "registered_in", "child_mode", "alias_of", "on_write", "min_key", "max_key",
+    "mode_if_capable",
 )
 #: SysctlSpec defaults: a field equal to its default is omitted from the JSON.
 _DEFAULTS: dict[str, Any] = {
@@ -81,6 +82,7 @@ _DEFAULTS: dict[str, Any] = {
     "length": 1, "maxlen": 0, "min": None, "max": None, "device_source": None,
     "loopback_default": None, "provenance": "inferred", "source": "",
     "registered_in": None, "child_mode": None, "alias_of": None, "on_write": None, "min_key": None, "max_key": None,
+    "mode_if_capable": None,
 }
 _NUMERIC_HANDLERS_WITH_LENGTH = {
     "proc_dointvec", "proc_dointvec_minmax", "proc_dointvec_jiffies",
@@ -381,6 +383,9 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
             value = f"{int(value):04o}"
         elif name == "child_mode" and value is not None:
             value = f"{int(value, 8) if isinstance(value, str) else int(value):04o}"
+        elif name == "mode_if_capable" and value is not None:
+            cap, mode = value
+            value = [cap, f"{int(mode, 8) if isinstance(mode, str) else int(mode):04o}"]
         elif name in ("ns_default", "loopback_default", "default") and value is not None:
             value = str(value)
         if name not in ("key", "mode", "handler") and _DEFAULTS.get(name) == value:
