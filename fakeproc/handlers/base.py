@@ -77,8 +77,14 @@ class HandlerEnv(Protocol):
         """Whether the caller holds ``capability`` (e.g. ``CAP_SYS_ADMIN``) over the entry's namespace."""
         ...
 
-    def gid_mapped(self, gid: int) -> bool:
-        """Whether ``gid`` is mapped in the writer's user namespace (``make_kgid``)."""
+    def make_kgid(self, gid: int) -> int | None:
+        """The kernel gid of ``gid`` as the caller's user namespace maps it (``make_kgid``);
+        None when it is not mapped there (the kernel's INVALID_GID)."""
+        ...
+
+    def from_kgid(self, kgid: int) -> int | None:
+        """The gid kernel gid ``kgid`` has in the caller's user namespace (``from_kgid``);
+        None when it is not mapped there (a read shows ``overflowgid`` then)."""
         ...
 
     def initial_namespace(self, type: NamespaceType) -> bool:

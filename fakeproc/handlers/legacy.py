@@ -21,6 +21,7 @@ __all__ = [
     "JIFFIES_LONG_MAX_BOUND",
     "LEGACY_BEHAVIOURS",
     "MINMAX_NO_INT_CHECK",
+    "PING_GROUP_RANGE_INT",
     "SIMPLE_STRTOUL",
 ]
 
@@ -31,6 +32,7 @@ DOULONGVEC_SKIP_OUT_OF_RANGE = "doulongvec_skip_out_of_range"
 JIFFIES_LONG_MAX_BOUND = "jiffies_long_max_bound"
 BITMAP_TRUNCATE_4095 = "bitmap_truncate_4095"
 IPC_GLOBAL_SYSCTL_TABLE = "ipc_global_sysctl_table"
+PING_GROUP_RANGE_INT = "ping_group_range_int"
 
 #: Name -> what it changes, and which kernels behave that way.
 LEGACY_BEHAVIOURS: dict[str, str] = {
@@ -67,5 +69,10 @@ LEGACY_BEHAVIOURS: dict[str, str] = {
         "mode, global root owns it, and root of a child user namespace gets the 'other' bits. Seen in "
         "the v4.15 and v5.0 sources; 6.x registers tables per IPC namespace (ipc_permissions, "
         "mq_permissions, ipc_set_ownership)."
+    ),
+    PING_GROUP_RANGE_INT: (
+        "ipv4_ping_group_range parses into gid_t[2] with proc_dointvec_minmax and GID_T_MAX = "
+        "INT_MAX (include/net/ping.h), so a gid above 2147483647 is EINVAL; 6.x parses unsigned longs "
+        "up to 4294967294. Seen in the Ubuntu 4.15 tree (which already has the EINVAL for unmapped gids)."
     ),
 }

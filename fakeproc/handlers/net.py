@@ -29,8 +29,9 @@ from fakeproc.handlers.generic import (
     proc_doulongvec_minmax,
     vector_value,
 )
+from fakeproc.handlers.legacy import PING_GROUP_RANGE_INT
 from fakeproc.handlers.registry import register
-from fakeproc.spec import NamespaceType, SysctlSpec
+from fakeproc.spec import INT_MAX, NamespaceType, SysctlSpec
 
 __all__ = [
     "GID_T_MAX",
@@ -151,32 +152,38 @@ def ipv4_privileged_ports(req: Request) -> Result:
 
 
 _PING_GROUP_TABLE = TmpTable(length=2, min=0, max=GID_T_MAX)
+_PING_GROUP_INT_TABLE = TmpTable(length=2, min=0, max=INT_MAX)
 
 
 def ipv4_ping_group_range(req: Request) -> Result:
     """``ipv4_ping_group_range`` (net.ipv4.ping_group_range): two gids, atomic on a copy.
 
-    ``proc_doulongvec_minmax`` runs on an ``unsigned long[2]`` with each element in
-    [0, GID_T_MAX]; both gids must be mapped in the writer's user namespace, and
-    ``high < low`` silently resets the range to the disabled ``1 0``.
+    The stored range holds kernel gids; a read shows them as the reader's user namespace
+    maps them (``overflowgid`` 65534 when unmapped). A write runs ``proc_doulongvec_minmax``
+    on an ``unsigned long[2]`` with each element in [0, GID_T_MAX] (``proc_dointvec_minmax``
+    up to INT_MAX with the ``ping_group_range_int`` legacy behaviour); both gids must map
+    to kernel gids in the writer's user namespace, and ``high < low`` silently resets the
+    range to the disabled ``1 0``.
 
     Returns:
         Result with errno EINVAL for a value out of range, an unmapped gid or a
         parse error; on error nothing changes.
     """
     env = req.env
-    # Divergence: fakeproc assumes an identity gid mapping, so the stored kgid
-    # is shown as itself when mapped and as overflowgid otherwise.
-    shown = tuple(g if env.gid_mapped(g) else OVERFLOWGID for g in vector_value(req.value, 2)[:2])
-    tmp = req._replace(spec=_PING_GROUP_TABLE(req.spec), value=shown)
-    res = proc_doulongvec_minmax(tmp)
+    shown = tuple(OVERFLOWGID if gid is None else gid
+                  for gid in (env.from_kgid(kgid) for kgid in vector_value(req.value, 2)[:2]))
+    if PING_GROUP_RANGE_INT in env.legacy:
+        res = proc_dointvec_minmax(req._replace(spec=_PING_GROUP_INT_TABLE(req.spec), value=shown))
+    else:
+        res = proc_doulongvec_minmax(req._replace(spec=_PING_GROUP_TABLE(req.spec), value=shown))
     if req.data is None or res.errno:
         return res._replace(value=req.value)
-    low, high = vector_value(res.value, 2)[:2]
-    if not env.gid_mapped(low) or not env.gid_mapped(high):
+    inside_low, inside_high = vector_value(res.value, 2)[:2]
+    low, high = env.make_kgid(inside_low), env.make_kgid(inside_high)
+    if low is None or high is None:
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
-    if high < low:
-        low, high = 1, 0
+    if inside_high < inside_low or high < low:
+        low, high = 1, 0  # kernel gids 1 and 0 of the initial user namespace
     return res._replace(value=(low, high))
 
 

@@ -108,6 +108,9 @@ class WriteRecord(NamedTuple):
 
 _NS_NAMES = ("ipc", "net", "uts", "user")
 
+#: ``(gid_t)-1``: never a valid id, not even in the initial user namespace.
+_INVALID_ID = 2**32 - 1
+
 
 class WriteLog(Sequence[WriteRecord]):
     """The most recent writes, oldest first (a bounded ring of ``WriteRecord``).
@@ -208,9 +211,13 @@ class _Env:
             owner = ns if ns.type is NamespaceType.USER else ns.owner
         return ns_capable(self._caller, owner, capability)
 
-    def gid_mapped(self, gid: int) -> bool:
+    def make_kgid(self, gid: int) -> int | None:
         user_ns = self._caller.user_ns
-        return user_ns is None or user_ns.map_gid(gid) is not None
+        return (gid if 0 <= gid < _INVALID_ID else None) if user_ns is None else user_ns.map_gid(gid)
+
+    def from_kgid(self, kgid: int) -> int | None:
+        user_ns = self._caller.user_ns
+        return kgid if user_ns is None else user_ns.gid_inside(kgid)
 
     def initial_namespace(self, type: NamespaceType) -> bool:
         ns = self._nsset.get(type)
@@ -317,12 +324,13 @@ class Kernel:
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
-        # Plain entries: a file in every namespace, under their own key and mode. Root's
+        # Plain entries: a file in every namespace, under their own key and mode, registered
+        # where their value lives. Root's
         # reads and writes of them take a short path (see read and write).
         self._plain = {
             key: spec for key, spec in self.profile.entries.items()
             if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
-            and spec.alias_of is None
+            and spec.alias_of is None and spec.registered_in is None
         }
         self._root_routes: dict[str, tuple[SysctlSpec, str | None, int]] = {}
         self.write_log = WriteLog(WRITE_LOG_LIMIT)
@@ -563,7 +571,7 @@ class Kernel:
         mode = self._mode(spec, nsset)
         if mode != spec.mode:
             spec = replace(spec, mode=mode)
-        return effective_mode(spec, self._instance(spec, nsset), caller, self.profile.legacy)
+        return effective_mode(spec, nsset.get(spec.table_namespace), caller, self.profile.legacy)
 
     def _instance(self, spec: SysctlSpec, nsset: NamespaceSet) -> Namespace | None:
         """The namespace holding ``spec``'s value for ``nsset`` (None: the global store)."""
@@ -742,7 +750,7 @@ class Kernel:
         spec = self._spec(key, nsset)
         if spec is None:
             raise_errno(errno.ENOENT, path)
-        uid, gid = owner_ids(spec, self._instance(spec, nsset), self.profile.legacy)
+        uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), self.profile.legacy)
         return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,

@@ -101,6 +101,14 @@ class Namespace:
         """Kernel gid of ``inside`` in this user namespace (``make_kgid``), None if unmapped."""
         return _map_id(self.gid_map, inside)
 
+    def gid_inside(self, kgid: int) -> int | None:
+        """The gid kernel gid ``kgid`` has inside this user namespace (``from_kgid``), None if
+        it is not mapped here."""
+        for first, lower, count in self.gid_map:
+            if lower <= kgid < lower + count:
+                return first + (kgid - lower)
+        return None
+
     def __repr__(self) -> str:
         extra = f" {self.label!r}" if self.label else ""
         return f"<Namespace {self.type.value}:{self.id}{extra}>"

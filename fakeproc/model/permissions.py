@@ -93,12 +93,17 @@ def _real(ns: Namespace | None) -> Namespace | None:
 
 
 def owner_ids(spec: SysctlSpec, ns: Namespace | None, legacy: frozenset[str] = frozenset()) -> tuple[int, int]:
-    """Owner (uid, gid) of an entry's file: the owning user namespace's root for
-    IPC and net entries (``ipc_set_ownership``, ``net_ctl_set_ownership``), else global root.
-    ``legacy`` is the profile's set of older-kernel behaviours (``ipc_global_sysctl_table``)."""
-    if ns is None or spec.namespace not in (NamespaceType.IPC, NamespaceType.NET) or ns.owner is None:
+    """Owner (uid, gid) of an entry's file: the owning user namespace's root for files of
+    IPC and net tables (``ipc_set_ownership``, ``net_ctl_set_ownership``), else global root.
+
+    ``ns`` is the namespace whose table registers the file (``spec.table_namespace``): a
+    global value shown in a child netns's table (``net.core.rmem_max``) belongs to that
+    netns's root too. ``legacy`` is the profile's set of older-kernel behaviours.
+    """
+    table = spec.table_namespace
+    if ns is None or table not in (NamespaceType.IPC, NamespaceType.NET) or ns.owner is None:
         return 0, 0
-    if spec.namespace is NamespaceType.IPC and IPC_GLOBAL_SYSCTL_TABLE in legacy:
+    if table is NamespaceType.IPC and IPC_GLOBAL_SYSCTL_TABLE in legacy:
         return 0, 0
     uid = ns.owner.map_uid(0)
     gid = ns.owner.map_gid(0)
@@ -112,18 +117,21 @@ def _replicate(bits: int) -> int:
 
 def effective_mode(spec: SysctlSpec, ns: Namespace | None, caller: Caller,
                    legacy: frozenset[str] = frozenset()) -> int:
-    """The mode ``test_perm`` checks, after the namespace type's permissions hook.
+    """The mode ``test_perm`` checks, after the permissions hook of the table the file is in.
 
+    ``ns`` is the namespace whose table registers the file (``spec.table_namespace``; None
+    for the global tables): the hook is the table's, whatever namespace holds the value.
     ``legacy`` is the profile's set of older-kernel behaviours: with
     ``ipc_global_sysctl_table`` the IPC files have no hook and keep their mode.
     """
     mode = spec.mode
     if ns is None:
         return mode
+    table = spec.table_namespace
     owner = ns.owner if ns.type is not NamespaceType.USER else ns
     if spec.mode_if_capable is not None and ns_capable(caller, owner, spec.mode_if_capable[0]):
         return spec.mode_if_capable[1]
-    if spec.namespace is NamespaceType.IPC:
+    if table is NamespaceType.IPC:
         if IPC_GLOBAL_SYSCTL_TABLE in legacy:
             return mode
         root_uid, root_gid = owner_ids(spec, ns)
@@ -132,11 +140,11 @@ def effective_mode(spec: SysctlSpec, ns: Namespace | None, caller: Caller,
         if caller.in_group(root_gid):
             return _replicate(mode >> 3)
         return _replicate(mode)
-    if spec.namespace is NamespaceType.NET:
+    if table is NamespaceType.NET:
         if ns_capable(caller, owner, "CAP_NET_ADMIN"):
             return _replicate(mode >> 6)
         return mode
-    if spec.namespace is NamespaceType.USER:
+    if table is NamespaceType.USER:
         if ns_capable(caller, owner, "CAP_SYS_RESOURCE"):
             return _replicate(mode >> 6)
         return _replicate(mode & 0o004)

@@ -32,7 +32,8 @@ class FakeEnv:
     legacy: frozenset[str] = frozenset()
     values: dict[str, Value] = field(default_factory=dict)
     caps: frozenset[str] = frozenset({"CAP_SYS_ADMIN"})
-    mapped_gids: Callable[[int], bool] = lambda gid: True
+    #: The caller's user namespace gid map: ((first inside gid, first kernel gid, count), ...).
+    gid_map: tuple[tuple[int, int, int], ...] = ((0, 0, 2**32 - 1),)
     logs: list[str] = field(default_factory=list)
     initial: bool = True  # the caller's namespaces are the initial ones
 
@@ -42,8 +43,11 @@ class FakeEnv:
     def capable(self, capability: str) -> bool:
         return capability in self.caps
 
-    def gid_mapped(self, gid: int) -> bool:
-        return self.mapped_gids(gid)
+    def make_kgid(self, gid: int) -> int | None:
+        return next((low + gid - first for first, low, n in self.gid_map if first <= gid < first + n), None)
+
+    def from_kgid(self, kgid: int) -> int | None:
+        return next((first + kgid - low for first, low, n in self.gid_map if low <= kgid < low + n), None)
 
     def log(self, message: str) -> None:
         self.logs.append(message)

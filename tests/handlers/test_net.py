@@ -100,15 +100,36 @@ def test_ping_group_range_high_below_low_resets_to_disabled() -> None:
 
 
 def test_ping_group_range_unmapped_gid_fails_with_einval() -> None:
-    env = net_env(mapped_gids=lambda gid: gid < 1000)
+    env = net_env(gid_map=((0, 0, 1000),))
     s = ping(env)
     assert s.write(b"0 2000").errno == EINVAL and s.value == (1, 0)
     assert s.echo(b"0 999") == 0 and s.value == (0, 999)
 
 
 def test_ping_group_range_shows_unmapped_kgid_as_overflowgid() -> None:
-    s = ping(net_env(mapped_gids=lambda gid: gid == 0))
+    s = ping(net_env(gid_map=((0, 0, 1),)))
     assert s.cat() == b"65534\t0\n"
+
+
+def test_ping_group_range_stores_kernel_gids_and_shows_them_as_the_reader_maps_them() -> None:
+    # A container made by `unshare -r` as uid/gid 1001: inside gid 0 is kernel gid 1001.
+    container = net_env(gid_map=((0, 1001, 1),))
+    s = ping(container)
+    assert s.cat() == b"65534\t65534\n"  # kernel gids 1 and 0 are not mapped inside
+    assert s.write(b"65534 65534").errno == EINVAL and s.value == (1, 0)
+    assert s.echo(b"0 0") == 0 and s.value == (1001, 1001)
+    assert s.cat() == b"0\t0\n"
+    s.env = net_env()
+    assert s.cat() == b"1001\t1001\n"
+
+
+def test_ping_group_range_accepts_gids_above_int_max_unless_the_4_15_int_form() -> None:
+    s = ping()
+    assert s.echo(b"0 4294967294") == 0 and s.value == (0, 4294967294)
+    assert s.write(b"0 4294967295").errno == EINVAL
+    old = ping(net_env(legacy=frozenset({"ping_group_range_int"})))
+    assert old.write(b"0 2147483648").errno == EINVAL and old.value == (1, 0)
+    assert old.echo(b"0 2147483647") == 0 and old.value == (0, 2147483647)
 
 
 def test_ping_group_range_negative_fails_atomically() -> None:

@@ -107,5 +107,7 @@ def test_415_legacy_matches_the_tree():
     # strtoul_lenient, the INT check in the minmax converter and the INT_MAX/HZ jiffies bound are in
     # that kernel/sysctl.c; doulongvec still has `if (neg) continue;`; proc_do_large_bitmap has no
     # 5.2 chunking. ipc/ipc_sysctl.c and ipc/mq_sysctl.c register one global table each (seen in
-    # the v5.0 sources; the 4.15 ipc files are not in the index).
-    assert set(P415.legacy) == {"doulongvec_skip_negative", "bitmap_truncate_4095", "ipc_global_sysctl_table"}
+    # the v5.0 sources; the 4.15 ipc files are not in the index). net/ipv4/sysctl_net_ipv4.c runs
+    # ipv4_ping_group_range through proc_dointvec_minmax on gid_t[2].
+    assert set(P415.legacy) == {"doulongvec_skip_negative", "bitmap_truncate_4095", "ipc_global_sysctl_table",
+                                "ping_group_range_int"}
