@@ -828,7 +828,9 @@ class Kernel:
                 store = getattr(nsset, attr) if attr else None
                 if mode & 0o400 and (store is None or store.owner is None):
                     value = (store or self._global).values.get(key_or_path)
-                    out = None if value is None else self._read_cache.get((key_or_path, value))
+                    if value is None:
+                        value = self._resolve(spec, key_or_path, store)
+                    out = self._read_cache.get((key_or_path, value))
                     if out is None:
                         out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
                                         None, 0, _READ_SIZE).output

@@ -27,7 +27,6 @@ MAY_WRITE = 2
 MAY_READ = 4
 
 
-
 @dataclass(frozen=True)
 class Caller:
     """The process asking: its credentials and where it lives.
