@@ -399,18 +399,28 @@ _DOMAINS: dict[str, _Domain] = {
 }
 
 
+#: Domains an older kernel's ``legacy`` behaviour changes: (handler, behaviour) -> domain.
+_LEGACY_DOMAINS: dict[tuple[str, str], _Domain] = {
+    # proc_dointvec_minmax on gid_t[2] up to GID_T_MAX = INT_MAX (v4.15).
+    ("ipv4_ping_group_range", "ping_group_range_int"): _Domain("int", _const(0), _const(INT_MAX), INT_MIN, INT_MAX,
+                                                               minmax=True),
+}
+
+
 def supported_handlers() -> frozenset[str]:
     """Handler names :func:`valid_values` and :func:`invalid_values` know a domain for."""
     return frozenset(_DOMAINS)
 
 
-def _domain(spec: object, name: str = "spec") -> _Domain:
+def _domain(spec: object, name: str = "spec", profile: Profile | None = None) -> _Domain:
     _check_type(SysctlSpec, spec, name)
     assert isinstance(spec, SysctlSpec)
     d = _DOMAINS.get(spec.handler)
     if d is None:
         raise InvalidArgument(f"{name}={spec.key!r} uses handler {spec.handler!r}, which has no value domain "
                               f"(known: {', '.join(sorted(_DOMAINS))}); use sysctl_entries(with_domain=True)")
+    for behaviour in profile.legacy if profile is not None else ():
+        d = _LEGACY_DOMAINS.get((spec.handler, behaviour), d)
     return d
 
 
@@ -458,8 +468,8 @@ def valid_values(spec: SysctlSpec, *, profile: str | Profile | None = None,
     Examples shrink towards the lowest allowed number in each element, the empty
     string, and the empty bitmap.
     """
-    d = _domain(spec)
     prof = _profile(profile)
+    d = _domain(spec, profile=prof)
     _check_type(str, separators, "separators")
     if not separators or set(separators) - set(" \t\n"):
         raise InvalidArgument(f"separators={separators!r} must be non-empty and only contain ' ', '\\t', '\\n'")
@@ -631,8 +641,8 @@ def invalid_values(spec: SysctlSpec, *, profile: str | Profile | None = None,
 
     Examples shrink towards the first class given and small numbers.
     """
-    d = _domain(spec)
     prof = _profile(profile)
+    d = _domain(spec, profile=prof)
     available = _invalid_classes(spec, prof, d)
     if classes is not None:
         if isinstance(classes, str):
