@@ -7,7 +7,7 @@ from pathlib import Path
 from _common import show
 
 from fakeproc import Kernel
-from fakeproc.kubernetes import NodeConfig, apply, load_manifest_file
+from fakeproc.kubernetes import NodeConfig, apply, delete_pod, load_manifest_file
 
 node = Kernel("6.18")
 manifest = load_manifest_file(Path(__file__).resolve().parent / "sysctl_test.yaml")[0]
@@ -15,6 +15,7 @@ manifest = load_manifest_file(Path(__file__).resolve().parent / "sysctl_test.yam
 refused = apply(manifest, node, NodeConfig.create())
 print(f"# {refused.verdict.value}: {refused.status_message}")
 
+delete_pod(node, refused.name)  # a failed pod stays failed: delete it, then apply again
 allowed = apply(manifest, node, NodeConfig.create(allowed_unsafe_sysctls="kernel.sem"))
 print(f"# {allowed.verdict.value}")
 pod_ns = node.namespace_by_label(allowed.ns_label)

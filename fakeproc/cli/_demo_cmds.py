@@ -15,13 +15,21 @@ def _add_demo(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
         help="walk through the article's steps against the fake kernel",
-        description="Walk through the article's steps (the /proc/sys tree, sysctl -w and reboot, kernel.sem, "
-        "the IPC namespace test, Kubernetes pod sysctls), running every command for real against a "
+        description="Walk through the article's steps in its order (procfs, sysctl -w and -p, kernel.sem, "
+        "sysctl -w in the parent and in a new IPC namespace, the C program, the pod refused then allowed, "
+        "exec, the namespaces as a tree), running every command for real against a "
         "throw-away fake kernel: through a FUSE mount where one can be made, in-process otherwise.",
     )
+    from fakeproc.demo import LANGUAGES, STEPS
+
     p.add_argument("--step", type=int, action="append", metavar="N",
-                   help="run only step N (1-5; repeatable)")
-    p.add_argument("--kubernetes-version", metavar="X.Y", help="Kubernetes version for step 5 (default: newest)")
+                   help=f"run only step N (1-{len(STEPS)}; repeatable)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="language of the explanations: en (default) or ko, the article's; "
+                   "commands and outputs never change")
+    p.add_argument("--pause", action="store_true", help="wait for Enter between steps (for a classroom)")
+    p.add_argument("--kubernetes-version", metavar="X.Y",
+                   help="Kubernetes version for the pod steps, 1.16 to 1.37 (default: 1.36)")
     p.add_argument("--kernel", metavar="PROFILE", help="kernel profile name or file (default: 6.18)")
     p.add_argument("--in-process", action="store_true",
                    help="do not mount; run every step in-process through the model")
@@ -38,10 +46,11 @@ def _cmd_demo(args: argparse.Namespace) -> int | CommandResult:
         import io
 
         transcript = run_demo(steps=args.step, kernel=args.kernel, kubernetes_version=args.kubernetes_version,
-                              in_process=args.in_process, out=io.StringIO(), color=False)
+                              in_process=args.in_process, out=io.StringIO(), color=False, lang=args.lang)
         return CommandResult(exit_code=transcript.exit_code, data=transcript.data())
     transcript = run_demo(steps=args.step, kernel=args.kernel, kubernetes_version=args.kubernetes_version,
-                          in_process=args.in_process, out=sys.stdout, color=color)
+                          in_process=args.in_process, out=sys.stdout, color=color, lang=args.lang,
+                          pause=args.pause, stdin=sys.stdin)
     return transcript.exit_code
 
 

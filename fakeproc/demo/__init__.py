@@ -1,16 +1,19 @@
 """``fakeproc demo``: the article's walkthrough, every command run for real against a fake kernel.
 
-The steps (see :data:`STEPS`): the /proc/sys tree; ``sysctl -w``, a reboot,
-``sysctl -p`` and the boot-time configuration; kernel.sem's fields; the IPC
-namespace test with the article's C program; a Kubernetes pod with an unsafe
-sysctl. Commands that use /proc/sys run as real programs with the fake tree
+The steps (see :data:`STEPS`), in the article's order: procfs and the /proc/sys
+tree; ``sysctl -w``, a reboot, ``sysctl -p`` and the boot-time configuration;
+kernel.sem's fields and defaults; ``sysctl -w`` in the parent and inside a new
+IPC namespace, each keeping its own value; the article's C program; the pod
+refused, then allowed; exec into the pod; the namespaces as a tree. ``lang="ko"``
+tells it in Korean (commands and outputs never change); ``pause=True`` waits for
+Enter between steps. Commands that use /proc/sys run as real programs with the fake tree
 bound over /proc/sys where a FUSE mount can be made, and through the Python
 API otherwise (the demo says which steps and why). Each run uses its own
 throw-away kernel and directory; the user's state and the host's /proc/sys are
 never touched.
 
 >>> import io
->>> t = run_demo(steps=[3], in_process=True, out=io.StringIO())
+>>> t = run_demo(steps=[3], in_process=True, out=io.StringIO(), lang="ko")
 >>> t.exit_code, t.mode
 (0, 'in-process')
 >>> "SEMOPM=500" in t.output_of("awk")
@@ -26,13 +29,17 @@ from pathlib import Path
 from typing import TextIO
 
 from fakeproc.demo._output import Printer, Record, Transcript, use_color
-from fakeproc.demo._steps import HOST_SEM, POD_SEM, STEPS, Step, asset_text
+from fakeproc.demo._steps import CHILD_SEM, HOST_SEM, POD_NAME, POD_SEM, STEPS, Step, asset_text
+from fakeproc.demo._text import LANGUAGES, check_lang, text
 from fakeproc.demo._world import Demo
 from fakeproc.errors import UsageError
 from fakeproc.model import Kernel
 
 __all__ = [
+    "CHILD_SEM",
     "HOST_SEM",
+    "LANGUAGES",
+    "POD_NAME",
     "POD_SEM",
     "STEPS",
     "Printer",
@@ -58,7 +65,8 @@ def _select(steps: Iterable[int] | None) -> list[Step]:
 
 def run_demo(*, steps: Iterable[int] | None = None, kernel: str | None = None,
              kubernetes_version: str | None = None, in_process: bool = False,
-             out: TextIO | None = None, color: bool | None = None) -> Transcript:
+             out: TextIO | None = None, color: bool | None = None, lang: str = "en",
+             pause: bool = False, stdin: TextIO | None = None) -> Transcript:
     """Run the walkthrough, printing each command and its real output.
 
     Args:
@@ -68,13 +76,17 @@ def run_demo(*, steps: Iterable[int] | None = None, kernel: str | None = None,
         in_process: Do not try the FUSE mount.
         out: Where to print (default: stdout).
         color: Force colour on/off (default: on a terminal, unless ``NO_COLOR`` is set).
+        lang: ``en`` (default) or ``ko``: the language of headings and explanations.
+        pause: Wait for Enter (a line on ``stdin``) before each step after the first.
+        stdin: Where Enter is read (default: ``sys.stdin``); at its end the demo goes on.
 
     Returns:
         The :class:`Transcript`; its ``exit_code`` is 1 if an expected value did not appear.
 
     Raises:
-        UsageError: an unknown step, profile or Kubernetes version.
+        UsageError: an unknown step, profile, language or Kubernetes version.
     """
+    check_lang(lang)
     selected = _select(steps)
     if kubernetes_version is not None:
         from fakeproc.kubernetes import KubeVersion
@@ -86,30 +98,30 @@ def run_demo(*, steps: Iterable[int] | None = None, kernel: str | None = None,
     k = Kernel(kernel)
     with tempfile.TemporaryDirectory(prefix="fakeproc-demo-") as tmp:
         demo = Demo(k, Path(tmp), printer, transcript, use_mount=not in_process,
-                    kubernetes_version=kubernetes_version)
+                    kubernetes_version=kubernetes_version, lang=lang)
         demo.profile_arg = str(Path(kernel).resolve()) if kernel and Path(kernel).is_file() else kernel
         try:
-            how = ("real programs see the fake kernel at /proc/sys (FUSE mount, private mount namespace)"
-                   if demo.mounted else f"in-process through fakeproc's API: {demo.mount_reason}")
-            printer.note(f"fakeproc demo: a throw-away {k.profile.name} kernel; the host's /proc/sys is not touched.\n"
-                         f"Commands run in {tmp}; {how}.")
-            for step in selected:
+            how = (text("how.mount", lang) if demo.mounted
+                   else text("how.inproc", lang, why=demo.mount_reason))
+            printer.note(text("intro", lang, profile=k.profile.name, tmp=tmp, how=how))
+            for i, step in enumerate(selected):
+                if pause and i:
+                    printer.pause(text("pause", lang, n=step.number), stdin if stdin is not None else sys.stdin)
                 demo.step = step.number
                 transcript.steps.append(step.number)
-                printer.title(f"Step {step.number}/{len(STEPS)}: {step.title}")
+                printer.title(text("step", lang, n=step.number, total=len(STEPS), title=step.title(lang)))
                 step.run(demo)
         finally:
             demo.close()
     reasons = demo.in_process_reasons
     if reasons:
-        printer.title("How this ran")
+        printer.title(text("how.title", lang))
         by_reason: dict[str, list[int]] = {}
         for n, why in sorted(reasons.items()):
             by_reason.setdefault(why, []).append(n)
         for why, numbers in by_reason.items():
             which = ", ".join(map(str, numbers))
-            printer.warn(f"step{'s' if len(numbers) > 1 else ''} {which} ran in-process only "
-                         f"(through fakeproc's API, not real programs): {why}")
+            printer.warn(text("how.steps", lang, s="s" if len(numbers) > 1 else "", which=which, why=why))
     if transcript.exit_code:
-        printer.fail("some expected values did not appear (see above)")
+        printer.fail(text("failed", lang))
     return transcript

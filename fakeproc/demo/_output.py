@@ -83,6 +83,11 @@ class Printer:
         for line in text.splitlines():
             self._write(self._paint("warn", f"! {line}") + "\n")
 
+    def pause(self, prompt: str, stdin: TextIO) -> None:
+        """Show ``prompt`` and wait for a line (Enter) on ``stdin``; at end of input, go on."""
+        self._write(self._paint("warn", prompt) + "\n")
+        stdin.readline()
+
     def fail(self, text: str) -> None:
         """A check that did not hold."""
         for line in text.splitlines():
@@ -122,6 +127,7 @@ class Transcript:
         mode: ``mount`` or ``in-process`` (how /proc/sys commands ran).
         fallback_reason: Why the mount was not used, if it was not.
         in_process_steps: Steps in which at least one command ran in-process only.
+        failures: Checks that failed outside a command's output (a pod that did not start).
     """
 
     records: list[Record] = field(default_factory=list)
@@ -129,11 +135,12 @@ class Transcript:
     mode: str = "in-process"
     fallback_reason: str | None = None
     in_process_steps: list[int] = field(default_factory=list)
+    failures: int = 0
 
     @property
     def exit_code(self) -> int:
-        """0 when every expected value appeared, 1 otherwise."""
-        return 1 if any(r.missing for r in self.records) else 0
+        """0 when every expected value appeared (and no step failed), 1 otherwise."""
+        return 1 if self.failures or any(r.missing for r in self.records) else 0
 
     def output_of(self, command: str) -> str:
         """The output of the first command displayed as ``command`` (or starting with it)."""

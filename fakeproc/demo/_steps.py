@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from fakeproc.demo._text import text
 from fakeproc.demo._world import Demo, Output
 from fakeproc.model import Kernel, NamespaceSet
 from fakeproc.sysctlconf import apply, parse
 
-__all__ = ["HOST_SEM", "POD_SEM", "STEPS", "Step", "asset_text", "copy_asset"]
+__all__ = ["CHILD_SEM", "HOST_SEM", "POD_NAME", "POD_SEM", "STEPS", "Step", "asset_text", "copy_asset"]
 
 #: The value the article sets on the host before the IPC namespace test.
 HOST_SEM = "33000 1024000000 500 32000"
+#: The value the shell in a new IPC namespace writes in step 4 (its own, not the host's).
+CHILD_SEM = "20000 1024000000 500 32000"
 #: The pod's kernel.sem, as the article's YAML writes it.
 POD_SEM = "10000   1024000000      500     32000"
 POD_NAME = "joo-modify-sysctl"
@@ -36,13 +39,17 @@ class Step:
 
     Attributes:
         number: 1-based step number (``--step N``).
-        title: Heading.
+        key: Its sentences' prefix in :mod:`fakeproc.demo._text` (``KEY.title`` is the heading).
         run: The step's body.
     """
 
     number: int
-    title: str
+    key: str
     run: Callable[[Demo], None]
+
+    def title(self, lang: str = "en") -> str:
+        """The heading in ``lang``."""
+        return text(f"{self.key}.title", lang)
 
 
 # ---------------------------------------------------------------------- assets
@@ -105,10 +112,10 @@ def _inproc_sysctl_read(k: Kernel, keys: list[str], *, values_only: bool = False
     return "\n".join(out) + "\n", rc
 
 
-def _procps(k: Kernel, text: str, filename: str) -> Output:
+def _procps(k: Kernel, conf: str, filename: str, ns: NamespaceSet | None = None) -> Output:
     """procps ``sysctl -p``/``-w`` through :func:`fakeproc.sysctlconf.apply`, output in order."""
-    doc = parse(text, "procps", filename=filename)
-    report = apply(k, doc, "procps")
+    doc = parse(conf, "procps", filename=filename)
+    report = apply(k, doc, "procps", ns=ns)
     lines = [e.message for e in doc.errors]
     for o in report.outcomes:
         if o.status == "written":
@@ -118,12 +125,32 @@ def _procps(k: Kernel, text: str, filename: str) -> Output:
     return "".join(line + "\n" for line in lines), report.exit_status
 
 
-def _inproc_sysctl_w(k: Kernel, assignment: str) -> Output:
-    return _procps(k, assignment + "\n", "<command line>")
+def _inproc_sysctl_w(k: Kernel, assignment: str, ns: NamespaceSet | None = None) -> Output:
+    return _procps(k, assignment + "\n", "<command line>", ns)
 
 
 def _inproc_sysctl_p(k: Kernel, path: Path) -> Output:
     return _procps(k, path.read_text(encoding="utf-8"), path.name)
+
+
+def _inproc_unshare_sysctl(k: Kernel, value: str) -> Output:
+    """``unshare --ipc sh -c 'cat; sysctl -w kernel.sem=VALUE; cat'`` through the model."""
+    child = k.unshare(k.init_ns, ipc=True, label="demo-unshare-ipc")
+    try:
+        parts = [_inproc_cat(k, "/proc/sys/kernel/sem", child), _inproc_sysctl_w(k, f"kernel.sem={value}", child),
+                 _inproc_cat(k, "/proc/sys/kernel/sem", child)]
+    finally:
+        k.drop_namespaces(child)  # the shell exits, its namespace goes
+    return "".join(out for out, _ in parts), parts[-1][1]
+
+
+def _fresh_ipc_sem(k: Kernel) -> str:
+    """kernel.sem as a new IPC namespace starts it (the compile-time defaults)."""
+    scratch = k.unshare(k.init_ns, ipc=True)
+    try:
+        return k.read("kernel.sem", ns=scratch)
+    finally:
+        k.drop_namespaces(scratch)
 
 
 def _inproc_ipc_test(k: Kernel) -> Output:
@@ -135,21 +162,19 @@ def _inproc_ipc_test(k: Kernel) -> Output:
     return f"at parent - host ipc ns\n{parent}\n\nat child - new ipc ns\n{child}\n\n", 0
 
 
-# ---------------------------------------------------------------------- step 1: the tree
+# ---------------------------------------------------------------------- step 1: procfs
 
 
 def step_tree(d: Demo) -> None:
     k = d.kernel
-    d.note("/proc/sys is where the kernel shows its tunable parameters (sysctls) as files.\n"
-           "One directory per subsystem:")
+    d.say("tree.intro")
     d.sh(None, ["ls", "-C", "/proc/sys"], lambda: _inproc_ls(k, "/proc/sys"), expect=("kernel",))
-    d.note("Reading a file asks the kernel for the value; it is formatted at the moment of the read.")
+    d.say("tree.read")
     d.sh(None, ["cat", "/proc/sys/kernel/sem"], lambda: _inproc_cat(k, "/proc/sys/kernel/sem"),
          expect=("\t1024000000\t500\t",))
     d.sh(None, ["sysctl", "kernel.sem"], lambda: _inproc_sysctl_read(k, ["kernel.sem"]),
          expect=("kernel.sem = ",))
-    d.note("No file stores the value: it lives in kernel memory, so stat reports size 0\n"
-           "although a read returns bytes.")
+    d.say("tree.size0")
     path = "/proc/sys/kernel/sem"
     d.sh(None, ["stat", "-c", "size %s, mode %A: %n", path], lambda: _inproc_stat(k, path), expect=("size 0",))
     d.sh(None, ["wc", "-c", path], lambda: _inproc_wc(k, path))
@@ -160,24 +185,22 @@ def step_tree(d: Demo) -> None:
 
 def step_persistence(d: Demo) -> None:
     k = d.kernel
-    d.note("sysctl -w changes a value at runtime, in kernel memory only.")
+    d.say("persist.w")
     d.sh(None, ["sysctl", "vm.swappiness"], lambda: _inproc_sysctl_read(k, ["vm.swappiness"]))
     d.sh(None, ["sysctl", "-w", "vm.swappiness=10"], lambda: _inproc_sysctl_w(k, "vm.swappiness=10"),
          expect=("vm.swappiness = 10",))
     d.sh(None, ["cat", "/proc/sys/vm/swappiness"], lambda: _inproc_cat(k, "/proc/sys/vm/swappiness"))
-    d.note("Nothing was saved anywhere: after a reboot the boot default is back.")
+    d.say("persist.reboot")
     d.api("fakeproc reboot", lambda: (d.reboot().text(), 0), expect=("vm.swappiness: 10 -> ",))
     d.sh(None, ["sysctl", "vm.swappiness"], lambda: _inproc_sysctl_read(k, ["vm.swappiness"]))
 
-    d.note("sysctl -p FILE loads KEY = VALUE lines from FILE (default /etc/sysctl.conf),\n"
-           "each written like sysctl -w; the kernel still checks every value.")
+    d.say("persist.p")
     conf = copy_asset("demo.conf", d.workdir / "demo.conf")
     d.host(None, ["cat", conf.name])
     d.sh(None, ["sysctl", "-p", conf.name], lambda: _inproc_sysctl_p(k, conf),
          expect=("net.core.somaxconn = 1024", 'sysctl: setting key "vm.swappiness": Invalid argument'))
 
-    d.note("At boot, once /proc is mounted, `sysctl --system` (or systemd-sysctl) applies\n"
-           "/etc/sysctl.d/*.conf and then /etc/sysctl.conf. Here etc/ stands for /etc:")
+    d.say("persist.boot")
     etc = d.workdir / "etc"
     copy_asset("etc-sysctl.conf", etc / "sysctl.conf")
     copy_asset("60-somaxconn.conf", etc / "sysctl.d" / "60-somaxconn.conf")
@@ -194,19 +217,17 @@ def step_persistence(d: Demo) -> None:
 
 def step_sem(d: Demo) -> None:
     k = d.kernel
-    d.note("kernel.sem holds four System V semaphore limits: SEMMSL (semaphores per array),\n"
-           "SEMMNS (semaphores system-wide), SEMOPM (operations per semop call), SEMMNI (arrays).")
+    d.say("sem.fields")
     path = "/proc/sys/kernel/sem"
 
     def fields() -> Output:
-        text, rc = _inproc_cat(k, path)
+        out, rc = _inproc_cat(k, path)
         names = ("SEMMSL", "SEMMNS", "SEMOPM", "SEMMNI")
-        return " ".join(f"{n}={v}" for n, v in zip(names, text.split())) + "\n", rc
+        return " ".join(f"{n}={v}" for n, v in zip(names, out.split())) + "\n", rc
 
     d.sh(None, ["awk", '{print "SEMMSL="$1, "SEMMNS="$2, "SEMOPM="$3, "SEMMNI="$4}', path], fields,
          expect=("SEMOPM=500",))
-    d.note("The defaults come from include/uapi/linux/sem.h: SEMMNI 32000, SEMMSL 32000,\n"
-           "SEMMNS = SEMMNI*SEMMSL, SEMOPM 500. fakeproc knows them per kernel version:")
+    d.say("sem.defaults")
 
     profile = d.profile_arg or k.profile.name
     d.host(f"fakeproc explain kernel.sem --kernel {k.profile.name}",
@@ -216,31 +237,51 @@ def step_sem(d: Demo) -> None:
     checked = k.spec("kernel.sem").handler == "proc_ipc_sem_dointvec"
     bad = "kernel.sem=31000 1024000000 500 99999"
     if checked:
-        d.note("This kernel checks SEMMNI against IPCMNI (32768): ERANGE. Only SEMMNI is put back;\n"
-               "the other three fields were stored before the check (ipc/ipc_sysctl.c).")
+        d.say("sem.checked")
         expect: tuple[str, ...] = ('sysctl: setting key "kernel.sem": Numerical result out of range',)
         after: tuple[str, ...] = ("31000\t1024000000\t500\t32000",)
     else:
-        d.note(f"This kernel ({k.profile.name}, handler {k.spec('kernel.sem').handler}) does not check\n"
-               "the fields: any int is stored.")
+        d.say("sem.unchecked", profile=k.profile.name, handler=k.spec("kernel.sem").handler)
         expect, after = ("kernel.sem = 31000 1024000000 500 99999",), ("31000\t1024000000\t500\t99999",)
     d.sh(None, ["sysctl", "-w", bad], lambda: _inproc_sysctl_w(k, bad), expect=expect)
     d.sh(None, ["cat", path], lambda: _inproc_cat(k, path), expect=after)
 
 
-# ---------------------------------------------------------------------- step 4: IPC namespace
+# ---------------------------------------------------------------------- step 4: sysctl -w on both sides
 
 
-def step_ipcns(d: Demo) -> None:
+def _tabs(value: str) -> str:
+    return "\t".join(value.split())
+
+
+def step_ipc_sysctl(d: Demo) -> None:
     k = d.kernel
-    d.note("kernel.sem belongs to the IPC namespace. Set a host value first:")
+    path = "/proc/sys/kernel/sem"
+    d.say("ipc.host")
     d.sh(f'sysctl -w kernel.sem="{HOST_SEM}"', ["sysctl", "-w", f"kernel.sem={HOST_SEM}"],
          lambda: _inproc_sysctl_w(k, f"kernel.sem={HOST_SEM}"), expect=(f"kernel.sem = {HOST_SEM}",))
-    d.note("The article's program prints kernel.sem in its own IPC namespace, then clones a child\n"
-           "with CLONE_NEWIPC that prints it again:")
+    d.sh(None, ["cat", path], lambda: _inproc_cat(k, path), expect=(_tabs(HOST_SEM),))
+    d.say("ipc.child")
+    if not d.mounted:
+        d.say("ipc.inproc")
+    script = f'cat {path}; sysctl -w kernel.sem="{CHILD_SEM}"; cat {path}'
+    fresh = _fresh_ipc_sem(k)
+    d.sh(f"unshare --ipc sh -c '{script}'", ["unshare", "--ipc", "sh", "-c", script],
+         lambda: _inproc_unshare_sysctl(k, CHILD_SEM),
+         expect=(fresh + f"kernel.sem = {CHILD_SEM}\n{_tabs(CHILD_SEM)}\n",), fallback_ok=True)
+    d.say("ipc.after")
+    d.sh(None, ["cat", path], lambda: _inproc_cat(k, path), expect=(_tabs(HOST_SEM),))
+
+
+# ---------------------------------------------------------------------- step 5: the C program
+
+
+def step_c_program(d: Demo) -> None:
+    k = d.kernel
+    d.say("cprog.intro")
     src = copy_asset("ipcns.c", d.workdir / "ipcns.c")
-    expect = ("at parent - host ipc ns\n33000\t1024000000\t500\t32000",
-              "at child - new ipc ns\n32000\t1024000000\t500\t32000")
+    expect = ("at parent - host ipc ns\n" + k.read("kernel.sem"),
+              "at child - new ipc ns\n" + _fresh_ipc_sem(k))
     gcc = shutil.which("gcc") or shutil.which("cc")
     argv: list[str]
     if gcc is not None:
@@ -249,68 +290,115 @@ def step_ipcns(d: Demo) -> None:
         if rc != 0:
             gcc = None
     if gcc is None:
-        d.note("No working C compiler here: the same test in Python (fork, then unshare(CLONE_NEWIPC)):")
+        d.say("cprog.nocc")
         script = copy_asset("ipcns.py", d.workdir / "ipcns.py")
         argv, display = [sys.executable, script.name], f"python3 {script.name}"
     if not d.mounted:
-        d.note("Without the mount the program would read the host's /proc/sys, so the same test\n"
-               "runs through the model: Kernel.unshare(ipc=True), then a read in the child's namespace.")
+        d.say("cprog.inproc")
     d.sh(display, argv, lambda: _inproc_ipc_test(k), expect=expect, fallback_ok=True)
-    d.note("The child got the compile-time defaults, not the host's 33000: a new IPC namespace\n"
-           "never copies its creator's IPC sysctls. Containers (and pods) each get one.")
+    d.say("cprog.after")
 
 
-# ---------------------------------------------------------------------- step 5: Kubernetes
+# ---------------------------------------------------------------------- step 6: Kubernetes
+
+
+def _kube(d: Demo) -> tuple[Path, str, str]:
+    """The pod YAML in the work directory, the version flag shown, and the version."""
+    from fakeproc.kubernetes import DEFAULT_VERSION, KubeVersion
+
+    yaml_file = d.workdir / "sysctl_test.yaml"
+    if not yaml_file.exists():
+        copy_asset("sysctl_test.yaml", yaml_file)
+    version = d.kubernetes_version
+    v = KubeVersion.parse(version) if version else DEFAULT_VERSION
+    return yaml_file, f" --kubernetes-version {version}" if version else "", str(v)
+
+
+def _apply(d: Demo, yaml_file: Path, vflag: str, allow: str | None) -> None:
+    from fakeproc.kubernetes import NodeConfig, apply_manifests, load_manifests
+    from fakeproc.kubernetes.kubectl import apply_lines
+
+    def run() -> Output:
+        node = NodeConfig.create(kubernetes_version=d.kubernetes_version, allowed_unsafe_sysctls=allow)
+        manifests = load_manifests(yaml_file.read_text(encoding="utf-8"), source=yaml_file.name)
+        results = apply_manifests(manifests, d.kernel, node)
+        return apply_lines(results) + "\n", 0 if all(r.http_status is None for r in results) else 1
+
+    flag = f" --allowed-unsafe-sysctls '{allow}'" if allow else ""
+    d.api(f"fakeproc pod apply -f {yaml_file.name}{vflag}{flag}", run, expect=(f"pod/{POD_NAME} created",))
 
 
 def step_kubernetes(d: Demo) -> None:
-    from fakeproc.kubernetes import NodeConfig, Verdict, load_manifests
-    from fakeproc.kubernetes import apply as kube_apply
-    from fakeproc.kubernetes.kubectl import apply_lines, describe_pod
+    from fakeproc.kubernetes import KubeVersion, delete_pod, get_pod
+    from fakeproc.kubernetes.kubectl import describe_pod, get_pods
+    from fakeproc.kubernetes.versions import KUBELET_NOT_LISTED, pick
 
     k = d.kernel
-    d.note("Kubernetes sets sysctls per pod (spec.securityContext.sysctls). Safe ones are allowed\n"
-           "everywhere; kernel.sem is unsafe, so the kubelet refuses it unless allowlisted.")
-    yaml_file = copy_asset("sysctl_test.yaml", d.workdir / "sysctl_test.yaml")
+    yaml_file, vflag, version = _kube(d)
+    not_listed = pick(KUBELET_NOT_LISTED, KubeVersion.parse(version)) % '"kernel.sem"'
+    d.say("k8s.intro")
     d.host(None, ["cat", yaml_file.name], expect=("name: kernel.sem",))
-    manifest = load_manifests(yaml_file.read_text(encoding="utf-8"), source=yaml_file.name)[0]
-    version = d.kubernetes_version
-    vflag = f" --kubernetes-version {version}" if version else ""
-    results = {}
+    d.say("k8s.refused")
+    delete_pod(k, POD_NAME)  # a fresh start when the step runs twice
+    _apply(d, yaml_file, vflag, None)
 
-    def run(allow: str | None) -> Output:
-        node = NodeConfig.create(kubernetes_version=version, allowed_unsafe_sysctls=allow)
-        r = kube_apply(manifest, k, node)
-        results[allow] = r
-        return apply_lines([r], [manifest.resource]) + "\n", 0 if r.http_status is None else 1
+    def get(wide: bool) -> Output:
+        from fakeproc.kubernetes import list_pods
 
-    d.api(f"fakeproc pod apply -f {yaml_file.name}{vflag}", lambda: run(None),
-          expect=(f"pod/{POD_NAME} created",))
-    d.api(f"fakeproc pod describe {POD_NAME}", lambda: (describe_pod(results[None]) + "\n", 0),
-          expect=("SysctlForbidden", 'forbidden sysctl: "kernel.sem" not allowlisted'))
-    d.note("The cluster admin allows it on the node: kubelet --allowed-unsafe-sysctls 'kernel.sem'\n"
-           "(the article adds it to KUBELET_EXTRA_ARGS and restarts the kubelet). Apply again:")
-    allow = "kernel.sem"
-    d.api(f"fakeproc pod apply -f {yaml_file.name}{vflag} --allowed-unsafe-sysctls '{allow}'", lambda: run(allow),
-          expect=(f"pod/{POD_NAME} created",))
-    d.api(f"fakeproc pod describe {POD_NAME}", lambda: (describe_pod(results[allow]) + "\n", 0),
-          expect=("Running",))
-    pod = results[allow]
-    d.note("The node keeps its own value; the pod has its own IPC namespace holding the pod's:")
-    d.sh(None, ["cat", "/proc/sys/kernel/sem"], lambda: _inproc_cat(k, "/proc/sys/kernel/sem"))
-    if pod.verdict is not Verdict.RUNNING or pod.ns_label is None:
-        d.printer.fail(f"the pod did not start: {pod.verdict.value}")
+        return get_pods(list_pods(k, "default"), wide=wide) + "\n", 0
+
+    d.api("fakeproc pod get -o wide", lambda: get(True), expect=("SysctlForbidden",))
+
+    def describe() -> Output:
+        pod = get_pod(k, POD_NAME)
+        return (describe_pod(pod) + "\n", 0) if pod else (f'Error from server (NotFound): pods "{POD_NAME}" not found\n', 1)
+
+    d.api(f"fakeproc pod describe {POD_NAME}", describe,
+          expect=("SysctlForbidden", f"forbidden sysctl: {not_listed}"))
+    if "allowlisted" not in not_listed:
+        d.say("k8s.status", version=version, word=not_listed.split(" ", 1)[1])
+    d.say("k8s.allow")
+    d.api(f"fakeproc pod delete {POD_NAME}",
+          lambda: (f'pod "{POD_NAME}" deleted\n' if delete_pod(k, POD_NAME) else "", 0),
+          expect=(f'pod "{POD_NAME}" deleted',))
+    _apply(d, yaml_file, vflag, "kernel.sem")
+    d.say("k8s.running")
+    d.api("fakeproc pod get -o wide", lambda: get(True), expect=("Running",))
+
+
+# ---------------------------------------------------------------------- step 7: exec
+
+
+def step_exec(d: Demo) -> None:
+    from fakeproc.kubernetes import Verdict, get_pod
+
+    k = d.kernel
+    pod = get_pod(k, POD_NAME)
+    if pod is None or pod.verdict is not Verdict.RUNNING:
+        d.say("exec.setup")
+        yaml_file, vflag, _ = _kube(d)
+        _apply(d, yaml_file, vflag, "kernel.sem")
+        pod = get_pod(k, POD_NAME)
+    d.say("exec.intro")
+    node_value = k.read("kernel.sem")
+    d.sh(None, ["cat", "/proc/sys/kernel/sem"], lambda: _inproc_cat(k, "/proc/sys/kernel/sem"),
+         expect=(node_value,))
+    if pod is None or pod.verdict is not Verdict.RUNNING or pod.ns_label is None:
+        d.printer.fail(d.text("exec.failed", verdict=pod.verdict.value if pod else "NotFound"))
+        d.transcript.failures += 1
         return
     pod_ns = k.namespace_by_label(pod.ns_label)
     d.sh(f"fakeproc pod exec {POD_NAME} -- cat /proc/sys/kernel/sem", ["cat", "/proc/sys/kernel/sem"],
          lambda: _inproc_cat(k, "/proc/sys/kernel/sem", ns=pod_ns), base=pod_ns,
-         expect=("10000\t1024000000\t500\t32000",))
+         expect=(_tabs(POD_SEM) + "\n",))
 
 
 STEPS: tuple[Step, ...] = (
-    Step(1, "the /proc/sys tree", step_tree),
-    Step(2, "sysctl -w, reboot, sysctl -p and the boot configuration", step_persistence),
-    Step(3, "kernel.sem: fields and defaults", step_sem),
-    Step(4, "a new IPC namespace gets the defaults", step_ipcns),
-    Step(5, "Kubernetes: an unsafe sysctl in a pod", step_kubernetes),
+    Step(1, "tree", step_tree),
+    Step(2, "persist", step_persistence),
+    Step(3, "sem", step_sem),
+    Step(4, "ipc", step_ipc_sysctl),
+    Step(5, "cprog", step_c_program),
+    Step(6, "k8s", step_kubernetes),
+    Step(7, "exec", step_exec),
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fakeproc.demo._output import Printer, Record, Transcript
+from fakeproc.demo._text import text
 
 if TYPE_CHECKING:
     from fakeproc.boot import RebootResult
@@ -68,7 +69,8 @@ class Demo:
         printer: Where the walkthrough goes.
         transcript: Where every command is recorded.
         use_mount: Try the FUSE mount.
-        kubernetes_version: For step 5.
+        kubernetes_version: For the Kubernetes steps.
+        lang: ``en`` or ``ko``: the language of the explanations (commands and outputs never change).
 
     Attributes:
         kernel: The fake kernel.
@@ -77,8 +79,9 @@ class Demo:
     """
 
     def __init__(self, kernel: Kernel, workdir: Path, printer: Printer, transcript: Transcript, *,
-                 use_mount: bool = True, kubernetes_version: str | None = None) -> None:
+                 use_mount: bool = True, kubernetes_version: str | None = None, lang: str = "en") -> None:
         self.kernel = kernel
+        self.lang = lang
         self.workdir = workdir
         self.printer = printer
         self.transcript = transcript
@@ -121,6 +124,14 @@ class Demo:
     def note(self, text: str) -> None:
         """One or two lines of explanation."""
         self.printer.note(text)
+
+    def say(self, key: str, **fields: object) -> None:
+        """The explanation ``key`` (see :mod:`fakeproc.demo._text`) in the demo's language."""
+        self.printer.note(text(key, self.lang, **fields))
+
+    def text(self, key: str, **fields: object) -> str:
+        """The sentence ``key`` in the demo's language."""
+        return text(key, self.lang, **fields)
 
     def _record(self, display: str, out: Output, mode: str, expect: Sequence[str]) -> str:
         text, rc = out

@@ -22,22 +22,10 @@ from __future__ import annotations
 
 from fakeproc.kubernetes.kubelet import KubeletStartupError
 from fakeproc.kubernetes.manifests import Manifest, PodSpec, Sysctl, load_manifest_file, load_manifests, pod
-from fakeproc.kubernetes.pipeline import (
-    Event,
-    NodeConfig,
-    PodResult,
-    Stage,
-    Verdict,
-    apply,
-    check,
-    delete_pod,
-    get_pod,
-    list_pods,
-    resync,
-    run_pod,
-)
+from fakeproc.kubernetes.pipeline import Event, NodeConfig, PodResult, Stage, Verdict, check, run_pod
 from fakeproc.kubernetes.psa import Level, PodSecurity
 from fakeproc.kubernetes.runtime import Runtime
+from fakeproc.kubernetes.store import apply, apply_manifests, delete_pod, get_pod, list_pods, resync
 from fakeproc.kubernetes.versions import DEFAULT_VERSION, KubeVersion
 
 __all__ = [
@@ -56,6 +44,7 @@ __all__ = [
     "Sysctl",
     "Verdict",
     "apply",
+    "apply_manifests",
     "check",
     "delete_pod",
     "get_pod",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fakeproc.kubernetes._names import go_quote, normalize_name
@@ -34,6 +34,7 @@ __all__ = [
     "ErrorType",
     "FieldError",
     "api_namespace_of",
+    "go_map",
     "kubectl_invalid_message",
     "server_invalid_message",
     "validate",
@@ -55,6 +56,8 @@ class ErrorType(enum.Enum):
     REQUIRED = "Required value"
     INVALID = "Invalid value"
     DUPLICATE = "Duplicate value"
+    NOT_SUPPORTED = "Unsupported value"
+    FORBIDDEN = "Forbidden"
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,19 @@ class FieldError:
         field: The field path (``spec.securityContext.sysctls[0].name``).
         value: The bad value (None for Required).
         detail: The explanation (may be empty).
+        literal: The value is already in Go's ``%#v`` form (a map), printed unquoted.
     """
 
     type: ErrorType
     field: str
     value: str | None = None
     detail: str = ""
+    literal: bool = False
 
     def __str__(self) -> str:
         body = self.type.value
-        if self.type is not ErrorType.REQUIRED:
-            body += f": {go_quote(self.value or '')}"
+        if self.type not in (ErrorType.REQUIRED, ErrorType.FORBIDDEN):
+            body += f": {self.value}" if self.literal else f": {go_quote(self.value or '')}"
         if self.detail:
             body += f": {self.detail}"
         return f"{self.field}: {body}"
@@ -100,15 +105,82 @@ def _validate_name(m: Manifest) -> list[FieldError]:
     return errs
 
 
+def go_map(labels: Mapping[str, str] | None) -> str:
+    """Go's ``%#v`` of a ``map[string]string`` (keys sorted, as fmt prints maps).
+
+    >>> go_map(None), go_map({"b": "2", "a": "1"})
+    ('map[string]string(nil)', 'map[string]string{"a":"1", "b":"2"}')
+    """
+    if labels is None:
+        return "map[string]string(nil)"
+    return "map[string]string{" + ", ".join(f"{go_quote(k)}:{go_quote(v)}" for k, v in sorted(labels.items())) + "}"
+
+
+#: Workload kinds whose controller selects its pods with ``spec.selector`` (apps/v1: required).
+_SELECTOR_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
+#: ``restartPolicy`` values a workload's template may have (pkg/apis/apps|batch/validation).
+_RESTART_POLICIES: dict[str, tuple[str, ...]] = {
+    "Deployment": ("Always",), "ReplicaSet": ("Always",), "StatefulSet": ("Always",), "DaemonSet": ("Always",),
+    "Job": ("OnFailure", "Never"), "CronJob": ("OnFailure", "Never"),
+}
+
+
+def _validate_workload(m: Manifest) -> list[FieldError]:
+    """``ValidateDeploymentSpec`` & co. up to the pod template: selector, template labels, schedule."""
+    errs: list[FieldError] = []
+    if m.kind == "CronJob" and not (m.raw.get("spec") or {}).get("schedule"):
+        errs.append(FieldError(ErrorType.REQUIRED, "spec.schedule"))
+    if m.kind not in _SELECTOR_KINDS:
+        return errs
+    if m.selector is None:
+        errs.append(FieldError(ErrorType.REQUIRED, "spec.selector"))
+    # A missing selector selects nothing (labels.Nothing()), so it matches no template labels either.
+    # Divergence: matchExpressions are not evaluated (a selector with only expressions matches).
+    wanted = dict((m.selector or {}).get("matchLabels") or {}) if m.selector is not None else None
+    labels = m.template_labels or {}
+    if wanted is None or any(labels.get(k) != str(v) for k, v in wanted.items()):
+        errs.append(FieldError(ErrorType.INVALID, "spec.template.metadata.labels", go_map(m.template_labels),
+                               "`selector` does not match template `labels`", literal=True))
+    return errs
+
+
+def _validate_template(m: Manifest) -> list[FieldError]:
+    """The pod spec's own required field (``containers``)."""
+    if not m.pod.app_containers:
+        return [FieldError(ErrorType.REQUIRED, f"{m.spec_path}.containers")]
+    return []
+
+
+def _validate_restart_policy(m: Manifest) -> list[FieldError]:
+    """A workload template's ``restartPolicy`` (defaulted to Always, except in Job templates)."""
+    allowed = _RESTART_POLICIES.get(m.kind)
+    if allowed is None:
+        return []
+    path = f"{m.spec_path}.restartPolicy"
+    supported = ", ".join(go_quote(v) for v in allowed)
+    policy = m.restart_policy or ("Always" if m.kind in _SELECTOR_KINDS else None)
+    if policy is None:
+        return [FieldError(ErrorType.REQUIRED, path, None, f"valid values: {supported}")]
+    if policy not in allowed:
+        return [FieldError(ErrorType.NOT_SUPPORTED, path, policy, f"supported values: {supported}")]
+    return []
+
+
 def validate(m: Manifest, version: KubeVersion) -> list[FieldError]:
     """The field errors the API server of ``version`` reports for ``m`` (empty: valid).
 
-    The object name is checked as a DNS-1123 subdomain, then each sysctl item:
+    The object name is checked as a DNS-1123 subdomain; a workload's selector
+    (required for apps/v1 kinds, and matching the template's labels) and a
+    CronJob's schedule; the pod (template) must have containers; then each sysctl item:
     empty name (Required), syntax or length (Invalid), a raw name seen before
     (Duplicate), and from 1.29 a Net or IPC sysctl combined with hostNetwork or
-    hostIPC (Invalid). Values are never validated.
+    hostIPC (Invalid); last a workload template's restartPolicy (Always for apps/v1
+    kinds; OnFailure or Never for Jobs, where it has no default). Values are never validated.
     """
     errs = _validate_name(m)
+    if m.is_workload:
+        errs.extend(_validate_workload(m))
+    errs.extend(_validate_template(m))
     fmt = pick(API_SYSCTL_NAME, version)
     check_dup = pick(API_DUPLICATE_CHECK, version)
     check_host = pick(API_HOST_NAMESPACE_CHECK, version)
@@ -131,6 +203,7 @@ def validate(m: Manifest, version: KubeVersion) -> list[FieldError]:
             elif ns == "ipc" and m.pod.host_ipc:
                 errs.append(FieldError(ErrorType.INVALID, path, s.name, "may not be specified when 'hostIPC' is true"))
         seen.add(s.name)
+    errs.extend(_validate_restart_policy(m))
     return errs
 
 

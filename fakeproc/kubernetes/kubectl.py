@@ -9,12 +9,13 @@ sem    0/1
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 
 from fakeproc.kubernetes.pipeline import PodResult, Verdict
 
-__all__ = ["apply_lines", "describe_pod", "get_pods", "human_duration", "pod_status", "tabulate"]
+__all__ = ["apply_lines", "describe_pod", "get_pods", "human_duration", "pod_ip", "pod_status", "tabulate"]
 
 
 def human_duration(seconds: float) -> str:
@@ -75,13 +76,33 @@ def _ready(p: PodResult) -> str:
     return f"{running}/{len(p.containers)}"
 
 
-def get_pods(pods: Sequence[PodResult], now: float | None = None) -> str:
-    """``kubectl get pods``."""
+def pod_ip(p: PodResult) -> str:
+    """The IP column: ``<none>`` until the sandbox runs.
+
+    Divergence: a running pod gets a stable stand-in address from the CNI's usual
+    10.244.0.0/24 range (derived from its name), not one handed out by an IPAM plugin.
+    """
+    if p.verdict is not Verdict.RUNNING:
+        return "<none>"
+    digest = hashlib.sha256(f"{p.namespace}/{p.name}".encode()).digest()
+    return f"10.244.0.{2 + digest[0] % 250}"
+
+
+def get_pods(pods: Sequence[PodResult], now: float | None = None, *, wide: bool = False,
+             namespace: str = "default") -> str:
+    """``kubectl get pods`` (``-o wide`` adds IP, NODE, NOMINATED NODE and READINESS GATES)."""
     if not pods:
-        return "No resources found in default namespace."
+        return f"No resources found in {namespace} namespace."
     now = time.time() if now is None else now
-    rows = [["NAME", "READY", "STATUS", "RESTARTS", "AGE"]]
-    rows += [[p.name, _ready(p), pod_status(p), str(p.restarts), human_duration(now - p.created)] for p in pods]
+    header = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    if wide:
+        header += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
+    rows = [header]
+    for p in pods:
+        row = [p.name, _ready(p), pod_status(p), str(p.restarts), human_duration(now - p.created)]
+        if wide:
+            row += [pod_ip(p), p.node if p.phase else "<none>", "<none>", "<none>"]
+        rows.append(row)
     return tabulate(rows, padding=3)
 
 
@@ -123,13 +144,15 @@ def describe_pod(p: PodResult, now: float | None = None) -> str:
     return "\n".join(out)
 
 
-def apply_lines(results: Sequence[PodResult], objects: Sequence[str]) -> str:
-    """What ``kubectl apply -f`` prints: warnings, ``kind/name created`` or the API error."""
+def apply_lines(results: Sequence[PodResult], objects: Sequence[str] | None = None) -> str:
+    """What ``kubectl apply -f`` prints: warnings, then ``kind/name created|configured|unchanged``
+    or the API server's error, object by object."""
     lines: list[str] = []
-    for r, obj in zip(results, objects):
+    for i, r in enumerate(results):
+        obj = objects[i] if objects is not None else r.object
         lines.extend(f"Warning: {w}" for w in r.warnings if w.startswith("would violate"))
         if r.http_status is not None:
             lines.extend(r.messages)
         else:
-            lines.append(f"{obj} created")
+            lines.append(f"{obj} {r.action or 'created'}")
     return "\n".join(lines)

@@ -119,6 +119,10 @@ class Manifest:
         spec_path: Field path of the pod spec (``spec``, ``spec.template.spec``...).
         pod: The (first) pod it creates.
         source: Where it came from (file name), for messages.
+        raw: The document as decoded (what ``kubectl apply`` records as last-applied).
+        selector: A workload's ``spec.selector`` (None when absent).
+        template_labels: A workload's ``spec.template.metadata.labels`` (None when absent).
+        restart_policy: The pod (template) ``restartPolicy`` as written (None when absent).
     """
 
     kind: str
@@ -128,6 +132,10 @@ class Manifest:
     spec_path: str
     pod: PodSpec
     source: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    selector: Mapping[str, Any] | None = None
+    template_labels: Mapping[str, str] | None = None
+    restart_policy: str | None = None
 
     @property
     def is_workload(self) -> bool:
@@ -239,7 +247,14 @@ def manifest_from_dict(doc: Mapping[str, Any], *, source: str = "") -> Manifest 
         labels=dict(template_meta.get("labels") or {}),
     )
     qualified = f"{kind}.{group}" if group else kind
-    return Manifest(kind, name, namespace, qualified, spec_path, pod_spec, source)
+    selector = _get(doc, "spec.selector") if kind != "Pod" else None
+    labels = template_meta.get("labels") if kind != "Pod" else None
+    policy = spec.get("restartPolicy")
+    return Manifest(kind, name, namespace, qualified, spec_path, pod_spec, source, raw=dict(doc),
+                    selector=dict(selector) if isinstance(selector, Mapping) else None,
+                    template_labels=({str(k): str(v) for k, v in labels.items()}
+                                     if isinstance(labels, Mapping) else None),
+                    restart_policy=str(policy) if policy else None)
 
 
 def load_manifests(text: str, *, source: str = "") -> list[Manifest]:
@@ -297,4 +312,13 @@ def pod(name: str, sysctls: Mapping[str, str] | Sequence[tuple[str, str]] | None
         containers=tuple(Container(c, "busybox") for c in containers),
         security_context=dict(security_context),
     )
-    return Manifest("Pod", name, namespace, "Pod", "spec", spec)
+    raw_spec: dict[str, Any] = {"containers": [{"name": c, "image": "busybox"} for c in containers]}
+    if host_network:
+        raw_spec["hostNetwork"] = True
+    if host_ipc:
+        raw_spec["hostIPC"] = True
+    if pairs or security_context:
+        raw_spec["securityContext"] = {**security_context,
+                                       **({"sysctls": [{"name": k, "value": v} for k, v in pairs]} if pairs else {})}
+    raw = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace}, "spec": raw_spec}
+    return Manifest("Pod", name, namespace, "Pod", "spec", spec, raw=raw)

@@ -18,13 +18,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakeproc.kubernetes import api, kubelet, psa
 from fakeproc.kubernetes._names import go_quote
 from fakeproc.kubernetes.manifests import Manifest
-from fakeproc.kubernetes.runtime import RUNTIMES, Runtime, plan_sandbox, sandbox_error_event, sandbox_id
-from fakeproc.kubernetes.sandbox import create_sandbox, destroy_sandbox, pod_label, rewrite_sysctls
+from fakeproc.kubernetes.runtime import Runtime, plan_sandbox, sandbox_error_event, sandbox_id
+from fakeproc.kubernetes.sandbox import create_sandbox
 from fakeproc.kubernetes.versions import (
     DEFAULT_VERSION,
     EVENT_FROM_KUBELET,
@@ -33,24 +33,18 @@ from fakeproc.kubernetes.versions import (
     pick,
 )
 
+if TYPE_CHECKING:
+    from fakeproc.model import Kernel
+
 __all__ = [
-    "STATE_KEY",
     "Event",
     "NodeConfig",
     "PodResult",
     "Stage",
     "Verdict",
-    "apply",
     "check",
-    "delete_pod",
-    "get_pod",
-    "list_pods",
-    "resync",
     "run_pod",
 ]
-
-#: Where pods live in ``Kernel.attachments``.
-STATE_KEY = "kubernetes"
 
 
 class Stage(enum.Enum):
@@ -180,7 +174,11 @@ class PodResult:
         created: When the pod was created (Unix time).
         restarts: How often the kubelet re-created the pod's sandbox (after a node reboot).
         sandbox: What the runtime applied (``sysctls``, ``new_ipc``, ``new_net``, ``new_uts``,
-            ``hostname``, ``writer``), kept so the kubelet can re-create the sandbox.
+            ``hostname``, ``runtime``), kept so the kubelet can re-create the sandbox.
+        action: What ``kubectl apply`` did: ``created``, ``configured`` or ``unchanged``
+            (empty when the API server refused the object).
+        applied: The object as last applied (``kubectl.kubernetes.io/last-applied-configuration``).
+        kind: The applied object's kind (``Pod``, ``Deployment``...).
     """
 
     name: str
@@ -205,6 +203,9 @@ class PodResult:
     created: float = 0.0
     restarts: int = 0
     sandbox: Mapping[str, Any] | None = None
+    action: str = ""
+    applied: Mapping[str, Any] | None = None
+    kind: str = "Pod"
 
     @property
     def started(self) -> bool:
@@ -223,6 +224,7 @@ class PodResult:
         d["verdict"] = self.verdict.value
         d["values"] = dict(self.values)
         d["sandbox"] = dict(self.sandbox) if self.sandbox is not None else None
+        d["applied"] = dict(self.applied) if self.applied is not None else None
         return d
 
     @classmethod
@@ -237,7 +239,7 @@ class PodResult:
         return cls(**data)
 
 
-def _node_name(kernel: Any, node: NodeConfig) -> str:
+def _node_name(kernel: Kernel, node: NodeConfig) -> str:
     if node.node_name:
         return node.node_name
     if kernel is not None:
@@ -272,7 +274,7 @@ def _psa_stage(m: Manifest, node: NodeConfig) -> tuple[str | None, list[str], st
     return denied, warnings, failed_create
 
 
-def run_pod(manifest: Manifest, kernel: Any = None, node: NodeConfig | None = None) -> PodResult:
+def run_pod(manifest: Manifest, kernel: Kernel | None = None, node: NodeConfig | None = None) -> PodResult:
     """Run one manifest's pod through the pipeline on ``kernel`` (the node).
 
     Args:
@@ -297,7 +299,8 @@ def run_pod(manifest: Manifest, kernel: Any = None, node: NodeConfig | None = No
     base = PodResult(
         name=m.pod.name, namespace=m.namespace, object=m.resource, stage=Stage.API, verdict=Verdict.INVALID,
         node=node_name, containers=tuple(c.name for c in m.pod.app_containers),
-        kubernetes_version=str(v), runtime=node.runtime.value, created=now,
+        kubernetes_version=str(v), runtime=node.runtime.value, created=now, kind=m.kind,
+        applied=dict(m.raw) if m.raw else None,
     )
     # 1. API server field validation.
     errs = api.validate(m, v)
@@ -353,14 +356,14 @@ def run_pod(manifest: Manifest, kernel: Any = None, node: NodeConfig | None = No
         ])
     sandbox = {"sysctls": dict(plan.sysctls), "new_ipc": plan.new_ipc, "new_net": plan.new_net,
                "new_uts": plan.new_uts, "hostname": (m.pod.hostname or m.pod.name)[:63],
-               "writer": RUNTIMES[node.runtime].writer}
+               "runtime": node.runtime.value}
     return replace(base, stage=Stage.SANDBOX, verdict=Verdict.RUNNING, warnings=tuple(warnings),
                    events=tuple(events), phase="Running", values=dict(outcome.values), ns_label=outcome.label,
                    sandbox=sandbox)
 
 
 def check(manifests: Sequence[Manifest], node: NodeConfig | None = None,
-          profile: str | Path | None = None, kernel: Any = None) -> list[PodResult]:
+          profile: str | Path | None = None, kernel: Kernel | None = None) -> list[PodResult]:
     """Would each manifest's pod start? Runs on a throwaway copy of ``kernel`` (or a fresh one).
 
     Raises:
@@ -370,79 +373,3 @@ def check(manifests: Sequence[Manifest], node: NodeConfig | None = None,
 
     scratch = kernel.copy() if kernel is not None else Kernel(profile or "6.18")
     return [run_pod(m, scratch, node) for m in manifests]
-
-
-# ---------------------------------------------------------------------------- pods kept with a kernel
-
-
-def _store(kernel: Any) -> dict[str, Any]:
-    data: dict[str, Any] = kernel.attachments.setdefault(STATE_KEY, {})
-    pods: dict[str, Any] = data.setdefault("pods", {})
-    return pods
-
-
-def apply(manifest: Manifest, kernel: Any, node: NodeConfig | None = None) -> PodResult:
-    """:func:`run_pod` and keep a stored pod with ``kernel`` (replacing one of the same name).
-
-    Divergence: re-applying a pod re-creates it (like ``kubectl replace --force``), where
-    ``kubectl apply`` would patch the existing object (and refuse to change its sysctls).
-    """
-    pods = _store(kernel)
-    key = f"{manifest.namespace}/{manifest.pod.name}"
-    result = run_pod(manifest, kernel, node)
-    if result.stored:
-        if result.verdict is Verdict.SYSCTL_FORBIDDEN:  # a replaced running pod's namespaces go
-            destroy_sandbox(kernel, pod_label(manifest.namespace, manifest.pod.name))
-        pods[key] = result.to_dict()
-    return result
-
-
-def resync(kernel: Any) -> list[str]:
-    """The kubelet's sync after a node reboot: every running pod whose sandbox namespaces are
-    gone (``Kernel.reboot``) gets a new sandbox with its sysctls written again, a restart
-    counted and a ``SandboxChanged`` event, as the kubelet does when it finds the sandbox dead.
-
-    Returns:
-        ``namespace/name`` of the pods whose sandbox was re-created.
-    """
-    restarted = []
-    now = time.time()
-    for key, d in _store(kernel).items():
-        sandbox, label = d.get("sandbox"), d.get("ns_label")
-        if d.get("verdict") != Verdict.RUNNING.value or not sandbox or not label:
-            continue
-        if kernel.namespace_by_label(label) is not None:
-            continue
-        nsset = kernel.unshare(kernel.init_ns, ipc=sandbox["new_ipc"], net=sandbox["new_net"],
-                               uts=sandbox["new_uts"], label=label)
-        if sandbox["new_uts"]:
-            kernel.write("kernel.hostname", sandbox["hostname"], ns=nsset)
-        rewrite_sysctls(kernel, nsset, sandbox["sysctls"], sandbox["writer"])
-        d["restarts"] = int(d.get("restarts", 0)) + 1
-        pod_obj = f"pod/{d['name']}"
-        kubelet_from = pick(EVENT_FROM_KUBELET, KubeVersion.parse(d["kubernetes_version"])).format(
-            node=d.get("node", ""))
-        d["events"] = list(d.get("events", ())) + [asdict(Event(
-            "Normal", "SandboxChanged", kubelet_from, "Pod sandbox changed, it will be killed and re-created.",
-            pod_obj, 1, now))]
-        restarted.append(key)
-    return restarted
-
-
-def list_pods(kernel: Any, namespace: str | None = None) -> list[PodResult]:
-    """Stored pods (all namespaces when ``namespace`` is None), oldest first."""
-    pods = [PodResult.from_dict(d) for d in _store(kernel).values()]
-    return sorted((p for p in pods if namespace is None or p.namespace == namespace), key=lambda p: p.created)
-
-
-def get_pod(kernel: Any, name: str, namespace: str = "default") -> PodResult | None:
-    """A stored pod, or None."""
-    d = _store(kernel).get(f"{namespace}/{name}")
-    return PodResult.from_dict(d) if d is not None else None
-
-
-def delete_pod(kernel: Any, name: str, namespace: str = "default") -> bool:
-    """Delete a stored pod and its namespaces; False if there was none."""
-    d = _store(kernel).pop(f"{namespace}/{name}", None)
-    destroy_sandbox(kernel, pod_label(namespace, name))
-    return d is not None

@@ -23,10 +23,18 @@ from dataclasses import dataclass, field
 
 from fakeproc.kubernetes._names import go_quote, normalize_name
 from fakeproc.kubernetes.manifests import PodSpec
-from fakeproc.kubernetes.versions import KUBELET_NORMALIZES, KubeVersion, pick
+from fakeproc.kubernetes.versions import (
+    IPC_SYSCTLS,
+    KUBELET_NORMALIZES,
+    LEGACY_NAMESPACE_RULE,
+    KubeVersion,
+    pick,
+)
 
 __all__ = [
+    "POD_INTERFACE",
     "RUNC_IPC_SYSCTLS",
+    "RUNTIMES",
     "Runtime",
     "RuntimeProfile",
     "SandboxPlan",
@@ -58,17 +66,30 @@ class RuntimeProfile:
         error_format: ``FailedCreatePodSandBox`` event text; ``{id}`` is the sandbox id and
             ``{detail}`` the OCI runtime's error.
         writer: Who writes the values: ``runc`` (path from key with ``.`` -> ``/``) or ``pinns``.
+        network_first: Whether the CNI plugin has set up the pod network (``eth0``) before the
+            sysctls are written, so ``net.ipv4.conf.eth0.*`` exists then.
     """
 
     defaults: Mapping[str, str] = field(default_factory=dict)
     filters_invalid: bool = False
     error_format: str = ""
     writer: str = "runc"
+    network_first: bool = True
 
 
 _CRI = "Failed to create pod sandbox: rpc error: code = Unknown desc = "
 _SHIM = "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: "
 
+#: The interface the CNI plugin adds to a pod's network namespace.
+POD_INTERFACE = "eth0"
+
+# Order of network setup and sysctls, per runtime:
+# - containerd (internal/cri/server/podsandbox/sandbox_run.go, 1.6+ and 2.x): the netns is created
+#   and CNI set up ("setupPodNetwork") before the sandbox container is created and started; runc
+#   writes the sysctls during that container's init, so eth0 exists by then.
+# - CRI-O (server/sandbox_run_linux.go, RunPodSandbox): pinns creates the pinned namespaces and
+#   writes the sysctls ("pinns -s"); only then "now that we have the namespaces, we should create the
+#   network" (s.networkStart), so eth0 does not exist yet when pinns writes.
 RUNTIMES: dict[Runtime, RuntimeProfile] = {
     # enable_unprivileged_ports/icmp default to false in containerd 1.6 and 1.7.
     Runtime.CONTAINERD_1_7: RuntimeProfile(error_format=_CRI + _SHIM + "{detail}: unknown"),
@@ -79,17 +100,12 @@ RUNTIMES: dict[Runtime, RuntimeProfile] = {
     ),
     # Divergence: the wrapping of a pinns failure in CRI-O's RunPodSandbox error is not
     # verified; fakeproc prints the CRI prefix and pinns' error.
-    Runtime.CRIO: RuntimeProfile(filters_invalid=True, error_format=_CRI + "{detail}", writer="pinns"),
+    Runtime.CRIO: RuntimeProfile(filters_invalid=True, error_format=_CRI + "{detail}", writer="pinns",
+                                 network_first=False),
 }
 
 #: runc validator.go ``validSysctlMap``: exact IPC names (no kernel.shm_next_id, kernel.msg_next_id).
-RUNC_IPC_SYSCTLS = frozenset({
-    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-})
-#: CRI-O's own table (the pre-1.29 kubelet's): exact name, then plain prefixes.
-_CRIO_EXACT = {"kernel.sem": "ipc"}
-_CRIO_PREFIXES = (("kernel.shm", "ipc"), ("kernel.msg", "ipc"), ("fs.mqueue.", "ipc"), ("net.", "net"))
+RUNC_IPC_SYSCTLS = frozenset(IPC_SYSCTLS)
 
 
 @dataclass(frozen=True)
@@ -118,7 +134,7 @@ def sandbox_id(namespace: str, name: str, attempt: int = 0) -> str:
 
 def crio_validate(key: str, host_net: bool, host_ipc: bool) -> str | None:
     """CRI-O's ``Sysctl.Validate``: None if valid, else its error text."""
-    ns = _CRIO_EXACT.get(key) or next((n for p, n in _CRIO_PREFIXES if key.startswith(p)), None)
+    ns = LEGACY_NAMESPACE_RULE.classify(key)
     if ns is None:
         return f"{go_quote(key)} not whitelisted"
     if (ns == "ipc" and host_ipc) or (ns == "net" and host_net):

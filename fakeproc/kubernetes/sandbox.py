@@ -5,7 +5,20 @@ The values are written through the kernel model exactly as runc writes them
 as given), so a bad value fails the way the kernel fails it. Every container of
 the pod shares these namespaces; a hostNetwork or hostIPC pod shares the node's.
 
->>> from fakeproc.model.kernel import Kernel  # doctest: +SKIP
+The runtime's order is kept: containerd sets up the pod network (CNI adds
+``eth0``) before runc writes the sysctls; CRI-O's pinns writes them before the
+network exists (see :data:`~fakeproc.kubernetes.runtime.RUNTIMES`).
+
+>>> from fakeproc.model import Kernel
+>>> from fakeproc.kubernetes.manifests import pod
+>>> from fakeproc.kubernetes.runtime import plan_sandbox
+>>> from fakeproc.kubernetes.versions import KubeVersion
+>>> p = pod("web", {"net.ipv4.conf.eth0.rp_filter": "2"}).pod
+>>> k = Kernel("6.18")
+>>> create_sandbox(k, p, plan_sandbox(p, Runtime.CONTAINERD_2, KubeVersion(1, 30)), Runtime.CONTAINERD_2).ok
+True
+>>> create_sandbox(k, p, plan_sandbox(p, Runtime.CRIO, KubeVersion(1, 30)), Runtime.CRIO).detail
+'open /proc/sys/net/ipv4/conf/eth0/rp_filter: no such file or directory'
 """
 
 from __future__ import annotations
@@ -13,14 +26,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fakeproc.kubernetes.manifests import PodSpec
-from fakeproc.kubernetes.runtime import RUNTIMES, Runtime, SandboxPlan, runc_validate, sysctl_path
+from fakeproc.kubernetes.runtime import (
+    POD_INTERFACE,
+    RUNTIMES,
+    Runtime,
+    SandboxPlan,
+    runc_validate,
+    sysctl_path,
+)
 
-__all__ = [
-    "RUNC_INIT_PREFIX", "SandboxOutcome", "create_sandbox", "destroy_sandbox", "pod_label", "rewrite_sysctls",
-]
+if TYPE_CHECKING:
+    from fakeproc.model import Kernel, NamespaceSet
+
+__all__ = ["RUNC_INIT_PREFIX", "SandboxOutcome", "create_sandbox", "destroy_sandbox", "pod_label"]
 
 #: runc (1.1 to 1.4) wraps errors from the container's init process with this.
 RUNC_INIT_PREFIX = "unable to start container process: error during container init: "
@@ -55,7 +76,7 @@ def _go_errno(e: OSError) -> str:
     return (e.strerror or os.strerror(e.errno or 0)).lower()
 
 
-def _write_all(kernel: Any, nsset: Any, sysctls: Mapping[str, str], writer: str) -> str | None:
+def _write_all(kernel: Kernel, nsset: NamespaceSet, sysctls: Mapping[str, str], writer: str) -> str | None:
     """Write each value as runc or pinns does; the first failure's text, or None."""
     for key, value in sysctls.items():
         path = sysctl_path(key, writer)
@@ -72,19 +93,20 @@ def _write_all(kernel: Any, nsset: Any, sysctls: Mapping[str, str], writer: str)
     return None
 
 
-def rewrite_sysctls(kernel: Any, nsset: Any, sysctls: Mapping[str, str], writer: str) -> str | None:
-    """Write a sandbox's sysctls again (a re-created sandbox); the first failure's text, or None."""
-    return _write_all(kernel, nsset, sysctls, writer)
-
-
-def destroy_sandbox(kernel: Any, label: str) -> None:
+def destroy_sandbox(kernel: Kernel, label: str) -> None:
     """Drop the namespaces labelled ``label`` (the pod is gone), if any."""
     nsset = kernel.namespace_by_label(label)
     if nsset is not None:
         kernel.drop_namespaces(nsset)
 
 
-def create_sandbox(kernel: Any, pod: PodSpec, plan: SandboxPlan, runtime: Runtime) -> SandboxOutcome:
+def _network_up(kernel: Kernel, nsset: NamespaceSet) -> None:
+    """The CNI plugin's ADD: the pod's interface appears in its network namespace."""
+    if POD_INTERFACE not in nsset.net.devices:
+        kernel.add_device(nsset, POD_INTERFACE)
+
+
+def create_sandbox(kernel: Kernel, pod: PodSpec, plan: SandboxPlan, runtime: Runtime) -> SandboxOutcome:
     """Create the pod's namespaces in ``kernel`` and apply ``plan``; undone again on failure.
 
     Args:
@@ -95,7 +117,8 @@ def create_sandbox(kernel: Any, pod: PodSpec, plan: SandboxPlan, runtime: Runtim
     """
     label = pod_label(pod.namespace, pod.name)
     destroy_sandbox(kernel, label)
-    writer = RUNTIMES[runtime].writer
+    profile = RUNTIMES[runtime]
+    writer = profile.writer
     if writer == "runc":
         err = runc_validate(plan.sysctls, new_ipc=plan.new_ipc, new_net=plan.new_net, new_uts=plan.new_uts)
         if err is not None:
@@ -109,8 +132,12 @@ def create_sandbox(kernel: Any, pod: PodSpec, plan: SandboxPlan, runtime: Runtim
             kernel.write("kernel.hostname", (pod.hostname or pod.name)[:63], ns=nsset)
         except OSError:  # pragma: no cover - a profile without kernel.hostname
             pass
+    if plan.new_net and profile.network_first:
+        _network_up(kernel, nsset)
     failed_at = "sandbox"
     err = _write_all(kernel, nsset, plan.sysctls, writer)
+    if err is None and plan.new_net and not profile.network_first:
+        _network_up(kernel, nsset)
     if err is None and writer == "pinns":
         # CRI-O also hands the sysctls to runc in the infra container's spec.
         err = runc_validate(plan.sysctls, new_ipc=plan.new_ipc, new_net=plan.new_net, new_uts=plan.new_uts)

@@ -28,13 +28,16 @@ __all__ = [
     "API_SYSCTL_NAME",
     "DEFAULT_VERSION",
     "EVENT_FROM_KUBELET",
+    "IPC_SYSCTLS",
     "KUBELET_NAMESPACES",
     "KUBELET_NORMALIZES",
     "KUBELET_NOT_LISTED",
     "KUBELET_PATTERN",
     "KUBELET_STARTUP_UNKNOWN",
     "KUBELET_STATUS_PREFIX",
+    "LEGACY_NAMESPACE_RULE",
     "OLDEST_VERSION",
+    "POD_UPDATABLE_FIELDS",
     "PSA_ALLOWED_SYSCTLS",
     "PSA_INTRODUCED",
     "SAFE_SYSCTLS",
@@ -209,32 +212,26 @@ class NamespaceRule:
 
 NamespaceTable = NamespaceRule
 
-_IPC_NAMES_1_29 = tuple(
-    (n, "ipc")
-    for n in (
-        "kernel.sem",
-        "kernel.shmall",
-        "kernel.shmmax",
-        "kernel.shmmni",
-        "kernel.shm_rmid_forced",
-        "kernel.shm",  # kept so that the pattern kernel.shm* resolves
-        "kernel.msgmax",
-        "kernel.msgmnb",
-        "kernel.msgmni",
-        "kernel.msg",  # kept so that the pattern kernel.msg* resolves
-    )
+#: The IPC sysctls known by exact name: runc's ``validSysctlMap`` (libcontainer/configs/validate)
+#: and component-helpers' ``namespaces`` map (1.29+) list the same eight.
+IPC_SYSCTLS: tuple[str, ...] = (
+    "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+)
+# component-helpers also maps the bare prefixes, so that the patterns kernel.shm* and kernel.msg* resolve.
+_IPC_NAMES_1_29 = tuple((n, "ipc") for n in (*IPC_SYSCTLS, "kernel.shm", "kernel.msg"))
+
+#: The kubelet's own table before 1.29 (pkg/kubelet/sysctl/namespace.go); CRI-O's
+#: ``Sysctl.Validate`` (internal/config/sysctl) still classifies with this same table.
+LEGACY_NAMESPACE_RULE = NamespaceRule(
+    exact=(("kernel.sem", "ipc"),),
+    prefixes=(("kernel.shm", "ipc"), ("kernel.msg", "ipc"), ("fs.mqueue.", "ipc"), ("net.", "net")),
+    prefix_needs_dot=False,
 )
 
 #: pkg/kubelet/sysctl/namespace.go (to 1.28), component-helpers node/util/sysctl (1.29+).
 KUBELET_NAMESPACES: tuple[tuple[KubeVersion, NamespaceRule], ...] = (
-    (
-        OLDEST_VERSION,
-        NamespaceRule(
-            exact=(("kernel.sem", "ipc"),),
-            prefixes=(("kernel.shm", "ipc"), ("kernel.msg", "ipc"), ("fs.mqueue.", "ipc"), ("net.", "net")),
-            prefix_needs_dot=False,
-        ),
-    ),
+    (OLDEST_VERSION, LEGACY_NAMESPACE_RULE),
     (_v(29), NamespaceRule(exact=_IPC_NAMES_1_29, prefixes=(("net", "net"), ("fs.mqueue", "ipc")),
                            prefix_needs_dot=True)),
     # 1.37 (KEP-5996, component-helpers master): kernel.domainname is UTS, user.* is User.
@@ -339,6 +336,21 @@ API_SYSCTL_NAME: tuple[tuple[KubeVersion, SysctlNameFormat], ...] = (
 # Divergence: the release that added the duplicate check is not pinned down; dated with the
 # slash rewrite of validateSysctls (1.25) by inference.
 API_DUPLICATE_CHECK: tuple[tuple[KubeVersion, bool], ...] = ((OLDEST_VERSION, False), (_v(25), True))
+_UPDATABLE_POD_FIELDS = (
+    "`spec.containers[*].image`", "`spec.initContainers[*].image`", "`spec.activeDeadlineSeconds`",
+    "`spec.tolerations` (only additions to existing tolerations)",
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+)
+#: ``ValidatePodUpdate``'s list of the pod spec fields an update may change
+#: (pkg/apis/core/validation/validation.go): a literal sentence at first, then
+#: ``strings.Join(updatablePodSpecFields, ",")`` once terminationGracePeriodSeconds joined it.
+# Divergence: the release that added terminationGracePeriodSeconds (and the "," join) is dated
+# to 1.22 by inference; both texts are from the source.
+POD_UPDATABLE_FIELDS: tuple[tuple[KubeVersion, str], ...] = (
+    (OLDEST_VERSION, ("`spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds` "
+                      "or `spec.tolerations` (only additions to existing tolerations)")),
+    (_v(22), ",".join(_UPDATABLE_POD_FIELDS)),
+)
 #: Whether the API server refuses namespaced sysctls with hostNetwork/hostIPC (PR #118705).
 API_HOST_NAMESPACE_CHECK: tuple[tuple[KubeVersion, bool], ...] = ((OLDEST_VERSION, False), (_v(29), True))
 

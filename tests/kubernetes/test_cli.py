@@ -64,7 +64,12 @@ def test_seed_walkthrough(files, capsys, no_fuse):
 
     assert main(["pod", "apply", "-f", manifest, "--state", state, "--kubernetes-version", "1.16",
                  "--allowed-unsafe-sysctls", "kernel.sem"]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().out == "pod/joo-modify-sysctl unchanged\n"  # a failed pod stays failed
+    assert main(["pod", "delete", "joo-modify-sysctl", "--state", state]) == 0
+    assert capsys.readouterr().out == 'pod "joo-modify-sysctl" deleted\n'
+    assert main(["pod", "apply", "-f", manifest, "--state", state, "--kubernetes-version", "1.16",
+                 "--allowed-unsafe-sysctls", "kernel.sem"]) == 0
+    assert capsys.readouterr().out == "pod/joo-modify-sysctl created\n"
     assert main(["pod", "get", "--state", state]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["joo-modify-sysctl", "1/1", "Running"]
 

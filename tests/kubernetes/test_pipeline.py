@@ -39,6 +39,9 @@ def test_seed_pod_is_rejected_then_runs_with_its_own_kernel_sem(kernel):
     assert [(e.type, e.reason, e.message) for e in r.events][-1] == (
         "Warning", "SysctlForbidden", 'forbidden sysctl: "kernel.sem" not whitelisted')
     assert r.events[-1].source == "kubelet, node1"
+    again = apply(m, kernel, NodeConfig.create(kubernetes_version="1.16", allowed_unsafe_sysctls="kernel.sem"))
+    assert (again.action, again.verdict) == ("unchanged", Verdict.SYSCTL_FORBIDDEN)  # a failed pod stays failed
+    assert delete_pod(kernel, "joo-modify-sysctl")
     r = apply(m, kernel, NodeConfig.create(kubernetes_version="1.16", allowed_unsafe_sysctls="kernel.sem"))
     assert r.verdict is Verdict.RUNNING and r.phase == "Running"
     podns = kernel.namespace_by_label(r.ns_label)
@@ -164,7 +167,9 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
+  selector: {matchLabels: {app: web}}
   template:
+    metadata: {labels: {app: web}}
     spec:
       securityContext: {sysctls: [{name: net.core.somaxconn, value: "1024"}]}
       containers: [{name: nginx, image: nginx}]

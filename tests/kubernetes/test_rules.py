@@ -104,7 +104,9 @@ kind: Deployment
 apiVersion: apps/v1
 metadata: {name: main-istio}
 spec:
+  selector: {matchLabels: {app: istio}}
   template:
+    metadata: {labels: {app: istio}}
     spec:
       hostNetwork: true
       securityContext: {sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}]}
