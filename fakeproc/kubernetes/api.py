@@ -152,18 +152,19 @@ def _validate_template(m: Manifest) -> list[FieldError]:
 
 
 def _validate_restart_policy(m: Manifest) -> list[FieldError]:
-    """A workload template's ``restartPolicy`` (defaulted to Always, except in Job templates)."""
+    """A workload template's ``restartPolicy`` (defaulted to Always, which Jobs refuse)."""
     allowed = _RESTART_POLICIES.get(m.kind)
     if allowed is None:
         return []
     path = f"{m.spec_path}.restartPolicy"
     supported = ", ".join(go_quote(v) for v in allowed)
-    policy = m.restart_policy or ("Always" if m.kind in _SELECTOR_KINDS else None)
-    if policy is None:
-        return [FieldError(ErrorType.REQUIRED, path, None, f"valid values: {supported}")]
-    if policy not in allowed:
+    policy = m.restart_policy or "Always"  # SetDefaults_PodSpec, also inside templates
+    if policy in allowed:
+        return []
+    if m.kind in _SELECTOR_KINDS:
         return [FieldError(ErrorType.NOT_SUPPORTED, path, policy, f"supported values: {supported}")]
-    return []
+    # batch validation reports any other value (the defaulted Always too) as Required.
+    return [FieldError(ErrorType.REQUIRED, path, None, f"valid values: {supported}")]
 
 
 def validate(m: Manifest, version: KubeVersion) -> list[FieldError]:
@@ -175,7 +176,7 @@ def validate(m: Manifest, version: KubeVersion) -> list[FieldError]:
     empty name (Required), syntax or length (Invalid), a raw name seen before
     (Duplicate), and from 1.29 a Net or IPC sysctl combined with hostNetwork or
     hostIPC (Invalid); last a workload template's restartPolicy (Always for apps/v1
-    kinds; OnFailure or Never for Jobs, where it has no default). Values are never validated.
+    kinds; OnFailure or Never for Jobs). Values are never validated.
     """
     errs = _validate_name(m)
     if m.is_workload:
