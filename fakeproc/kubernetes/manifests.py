@@ -87,6 +87,7 @@ class PodSpec:
         hostname: ``spec.hostname`` (the UTS hostname; defaults to the pod name).
         os_name: ``spec.os.name`` if set.
         labels: Pod labels.
+        runtime_class: ``spec.runtimeClassName`` if set.
     """
 
     name: str
@@ -100,6 +101,7 @@ class PodSpec:
     hostname: str | None = None
     os_name: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    runtime_class: str | None = None
 
     @property
     def app_containers(self) -> tuple[Container, ...]:
@@ -245,6 +247,7 @@ def manifest_from_dict(doc: Mapping[str, Any], *, source: str = "") -> Manifest 
         hostname=spec.get("hostname"),
         os_name=str(os_name) if os_name else None,
         labels=dict(template_meta.get("labels") or {}),
+        runtime_class=str(spec["runtimeClassName"]) if spec.get("runtimeClassName") else None,
     )
     qualified = f"{kind}.{group}" if group else kind
     selector = _get(doc, "spec.selector") if kind != "Pod" else None

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fakeproc.kubernetes import api, kubelet, psa
+from fakeproc.kubernetes import api, kubelet, psa, psp
 from fakeproc.kubernetes._names import go_quote
 from fakeproc.kubernetes.manifests import Manifest
 from fakeproc.kubernetes.runtime import Runtime, plan_sandbox, sandbox_error_event, sandbox_id
@@ -28,6 +28,7 @@ from fakeproc.kubernetes.sandbox import create_sandbox
 from fakeproc.kubernetes.versions import (
     DEFAULT_VERSION,
     EVENT_FROM_KUBELET,
+    PSA_INTRODUCED,
     KubeVersion,
     kernel_version,
     pick,
@@ -43,6 +44,7 @@ __all__ = [
     "Stage",
     "Verdict",
     "check",
+    "owner_of",
     "run_pod",
 ]
 
@@ -52,6 +54,7 @@ class Stage(enum.Enum):
 
     API = "api"
     PSA = "psa"
+    PSP = "psp"
     KUBELET = "kubelet"
     RUNTIME = "runtime"
     SANDBOX = "sandbox"
@@ -98,8 +101,12 @@ class NodeConfig:
         kubernetes_version: API server and kubelet version.
         allowed_unsafe_sysctls: The kubelet's ``allowedUnsafeSysctls`` patterns.
         runtime: The container runtime.
-        pod_security: The Pod Security labels of the pod's namespace.
+        pod_security: The Pod Security labels of the pod's namespace and the admission
+            configuration's exemptions.
         node_name: Node name for events (default: the kernel's ``kernel.hostname``).
+        pod_security_policies: The cluster's PodSecurityPolicies (None: the admission plugin is
+            off, as in clusters that never enabled it, and in 1.25+ where it is gone).
+        user: Who sends the requests (``kubectl --as``); Pod Security exemptions match it.
     """
 
     kubernetes_version: KubeVersion = DEFAULT_VERSION
@@ -107,6 +114,8 @@ class NodeConfig:
     runtime: Runtime = Runtime.CONTAINERD_2
     pod_security: psa.PodSecurity = field(default_factory=psa.PodSecurity)
     node_name: str | None = None
+    pod_security_policies: tuple[psp.Policy, ...] | None = None
+    user: str = "kubernetes-admin"
 
     @classmethod
     def create(
@@ -120,6 +129,10 @@ class NodeConfig:
         pod_security_warn: str | psa.Level | None = None,
         pod_security_version: str = "latest",
         node_name: str | None = None,
+        pod_security_audit: str | psa.Level | None = None,
+        pod_security_config: str | Path | None = None,
+        pod_security_policy: str | Path | None = None,
+        user: str = "kubernetes-admin",
     ) -> NodeConfig:
         """Build a config from CLI-style values (strings are parsed and checked).
 
@@ -136,15 +149,35 @@ class NodeConfig:
             patterns.extend(kubelet.parse_allowed_unsafe_sysctls(allowed_unsafe_sysctls))
         elif allowed_unsafe_sysctls:
             patterns.extend(allowed_unsafe_sysctls)
+        defaults: dict[str, str] = {}
+        exemptions = psa.Exemptions()
+        if pod_security_config is not None:
+            defaults, exemptions = psa.load_pod_security_config(pod_security_config)
+
+        def level(given: str | psa.Level | None, mode: str) -> psa.Level:
+            value = given or defaults.get(mode)
+            return psa.Level(value) if value else psa.Level.PRIVILEGED
+
+        def label_version(mode: str) -> str:
+            return pod_security_version if pod_security_version != "latest" else defaults.get(
+                f"{mode}-version", "latest")
+
         try:
             rt = runtime if isinstance(runtime, Runtime) else Runtime(runtime)
-            enforce = psa.Level(pod_security) if pod_security else psa.Level.PRIVILEGED
-            warn = psa.Level(pod_security_warn) if pod_security_warn else psa.Level.PRIVILEGED
+            levels = {mode: level(given, mode) for mode, given in (
+                ("enforce", pod_security), ("warn", pod_security_warn), ("audit", pod_security_audit))}
         except ValueError as e:
             raise UsageError(str(e)) from None
-        psa.policy_version(pod_security_version, version)  # validate early
-        return cls(version, tuple(patterns), rt,
-                   psa.PodSecurity(enforce, pod_security_version, warn, pod_security_version), node_name)
+        versions = {mode: label_version(mode) for mode in levels}
+        for mode, label in versions.items():
+            psa.policy_version(label, version)  # validate early
+            if levels[mode] is not psa.Level.PRIVILEGED and version < PSA_INTRODUCED:
+                raise UsageError(f"Pod Security Admission does not exist in Kubernetes {version} "
+                                 f"(it was introduced in {PSA_INTRODUCED})")
+        policies = psp.load_policies(pod_security_policy, version) if pod_security_policy is not None else None
+        ps = psa.PodSecurity(levels["enforce"], versions["enforce"], levels["warn"], versions["warn"],
+                             levels["audit"], versions["audit"], exemptions)
+        return cls(version, tuple(patterns), rt, ps, node_name, policies, user)
 
 
 @dataclass(frozen=True)
@@ -179,6 +212,8 @@ class PodResult:
             (empty when the API server refused the object).
         applied: The object as last applied (``kubectl.kubernetes.io/last-applied-configuration``).
         kind: The applied object's kind (``Pod``, ``Deployment``...).
+        audit: Audit annotations of the request (``pod-security.kubernetes.io/audit-violations=...``,
+            ``.../exempt=namespace``...): what Pod Security's audit mode records.
     """
 
     name: str
@@ -206,6 +241,7 @@ class PodResult:
     action: str = ""
     applied: Mapping[str, Any] | None = None
     kind: str = "Pod"
+    audit: tuple[str, ...] = ()
 
     @property
     def started(self) -> bool:
@@ -234,7 +270,7 @@ class PodResult:
         data["stage"] = Stage(data["stage"])
         data["verdict"] = Verdict(data["verdict"])
         data["events"] = tuple(Event(**e) for e in data.get("events", ()))
-        for key in ("messages", "warnings", "field_errors", "containers"):
+        for key in ("messages", "warnings", "field_errors", "containers", "audit"):
             data[key] = tuple(data.get(key, ()))
         return cls(**data)
 
@@ -251,27 +287,113 @@ def _node_name(kernel: Kernel, node: NodeConfig) -> str:
     return "node1"
 
 
-def _psa_stage(m: Manifest, node: NodeConfig) -> tuple[str | None, list[str], str | None]:
-    """(403 message or None, warnings, FailedCreate message for a workload or None)."""
+@dataclass(frozen=True)
+class _Admission:
+    """What the validating admission plugins (PodSecurity, then PodSecurityPolicy) decided."""
+
+    denied: str | None = None  #: the 403 message for a Pod
+    failed_create: str | None = None  #: a workload controller's pod creation refused
+    stage: Stage = Stage.PSA
+    warnings: tuple[str, ...] = ()
+    audit: tuple[str, ...] = ()
+
+
+#: Workload kind -> (the object whose controller creates the pods, its event source).
+_OWNERS = {
+    "Deployment": ("replicaset", "replicaset-controller"), "ReplicaSet": ("replicaset", "replicaset-controller"),
+    "StatefulSet": ("statefulset", "statefulset-controller"), "DaemonSet": ("daemonset", "daemonset-controller"),
+    "Job": ("job", "job-controller"), "CronJob": ("job", "job-controller"),
+}
+
+
+def _requested_name(m: Manifest) -> str:
+    """The pod name in the create request: StatefulSets name their pods; the other controllers
+    send ``generateName`` (the name without its random suffix), which the API server's errors print."""
+    if not m.is_workload or m.kind == "StatefulSet":
+        return m.pod.name
+    return m.pod.name.rsplit("-", 1)[0] + "-"
+
+
+def owner_of(m: Manifest) -> str:
+    """``kind/name`` of the object whose controller creates ``m``'s pod (``replicaset/web-5d4...``)."""
+    kind = _OWNERS[m.kind][0]
+    name = m.pod.name.rsplit("-", 1)[0] if kind in ("replicaset", "job") and m.kind != "Job" else m.name
+    return f"{kind}/{name}"
+
+
+def _controller_events(m: Manifest, now: float, refused: str | None) -> list[Event]:
+    """The events of a workload's controllers: the Deployment scaling its ReplicaSet, then the
+    owner creating the pod (``SuccessfulCreate``) or failing to (``FailedCreate``)."""
+    events = []
+    owner = owner_of(m)
+    if m.kind == "Deployment":
+        events.append(Event("Normal", "ScalingReplicaSet", "deployment-controller",
+                            f"Scaled up replica set {owner.split('/', 1)[1]} to 1", f"deployment/{m.name}", 1, now))
+    if m.kind == "CronJob":
+        events.append(Event("Normal", "SuccessfulCreate", "cronjob-controller",
+                            f"Created job {owner.split('/', 1)[1]}", f"cronjob/{m.name}", 1, now))
+    source = _OWNERS[m.kind][1]
+    if m.kind == "StatefulSet":  # pkg/controller/statefulset/stateful_pod_control.go
+        text = (f"create Pod {m.pod.name} in StatefulSet {m.name} failed error: {refused}" if refused
+                else f"create Pod {m.pod.name} in StatefulSet {m.name} successful")
+    else:
+        text = f"Error creating: {refused}" if refused else f"Created pod: {m.pod.name}"
+    events.append(Event("Warning" if refused else "Normal", "FailedCreate" if refused else "SuccessfulCreate",
+                        source, text, owner, 1, now))
+    return events
+
+
+def _pod_security(m: Manifest, node: NodeConfig) -> _Admission:
+    """The PodSecurity plugin: exemptions, enforce, warn and audit (ValidatePod / ValidatePodController)."""
     v = node.kubernetes_version
     ps = node.pod_security
-    enforce = psa.evaluate(m.pod, ps.enforce, ps.enforce_version, v)
+    prefix = psa.AUDIT_ANNOTATION_PREFIX
+    # The request that creates the pod: the user's for a Pod, the controller's account for a workload.
+    requested = _requested_name(m)
+    pod_user = psa.controller_username(m.kind) if m.is_workload else node.user
+    exempt = psa.exemption(ps.exemptions, namespace=m.namespace, username=pod_user,
+                           runtime_class=m.pod.runtime_class)
+    object_exempt = psa.exemption(ps.exemptions, namespace=m.namespace, username=node.user,
+                                  runtime_class=m.pod.runtime_class) if m.is_workload else exempt
+    audit: list[str] = []
     warnings: list[str] = []
-    denied: str | None = None
-    failed_create: str | None = None
-    if not enforce.allowed:
-        pod_msg = f"pods {go_quote(m.pod.name)} is forbidden: {enforce.message}"
-        if m.is_workload:
-            # On workloads PSA only warns; the controller's pod creation is refused.
-            warnings.append(enforce.warning)
-            failed_create = f"Error creating: {pod_msg}"
-        else:
-            denied = pod_msg
-    warn = psa.evaluate(m.pod, ps.warn, ps.warn_version, v)
-    same_as_enforce = (ps.warn, ps.warn_version) == (ps.enforce, ps.enforce_version)
-    if not warn.allowed and warn.warning not in warnings and not same_as_enforce:
-        warnings.append(warn.warning)
-    return denied, warnings, failed_create
+    if object_exempt is not None:
+        audit.append(f"{prefix}exempt={object_exempt}")
+    else:
+        enforce = psa.evaluate(m.pod, ps.enforce, ps.enforce_version, v)
+        if ps.enforce is not psa.Level.PRIVILEGED:
+            audit.append(f"{prefix}enforce-policy={ps.enforce.value}:{ps.enforce_version}")
+        if m.is_workload and not enforce.allowed:
+            warnings.append(enforce.warning)  # on a workload, enforce only warns
+        warn = psa.evaluate(m.pod, ps.warn, ps.warn_version, v)
+        same_as_enforce = (ps.warn, ps.warn_version) == (ps.enforce, ps.enforce_version)
+        if not warn.allowed and warn.warning not in warnings and not same_as_enforce:
+            warnings.append(warn.warning)
+        audited = psa.evaluate(m.pod, ps.audit, ps.audit_version, v)
+        if not audited.allowed:
+            audit.append(f"{prefix}audit-violations={audited.warning}")
+    if exempt is None:
+        enforce = psa.evaluate(m.pod, ps.enforce, ps.enforce_version, v)
+        if not enforce.allowed:
+            pod_msg = f"pods {go_quote(requested)} is forbidden: {enforce.message}"
+            if m.is_workload:
+                return _Admission(failed_create=pod_msg, warnings=tuple(warnings), audit=tuple(audit))
+            return _Admission(denied=pod_msg, warnings=tuple(warnings), audit=tuple(audit))
+    return _Admission(warnings=tuple(warnings), audit=tuple(audit))
+
+
+def _admission_stage(m: Manifest, node: NodeConfig) -> _Admission:
+    """PodSecurity, then PodSecurityPolicy (when the cluster has policies)."""
+    result = _pod_security(m, node)
+    if result.denied is not None or result.failed_create is not None or node.pod_security_policies is None:
+        return result
+    err = psp.admit(m.pod, node.pod_security_policies, node.kubernetes_version)
+    if err is None:
+        return result
+    pod_msg = f"pods {go_quote(_requested_name(m))} is forbidden: {err}"
+    if m.is_workload:
+        return replace(result, failed_create=pod_msg, stage=Stage.PSP)
+    return replace(result, denied=pod_msg, stage=Stage.PSP)
 
 
 def run_pod(manifest: Manifest, kernel: Kernel | None = None, node: NodeConfig | None = None) -> PodResult:
@@ -307,24 +429,24 @@ def run_pod(manifest: Manifest, kernel: Kernel | None = None, node: NodeConfig |
     if errs:
         return replace(base, http_status=422, messages=(api.kubectl_invalid_message(m, errs),),
                        field_errors=tuple(str(e) for e in errs))
-    # 2. Pod Security Admission.
-    denied, warnings, failed_create = _psa_stage(m, node)
-    if denied is not None:
+    # 2. Validating admission: Pod Security Admission, then PodSecurityPolicy.
+    adm = _admission_stage(m, node)
+    warnings = list(adm.warnings)
+    base = replace(base, audit=adm.audit)
+    if adm.denied is not None:
         src = f'"{m.source}"' if m.source else "STDIN"
-        msg = f"Error from server (Forbidden): error when creating {src}: {denied}"
-        return replace(base, stage=Stage.PSA, verdict=Verdict.FORBIDDEN, http_status=403, messages=(msg,),
+        msg = f"Error from server (Forbidden): error when creating {src}: {adm.denied}"
+        return replace(base, stage=adm.stage, verdict=Verdict.FORBIDDEN, http_status=403, messages=(msg,),
                        warnings=tuple(warnings))
-    if failed_create is not None:
-        owner = "replicaset" if m.kind == "Deployment" else m.kind.lower()
-        owner_name = m.pod.name.rsplit("-", 1)[0] if m.kind in ("Deployment", "ReplicaSet") else m.name
-        ev = Event("Warning", "FailedCreate", f"{m.kind.lower()}-controller" if m.kind != "Deployment"
-                   else "replicaset-controller", failed_create, f"{owner}/{owner_name}", 1, now)
-        return replace(base, stage=Stage.PSA, verdict=Verdict.FORBIDDEN, messages=(failed_create,),
-                       warnings=tuple(warnings), events=(ev,))
+    if adm.failed_create is not None:
+        events = _controller_events(m, now, adm.failed_create)
+        return replace(base, stage=adm.stage, verdict=Verdict.FORBIDDEN, messages=(events[-1].message,),
+                       warnings=tuple(warnings), events=tuple(events))
     # 3. Scheduling (sysctls are ignored), then kubelet admission.
     pod_obj = f"pod/{m.pod.name}"
-    events = [Event("Normal", "Scheduled", "default-scheduler",
-                    f"Successfully assigned {m.namespace}/{m.pod.name} to {node_name}", pod_obj, 1, now)]
+    events = _controller_events(m, now, None) if m.is_workload else []
+    events.append(Event("Normal", "Scheduled", "default-scheduler",
+                        f"Successfully assigned {m.namespace}/{m.pod.name} to {node_name}", pod_obj, 1, now))
     kubelet_from = pick(EVENT_FROM_KUBELET, v).format(node=node_name)
     allowlist = kubelet.build_allowlist(node.allowed_unsafe_sysctls, v,
                                         kernel_version(kernel.read("kernel.osrelease")))

@@ -17,15 +17,47 @@ modelled too: ``hostNamespaces`` and ``privileged`` (baseline) and
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from fakeproc.errors import UsageError
 from fakeproc.kubernetes._names import go_quote
 from fakeproc.kubernetes.manifests import Container, PodSpec
 from fakeproc.kubernetes.versions import PSA_ALLOWED_SYSCTLS, PSA_INTRODUCED, KubeVersion, pick
 
-__all__ = ["CheckResult", "Evaluation", "Level", "PodSecurity", "evaluate", "policy_version"]
+__all__ = [
+    "AUDIT_ANNOTATION_PREFIX",
+    "CheckResult",
+    "Evaluation",
+    "Exemptions",
+    "Level",
+    "PodSecurity",
+    "controller_username",
+    "evaluate",
+    "exemption",
+    "load_pod_security_config",
+    "policy_version",
+]
+
+#: Audit annotations of the PodSecurity plugin are ``pod-security.kubernetes.io/<key>``
+#: (``exempt``, ``enforce-policy``, ``audit-violations``).
+AUDIT_ANNOTATION_PREFIX = "pod-security.kubernetes.io/"
+
+#: The service account each controller creates its pods as (kube-controller-manager).
+_CONTROLLER_ACCOUNTS = {
+    "Deployment": "replicaset-controller", "ReplicaSet": "replicaset-controller",
+    "StatefulSet": "statefulset-controller", "DaemonSet": "daemon-set-controller",
+    "Job": "job-controller", "CronJob": "job-controller",
+}
+
+
+def controller_username(kind: str) -> str:
+    """The user a workload's pods are created as (``system:serviceaccount:kube-system:...``)."""
+    return f"system:serviceaccount:kube-system:{_CONTROLLER_ACCOUNTS[kind]}"
 
 
 class Level(enum.Enum):
@@ -45,13 +77,89 @@ class PodSecurity:
         enforce_version: ``enforce-version`` (``latest`` or ``v1.29``).
         warn: ``warn`` level.
         warn_version: ``warn-version``.
+        audit: ``audit`` level (a violation is recorded in the audit event, nothing refused).
+        audit_version: ``audit-version``.
+        exemptions: The admission configuration's ``exemptions``.
     """
 
     enforce: Level = Level.PRIVILEGED
     enforce_version: str = "latest"
     warn: Level = Level.PRIVILEGED
     warn_version: str = "latest"
+    audit: Level = Level.PRIVILEGED
+    audit_version: str = "latest"
+    exemptions: Exemptions = field(default_factory=lambda: Exemptions())
 
+
+@dataclass(frozen=True)
+class Exemptions:
+    """``PodSecurityConfiguration.exemptions``: requests the plugin does not evaluate at all.
+
+    Attributes:
+        usernames: Requesting users (a workload's pods are created by its controller's account).
+        runtime_classes: Pods with one of these ``runtimeClassName``.
+        namespaces: Namespaces.
+    """
+
+    usernames: tuple[str, ...] = ()
+    runtime_classes: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+
+
+def exemption(ex: Exemptions, *, namespace: str, username: str, runtime_class: str | None) -> str | None:
+    """Why a pod request is exempt (the ``exempt`` audit annotation's value), or None.
+
+    The plugin checks the namespace, then the user, then the pod's runtime class.
+    """
+    if namespace in ex.namespaces:
+        return "namespace"
+    if username in ex.usernames:
+        return "user"
+    if runtime_class is not None and runtime_class in ex.runtime_classes:
+        return "runtimeClass"
+    return None
+
+
+def _level(value: object, where: str) -> Level:
+    try:
+        return Level(str(value))
+    except ValueError:
+        raise UsageError(f"{where}: unknown Pod Security level {value!r} "
+                         "(privileged, baseline or restricted)") from None
+
+
+def load_pod_security_config(path: str | Path) -> tuple[dict[str, str], Exemptions]:
+    """The ``defaults`` (``enforce``, ``warn-version``...) and ``exemptions`` of a
+    ``PodSecurityConfiguration`` file, alone or inside an ``AdmissionConfiguration``.
+
+    Raises:
+        UsageError: unreadable, not YAML, or not a PodSecurityConfiguration.
+    """
+    try:
+        doc: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UsageError(f"{path}: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise UsageError(f"{path}: invalid YAML: {e}") from None
+    if isinstance(doc, Mapping) and doc.get("kind") == "AdmissionConfiguration":
+        plugin = next((p for p in doc.get("plugins") or () if isinstance(p, Mapping)
+                       and p.get("name") == "PodSecurity"), None)
+        doc = plugin.get("configuration") if plugin else None
+    if not isinstance(doc, Mapping) or doc.get("kind") != "PodSecurityConfiguration":
+        raise UsageError(f"{path}: not a PodSecurityConfiguration (or an AdmissionConfiguration with one)")
+    defaults = {str(k): str(v) for k, v in (doc.get("defaults") or {}).items()}
+    for key in ("enforce", "warn", "audit"):
+        if key in defaults:
+            _level(defaults[key], str(path))
+    ex = doc.get("exemptions") or {}
+
+    def names(key: str) -> tuple[str, ...]:
+        value = ex.get(key) or []
+        if not isinstance(value, list):
+            raise UsageError(f"{path}: exemptions.{key} must be a list")
+        return tuple(str(v) for v in value)
+
+    return defaults, Exemptions(names("usernames"), names("runtimeClasses"), names("namespaces"))
 
 @dataclass(frozen=True)
 class CheckResult:

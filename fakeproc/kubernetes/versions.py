@@ -40,6 +40,7 @@ __all__ = [
     "POD_UPDATABLE_FIELDS",
     "PSA_ALLOWED_SYSCTLS",
     "PSA_INTRODUCED",
+    "PSP_REMOVED",
     "SAFE_SYSCTLS",
     "KubeVersion",
     "NamespaceRule",
@@ -358,6 +359,8 @@ API_HOST_NAMESPACE_CHECK: tuple[tuple[KubeVersion, bool], ...] = ((OLDEST_VERSIO
 
 #: The first Kubernetes version with the PodSecurity admission plugin.
 PSA_INTRODUCED = _v(22)
+#: The first Kubernetes version without PodSecurityPolicy (deprecated in 1.21).
+PSP_REMOVED = _v(25)
 _PSA_1_0 = (
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",

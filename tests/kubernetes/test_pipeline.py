@@ -177,8 +177,11 @@ spec:
     r = run_pod(m, kernel, NodeConfig.create(pod_security="baseline"))
     assert r.verdict is Verdict.FORBIDDEN and r.http_status is None
     assert r.warnings == ('would violate PodSecurity "baseline:latest": forbidden sysctls (net.core.somaxconn)',)
-    assert r.events[0].reason == "FailedCreate"
-    assert r.events[0].message == (f'Error creating: pods "{m.pod.name}" is forbidden: violates PodSecurity '
+    assert [e.reason for e in r.events] == ["ScalingReplicaSet", "FailedCreate"]
+    rs = m.pod.name.rsplit("-", 1)[0]
+    assert (r.events[1].source, r.events[1].object) == ("replicaset-controller", f"replicaset/{rs}")
+    # The ReplicaSet sends generateName: the error names the pod by its prefix.
+    assert r.events[1].message == (f'Error creating: pods "{rs}-" is forbidden: violates PodSecurity '
                                    '"baseline:latest": forbidden sysctls (net.core.somaxconn)')
 
 
