@@ -23,8 +23,19 @@ def _add_node_options(p: argparse.ArgumentParser) -> None:
                    help="Pod Security enforce level of the namespace (default: privileged)")
     g.add_argument("--pod-security-warn", choices=("privileged", "baseline", "restricted"),
                    help="Pod Security warn level of the namespace (default: privileged)")
+    g.add_argument("--pod-security-audit", choices=("privileged", "baseline", "restricted"),
+                   help="Pod Security audit level of the namespace: violations are recorded as audit "
+                   "annotations (default: privileged)")
     g.add_argument("--pod-security-version", default="latest", metavar="VERSION",
-                   help="enforce-version/warn-version label: latest or v1.N (default: latest)")
+                   help="enforce-/warn-/audit-version label: latest or v1.N (default: latest)")
+    g.add_argument("--pod-security-config", metavar="FILE",
+                   help="a PodSecurityConfiguration (or AdmissionConfiguration): its defaults and "
+                   "exemptions (usernames, runtimeClasses, namespaces)")
+    g.add_argument("--pod-security-policy", metavar="FILE",
+                   help="PodSecurityPolicy objects (Kubernetes 1.16-1.24): the PodSecurityPolicy admission "
+                   "plugin checks pods against their forbiddenSysctls and allowedUnsafeSysctls")
+    g.add_argument("--as", dest="user", default="kubernetes-admin", metavar="USER",
+                   help="the user making the requests, for Pod Security exemptions (default: kubernetes-admin)")
     g.add_argument("--container-runtime", default="containerd-2",
                    choices=("containerd-1.7", "containerd-2", "cri-o"), help="default: containerd-2")
     g.add_argument("--node-name", help="node name in events (default: the kernel's hostname, else node1)")
@@ -33,7 +44,8 @@ def _add_node_options(p: argparse.ArgumentParser) -> None:
 def _add_state_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", metavar="FILE", help="state file (default: $FAKEPROC_STATE or ~/.local/state)")
     p.add_argument("--kernel", metavar="PROFILE", help="profile for a new state (default: 6.18)")
-    p.add_argument("-n", "--namespace", default="default", help="Kubernetes namespace (default: default)")
+    p.add_argument("-n", "--namespace", default=None, metavar="NAMESPACE",
+                   help="Kubernetes namespace (default: default; for apply, the manifests' own)")
 
 
 def _node(args: argparse.Namespace) -> Any:
@@ -48,6 +60,10 @@ def _node(args: argparse.Namespace) -> Any:
         pod_security_warn=args.pod_security_warn,
         pod_security_version=args.pod_security_version,
         node_name=args.node_name,
+        pod_security_audit=args.pod_security_audit,
+        pod_security_config=args.pod_security_config,
+        pod_security_policy=args.pod_security_policy,
+        user=args.user,
     )
 
 
@@ -75,20 +91,21 @@ def _add_apply(sub: Any) -> None:
 
 
 def _cmd_apply(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import KubeletStartupError, apply, load_manifest_file
+    from fakeproc.kubernetes import KubeletStartupError, apply_manifests, in_namespace, load_manifest_file
     from fakeproc.kubernetes.kubectl import apply_lines
 
     manifests = load_manifest_file(args.filename)
+    if args.namespace is not None:
+        manifests = [in_namespace(m, args.namespace) for m in manifests]
     node = _node(args)
     results = []
     try:
         with _state(args).open(profile=args.kernel) as k:
-            results = [apply(m, k, node) for m in manifests]
+            results = apply_manifests(manifests, k, node)
     except KubeletStartupError as e:
         return _kubelet_refused(e)
     refused = any(r.http_status is not None for r in results)
-    return CommandResult(exit_code=EXIT_FAILURE if refused else EXIT_OK,
-                         text=apply_lines(results, [m.resource for m in manifests]),
+    return CommandResult(exit_code=EXIT_FAILURE if refused else EXIT_OK, text=apply_lines(results),
                          data=[r.to_dict() for r in results])
 
 
@@ -96,48 +113,73 @@ def _cmd_apply(args: argparse.Namespace) -> CommandResult:
 
 
 def _add_get(sub: Any) -> None:
-    p = sub.add_parser("get", help="list pods as kubectl get pods does")
-    p.add_argument("name", nargs="?", help="one pod")
+    p = sub.add_parser("get", help="list pods (or events) as kubectl get pods / get events does")
+    p.add_argument("name", nargs="?", help="one pod, or 'events' for the namespace's events")
+    p.add_argument("-o", "--output", choices=("wide", "yaml", "json"),
+                   help="wide: more columns; yaml/json: the pod objects")
     _add_state_options(p)
     p.set_defaults(func=_cmd_get)
 
 
-def _cmd_get(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import get_pod, list_pods, resync
-    from fakeproc.kubernetes.kubectl import get_pods
+def _ns(args: argparse.Namespace) -> str:
+    return args.namespace if args.namespace is not None else "default"
 
+
+def _cmd_get(args: argparse.Namespace) -> CommandResult:
+    from fakeproc.kubernetes import get_pod, list_pods, list_results, resync
+    from fakeproc.kubernetes.kubectl import get_events, get_pods, pod_objects
+
+    ns = _ns(args)
     with _state(args).open(profile=args.kernel) as k:
         resync(k)
+        if args.name == "events":
+            pods = list_results(k, ns)
+            return CommandResult(text=get_events(pods, namespace=ns),
+                                 data=[e for p in pods for e in p.to_dict()["events"]])
         if args.name:
-            found = get_pod(k, args.name, args.namespace)
+            found = get_pod(k, args.name, ns)
             if found is None:
                 return _not_found(args.name)
             pods = [found]
         else:
-            pods = list_pods(k, args.namespace)
-    return CommandResult(text=get_pods(pods), data=[p.to_dict() for p in pods])
+            pods = list_pods(k, ns)
+    if args.output in ("yaml", "json"):
+        return CommandResult(text=pod_objects(pods, args.output, single=bool(args.name)),
+                             data=[p.to_dict() for p in pods])
+    return CommandResult(text=get_pods(pods, wide=args.output == "wide", namespace=ns),
+                         data=[p.to_dict() for p in pods])
 
 
-def _not_found(name: str) -> CommandResult:
-    return CommandResult(exit_code=EXIT_FAILURE, errors=(f'pods "{name}" not found',))
+def _not_found(name: str, resource: str = "pods") -> CommandResult:
+    return CommandResult(exit_code=EXIT_FAILURE, errors=(f'Error from server (NotFound): {resource} "{name}" not found',))
 
 
 def _add_describe(sub: Any) -> None:
-    p = sub.add_parser("describe", help="show a pod's status and events as kubectl describe pod does")
+    p = sub.add_parser("describe", help="show a pod's (or workload's) status and events as kubectl describe does",
+                       description="NAME is a pod, or KIND/NAME for a workload: deployment/web, "
+                       "replicaset/web-5d4..., statefulset/es, daemonset/x, job/pi, cronjob/c.")
     p.add_argument("name")
     _add_state_options(p)
     p.set_defaults(func=_cmd_describe)
 
 
 def _cmd_describe(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import get_pod, resync
-    from fakeproc.kubernetes.kubectl import describe_pod
+    from fakeproc.kubernetes import find_workload, get_pod, resync
+    from fakeproc.kubernetes.kubectl import describe_pod, describe_workload
 
+    ns = _ns(args)
+    kind, _, name = args.name.rpartition("/")
     with _state(args).open(profile=args.kernel) as k:
         resync(k)
-        found = get_pod(k, args.name, args.namespace)
+        if kind and kind.lower() not in ("pod", "pods", "po"):
+            workload = find_workload(k, kind, name, ns)
+            if workload is None:
+                return _not_found(name, kind.lower().split(".")[0] + "s")
+            found_kind, pod = workload
+            return CommandResult(text=describe_workload(found_kind, name, pod), data=pod.to_dict())
+        found = get_pod(k, name, ns)
     if found is None:
-        return _not_found(args.name)
+        return _not_found(name)
     return CommandResult(text=describe_pod(found), data=found.to_dict())
 
 
@@ -152,7 +194,7 @@ def _cmd_delete(args: argparse.Namespace) -> CommandResult:
     from fakeproc.kubernetes import delete_pod
 
     with _state(args).open(profile=args.kernel) as k:
-        deleted = delete_pod(k, args.name, args.namespace)
+        deleted = delete_pod(k, args.name, _ns(args))
     if not deleted:
         return _not_found(args.name)
     return CommandResult(text=f'pod "{args.name}" deleted', data={"deleted": args.name})
@@ -185,7 +227,7 @@ def _cmd_exec(args: argparse.Namespace) -> CommandResult | int:
         for key in ("state", "kernel"):
             if getattr(extra, key) is not None:
                 setattr(args, key, getattr(extra, key))
-        if extra.namespace != "default":
+        if extra.namespace is not None:
             args.namespace = extra.namespace
         argv = argv[cut + 1:]
     if not argv:
@@ -193,7 +235,7 @@ def _cmd_exec(args: argparse.Namespace) -> CommandResult | int:
     state = _state(args)
     with state.open(profile=args.kernel) as k:
         resync(k)
-        found = get_pod(k, args.name, args.namespace)
+        found = get_pod(k, args.name, _ns(args))
     if found is None:
         return _not_found(args.name)
     if found.verdict is not Verdict.RUNNING:
@@ -239,14 +281,18 @@ def _add_check(sub: Any) -> None:
     p.add_argument("-f", "--filename", required=True, action="append", metavar="FILE",
                    help="manifest (repeatable)")
     p.add_argument("--kernel", metavar="PROFILE", help="the node's kernel profile (default: 6.18)")
+    p.add_argument("-n", "--namespace", default=None, metavar="NAMESPACE",
+                   help="namespace for objects that name none (default: their own, else default)")
     _add_node_options(p)
     p.set_defaults(func=_cmd_check)
 
 
 def _cmd_check(args: argparse.Namespace) -> CommandResult:
-    from fakeproc.kubernetes import KubeletStartupError, check, load_manifest_file
+    from fakeproc.kubernetes import KubeletStartupError, check, in_namespace, load_manifest_file
 
     manifests = [m for f in args.filename for m in load_manifest_file(f)]
+    if args.namespace is not None:
+        manifests = [in_namespace(m, args.namespace) for m in manifests]
     try:
         results = check(manifests, _node(args), profile=args.kernel)
     except KubeletStartupError as e:
@@ -259,6 +305,8 @@ def _cmd_check(args: argparse.Namespace) -> CommandResult:
         else:
             lines.append(f"FAIL  {where}: {r.verdict.value} at {r.stage.value}")
             lines.extend("      " + line for msg in r.messages for line in msg.splitlines())
+        lines.extend(f"      warning: {w}" for w in r.warnings)
+        lines.extend(f"      audit: {a}" for a in r.audit)
     failed = sum(1 for r in results if not r.started)
     lines.append(f"{len(results) - failed} of {len(results)} pods would start")
     return CommandResult(exit_code=EXIT_FAILURE if failed else EXIT_OK, text="\n".join(lines),

@@ -21,11 +21,28 @@ each stage with the exact upstream messages of the Kubernetes version named.
 from __future__ import annotations
 
 from fakeproc.kubernetes.kubelet import KubeletStartupError
-from fakeproc.kubernetes.manifests import Manifest, PodSpec, Sysctl, load_manifest_file, load_manifests, pod
+from fakeproc.kubernetes.manifests import (
+    Manifest,
+    PodSpec,
+    Sysctl,
+    in_namespace,
+    load_manifest_file,
+    load_manifests,
+    pod,
+)
 from fakeproc.kubernetes.pipeline import Event, NodeConfig, PodResult, Stage, Verdict, check, run_pod
 from fakeproc.kubernetes.psa import Level, PodSecurity
 from fakeproc.kubernetes.runtime import Runtime
-from fakeproc.kubernetes.store import apply, apply_manifests, delete_pod, get_pod, list_pods, resync
+from fakeproc.kubernetes.store import (
+    apply,
+    apply_manifests,
+    delete_pod,
+    find_workload,
+    get_pod,
+    list_pods,
+    list_results,
+    resync,
+)
 from fakeproc.kubernetes.versions import DEFAULT_VERSION, KubeVersion
 
 __all__ = [
@@ -47,8 +64,11 @@ __all__ = [
     "apply_manifests",
     "check",
     "delete_pod",
+    "find_workload",
     "get_pod",
+    "in_namespace",
     "list_pods",
+    "list_results",
     "load_manifest_file",
     "load_manifests",
     "pod",

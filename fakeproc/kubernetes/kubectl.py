@@ -10,12 +10,30 @@ sem    0/1
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
 
-from fakeproc.kubernetes.pipeline import PodResult, Verdict
+import yaml
 
-__all__ = ["apply_lines", "describe_pod", "get_pods", "human_duration", "pod_ip", "pod_status", "tabulate"]
+from fakeproc.kubernetes.manifests import WORKLOAD_KINDS
+from fakeproc.kubernetes.pipeline import Event, PodResult, Verdict
+
+__all__ = [
+    "apply_lines",
+    "describe_pod",
+    "describe_workload",
+    "get_events",
+    "get_pods",
+    "human_duration",
+    "pod_ip",
+    "pod_object",
+    "pod_objects",
+    "pod_status",
+    "tabulate",
+]
 
 
 def human_duration(seconds: float) -> str:
@@ -129,18 +147,7 @@ def describe_pod(p: PodResult, now: float | None = None) -> str:
             out.append(f"    State:          {state}")
         if state == "Waiting":
             out.append("      Reason:       ContainerCreating")
-    events = [e for e in p.events if e.object in ("", f"pod/{p.name}")]
-    if not events:
-        out.append("Events:  <none>")
-    else:
-        out.append("Events:")
-        rows = [["Type", "Reason", "Age", "From", "Message"], ["----", "------", "----", "----", "-------"]]
-        for e in events:
-            age = human_duration(now - e.time)
-            if e.count > 1:
-                age = f"{age} (x{e.count} over {age})"
-            rows.append([e.type, e.reason, age, e.source, e.message])
-        out.append(tabulate(rows, padding=2, indent="  "))
+    out.append(_events_table([e for e in p.events if e.object in ("", f"pod/{p.name}")], now))
     return "\n".join(out)
 
 
@@ -156,3 +163,142 @@ def apply_lines(results: Sequence[PodResult], objects: Sequence[str] | None = No
         else:
             lines.append(f"{obj} {r.action or 'created'}")
     return "\n".join(lines)
+
+
+
+def _events_table(events: Sequence[Event], now: float) -> str:
+    if not events:
+        return "Events:  <none>"
+    rows = [["Type", "Reason", "Age", "From", "Message"], ["----", "------", "----", "----", "-------"]]
+    for e in events:
+        age = human_duration(now - e.time)
+        if e.count > 1:
+            age = f"{age} (x{e.count} over {age})"
+        rows.append([e.type, e.reason, age, e.source, e.message])
+    return "Events:\n" + tabulate(rows, padding=2, indent="  ")
+
+
+def get_events(results: Sequence[PodResult], now: float | None = None, namespace: str = "default") -> str:
+    """``kubectl get events``: every event of the namespace's objects, oldest first (then by object)."""
+    events = sorted((e for r in results for e in r.events), key=lambda e: (e.time, e.object))
+    if not events:
+        return f"No resources found in {namespace} namespace."
+    now = time.time() if now is None else now
+    rows = [["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]]
+    rows += [[human_duration(now - e.time), e.type, e.reason, e.object, e.message] for e in events]
+    return tabulate(rows, padding=3)
+
+
+def _timestamp(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _template(p: PodResult) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(metadata, spec) of the pod as its object or its workload's template gives them."""
+    raw: Mapping[str, Any] = p.applied or {}
+    path = WORKLOAD_KINDS.get(p.kind, ("", "spec"))[1]
+    obj: Any = raw
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, Mapping) else None
+    meta: Any = raw.get("metadata") if p.kind == "Pod" else None
+    if p.kind != "Pod":
+        parent: Any = raw
+        for part in path.rsplit(".", 1)[0].split("."):
+            parent = parent.get(part) if isinstance(parent, Mapping) else None
+        meta = parent.get("metadata") if isinstance(parent, Mapping) else None
+    return dict(meta or {}), dict(obj or {})
+
+
+def pod_object(p: PodResult) -> dict[str, Any]:
+    """The pod as ``kubectl get pod -o yaml`` shows it: metadata, the spec as applied (plus
+    ``nodeName``) and the status the pipeline decided.
+
+    Divergence: fields the API server defaults (dnsPolicy, tolerations, a service account
+    token volume...) and the container statuses are left out.
+    """
+    meta, spec = _template(p)
+    metadata: dict[str, Any] = {"creationTimestamp": _timestamp(p.created), "name": p.name,
+                                "namespace": p.namespace}
+    if meta.get("labels"):
+        metadata["labels"] = dict(meta["labels"])
+    if p.kind != "Pod":
+        owner_kind = {"Deployment": "ReplicaSet", "CronJob": "Job"}.get(p.kind, p.kind)
+        owner_name = p.name.rsplit("-", 1)[0] if p.kind in ("Deployment", "ReplicaSet", "DaemonSet", "CronJob") \
+            else p.object.split("/", 1)[1]
+        if p.kind == "Job":
+            owner_name = p.object.split("/", 1)[1]
+        metadata["ownerReferences"] = [{"kind": owner_kind, "name": owner_name, "controller": True}]
+    status: dict[str, Any] = {"phase": "Pending" if p.verdict is Verdict.CONTAINER_CREATING else p.phase}
+    if p.reason:
+        status["reason"] = p.reason
+    if p.status_message:
+        status["message"] = p.status_message
+    if p.verdict is Verdict.RUNNING:
+        status["podIP"] = pod_ip(p)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+            "spec": {**spec, "nodeName": p.node}, "status": status}
+
+
+class _KubectlDumper(yaml.SafeDumper):  # type: ignore[misc,unused-ignore]
+    """YAML as kubectl writes it (sigs.k8s.io/yaml): a string that needs quotes gets double quotes."""
+
+    def choose_scalar_style(self) -> str:
+        style = str(super().choose_scalar_style())
+        return '"' if style == "'" else style
+
+
+def pod_objects(pods: Sequence[PodResult], output: str, *, single: bool = False) -> str:
+    """``-o yaml`` / ``-o json``: one Pod object, or a ``List`` of them (keys in kubectl's sorted order)."""
+    objects = [pod_object(p) for p in pods]
+    doc: dict[str, Any] = objects[0] if single and objects else {
+        "apiVersion": "v1", "items": objects, "kind": "List", "metadata": {"resourceVersion": ""}}
+    if output == "json":
+        return json.dumps(doc, indent=4, sort_keys=True, ensure_ascii=False)
+    text: str = yaml.dump(doc, Dumper=_KubectlDumper, sort_keys=True, allow_unicode=True, default_flow_style=False)
+    return text.rstrip("\n")
+
+
+def _labels(labels: Mapping[str, Any] | None) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "<none>"
+
+
+def describe_workload(kind: str, name: str, p: PodResult, now: float | None = None) -> str:
+    """``kubectl describe KIND NAME`` for a workload: the fields the sysctl story needs, its pod
+    template, and its events (a ReplicaSet's or Job's ``FailedCreate`` when the pod was refused).
+
+    Divergence: rollout details (strategy, conditions, replica counts beyond the one pod
+    fakeproc runs) are left out.
+    """
+    now = time.time() if now is None else now
+    meta, spec = _template(p)
+    raw = p.applied or {}
+    selector = ((raw.get("spec") or {}).get("selector") or {}).get("matchLabels")
+    created = p.started or p.stored
+    fields = [["Name:", name], ["Namespace:", p.namespace],
+              ["CreationTimestamp:", datetime.fromtimestamp(p.created, timezone.utc).strftime(
+                  "%a, %d %b %Y %H:%M:%S +0000")]]
+    if kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
+        fields.append(["Selector:", _labels(selector)])
+    if kind == "ReplicaSet" and p.kind == "Deployment":
+        fields.append(["Controlled By:", f"Deployment/{p.object.split('/', 1)[1]}"])
+    running = 1 if p.started else 0
+    if kind == "Deployment":
+        counts = f"1 desired | {int(created)} updated | {int(created)} total"
+        fields.append(["Replicas:", f"{counts} | {running} available | {1 - running} unavailable"])
+    elif kind in ("ReplicaSet", "StatefulSet", "DaemonSet"):
+        fields.append(["Replicas:", f"{int(created)} current / 1 desired"])
+    if kind in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job"):
+        waiting = int(created) - running
+        failed = 1 if p.phase == "Failed" else 0
+        fields.append(["Pods Status:", f"{running} Running / {waiting - failed} Waiting / 0 Succeeded / {failed} Failed"])
+    out = [tabulate(fields, padding=2), "Pod Template:", f"  Labels:  {_labels(meta.get('labels'))}", "  Containers:"]
+    for c in spec.get("containers") or []:
+        if isinstance(c, Mapping):
+            out += [f"   {c.get('name', '')}:", f"    Image:  {c.get('image', '')}"]
+    sysctls = (spec.get("securityContext") or {}).get("sysctls") or []
+    if sysctls:
+        out.append("  Sysctls:  " + ",".join(f"{s.get('name')}={s.get('value')}" for s in sysctls
+                                            if isinstance(s, Mapping)))
+    own = f"{kind.lower()}/{name}"
+    out.append(_events_table([e for e in p.events if e.object == own], now))
+    return "\n".join(out)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "Manifest",
     "PodSpec",
     "Sysctl",
+    "in_namespace",
     "load_manifest_file",
     "load_manifests",
     "manifest_from_dict",
@@ -258,6 +259,19 @@ def manifest_from_dict(doc: Mapping[str, Any], *, source: str = "") -> Manifest 
                     template_labels=({str(k): str(v) for k, v in labels.items()}
                                      if isinstance(labels, Mapping) else None),
                     restart_policy=str(policy) if policy else None)
+
+
+def in_namespace(m: Manifest, namespace: str) -> Manifest:
+    """``m`` applied with ``kubectl -n NAMESPACE``: objects that name no namespace go there.
+
+    Raises:
+        UsageError: the object names another namespace (kubectl's refusal).
+    """
+    own = (m.raw.get("metadata") or {}).get("namespace") if m.raw else None
+    if own and own != namespace:
+        raise UsageError(f'the namespace from the provided object "{own}" does not match the namespace '
+                         f'"{namespace}". You must pass \'--namespace={own}\' to perform this operation.')
+    return replace(m, namespace=namespace, pod=replace(m.pod, namespace=namespace))
 
 
 def load_manifests(text: str, *, source: str = "") -> list[Manifest]:

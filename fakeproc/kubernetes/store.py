@@ -39,10 +39,13 @@ __all__ = [
     "apply",
     "apply_manifests",
     "delete_pod",
+    "find_workload",
     "get_pod",
     "immutability_error",
     "list_pods",
+    "list_results",
     "resync",
+    "workload_kind",
 ]
 
 #: Where pods live in ``Kernel.attachments``.
@@ -253,10 +256,45 @@ def resync(kernel: Kernel) -> list[str]:
     return restarted
 
 
-def list_pods(kernel: Kernel, namespace: str | None = None) -> list[PodResult]:
-    """Stored pods (all namespaces when ``namespace`` is None), oldest first."""
+def list_results(kernel: Kernel, namespace: str | None = None) -> list[PodResult]:
+    """Every stored object's result, also a workload whose controller could not create its pod."""
     pods = [PodResult.from_dict(d) for d in _store(kernel).values()]
     return sorted((p for p in pods if namespace is None or p.namespace == namespace), key=lambda p: p.created)
+
+
+def list_pods(kernel: Kernel, namespace: str | None = None) -> list[PodResult]:
+    """Stored pods that exist (all namespaces when ``namespace`` is None), oldest first."""
+    return [p for p in list_results(kernel, namespace) if p.stored]
+
+
+#: kubectl's names and short names of the workload kinds.
+_KIND_NAMES = {
+    "Deployment": ("deployment", "deployments", "deploy"),
+    "ReplicaSet": ("replicaset", "replicasets", "rs"),
+    "StatefulSet": ("statefulset", "statefulsets", "sts"),
+    "DaemonSet": ("daemonset", "daemonsets", "ds"),
+    "Job": ("job", "jobs"),
+    "CronJob": ("cronjob", "cronjobs", "cj"),
+}
+
+
+def workload_kind(text: str) -> str | None:
+    """``deploy``, ``deployments.apps``, ``sts``... -> the kind (``Deployment``...), None if unknown."""
+    word = text.lower().split(".", 1)[0]
+    return next((kind for kind, names in _KIND_NAMES.items() if word in names), None)
+
+
+def find_workload(kernel: Kernel, kind: str, name: str, namespace: str = "default") -> tuple[str, PodResult] | None:
+    """The workload ``kind/name`` (a ReplicaSet also as the one a Deployment made), with its pod's result."""
+    wanted = workload_kind(kind)
+    if wanted is None:
+        return None
+    for r in list_results(kernel, namespace):
+        if r.kind == wanted and r.object.split("/", 1)[1] == name:
+            return wanted, r
+        if wanted == "ReplicaSet" and r.kind == "Deployment" and r.name.rsplit("-", 1)[0] == name:
+            return wanted, r
+    return None
 
 
 def get_pod(kernel: Kernel, name: str, namespace: str = "default") -> PodResult | None:
