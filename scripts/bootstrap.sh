@@ -18,7 +18,7 @@ venv="${FAKEPROC_VENV:-$here/.venv}"
 
 # System packages: libfuse2 for fusepy, fuse3 for the setuid fusermount, and the
 # real tools the tests drive through the mount (procps sysctl, busybox, gcc, systemd-sysctl).
-system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd)
+system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd graphviz)
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -46,7 +46,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 log="$venv/bootstrap-pip.log"
-if ! "$venv/bin/python" -m pip install -q -e "$here[test]" >"$log" 2>&1; then
+if ! "$venv/bin/python" -m pip install -q -e "$here[test,image]" >"$log" 2>&1; then
   cat "$log" >&2
   echo "bootstrap: installing fakeproc into $venv failed (log above, also in $log)" >&2
   exit 1

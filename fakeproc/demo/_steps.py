@@ -393,6 +393,27 @@ def step_exec(d: Demo) -> None:
          expect=(_tabs(POD_SEM) + "\n",))
 
 
+# ---------------------------------------------------------------------- step 8: the namespaces as a tree
+
+
+def step_ns_tree(d: Demo) -> None:
+    from fakeproc.demo.nstree import namespace_tree, render_text
+    from fakeproc.kubernetes import Verdict, get_pod
+
+    k = d.kernel
+    pod = get_pod(k, POD_NAME)
+    if pod is None or pod.verdict is not Verdict.RUNNING:
+        d.say("exec.setup")
+        yaml_file, vflag, _ = _kube(d)
+        _apply(d, yaml_file, vflag, "kernel.sem")
+    d.say("tree8.intro")
+    keys = ["kernel.sem", "kernel.hostname"]
+    d.api("fakeproc ns tree " + " ".join(f"--key {key}" for key in keys),
+          lambda: (render_text(namespace_tree(k, keys)) + "\n", 0),
+          expect=(f"pod sandbox default/{POD_NAME}  kernel.sem = {POD_SEM.split()[0]} 1024000000 500 32000",
+                  f"pod sandbox default/{POD_NAME}  kernel.hostname = {POD_NAME}"))
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "tree", step_tree),
     Step(2, "persist", step_persistence),
@@ -401,4 +422,5 @@ STEPS: tuple[Step, ...] = (
     Step(5, "cprog", step_c_program),
     Step(6, "k8s", step_kubernetes),
     Step(7, "exec", step_exec),
+    Step(8, "tree8", step_ns_tree),
 )

@@ -202,10 +202,12 @@ TEXT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ step 8
     "tree8.title": ("the namespaces as a tree", "namespace를 tree로 보기"),
     "tree8.intro": (
-        ("Every namespace the fake kernel holds now, from the initial ones down (for kernel.sem,\n"
-         "the values that differ from the parent): the pod's sandbox hangs off the host's."),
-        ("가짜 커널이 지금 가진 모든 namespace를 초기 namespace부터 보여줍니다(kernel.sem은 부모와\n"
-         "다른 값만): pod의 sandbox가 host 아래에 붙어 있습니다."),
+        ("Every namespace the fake kernel holds now, each under the one it was created from, with the\n"
+         "values that differ from its parent: the pod's sandbox hangs off the host's namespaces.\n"
+         "(fakeproc ns tree -o namespaces.svg draws the same as an image.)"),
+        ("가짜 커널이 지금 가진 모든 namespace를 만들어진 namespace 아래에 보여주고, 부모와 다른 값만\n"
+         "표시합니다: pod의 sandbox가 host namespace 아래에 붙어 있습니다.\n"
+         "(fakeproc ns tree -o namespaces.svg는 같은 내용을 그림으로 그립니다.)"),
     ),
 }
 

@@ -20,6 +20,15 @@ POD = "10000\t1024000000\t500\t32000"
 FORBIDDEN = 'forbidden sysctl: "kernel.sem" not allowlisted'
 UNSHARE = ("unshare --ipc sh -c 'cat /proc/sys/kernel/sem; sysctl -w kernel.sem=\"20000 1024000000 500 32000\"; "
            "cat /proc/sys/kernel/sem'")
+NS_TREE = """\
+ipc 3  initial  kernel.sem = 33000 1024000000 500 32000
+└── ipc 10  pod sandbox default/joo-modify-sysctl  kernel.sem = 10000 1024000000 500 32000
+net 4  initial  devices: lo, eth0, ifb0, ifb1
+└── net 11  pod sandbox default/joo-modify-sysctl  devices: lo, eth0
+uts 5  initial  kernel.hostname = (none)
+└── uts 12  pod sandbox default/joo-modify-sysctl  kernel.hostname = joo-modify-sysctl
+user 2  initial
+"""
 UNSHARE_OUTPUT = f"{CHILD}\nkernel.sem = 20000 1024000000 500 32000\n20000\t1024000000\t500\t32000\n"
 
 
@@ -37,7 +46,7 @@ def _our_mounts() -> list[str]:
 
 def _check_article_values(t: Transcript) -> None:
     assert t.exit_code == 0, [r for r in t.records if r.missing]
-    assert t.steps == [1, 2, 3, 4, 5, 6, 7]
+    assert t.steps == [1, 2, 3, 4, 5, 6, 7, 8]
     ipc = t.output_of("./ipcns") if any(r.command == "./ipcns" for r in t.records) else t.output_of("python3")
     assert f"at parent - host ipc ns\n{HOST}" in ipc
     assert f"at child - new ipc ns\n{CHILD}" in ipc
@@ -54,6 +63,7 @@ def test_demo_in_process_prints_the_article_values_and_says_why() -> None:
     _check_article_values(t)
     assert t.mode == "in-process" and t.in_process_steps == [1, 2, 3, 4, 5, 7]
     assert "steps 1, 2, 3, 4, 5, 7 ran in-process only" in buf.getvalue()
+    assert t.output_of("fakeproc ns tree") == NS_TREE
     assert "\033[" not in buf.getvalue()
 
 
@@ -181,6 +191,7 @@ def test_demo_steps_follow_the_seed_in_its_order() -> None:
         "the article's C program (clone with CLONE_NEWIPC)",
         "Kubernetes: the pod refused, then allowed",
         "exec: kernel.sem on the node and in the pod",
+        "the namespaces as a tree",
     ]
 
 
@@ -228,8 +239,8 @@ def test_korean_tells_the_same_commands_and_outputs_in_the_seed_terms() -> None:
     assert t_ko.exit_code == 0
     assert [(r.command, r.output) for r in t_ko.records] == [(r.command, r.output) for r in t_en.records]
     text = ko.getvalue()
-    for term in ("== 1/7단계: proc file system: /proc/sys 하위 구조 ==",
-                 "== 4/7단계: IPC namespace 분리 시 kernel.sem 값 확인: sysctl -w ==",
+    for term in ("== 1/8단계: proc file system: /proc/sys 하위 구조 ==",
+                 "== 4/8단계: IPC namespace 분리 시 kernel.sem 값 확인: sysctl -w ==",
                  "host ipc namespace에서 sysctl로 kernel.sem을 변경합니다",
                  "새로운 ipc ns를 갖는 자식 process", "host와 다른 값(default 값)을 가지며"):
         assert term in text
@@ -275,7 +286,7 @@ def test_pause_waits_for_enter_before_each_step_after_the_first() -> None:
     text = out.getvalue()
     assert len(keys.read_at) == 2
     assert text[:keys.read_at[0]].endswith("[Enter: step 3]\n")
-    assert "Step 3/7" not in text[:keys.read_at[0]] and "Step 3/7" in text[keys.read_at[0]:]
+    assert "Step 3/8" not in text[:keys.read_at[0]] and "Step 3/8" in text[keys.read_at[0]:]
     assert text[:keys.read_at[1]].endswith("[Enter: step 4]\n")
     assert keys.read() == ""  # both presses consumed
 
