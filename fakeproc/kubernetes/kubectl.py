@@ -179,8 +179,8 @@ def _events_table(events: Sequence[Event], now: float) -> str:
 
 
 def get_events(results: Sequence[PodResult], now: float | None = None, namespace: str = "default") -> str:
-    """``kubectl get events``: every event of the namespace's objects, oldest first (then by object)."""
-    events = sorted((e for r in results for e in r.events), key=lambda e: (e.time, e.object))
+    """``kubectl get events``: every event of the namespace's objects, oldest first."""
+    events = sorted((e for r in results for e in r.events), key=lambda e: e.time)
     if not events:
         return f"No resources found in {namespace} namespace."
     now = time.time() if now is None else now

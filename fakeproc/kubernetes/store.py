@@ -62,6 +62,18 @@ def _key(namespace: str, name: str) -> str:
     return f"{namespace}/{name}"
 
 
+def _keep(kernel: Kernel, key: str, result: PodResult) -> None:
+    """Store ``result`` under ``key`` with the next sequence number (apply order, for listings)."""
+    data: dict[str, Any] = kernel.attachments.setdefault(STATE_KEY, {})
+    seq = int(data.get("next_seq", 0))
+    data["next_seq"] = seq + 1
+    _store(kernel)[key] = {**result.to_dict(), "seq": seq}
+
+
+def _result(d: Mapping[str, Any]) -> PodResult:
+    return PodResult.from_dict({k: v for k, v in d.items() if k != "seq"})
+
+
 # ---------------------------------------------------------------------------- update rules
 
 
@@ -186,7 +198,7 @@ def apply(manifest: Manifest, kernel: Kernel, node: NodeConfig | None = None) ->
     old = next((d for d in pods.values() if d.get("kind", "Pod") == manifest.kind
                 and d.get("object") == manifest.resource and d.get("namespace") == manifest.namespace), None)
     if old is not None:
-        before = PodResult.from_dict(old)
+        before = _result(old)
         applied = before.applied or {}
         if applied == manifest.raw:
             return replace(before, action="unchanged", warnings=())
@@ -196,7 +208,7 @@ def apply(manifest: Manifest, kernel: Kernel, node: NodeConfig | None = None) ->
                            stage=Stage.API, verdict=Verdict.INVALID)
         if manifest.kind == "Pod":  # an image or metadata change: the pod itself stays
             updated = replace(before, applied=dict(manifest.raw), action="configured")
-            pods[key] = updated.to_dict()
+            _keep(kernel, key, updated)
             return updated
         # A workload's new template: the controller replaces its pod.
         pods.pop(_key(before.namespace, before.name), None)
@@ -208,7 +220,7 @@ def apply(manifest: Manifest, kernel: Kernel, node: NodeConfig | None = None) ->
     if result.stored or (manifest.is_workload and result.http_status is None):
         if result.verdict is Verdict.SYSCTL_FORBIDDEN:  # a replaced running pod's namespaces go
             destroy_sandbox(kernel, pod_label(manifest.namespace, manifest.pod.name))
-        pods[key] = result.to_dict()
+        _keep(kernel, key, result)
     return result
 
 
@@ -258,8 +270,9 @@ def resync(kernel: Kernel) -> list[str]:
 
 def list_results(kernel: Kernel, namespace: str | None = None) -> list[PodResult]:
     """Every stored object's result, also a workload whose controller could not create its pod."""
-    pods = [PodResult.from_dict(d) for d in _store(kernel).values()]
-    return sorted((p for p in pods if namespace is None or p.namespace == namespace), key=lambda p: p.created)
+    stored = sorted(_store(kernel).values(), key=lambda d: (d.get("created", 0.0), d.get("seq", 0)))
+    pods = [_result(d) for d in stored]
+    return [p for p in pods if namespace is None or p.namespace == namespace]
 
 
 def list_pods(kernel: Kernel, namespace: str | None = None) -> list[PodResult]:
@@ -300,7 +313,7 @@ def find_workload(kernel: Kernel, kind: str, name: str, namespace: str = "defaul
 def get_pod(kernel: Kernel, name: str, namespace: str = "default") -> PodResult | None:
     """A stored pod, or None."""
     d = _store(kernel).get(_key(namespace, name))
-    return PodResult.from_dict(d) if d is not None else None
+    return _result(d) if d is not None else None
 
 
 def delete_pod(kernel: Kernel, name: str, namespace: str = "default") -> bool:

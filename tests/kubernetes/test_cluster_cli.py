@@ -129,13 +129,13 @@ def test_get_events_shows_the_controllers_failed_creates(cluster) -> None:
     assert cluster("pod", "get", "events", "-n", "team-a")[1] == textwrap.dedent("""\
         LAST SEEN   TYPE      REASON              OBJECT                      MESSAGE
         0s          Normal    ScalingReplicaSet   deployment/web              Scaled up replica set web-nq8gsdt82k to 1
+        0s          Warning   FailedCreate        replicaset/web-nq8gsdt82k   Error creating: pods "web-nq8gsdt82k-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (net.core.somaxconn)
         0s          Warning   FailedCreate        job/pi                      Error creating: pods "pi-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)
+        0s          Normal    SuccessfulCreate    statefulset/es              create Pod es-0 in StatefulSet es successful
         0s          Normal    Scheduled           pod/es-0                    Successfully assigned team-a/es-0 to node1
         0s          Normal    Pulled              pod/es-0                    Container image "elasticsearch" already present on machine
         0s          Normal    Created             pod/es-0                    Created container es
         0s          Normal    Started             pod/es-0                    Started container es
-        0s          Warning   FailedCreate        replicaset/web-nq8gsdt82k   Error creating: pods "web-nq8gsdt82k-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (net.core.somaxconn)
-        0s          Normal    SuccessfulCreate    statefulset/es              create Pod es-0 in StatefulSet es successful
         """)  # noqa: E501
 
 
