@@ -24,20 +24,74 @@ def _run(script: Path, *args: str) -> str:
     return r.stdout
 
 
-def test_walkthrough_step4_shows_host_value_then_defaults() -> None:
-    out = _run(EXAMPLES / "walkthrough" / "step4_ipcns.py")
-    assert "33000\t1024000000\t500\t32000" in out and "32000\t1024000000\t500\t32000" in out
+def _fuse_ok() -> bool:
+    from fakeproc.sandbox import fuse_available
+
+    return fuse_available()[0]
 
 
-def test_walkthrough_step5_shows_sysctl_forbidden_then_the_pod_value() -> None:
-    out = _run(EXAMPLES / "walkthrough" / "step5_kubernetes.py")
-    assert 'SysctlForbidden: Pod was rejected: forbidden sysctl: "kernel.sem" not allowlisted' in out
-    assert "10000\t1024000000\t500\t32000" in out
+SEM_HOST = "33000\t1024000000\t500\t32000\n"
+SEM_DEFAULT = "32000\t1024000000\t500\t32000\n"
 
 
-@pytest.mark.parametrize("name", ["step1_tree.py", "step2_reboot.py", "step3_sem.py"])
-def test_walkthrough_steps_run(name: str) -> None:
-    assert _run(EXAMPLES / "walkthrough" / name)
+def _readme_outputs() -> dict[str, str]:
+    """``python examples/walkthrough/X.py`` -> the output its README shows."""
+    import re
+
+    readme = (EXAMPLES / "walkthrough" / "README.md").read_text()
+    blocks = re.findall(r"```console\n\$ python examples/walkthrough/(\S+)\n(.*?)```", readme, re.S)
+    return dict(blocks)
+
+
+@pytest.mark.parametrize("name", ["step4_sysctl_w_ipcns.py", "step8_ns_tree.py"])
+def test_walkthrough_prints_what_its_readme_shows(name: str) -> None:
+    assert _run(EXAMPLES / "walkthrough" / name) == _readme_outputs()[name]
+
+
+def test_walkthrough_step1_tree() -> None:
+    expected = ("$ ls /proc/sys\nabi  debug  dev  fs  kernel  net  user  vm\n"
+                f"$ cat /proc/sys/kernel/sem\n{SEM_DEFAULT}"
+                "# stat: size 0 (the value is made when read), mode 0o100644\n")
+    if _fuse_ok():
+        expected += ("$ stat -c '%s %n' /proc/sys/kernel/sem   # a real stat(1) through the FUSE mount\n"
+                     "0 /proc/sys/kernel/sem\n")
+    assert _run(EXAMPLES / "walkthrough" / "step1_tree.py") == expected
+
+
+def test_walkthrough_step3_sem() -> None:
+    assert _run(EXAMPLES / "walkthrough" / "step3_sem.py") == (
+        f"$ cat /proc/sys/kernel/sem   # Linux 4.15\n{SEM_DEFAULT}"
+        "# SEMMSL=32000, SEMMNS=1024000000, SEMOPM=500, SEMMNI=32000\n"
+        "# handler: proc_ipc_dointvec\n# SEMMNI 99999 accepted\n"
+        "$ cat /proc/sys/kernel/sem\n31000\t1024000000\t500\t99999\n"
+        f"$ cat /proc/sys/kernel/sem   # Linux 6.18\n{SEM_DEFAULT}"
+        "# SEMMSL=32000, SEMMNS=1024000000, SEMOPM=500, SEMMNI=32000\n"
+        "# handler: proc_ipc_sem_dointvec\n# SEMMNI 99999 refused: Numerical result out of range\n"
+        "$ cat /proc/sys/kernel/sem\n31000\t1024000000\t500\t32000\n")
+
+
+def test_walkthrough_step5_c_program() -> None:
+    expected = (f"$ at parent - host ipc ns: cat /proc/sys/kernel/sem\n{SEM_HOST}"
+                f"$ at child - new ipc ns: cat /proc/sys/kernel/sem\n{SEM_DEFAULT}")
+    if _fuse_ok() and shutil.which("gcc"):
+        expected += (f"$ ./ipcns   # the C program, through the FUSE mount\nat parent - host ipc ns\n{SEM_HOST}\n\n"
+                     f"at child - new ipc ns\n{SEM_DEFAULT}\n\n")
+    assert _run(EXAMPLES / "walkthrough" / "step5_c_program.py") == expected
+
+
+def test_walkthrough_step6_refused_deleted_allowed_then_the_pods_value() -> None:
+    assert _run(EXAMPLES / "walkthrough" / "step6_kubernetes.py") == (
+        '# SysctlForbidden: Pod was rejected: forbidden sysctl: "kernel.sem" not allowlisted\n'
+        "# Running\n"
+        f"$ cat /proc/sys/kernel/sem   # on the node\n{SEM_DEFAULT}"
+        "$ fakeproc pod exec joo-modify-sysctl -- cat /proc/sys/kernel/sem\n10000\t1024000000\t500\t32000\n")
+
+
+def test_walkthrough_step2_runs() -> None:
+    out = _run(EXAMPLES / "walkthrough" / "step2_reboot.py")
+    assert out.startswith("$ sysctl -w vm.swappiness=10; sysctl -n vm.swappiness\n10\n"
+                          "$ fakeproc reboot; sysctl -n vm.swappiness\n60\n")
+    assert out.endswith("$ sysctl vm.swappiness net.core.somaxconn\nvm.swappiness = 10\nnet.core.somaxconn = 8192\n")
 
 
 def test_netns_example_keeps_somaxconn_per_namespace() -> None:

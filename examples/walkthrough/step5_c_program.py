@@ -1,4 +1,4 @@
-"""Step 4: a new IPC namespace gets kernel.sem's defaults, not the host's value.
+"""Step 5: the article's C program: a new IPC namespace gets kernel.sem's defaults, not the host's value.
 
 Through the model always; with the article's C program (examples/c/ipcns.c) too
 when FUSE and a C compiler are available.

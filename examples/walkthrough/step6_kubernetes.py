@@ -1,4 +1,5 @@
-"""Step 5: the article's pod: SysctlForbidden, then allowed by the kubelet, then its own kernel.sem."""
+"""Steps 6 and 7: the article's pod: SysctlForbidden, then allowed by the kubelet (delete it,
+apply again), then exec shows the pod's own kernel.sem."""
 
 from __future__ import annotations
 
