@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 
@@ -125,3 +126,32 @@ def test_image_without_the_graphviz_package_fails_in_one_line(tmp_path, monkeypa
 def test_image_suffix_must_be_svg_or_png(tmp_path) -> None:
     with pytest.raises(UsageError, match=r"x\.gif: the image must be \.svg or \.png"):
         render_image(namespace_tree(Kernel("6.18")), tmp_path / "x.gif")
+
+
+def _fuse_ok() -> bool:
+    from fakeproc.sandbox import fuse_available
+
+    return fuse_available()[0]
+
+
+@pytest.mark.fuse
+@pytest.mark.skipif(not _fuse_ok(), reason="FUSE is not usable here")
+def test_a_real_namespace_seen_through_the_mount_is_drawn_under_its_parent() -> None:
+    import subprocess
+
+    import fakeproc
+
+    k = Kernel("6.18")
+    k.set("kernel.sem", "33000 1024000000 500 32000")
+    with fakeproc.mounted(kernel=k) as m:
+        p = m.popen(["unshare", "--ipc", "sh", "-c", "sysctl -q -w kernel.sem='1 2 3 4'; echo ready; read x"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert p.stdout is not None and p.stdout.readline() == "ready\n"
+            tree = render_text(namespace_tree(k, ["kernel.sem"], types=["ipc"]))
+        finally:
+            p.communicate("\n", timeout=60)
+    first, *rest = tree.splitlines()
+    assert first == "ipc 3  initial  kernel.sem = 33000 1024000000 500 32000"
+    # The id is whatever the resolver gave the real namespace; everything else is exact.
+    assert len(rest) == 1 and re.fullmatch(r"└── ipc \d+  unlabelled  kernel\.sem = 1 2 3 4", rest[0]), rest
