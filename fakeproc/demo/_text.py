@@ -204,10 +204,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "tree8.intro": (
         ("Every namespace the fake kernel holds now, each under the one it was created from, with the\n"
          "values that differ from its parent: the pod's sandbox hangs off the host's namespaces.\n"
-         "(fakeproc ns tree -o namespaces.svg draws the same as an image.)"),
+         "Through the mount, a real namespace a program made (unshare, clone) shows as unlabelled\n"
+         "until its last process is gone. (fakeproc ns tree -o namespaces.svg draws it as an image.)"),
         ("가짜 커널이 지금 가진 모든 namespace를 만들어진 namespace 아래에 보여주고, 부모와 다른 값만\n"
          "표시합니다: pod의 sandbox가 host namespace 아래에 붙어 있습니다.\n"
-         "(fakeproc ns tree -o namespaces.svg는 같은 내용을 그림으로 그립니다.)"),
+         "mount를 통해 프로그램이 만든 실제 namespace(unshare, clone)는 마지막 process가 끝날 때까지\n"
+         "unlabelled로 보입니다. (fakeproc ns tree -o namespaces.svg는 그림으로 그립니다.)"),
     ),
 }
 
