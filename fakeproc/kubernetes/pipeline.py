@@ -28,6 +28,7 @@ from fakeproc.kubernetes.sandbox import create_sandbox
 from fakeproc.kubernetes.versions import (
     DEFAULT_VERSION,
     EVENT_FROM_KUBELET,
+    EVENT_SCALED_UP,
     PSA_INTRODUCED,
     KubeVersion,
     kernel_version,
@@ -321,14 +322,15 @@ def owner_of(m: Manifest) -> str:
     return f"{kind}/{name}"
 
 
-def _controller_events(m: Manifest, now: float, refused: str | None) -> list[Event]:
+def _controller_events(m: Manifest, now: float, refused: str | None, version: KubeVersion) -> list[Event]:
     """The events of a workload's controllers: the Deployment scaling its ReplicaSet, then the
     owner creating the pod (``SuccessfulCreate``) or failing to (``FailedCreate``)."""
     events = []
     owner = owner_of(m)
     if m.kind == "Deployment":
-        events.append(Event("Normal", "ScalingReplicaSet", "deployment-controller",
-                            f"Scaled up replica set {owner.split('/', 1)[1]} to 1", f"deployment/{m.name}", 1, now))
+        scaled = pick(EVENT_SCALED_UP, version).format(rs=owner.split("/", 1)[1], n=1)
+        events.append(Event("Normal", "ScalingReplicaSet", "deployment-controller", scaled, f"deployment/{m.name}",
+                            1, now))
     if m.kind == "CronJob":
         events.append(Event("Normal", "SuccessfulCreate", "cronjob-controller",
                             f"Created job {owner.split('/', 1)[1]}", f"cronjob/{m.name}", 1, now))
@@ -439,12 +441,12 @@ def run_pod(manifest: Manifest, kernel: Kernel | None = None, node: NodeConfig |
         return replace(base, stage=adm.stage, verdict=Verdict.FORBIDDEN, http_status=403, messages=(msg,),
                        warnings=tuple(warnings))
     if adm.failed_create is not None:
-        events = _controller_events(m, now, adm.failed_create)
+        events = _controller_events(m, now, adm.failed_create, v)
         return replace(base, stage=adm.stage, verdict=Verdict.FORBIDDEN, messages=(events[-1].message,),
                        warnings=tuple(warnings), events=tuple(events))
     # 3. Scheduling (sysctls are ignored), then kubelet admission.
     pod_obj = f"pod/{m.pod.name}"
-    events = _controller_events(m, now, None) if m.is_workload else []
+    events = _controller_events(m, now, None, v) if m.is_workload else []
     events.append(Event("Normal", "Scheduled", "default-scheduler",
                         f"Successfully assigned {m.namespace}/{m.pod.name} to {node_name}", pod_obj, 1, now))
     kubelet_from = pick(EVENT_FROM_KUBELET, v).format(node=node_name)

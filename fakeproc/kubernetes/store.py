@@ -197,6 +197,8 @@ def apply(manifest: Manifest, kernel: Kernel, node: NodeConfig | None = None) ->
     key = _key(manifest.namespace, manifest.pod.name)
     old = next((d for d in pods.values() if d.get("kind", "Pod") == manifest.kind
                 and d.get("object") == manifest.resource and d.get("namespace") == manifest.namespace), None)
+    if old is not None and old.get("applied") is None:
+        old = None  # kept by an older fakeproc without its configuration: re-created as before
     if old is not None:
         before = _result(old)
         applied = before.applied or {}

@@ -28,6 +28,7 @@ __all__ = [
     "API_SYSCTL_NAME",
     "DEFAULT_VERSION",
     "EVENT_FROM_KUBELET",
+    "EVENT_SCALED_UP",
     "IPC_SYSCTLS",
     "KUBELET_NAMESPACES",
     "KUBELET_NORMALIZES",
@@ -322,6 +323,14 @@ KUBELET_STARTUP_PATTERN = "sysctl %s must have at most 253 characters and match 
 EVENT_FROM_KUBELET: tuple[tuple[KubeVersion, str], ...] = (
     (OLDEST_VERSION, "kubelet, {node}"),
     (_v(20), "kubelet"),
+)
+
+#: The Deployment controller's event for the ReplicaSet it creates (pkg/controller/deployment/sync.go).
+# Divergence: PR #101142 added the old count as "to N from M" in a release not pinned down (fakeproc
+# keeps the original wording until then); PR #125118 (merged 2024-05, so 1.31) wrote "from M to N".
+EVENT_SCALED_UP: tuple[tuple[KubeVersion, str], ...] = (
+    (OLDEST_VERSION, "Scaled up replica set {rs} to {n}"),
+    (_v(31), "Scaled up replica set {rs} from 0 to {n}"),
 )
 
 # ---------------------------------------------------------------------------- API server

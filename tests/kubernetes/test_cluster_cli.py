@@ -128,7 +128,7 @@ def test_get_json_is_a_list(cluster) -> None:
 def test_get_events_shows_the_controllers_failed_creates(cluster) -> None:
     assert cluster("pod", "get", "events", "-n", "team-a")[1] == textwrap.dedent("""\
         LAST SEEN   TYPE      REASON              OBJECT                      MESSAGE
-        0s          Normal    ScalingReplicaSet   deployment/web              Scaled up replica set web-nq8gsdt82k to 1
+        0s          Normal    ScalingReplicaSet   deployment/web              Scaled up replica set web-nq8gsdt82k from 0 to 1
         0s          Warning   FailedCreate        replicaset/web-nq8gsdt82k   Error creating: pods "web-nq8gsdt82k-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (net.core.somaxconn)
         0s          Warning   FailedCreate        job/pi                      Error creating: pods "pi-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)
         0s          Normal    SuccessfulCreate    statefulset/es              create Pod es-0 in StatefulSet es successful
@@ -163,7 +163,7 @@ def test_describe_deployment_and_its_replicaset(cluster) -> None:
     assert code == 0
     assert "Replicas:           1 desired | 0 updated | 0 total | 0 available | 1 unavailable\n" in out
     assert out.endswith("  Normal  ScalingReplicaSet  0s    deployment-controller  "
-                        "Scaled up replica set web-nq8gsdt82k to 1\n")
+                        "Scaled up replica set web-nq8gsdt82k from 0 to 1\n")
     code, out, _ = cluster("pod", "describe", "rs/web-nq8gsdt82k", "-n", "team-a")
     assert "Controlled By:      Deployment/web\n" in out
     assert ('Warning  FailedCreate  0s    replicaset-controller  Error creating: pods "web-nq8gsdt82k-" is forbidden'

@@ -197,3 +197,17 @@ def test_resync_recreates_the_sandbox_with_eth0_in_the_runtimes_order(kernel: Ke
     assert kernel.read("net.ipv4.conf.eth0.rp_filter", ns=ns) == "2\n"
     assert get_pod(kernel, "rp").restarts == 1
     assert delete_pod(kernel, "rp") and kernel.namespace_by_label(r.ns_label) is None
+
+
+@pytest.mark.parametrize(("version", "message"), [
+    ("1.16", "Scaled up replica set web-nq8gsdt82k to 1"),
+    ("1.30", "Scaled up replica set web-nq8gsdt82k to 1"),
+    ("1.31", "Scaled up replica set web-nq8gsdt82k from 0 to 1"),
+])
+def test_deployment_scaling_event_follows_the_version(kernel: Kernel, version: str, message: str) -> None:
+    node = NodeConfig.create(kubernetes_version=version, allowed_unsafe_sysctls="net.core.somaxconn")
+    (r,) = apply_manifests(load_manifests(DEPLOYMENT), kernel, node)
+    assert [(e.reason, e.source, e.object, e.message) for e in r.events[:2]] == [
+        ("ScalingReplicaSet", "deployment-controller", "deployment/web", message),
+        ("SuccessfulCreate", "replicaset-controller", "replicaset/web-nq8gsdt82k", f"Created pod: {r.name}"),
+    ]
