@@ -90,6 +90,8 @@ POD_INTERFACE = "eth0"
 # - CRI-O (server/sandbox_run_linux.go, RunPodSandbox): pinns creates the pinned namespaces and
 #   writes the sysctls ("pinns -s"); only then "now that we have the namespaces, we should create the
 #   network" (s.networkStart), so eth0 does not exist yet when pinns writes.
+# Divergence: containerd 1.7's path for pods with their own user namespace (hostUsers: false)
+# runs CNI after the task is created; fakeproc models the usual path only.
 RUNTIMES: dict[Runtime, RuntimeProfile] = {
     # enable_unprivileged_ports/icmp default to false in containerd 1.6 and 1.7.
     Runtime.CONTAINERD_1_7: RuntimeProfile(error_format=_CRI + _SHIM + "{detail}: unknown"),

@@ -211,3 +211,17 @@ def test_deployment_scaling_event_follows_the_version(kernel: Kernel, version: s
         ("ScalingReplicaSet", "deployment-controller", "deployment/web", message),
         ("SuccessfulCreate", "replicaset-controller", "replicaset/web-nq8gsdt82k", f"Created pod: {r.name}"),
     ]
+
+
+def test_pod_security_policy_refuses_a_deployments_pod_through_its_replicaset(kernel: Kernel, tmp_path) -> None:
+    psp = tmp_path / "psp.yaml"
+    psp.write_text("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: none}\nspec: {}\n")
+    node = NodeConfig.create(kubernetes_version="1.24", pod_security_policy=psp,
+                             allowed_unsafe_sysctls="net.core.somaxconn")
+    (r,) = apply_manifests(load_manifests(DEPLOYMENT), kernel, node)
+    assert (apply_lines([r]), r.stage.value, r.phase) == ("deployment.apps/web created", "psp", None)
+    assert r.events[-1].message == (
+        'Error creating: pods "web-nq8gsdt82k-" is forbidden: unable to validate against any pod security policy: '
+        '[pod.spec.securityContext.sysctls[0]: Forbidden: unsafe sysctl "net.core.somaxconn" is not allowed]')
+    assert get_pod(kernel, r.name) is not None and apply_lines([apply(load_manifests(DEPLOYMENT)[0], kernel,
+                                                                      node)]) == "deployment.apps/web unchanged"
