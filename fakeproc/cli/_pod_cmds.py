@@ -81,9 +81,12 @@ def _kubelet_refused(e: Exception) -> CommandResult:
 
 
 def _add_apply(sub: Any) -> None:
-    p = sub.add_parser("apply", help="create the pods of a manifest on the fake node",
-                       description="Run each Pod (or workload pod template) of FILE through API validation, "
-                       "Pod Security Admission, kubelet admission and the runtime, and keep the pods in the state.")
+    p = sub.add_parser("apply", help="apply the objects of a manifest to the fake cluster, as kubectl apply does",
+                       description="Apply each Pod or workload of FILE (several documents allowed) as kubectl apply "
+                       "does: a new object is created, the same one again is unchanged, a changed one is configured "
+                       "or refused with the API server's immutability error. Each pod runs through API validation, "
+                       "Pod Security Admission (and PodSecurityPolicy), kubelet admission and the runtime, and is kept "
+                       "in the state file.")
     p.add_argument("-f", "--filename", required=True, metavar="FILE", help="multi-document YAML manifest")
     _add_state_options(p)
     _add_node_options(p)

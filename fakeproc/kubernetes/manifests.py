@@ -24,6 +24,7 @@ messages print.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -254,7 +255,9 @@ def manifest_from_dict(doc: Mapping[str, Any], *, source: str = "") -> Manifest 
     selector = _get(doc, "spec.selector") if kind != "Pod" else None
     labels = template_meta.get("labels") if kind != "Pod" else None
     policy = spec.get("restartPolicy")
-    return Manifest(kind, name, namespace, qualified, spec_path, pod_spec, source, raw=dict(doc),
+    # JSON-safe (a YAML timestamp becomes its text), since it is kept in the state file.
+    raw = json.loads(json.dumps(doc, default=str))
+    return Manifest(kind, name, namespace, qualified, spec_path, pod_spec, source, raw=raw,
                     selector=dict(selector) if isinstance(selector, Mapping) else None,
                     template_labels=({str(k): str(v) for k, v in labels.items()}
                                      if isinstance(labels, Mapping) else None),

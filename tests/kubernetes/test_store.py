@@ -225,3 +225,11 @@ def test_pod_security_policy_refuses_a_deployments_pod_through_its_replicaset(ke
         '[pod.spec.securityContext.sysctls[0]: Forbidden: unsafe sysctl "net.core.somaxconn" is not allowed]')
     assert get_pod(kernel, r.name) is not None and apply_lines([apply(load_manifests(DEPLOYMENT)[0], kernel,
                                                                       node)]) == "deployment.apps/web unchanged"
+
+
+def test_a_yaml_timestamp_in_a_manifest_is_kept_as_text(kernel: Kernel) -> None:
+    doc = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {since: 2024-01-02T03:04:05Z}}\n"
+           "spec:\n  containers: [{name: c, image: i}]\n")
+    (r,) = apply_manifests(load_manifests(doc), kernel)
+    assert r.applied["metadata"]["annotations"] == {"since": "2024-01-02 03:04:05+00:00"}
+    assert Kernel.from_snapshot(kernel.snapshot()).attachments == kernel.attachments
