@@ -39,25 +39,30 @@ def _add_capture(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="where to write the profile (default: stdout)")
     p.add_argument("--name", help="profile name (default: the running kernel's release)")
     p.add_argument("--no-namespaces", action="store_true", help="skip reading fresh-namespace values")
+    p.add_argument("--probe", action="store_true",
+                   help="root only: also measure each per-namespace integer entry's accepted range by writing "
+                   "to it inside throwaway namespaces (never the host's; never a global-backed entry)")
     p.set_defaults(func=_cmd_capture)
 
 
 def _cmd_capture(args: argparse.Namespace) -> CommandResult:
     from fakeproc.profiles.capture import capture
 
-    result = capture(output=args.output, name=args.name, fresh_namespaces=not args.no_namespaces)
+    result = capture(output=args.output, name=args.name, fresh_namespaces=not args.no_namespaces, probe=args.probe)
     summary = {
         "path": result.path,
         "name": result.profile.get("name"),
         "entries": result.entries,
         "unreadable": list(result.unreadable),
         "fresh_namespaces": result.fresh_namespaces,
+        "probed": args.probe,
     }
     if result.path is None:
         return CommandResult(text=json.dumps(result.profile, indent=1, sort_keys=True), data=result.profile)
     fresh = "with" if result.fresh_namespaces else "without"
     text = (
-        f"captured {result.entries} entries ({len(result.unreadable)} unreadable) {fresh} fresh-namespace values\n"
+        f"captured {result.entries} entries ({len(result.unreadable)} unreadable) {fresh} fresh-namespace values"
+        f"{', bounds probed' if args.probe else ''}\n"
         f"wrote {result.path}; use it with --kernel {result.path}\n"
     )
     return CommandResult(text=text, data=summary)

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fakeproc.errors import UnavailableError
 from fakeproc.profiles.loader import FORMAT_VERSION, load_profile, profile_to_dict
+from fakeproc.profiles.probe import apply_probe, probe_bounds, probeable_keys, unavailable
 from fakeproc.spec import DEVICE_PLACEHOLDER, INT_MAX, INT_MIN, path_to_key
 
-__all__ = ["CaptureResult", "capture", "capture_host", "infer_entry", "read_fresh_namespace_values"]
+__all__ = ["CaptureResult", "ProbeUnavailable", "capture", "capture_host", "infer_entry", "read_fresh_namespace_values"]
 
 PROC_SYS = Path("/proc/sys")
 _INT_RE = re.compile(r"^-?\d+$")
@@ -47,9 +49,13 @@ for top in sys.argv[1:]:
                 with open(path, "rb") as f:
                     out[path] = f.read().decode("utf-8", "replace")
             except OSError:
-                pass
+                out[path] = None  # present, not readable (write-only, or EIO like stable_secret)
 print(json.dumps(out))
 """
+
+
+class ProbeUnavailable(UnavailableError):
+    """``--probe`` was asked for where writing in throwaway namespaces is not possible or safe."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +107,8 @@ def _read(path: Path) -> str | None:
     return text.removesuffix("\n")
 
 
-def read_fresh_namespace_values(root: Path = PROC_SYS) -> dict[str, str] | None:
-    """Values seen from new ipc, net, uts and user namespaces, or ``None`` if ``unshare`` fails."""
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        return None
-    tops = [str(root / d) for d in ("kernel", "fs", "net", "user")]
-    cmd = [unshare, "--ipc", "--net", "--uts", "--user", "--map-root-user", sys.executable, "-c", _READER, *tops]
+def _read_fresh(unshare: str, flags: list[str], tops: list[str]) -> dict[str, str | None] | None:
+    cmd = [unshare, *flags, sys.executable, "-c", _READER, *tops]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired):
@@ -115,7 +116,27 @@ def read_fresh_namespace_values(root: Path = PROC_SYS) -> dict[str, str] | None:
     if proc.returncode != 0:
         return None
     raw = json.loads(proc.stdout or "{}")
-    return {path_to_key(p): (v.removesuffix("\n")) for p, v in raw.items()}
+    return {path_to_key(p): (None if v is None else v.removesuffix("\n")) for p, v in raw.items()}
+
+
+def read_fresh_namespace_values(root: Path = PROC_SYS) -> dict[str, str | None] | None:
+    """Values seen from new ipc, net, uts and user namespaces, or ``None`` if ``unshare`` fails.
+
+    Every file a fresh namespace shows is a key; an unreadable one maps to ``None``.
+    """
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    tops = [str(root / d) for d in ("kernel", "fs", "net", "user")]
+    values = _read_fresh(unshare, ["--ipc", "--net", "--uts", "--user", "--map-root-user"], tops)
+    if values is not None and os.geteuid() == 0:
+        # Values that hold ids read through the reader's user namespace: ping_group_range holds
+        # kernel gids, and gid 1 is unmapped in a fresh user namespace (it reads 65534). Root reads
+        # the net tree again from its own user namespace.
+        net = _read_fresh(unshare, ["--ipc", "--net", "--uts"], [str(root / "net")])
+        if net is not None:
+            values.update(net)
+    return values
 
 
 def _template(key: str, devices: set[str]) -> tuple[str, str] | None:
@@ -128,17 +149,26 @@ def _template(key: str, devices: set[str]) -> tuple[str, str] | None:
     return None
 
 
-def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS) -> dict[str, Any]:
+def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS, probe: bool = False) -> dict[str, Any]:
     """Read the host's ``/proc/sys`` into a profile JSON object (never writes).
 
     Args:
         name: Profile name.
         fresh_namespaces: Also read the values of new ipc/net/uts/user namespaces (needs ``unshare``).
         root: The tree to read (``/proc/sys``).
+        probe: Also measure the bounds of per-namespace integer entries by writing to them in
+            throwaway namespaces (:mod:`fakeproc.profiles.probe`; root only).
 
     Returns:
         A dict that :func:`fakeproc.profiles.loader.profile_from_dict` accepts.
+
+    Raises:
+        ProbeUnavailable: ``probe`` was asked for where it cannot run safely.
     """
+    if probe:
+        reason = unavailable()
+        if reason:
+            raise ProbeUnavailable(f"capture --probe: {reason}")
     base = load_profile("6.18")
     base_rows = {row["key"]: row for row in profile_to_dict(base)["entries"]}
     files: dict[str, tuple[int, str | None]] = {}
@@ -177,7 +207,7 @@ def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS) ->
             row["device_source"] = entry_key.replace(f".{DEVICE_PLACEHOLDER}.", ".default.")
         if fresh is not None and not split:
             fresh_value = fresh.get(key)
-            if row.get("namespace") == "net" and fresh_value is None:
+            if row.get("namespace") == "net" and key not in fresh:
                 row["creation"] = "absent"
             elif row.get("creation", "compile_default") == "compile_default" and fresh_value is not None \
                     and fresh_value != (value or "") and row.get("namespace", "global") != "global":
@@ -194,7 +224,7 @@ def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS) ->
             device_values.setdefault(dev, {})[key] = value
     ordered = sorted(devices, key=lambda d: (d != "lo", d))
     release = (files.get("kernel.osrelease", (0, None))[1] or platform.release())
-    return {
+    profile: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "name": name,
         "kernel_version": release,
@@ -208,11 +238,16 @@ def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS) ->
         "dropped": [],
         "entries": [entries[k] for k in sorted(entries)],
     }
+    if probe:
+        apply_probe(profile, probe_bounds(probeable_keys(profile)), release=release)
+        profile["description"] += "; bounds probed in throwaway namespaces"
+    return profile
 
 
-def capture(*, output: str | None, name: str | None, fresh_namespaces: bool = True) -> CaptureResult:
+def capture(*, output: str | None, name: str | None, fresh_namespaces: bool = True,
+            probe: bool = False) -> CaptureResult:
     """``fakeproc capture``: read the host and optionally write the profile to ``output``."""
-    profile = capture_host(name=name or platform.release(), fresh_namespaces=fresh_namespaces)
+    profile = capture_host(name=name or platform.release(), fresh_namespaces=fresh_namespaces, probe=probe)
     if output:
         Path(output).write_text(json.dumps(profile, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     unreadable = tuple(e["key"] for e in profile["entries"] if "default" not in e)

@@ -26,18 +26,18 @@ root*: ``unshare(CLONE_NEWUSER|CLONE_NEWIPC|CLONE_NEWNET|CLONE_NEWUTS)`` and the
 
 For the paths in ``"write"`` (container only), the child reads the value (``read``) and writes
 the same bytes back (one ``open(O_WRONLY)`` + one ``pwrite`` at offset 0, through
-``_worker.do_write``), then reads back (``write``: ``{"count": n}``, ``{"errno": e}`` or
+``nsworker.do_write``), then reads back (``write``: ``{"count": n}``, ``{"errno": e}`` or
 ``{"open_errno": e}``, with ``"readback"``).
 
 Safety (nothing here may change the host's /proc/sys):
 
 * A plain (non-container) request may not write anything; the child only stats and
   ``access``es, which do not open files.
-* Every path to write must pass ``_worker.check_path`` (the allow-list of ipc/net/uts paths
+* Every path to write must pass ``nsworker.check_path`` (the allow-list of ipc/net/uts paths
   minus ``_GLOBAL_BACKED``), must not be a UTS entry, and must be in ``keys``. The whole request
   is checked before the child is forked.
 * The child opens ``_worker``'s global-data sentinels (read-only, still in the original
-  namespaces) before it unshares; after every accepted write ``_worker.check_sentinel`` re-reads
+  namespaces) before it unshares; after every accepted write ``nsworker.check_sentinel`` re-reads
   them, and if the original namespace's value moved, the run is refused with ``GLOBAL-BACKED``.
   (The value written is the one read back, so even global data would not change.)
 * After ``unshare`` the child checks that its user, ipc, net and uts namespace inodes all differ
@@ -54,8 +54,9 @@ import socket
 import sys
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _worker  # type: ignore[import-not-found]  # the guards: check_path, sentinels, do_write
+# The guards (check_path, sentinels, do_write) are the probe worker's, shipped in fakeproc/profiles/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fakeproc", "profiles"))
+import nsworker as _worker  # type: ignore[import-not-found]  # noqa: E402
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWUTS = 0x04000000

@@ -7,7 +7,7 @@
 
 Two tables, each run on the real kernel by ONE child of ``_perm_worker.py``:
 
-* :data:`CONTAINER_KEYS`: the test user (``fakeproc-test``) after ``unshare --user --map-root-user
+* :data:`CONTAINER_KEYS`: the test uid (61234, no account) after ``unshare --user --map-root-user
   --ipc --net --uts``, i.e. root of its own user namespace, owning new ipc/net/uts namespaces.
   Per key: owner (kernel ids), mode, ``access(R_OK)``, ``access(W_OK)``; for the keys of
   :data:`CONTAINER_WRITES` (namespaced and writable) also: the value read, the result of writing
@@ -26,7 +26,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import pwd
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,9 @@ __all__ = [
     "user_ids",
 ]
 
-TEST_USER = "fakeproc-test"
+#: The unprivileged caller: an id with no account (processes may run as any uid; only numbers matter).
+TEST_UID = TEST_GID = 61234
+TEST_USER = f"uid {TEST_UID}"
 OVERFLOW_ID = 65534  # overflowuid/overflowgid: what stat shows for an owner the user ns does not map
 WORKER = Path(__file__).with_name("_perm_worker.py")
 READ_SIZE = 65536
@@ -166,13 +167,9 @@ def show_diff(real: dict[str, Any], model: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------- the real kernel
 
 
-def user_ids() -> tuple[int, int] | None:
-    """The test user's (uid, gid), or None if there is no such user."""
-    try:
-        entry = pwd.getpwnam(TEST_USER)
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
+def user_ids() -> tuple[int, int]:
+    """The unprivileged caller's (uid, gid): plain numbers, no account is needed or created."""
+    return TEST_UID, TEST_GID
 
 
 def callers_unavailable() -> str | None:
@@ -180,10 +177,7 @@ def callers_unavailable() -> str | None:
     reason = real_kernel_unavailable()
     if reason:
         return reason
-    ids = user_ids()
-    if ids is None:
-        return f"no user {TEST_USER!r} (the unprivileged caller of these tables)"
-    uid, gid = ids
+    uid, gid = user_ids()
     try:
         probe = subprocess.run(["unshare", "--user", "--map-root-user", "--ipc", "--net", "--uts", "true"],
                                user=uid, group=gid, extra_groups=[], capture_output=True, timeout=30,
@@ -243,9 +237,7 @@ def run_table(keys: list[str], writes: list[str], *, container: bool) -> Table:
     Raises:
         AssertionError: a host value changed.
     """
-    ids = user_ids()
-    assert ids is not None
-    uid, gid = ids
+    uid, gid = user_ids()
     guarded = sorted(set(GUARDED_HOST_VALUES) | set(keys))
     before = {k: read_host(k) for k in guarded}
     real, raw, creds = run_real_table(keys, writes, container=container, uid=uid, gid=gid)

@@ -27,7 +27,7 @@ from typing import Any
 
 import fakeproc
 from fakeproc import Kernel, key_to_path
-from tests.differential import _bounds
+from fakeproc.profiles import bounds_probe as _bounds
 
 __all__ = [
     "GUARDED_HOST_VALUES",
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 READ_SIZE = 65536
-WORKER = Path(__file__).with_name("_worker.py")
+WORKER = Path(_bounds.__file__).with_name("nsworker.py")
 PROC_SYS = Path("/proc/sys")
 
 # Host values that must be the same before and after the suite (brief's safety list).

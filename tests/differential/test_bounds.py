@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.differential import _bounds
+from fakeproc.profiles import bounds_probe as _bounds
 from tests.differential.cases import GLOBAL_BACKED, KNOWN_BOUNDS
 from tests.differential.conftest import BOUNDS_CASES, BOUNDS_KEYS, Differential
 from tests.differential.realkernel import Case

@@ -2,10 +2,10 @@
 
 Two tables (see :mod:`tests.differential.callers`), each ONE worker child on the real kernel:
 
-* a **container root**: ``fakeproc-test`` after ``unshare --user --map-root-user --ipc --net --uts``;
-* a **plain user**: ``fakeproc-test`` in the initial namespaces, without capabilities.
+* a **container root**: uid 61234 (no account needed) after ``unshare --user --map-root-user --ipc --net --uts``;
+* a **plain user**: uid 61234 in the initial namespaces, without capabilities.
 
-The whole module is skipped when not root, without the ``fakeproc-test`` user, or without
+The whole module is skipped when not root, or without
 unprivileged user namespaces.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import fakeproc
-from tests.differential import _worker
+from fakeproc.profiles import nsworker as _worker
 from tests.differential.callers import (
     CONTAINER_KEYS,
     CONTAINER_WRITES,

@@ -62,13 +62,17 @@ def test_run_writes_go_to_the_given_kernel_and_never_to_the_host(kernel):
 
 def test_the_host_proc_sys_is_not_visible_inside(kernel, tmp_path):
     out = tmp_path / "out"
+    # mountinfo field 3 is the device: count the mounts of /proc/sys's device (the fake's own FUSE
+    # connection), whatever other mounts the machine has.
     script = (
-        f"grep -c ' /proc/sys ' /proc/self/mounts > {out}; grep -c fuse /proc/self/mounts >> {out}; "
+        f"grep -c ' /proc/sys ' /proc/self/mounts > {out}; "
+        f"dev=$(awk '$5 == \"/proc/sys\" {{print $3}}' /proc/self/mountinfo); "
+        f"awk -v d=\"$dev\" '$3 == d' /proc/self/mountinfo | wc -l >> {out}; "
         f"cat /proc/sys/kernel/domainname >> {out}"
     )
     kernel.write("kernel.domainname", "fake-only")
     assert run_command(["sh", "-c", script], kernel=kernel) == 0
-    # One mount at /proc/sys (the fake one) and no other copy of the FUSE mount.
+    # One mount at /proc/sys (the fake one) and no other copy of the FUSE mount inside.
     assert out.read_text().split() == ["1", "1", "fake-only"]
 
 

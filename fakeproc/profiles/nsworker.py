@@ -1,8 +1,9 @@
 """Run sysctl read/write steps against the REAL kernel, inside throwaway namespaces only.
 
-This script is started by :mod:`tests.differential.realkernel` as::
+This script is started by :mod:`fakeproc.profiles.probe` (``fakeproc capture --probe``) and by
+the differential tests as::
 
-    unshare --ipc --net --uts --fork /usr/bin/python3 _worker.py
+    unshare --ipc --net --uts --fork /usr/bin/python3 nsworker.py
 
 It uses the standard library only (it may run under the system Python). It reads one
 JSON document on stdin::
@@ -39,7 +40,7 @@ Step kinds (``data`` is a latin-1 string: one char per byte):
 * ``{"op": "walk", "tops": ["net", ...]}``: every file below those directories with its
   ``stat`` permission bits and one 65536-byte read at offset 0 (read only);
   result ``{"files": {path: [mode, data | None, errno | None]}}``.
-* ``{"op": "bounds", "key": "net/core/somaxconn"}``: the bounds probe of ``_bounds.py`` (anchors
+* ``{"op": "bounds", "key": "net/core/somaxconn"}``: the bounds probe of ``bounds_probe.py`` (anchors
   plus bisection; each step one ``pwrite(2)`` at offset 0 and a read-back); result: its summary.
 
 Global-data sentinel (a second line of defence behind the allow- and deny-lists): before a case's
@@ -60,8 +61,13 @@ import re
 import sys
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _bounds  # type: ignore[import-not-found]  # the shared probe (standard library only)
+if __package__:
+    from fakeproc.profiles import bounds_probe
+else:  # run as a script under any python3 (standard library only): the probe sits beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bounds_probe  # type: ignore[no-redef]
+
+__all__ = ["GlobalBacked", "check_path", "do_read", "do_write", "main"]
 
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -242,7 +248,7 @@ def do_bounds(key: str) -> dict[str, Any]:
     def read() -> str | None:
         return do_read(key, READ_SIZE, 0).get("data")
 
-    result: dict[str, Any] = _bounds.probe(write, read)
+    result: dict[str, Any] = bounds_probe.probe(write, read)
     return result
 
 

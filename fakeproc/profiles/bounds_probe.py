@@ -1,7 +1,7 @@
 """The bounds probe: find the smallest and largest values an integer sysctl accepts.
 
-Standard library only: :mod:`tests.differential._worker` imports this file on the real kernel
-(under the system Python, inside throwaway namespaces) and :mod:`tests.differential.realkernel`
+Standard library only: :mod:`fakeproc.profiles.nsworker` imports this file on the real kernel
+(under the system Python, inside throwaway namespaces) and the model side (tests and :mod:`fakeproc.profiles.probe`)
 runs the very same code on the model, so both sides make the same decisions.
 
 >>> accepted = lambda x: 0 <= x <= 5
