@@ -35,7 +35,9 @@ class FakeprocError(Exception):
 
 
 class ProfileError(FakeprocError):
-    """A profile file is missing, unreadable or inconsistent."""
+    """A profile name is unknown, or a profile file is missing, unreadable or inconsistent."""
+
+    exit_code = 2
 
 
 class UsageError(FakeprocError):

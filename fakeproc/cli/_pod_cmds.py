@@ -154,7 +154,7 @@ def _cmd_get(args: argparse.Namespace) -> CommandResult:
 
 
 def _not_found(name: str, resource: str = "pods") -> CommandResult:
-    return CommandResult(exit_code=EXIT_FAILURE, errors=(f'Error from server (NotFound): {resource} "{name}" not found',))
+    return CommandResult(exit_code=EXIT_USAGE, errors=(f'Error from server (NotFound): {resource} "{name}" not found',))
 
 
 def _add_describe(sub: Any) -> None:

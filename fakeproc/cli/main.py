@@ -16,12 +16,45 @@ import sys
 from collections.abc import Sequence
 
 from fakeproc import __version__
-from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, CommandResult
+from fakeproc.cli.result import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandResult
 from fakeproc.errors import FakeprocError
 
 __all__ = ["main", "main_parser"]
 
 _GROUPS = ("_kernel_cmds", "_mount_cmds", "_pod_cmds", "_demo_cmds", "_ns_cmds")
+
+_EPILOG = """\
+exit status (every command):
+  0    done
+  1    the operation ran and was refused or failed (a refused write, a pod that did not start,
+       a state file that cannot be loaded or saved)
+  2    usage or environment: a bad option or argument, an unknown profile, key, pod or file,
+       or a missing host facility (FUSE, user namespaces, root); one line on stderr says which
+  127  run: the command to run was not found
+  130  interrupted
+  `run` exits with its command's own status.
+
+--json and -v/--verbose are accepted before or after the command.
+"""
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``--json`` and ``-v``: on the top parser with defaults, on every subparser without any,
+    so that a value given after the command wins and one given before it is kept."""
+    default: dict[str, object] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--json", action="store_true", help="print results as JSON", **default)  # type: ignore[arg-type]
+    parser.add_argument("-v", "--verbose", action="store_true", help="say more about what is done",
+                        **default)  # type: ignore[arg-type]
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every subparser below ``parser``, at any depth (``pod apply`` included)."""
+    found = []
+    for action in parser._actions:  # argparse keeps subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subparsers(child)]
+    return found
 
 
 def main_parser() -> argparse.ArgumentParser:
@@ -32,8 +65,10 @@ def main_parser() -> argparse.ArgumentParser:
         prog="fakeproc",
         description="A pure-Python emulation of the Linux /proc/sys tree (sysctls): "
         "kernel-exact semantics, namespaces, a FUSE mount and Kubernetes pod sysctls.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    _add_global_options(parser, top=True)
     parser.add_argument("--version", action="version", version=f"fakeproc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in _GROUPS:
@@ -44,6 +79,9 @@ def main_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for child in _subparsers(parser):
+        if not any("--json" in a.option_strings for a in child._actions):
+            _add_global_options(child, top=False)
     return parser
 
 
@@ -78,7 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     if isinstance(outcome, int):
         return outcome
-    return _emit(outcome, args.json)
+    try:
+        return _emit(outcome, args.json)
+    except BrokenPipeError:  # `fakeproc ... | head`: the reader left; say nothing more
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
