@@ -17,6 +17,7 @@ __all__ = [
     "CommandNotFound",
     "FakeprocError",
     "ProfileError",
+    "StateError",
     "SysctlError",
     "UnavailableError",
     "UsageError",
@@ -36,6 +37,11 @@ class FakeprocError(Exception):
 
 class ProfileError(FakeprocError):
     """A profile file is missing, unreadable or inconsistent."""
+
+
+class StateError(FakeprocError):
+    """A state file cannot be read, understood or written: corrupt, from a newer fakeproc,
+    or the disk refused it. The message says which field or what to do (exit status 1)."""
 
 
 class UsageError(FakeprocError):

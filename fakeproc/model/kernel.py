@@ -27,8 +27,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
-from fakeproc.errors import ProfileError, UsageError, raise_errno
+from fakeproc.errors import ProfileError, StateError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
+from fakeproc.model import snapshot
 from fakeproc.model.effects import EFFECTS
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
@@ -589,6 +590,27 @@ class Kernel:
             self._parsed[cache_key] = value
         return value
 
+    def check_profile(self) -> None:
+        """Parse every default the profile holds, so that a broken profile (one embedded in a
+        state file, say) fails here rather than at some later read.
+
+        Raises:
+            ProfileError: a clock rate or page size that is not positive, or a default its
+                handler cannot parse (the message names the entry).
+        """
+        prof = self.profile
+        if min(prof.hz, prof.user_hz, prof.page_size) <= 0:
+            raise ProfileError(f"profile {prof.name}: hz, user_hz and page_size must be positive")
+        for spec in prof.entries.values():
+            texts = [spec.default, spec.ns_default, spec.loopback_default]
+            try:
+                for text in texts:
+                    if text is not None:
+                        self._parse(spec, text, fresh=False)
+            except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as e:
+                raise ProfileError(f"profile {prof.name}: entry {spec.key}: default cannot be parsed "
+                                   f"({type(e).__name__})") from None
+
     def _resolve(self, spec: SysctlSpec, key: str, ns: Namespace | None) -> Value:
         """The value ``key`` holds in ``ns``: written, else captured at creation, else static."""
         store = ns if ns is not None else self._global
@@ -909,44 +931,73 @@ class Kernel:
         """Forget the recorded writes."""
         self.write_log.clear()
 
+    @property
+    def global_namespace(self) -> Namespace:
+        """The one store of values that belong to no namespace (``init_net``-less globals)."""
+        return self._global
+
+    @property
+    def next_namespace_id(self) -> int:
+        """The id the next new namespace gets (ids are never reused)."""
+        return self._next_id
+
+    def restore(self, namespaces: Sequence[Namespace], *, global_ns: Namespace,
+                init: dict[NamespaceType, Namespace], next_id: int, attachments: dict[str, Any],
+                dmesg: Sequence[str] = ()) -> None:
+        """Replace the whole state: the live namespaces (linked to their parents and owners
+        already), which of them are the global store and the initial ones, the next id,
+        the attachments and the kernel log. :mod:`fakeproc.model.snapshot` rebuilds a kernel
+        with it; the write log is left as it is.
+        """
+        with self._lock:
+            self._namespaces = {ns.id: ns for ns in sorted(namespaces, key=lambda ns: ns.id)}
+            self._global = global_ns
+            self.init_ns = NamespaceSet(**{t.value: init[t] for t in init})
+            self._next_id = next_id
+            self.attachments = dict(attachments)
+            self.dmesg.clear()
+            self.dmesg.extend(dmesg)
+            self._trees.clear()
+
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-able dict (see :mod:`fakeproc.model.snapshot`)."""
-        from fakeproc.model.snapshot import dump
-
         with self._lock:
-            return dump(self)
+            return snapshot.dump(self)
 
     @classmethod
-    def from_snapshot(cls, data: dict[str, Any]) -> Kernel:
+    def from_snapshot(cls, data: Any) -> Kernel:
         """A kernel in the state :meth:`snapshot` recorded.
 
         Raises:
-            ProfileError: the snapshot is malformed or names an unknown profile.
+            StateError: the snapshot is malformed, from a newer fakeproc, or names an unknown
+                profile (the message names the field).
         """
-        from fakeproc.model.snapshot import load
-
-        return load(cls, data)
+        return snapshot.load(cls, data)
 
     def copy(self) -> Kernel:
         """An independent kernel in the same state (for trial writes)."""
         return Kernel.from_snapshot(self.snapshot())
 
     def save(self, path: str | Path) -> None:
-        """Write :meth:`snapshot` to ``path`` atomically (temporary file, fsync, rename)."""
-        from fakeproc.model.snapshot import save
+        """Write :meth:`snapshot` to ``path`` atomically (temporary file, fsync, rename).
 
-        save(self, Path(path))
+        Raises:
+            StateError: the state cannot be encoded or the file written; the previous
+                file is then left as it was.
+        """
+        snapshot.save(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> Kernel:
         """A kernel from a file written by :meth:`save`.
 
         Raises:
-            ProfileError: unreadable or malformed file.
+            StateError: unreadable, corrupt or newer-format file (one line saying why).
         """
-        from fakeproc.model.snapshot import read
-
-        return cls.from_snapshot(read(Path(path)))
+        try:
+            return cls.from_snapshot(snapshot.read(Path(path)))
+        except StateError as e:
+            raise StateError(f"state file {path}: {e}") from None
 
     def __repr__(self) -> str:
         return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"

@@ -22,6 +22,8 @@ __all__ = ["IdMap", "Namespace", "NamespaceSet"]
 
 _GLOBAL, _IPC, _NET, _UTS = NamespaceType.GLOBAL, NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS
 
+_MEMBER_TYPES = (_IPC, _NET, _UTS, NamespaceType.USER)
+
 #: A uid or gid map of a user namespace: (first inside id, first outside id, count) ranges.
 IdMap = tuple[tuple[int, int, int], ...]
 
@@ -148,6 +150,11 @@ class NamespaceSet:
     def __post_init__(self) -> None:
         # Kept on the frozen set once: every logged write asks for them.
         object.__setattr__(self, "id_tuple", (self.ipc.id, self.net.id, self.uts.id, self.user.id))
+
+    @staticmethod
+    def types() -> tuple[NamespaceType, ...]:
+        """The namespace types a set has one member of, in ``id_tuple`` order."""
+        return _MEMBER_TYPES
 
     def ids(self) -> dict[str, int]:
         """``{"ipc": id, "net": id, "uts": id, "user": id}`` (a fresh dict each call)."""
