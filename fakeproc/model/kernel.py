@@ -20,12 +20,11 @@ import errno
 import os
 import stat as stat_mod
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import Any
 
 from fakeproc.errors import ProfileError, StateError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
@@ -34,6 +33,7 @@ from fakeproc.model.effects import EFFECTS
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
 from fakeproc.model.tree import Tree
+from fakeproc.model.writelog import WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
 from fakeproc.spec import (
     DEVICE_PLACEHOLDER,
@@ -52,10 +52,10 @@ KMALLOC_MAX_SIZE = 1 << 22
 _READ_SIZE = 1 << 20
 #: How many kernel log lines ``Kernel.dmesg`` keeps, like a ring buffer.
 DMESG_LIMIT = 10_000
-#: Distinct (entry, value) outputs remembered for reads.
+#: Distinct (entry, value) outputs remembered for reads, and their bytes together: the cache
+#: starts afresh when either is exceeded (a root writing large distinct bitmaps cannot grow it).
 _READ_CACHE_LIMIT = 50_000
-#: How many writes the log keeps (oldest dropped first).
-WRITE_LOG_LIMIT = 100_000
+_READ_CACHE_BYTES = 8 << 20
 
 _DEVCONF_KEY = "net.core.devconf_inherit_init_net"
 #: ``net_inherit_devconf()`` value -> where a new netns's conf/all and conf/default come from
@@ -77,86 +77,8 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
 _NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
 
 
-class WriteRecord(NamedTuple):
-    """One ``write(2)`` the kernel answered.
-
-    Attributes:
-        key: Dotted key written.
-        data: The bytes the caller passed.
-        pos: File offset of the write.
-        namespaces: Ids of the caller's namespaces (``{"ipc": 1, ...}``).
-        pid: Caller's pid (0 for in-process calls).
-        comm: Caller's command name.
-        count: Bytes consumed (0 when refused).
-        errno: 0, or the kernel's errno.
-        time: Wall-clock time of the write.
-    """
-
-    key: str
-    data: bytes
-    pos: int
-    namespaces: dict[str, int]
-    pid: int
-    comm: str
-    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
-    errno: int
-    time: float
-
-    @property
-    def ok(self) -> bool:
-        return self.errno == 0
-
-
-_NS_NAMES = ("ipc", "net", "uts", "user")
-
 #: ``(gid_t)-1``: never a valid id, not even in the initial user namespace.
 _INVALID_ID = 2**32 - 1
-
-
-class WriteLog(Sequence[WriteRecord]):
-    """The most recent writes, oldest first (a bounded ring of ``WriteRecord``).
-
-    Entries are kept as plain tuples of strings, bytes and numbers, which Python's garbage
-    collector stops tracking, so a full log of 100,000 writes costs no collection time; a
-    :class:`WriteRecord` is built when one is looked at.
-    """
-
-    __slots__ = ("_entries", "append")
-
-    def __init__(self, limit: int) -> None:
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
-        #: Add one write: ``(key, data, pos, (ipc, net, uts, user ids), pid, comm, count, errno,
-        #: time)``. The ring's own append, called once per write without a method in between.
-        self.append: Callable[[tuple[Any, ...]], None] = self._entries.append
-
-    @staticmethod
-    def _record(raw: tuple[Any, ...]) -> WriteRecord:
-        key, data, pos, ids, pid, comm, count, err, when = raw
-        return WriteRecord(key, data, pos, dict(zip(_NS_NAMES, ids)), pid, comm, count, err, when)
-
-    def clear(self) -> None:
-        """Forget every recorded write."""
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @overload
-    def __getitem__(self, index: int) -> WriteRecord: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[WriteRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> WriteRecord | list[WriteRecord]:
-        if isinstance(index, slice):
-            return [self._record(raw) for raw in list(self._entries)[index]]
-        return self._record(self._entries[index])
-
-    def __iter__(self) -> Iterator[WriteRecord]:
-        return iter([self._record(raw) for raw in list(self._entries)])
-
-    def __repr__(self) -> str:
-        return f"<WriteLog of {len(self)} writes>"
 
 
 @dataclass(frozen=True)
@@ -298,7 +220,8 @@ class Kernel:
     Attributes:
         profile: The kernel's profile.
         init_ns: The initial namespaces.
-        write_log: The most recent writes (up to ``WRITE_LOG_LIMIT``).
+        write_log: The most recent writes, bounded in records and bytes and fair per caller
+            (:mod:`fakeproc.model.writelog`).
         dmesg: The most recent kernel log lines emitted by handlers (up to ``DMESG_LIMIT``).
         attachments: JSON-able data other layers keep with the kernel's state
             (e.g. ``attachments["kubernetes"]``); saved in snapshots.
@@ -324,6 +247,7 @@ class Kernel:
         self._trees: dict[tuple[object, ...], Tree] = {}
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
+        self._read_cache_bytes = 0
         self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
         # Plain entries: a file in every namespace, under their own key and mode, registered
         # where their value lives. Root's
@@ -334,7 +258,7 @@ class Kernel:
             and spec.alias_of is None and spec.registered_in is None
         }
         self._root_routes: dict[str, tuple[SysctlSpec, str | None, int]] = {}
-        self.write_log = WriteLog(WRITE_LOG_LIMIT)
+        self.write_log = WriteLog()
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
         #: Increases at every :meth:`reboot`.
@@ -676,8 +600,10 @@ class Kernel:
             result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec), key))
             if data is None:
                 if pos == 0 and handler.cacheable and not result.errno and len(result.output) < size:
-                    if len(self._read_cache) > _READ_CACHE_LIMIT:
+                    self._read_cache_bytes += len(result.output)
+                    if len(self._read_cache) > _READ_CACHE_LIMIT or self._read_cache_bytes > _READ_CACHE_BYTES:
                         self._read_cache.clear()
+                        self._read_cache_bytes = len(result.output)
                     self._read_cache[(spec.key, old)] = result.output
             else:
                 if result.value != old:
@@ -685,8 +611,8 @@ class Kernel:
                     effect = store_spec.on_write or spec.on_write
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
-                self.write_log.append((key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
-                                       0 if result.errno else result.count, result.errno, time.time()))
+                self.write_log.add(key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
+                                   0 if result.errno else result.count, result.errno, caller.uid)
         if result.errno:
             raise_errno(result.errno, key)
         return result
