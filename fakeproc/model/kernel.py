@@ -22,7 +22,7 @@ import stat as stat_mod
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,10 @@ from fakeproc.errors import ProfileError, StateError, UsageError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
 from fakeproc.model import snapshot
 from fakeproc.model.effects import EFFECTS
+from fakeproc.model.env import CallEnv
+from fakeproc.model.files import Stat, SysctlFile
 from fakeproc.model.namespaces import Namespace, NamespaceSet
-from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
+from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, owner_ids
 from fakeproc.model.tree import Tree
 from fakeproc.model.writelog import WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
@@ -75,139 +77,6 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
     },
 }
 _NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
-
-
-#: ``(gid_t)-1``: never a valid id, not even in the initial user namespace.
-_INVALID_ID = 2**32 - 1
-
-
-@dataclass(frozen=True)
-class Stat:
-    """What ``stat(2)`` shows for a path under ``/proc/sys``."""
-
-    is_dir: bool
-    mode: int
-    uid: int
-    gid: int
-    nlink: int
-    size: int = 0
-
-
-class _Env:
-    """The :class:`~fakeproc.handlers.HandlerEnv` of one call."""
-
-    __slots__ = ("_caller", "_kernel", "_nsset", "_spec")
-
-    def __init__(self, kernel: Kernel, nsset: NamespaceSet, caller: Caller, spec: SysctlSpec) -> None:
-        self._kernel = kernel
-        self._nsset = nsset
-        self._caller = caller
-        self._spec = spec
-
-    @property
-    def hz(self) -> int:
-        return self._kernel.profile.hz
-
-    @property
-    def user_hz(self) -> int:
-        return self._kernel.profile.user_hz
-
-    @property
-    def writes_strict(self) -> int:
-        return self._kernel._writes_strict()
-
-    @property
-    def kernel_version(self) -> tuple[int, int]:
-        return self._kernel.profile.version_tuple
-
-    @property
-    def legacy(self) -> frozenset[str]:
-        return self._kernel.profile.legacy
-
-    def lookup(self, key: str) -> Value:
-        return self._kernel._value_of(key, self._nsset)
-
-    def capable(self, capability: str) -> bool:
-        ns = self._kernel._instance(self._spec, self._nsset)
-        owner = None
-        if ns is not None:
-            owner = ns if ns.type is NamespaceType.USER else ns.owner
-        return ns_capable(self._caller, owner, capability)
-
-    def make_kgid(self, gid: int) -> int | None:
-        user_ns = self._caller.user_ns
-        return (gid if 0 <= gid < _INVALID_ID else None) if user_ns is None else user_ns.map_gid(gid)
-
-    def from_kgid(self, kgid: int) -> int | None:
-        user_ns = self._caller.user_ns
-        return kgid if user_ns is None else user_ns.gid_inside(kgid)
-
-    def initial_namespace(self, type: NamespaceType) -> bool:
-        ns = self._nsset.get(type)
-        return ns is None or ns.is_init
-
-    def log(self, message: str) -> None:
-        self._kernel.dmesg.append(message)
-
-
-class SysctlFile:
-    """An open ``/proc/sys`` file: reads and writes at explicit offsets (``pread``/``pwrite``).
-
-    Permissions were checked when it was opened, as procfs does.
-    """
-
-    __slots__ = ("caller", "is_dir", "kernel", "key", "nsset", "readable", "writable")
-
-    def __init__(
-        self, kernel: Kernel, key: str, nsset: NamespaceSet, caller: Caller, readable: bool, writable: bool,
-        is_dir: bool = False,
-    ) -> None:
-        self.kernel = kernel
-        self.key = key
-        self.nsset = nsset
-        self.caller = caller
-        self.readable = readable
-        self.writable = writable
-        self.is_dir = is_dir
-
-    def read(self, size: int, pos: int = 0) -> bytes:
-        """One ``read(2)`` of ``size`` bytes at ``pos``.
-
-        Raises:
-            OSError(EISDIR): a directory.
-            OSError(EBADF): opened write-only.
-            OSError(ENOMEM): ``size`` of 4 MiB or more.
-        """
-        if self.is_dir:
-            raise_errno(errno.EISDIR, self.key)
-        if not self.readable:
-            raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, None, pos, size).output
-
-    def write(self, data: bytes, pos: int = 0) -> int:
-        """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).
-
-        Raises:
-            OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only.
-        """
-        if not self.writable:
-            raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, bytes(data), pos, len(data)).count
-
-    def write_all(self, data: bytes, pos: int = 0) -> int:
-        """Write ``data`` the way shells, Go and procps loop over ``write(2)``: after a short
-        write, the rest goes again at the advanced offset. Returns the bytes consumed.
-
-        Raises:
-            OSError: the errno of the first refused ``write(2)``.
-        """
-        done = 0
-        while done < len(data):
-            count = self.write(data[done:], pos + done)
-            if count <= 0:
-                break
-            done += count
-        return done
 
 
 class Kernel:
@@ -510,7 +379,7 @@ class Kernel:
         cache_key = (spec.key, text)
         value = self._parsed.get(cache_key)
         if value is None:
-            value = HANDLERS[spec.handler].parse(spec, text, _Env(self, self.init_ns, ROOT, spec))
+            value = HANDLERS[spec.handler].parse(spec, text, CallEnv(self, self.init_ns, ROOT, spec))
             self._parsed[cache_key] = value
         return value
 
@@ -597,7 +466,7 @@ class Kernel:
                 cached = self._read_cache.get((spec.key, old))
                 if cached is not None and len(cached) < size:
                     return Result(old, cached, len(cached), len(cached))
-            result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec), key))
+            result = handler.call(Request(spec, old, pos, data, size, CallEnv(self, nsset, caller, spec), key))
             if data is None:
                 if pos == 0 and handler.cacheable and not result.errno and len(result.output) < size:
                     self._read_cache_bytes += len(result.output)
@@ -769,20 +638,18 @@ class Kernel:
         if caller is ROOT:
             # The common case, without building a file: root reading a plain entry, often
             # one whose (entry, value) was formatted before.
-            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
-            if route is not None:
-                spec, attr, mode = route
-                nsset = ns or self.init_ns
-                store = getattr(nsset, attr) if attr else None
-                if mode & 0o400 and (store is None or store.owner is None):
-                    value = (store or self._global).values.get(key_or_path)
-                    if value is None:
-                        value = self._resolve(spec, key_or_path, store)
-                    out = self._read_cache.get((key_or_path, value))
-                    if out is None:
-                        out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                        None, 0, _READ_SIZE).output
-                    return out.decode("utf-8", "surrogateescape")
+            nsset = ns or self.init_ns
+            hit = self._root_shortcut(key_or_path, nsset, 0o400)
+            if hit is not None:
+                spec, store = hit
+                value = (store or self._global).values.get(key_or_path)
+                if value is None:
+                    value = self._resolve(spec, key_or_path, store)
+                out = self._read_cache.get((key_or_path, value))
+                if out is None:
+                    out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                    None, 0, _READ_SIZE).output
+                return out.decode("utf-8", "surrogateescape")
         f = self.open(key_or_path, os.O_RDONLY, ns, caller)
         return f.read(_READ_SIZE, 0).decode("utf-8", "surrogateescape")
 
@@ -796,15 +663,29 @@ class Kernel:
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
         if caller is ROOT:
             # The common case, without building a file: root writing a plain entry.
-            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
-            if route is not None:
-                spec, attr, mode = route
-                nsset = ns or self.init_ns
-                store = getattr(nsset, attr) if attr else None
-                if mode & 0o200 and (store is None or store.owner is None):
-                    return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                     data, 0, len(data)).count
+            nsset = ns or self.init_ns
+            hit = self._root_shortcut(key_or_path, nsset, 0o200)
+            if hit is not None:
+                spec, store = hit
+                return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                 data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
+
+    def _root_shortcut(self, key: str, nsset: NamespaceSet, access: int) -> tuple[SysctlSpec, Namespace | None] | None:
+        """Root's short path, written once for :meth:`read` and :meth:`write`: for a plain entry
+        (see :meth:`_root_route`) whose value lives in a namespace the initial user namespace
+        owns, and whose mode gives root ``access`` (0o400 read, 0o200 write), the spec and the
+        namespace holding the value (None: the global store). None sends the call through
+        :meth:`open` and the permission hooks; ``tests/model/test_root_shortcut.py`` checks
+        that both answer alike for every key and caller."""
+        route = self._root_routes.get(key) or self._root_route(key)
+        if route is None:
+            return None
+        spec, attr, mode = route
+        store = getattr(nsset, attr) if attr else None
+        if mode & access and (store is None or store.owner is None):
+            return spec, store
+        return None
 
     def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, int] | None:
         """How :data:`ROOT` reaches a plain entry in namespaces the initial user namespace

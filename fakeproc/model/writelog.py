@@ -5,10 +5,11 @@ Memory stays bounded whatever callers write:
 * a record keeps a prefix of the payload (``PAYLOAD_PREFIX`` bytes for an accepted write,
   ``REFUSED_PREFIX`` for a refused one) plus the payload's full ``length``;
 * the log keeps at most ``limit`` records and ``byte_limit`` bytes of prefixes;
-* records are kept per caller (kernel uid). When the log is over either bound, the oldest
-  record of the caller holding the most (records, or bytes) goes first. A hostile writer
-  therefore evicts only its own history once it is the largest holder: it cannot push
-  anyone else's writes out, nor grow the log beyond its bounds.
+* records carry the caller's kernel uid. When the log is over either bound, the oldest
+  records of the caller holding the most (records, or bytes) go first, until the log is a
+  tenth below the bound. A hostile writer therefore evicts only its own history while it
+  is the largest holder: it cannot push anyone else's writes out, nor grow the log beyond
+  its bounds.
 
 >>> log = WriteLog(limit=3)
 >>> for i in range(5):
@@ -82,77 +83,92 @@ class WriteRecord(NamedTuple):
         return len(self.data) < self.length
 
 
-# A raw entry: (seq, key, data, length, pos, ids, pid, comm, count, errno, time, uid). Plain
-# tuples of strings, bytes and numbers, which the garbage collector stops tracking, so a full
-# log costs no collection time; a WriteRecord is built when one is looked at.
+# A raw entry: (key, data, length, pos, ids, pid, comm, count, errno, time, uid). Plain tuples
+# of strings, bytes and numbers, which the garbage collector stops tracking, so a full log
+# costs no collection time; a WriteRecord is built when one is looked at.
+
+#: When a bound is exceeded, the log shrinks to this fraction of it (so the pass that picks
+#: what to drop runs once per tenth of the log, not once per write).
+_SHRINK_TO = 0.9
 
 
 class WriteLog(Sequence[WriteRecord]):
     """The most recent writes, oldest first; see the module docstring for the bounds.
+
+    A write costs one append to a ring and a byte count; the fair eviction runs only when a
+    bound is exceeded, and then frees a tenth of the log at once.
 
     Args:
         limit: Most records kept.
         byte_limit: Most payload bytes kept (sum of the kept prefixes).
     """
 
-    __slots__ = ("_bytes", "_count", "_merged", "_rings", "_seq", "byte_limit", "limit")
+    __slots__ = ("_bytes", "_entries", "byte_limit", "limit")
 
     def __init__(self, limit: int = WRITE_LOG_LIMIT, byte_limit: int = WRITE_LOG_BYTES) -> None:
         self.limit = limit
         self.byte_limit = byte_limit
-        #: Per caller uid: its records (oldest first) and the bytes of their prefixes.
-        self._rings: dict[int, tuple[deque[tuple[Any, ...]], list[int]]] = {}
-        self._count = 0
+        self._entries: deque[tuple[Any, ...]] = deque()
         self._bytes = 0
-        self._seq = 0
-        self._merged: list[tuple[Any, ...]] | None = None
 
     def add(self, key: str, data: bytes, pos: int, ids: tuple[int, ...], pid: int, comm: str, count: int,
             err: int, uid: int) -> None:
         """Record one write (``data`` whole: the log keeps its prefix and length)."""
         length = len(data)
-        keep = REFUSED_PREFIX if err else PAYLOAD_PREFIX
-        if length > keep:
-            data = data[:keep]
-        entry = self._rings.get(uid)
-        if entry is None:
-            entry = self._rings[uid] = (deque(), [0])
-        self._seq += 1
-        entry[0].append((self._seq, key, data, length, pos, ids, pid, comm, count, err, time.time(), uid))
-        kept = len(data)
-        entry[1][0] += kept
-        self._bytes += kept
-        self._count += 1
-        self._merged = None
-        if self._count > self.limit or self._bytes > self.byte_limit:
-            self._evict()
+        if length > REFUSED_PREFIX and (err or length > PAYLOAD_PREFIX):
+            data = data[:REFUSED_PREFIX] if err else data[:PAYLOAD_PREFIX]
+        entries = self._entries
+        entries.append((key, data, length, pos, ids, pid, comm, count, err, time.time(), uid))
+        self._bytes += len(data)
+        if len(entries) > self.limit or self._bytes > self.byte_limit:
+            self._shrink()
 
-    def _evict(self) -> None:
-        """Drop the oldest records of the largest holders until both bounds hold again."""
-        rings = self._rings
-        while self._count > self.limit or self._bytes > self.byte_limit:
-            if self._count > self.limit:
-                uid = max(rings, key=lambda u: len(rings[u][0]))
-            else:
-                uid = max(rings, key=lambda u: rings[u][1][0])
-            ring, size = rings[uid]
-            dropped = ring.popleft()
-            size[0] -= len(dropped[2])
-            self._bytes -= len(dropped[2])
-            self._count -= 1
-            if not ring:
-                del rings[uid]
-
-    def _entries(self) -> Sequence[tuple[Any, ...]]:
-        if len(self._rings) == 1:
-            return next(iter(self._rings.values()))[0]
-        if self._merged is None:
-            self._merged = list(heapq.merge(*(ring for ring, _ in self._rings.values())))
-        return self._merged
+    def _shrink(self) -> None:
+        """Drop the oldest records of the largest holders (by records while there are too
+        many, then by bytes) until the log is back under a tenth below both bounds."""
+        entries = self._entries
+        by_uid: dict[int, list[int]] = {}
+        sizes: dict[int, int] = {}
+        for i, raw in enumerate(entries):
+            uid = raw[10]
+            by_uid.setdefault(uid, []).append(i)
+            sizes[uid] = sizes.get(uid, 0) + len(raw[1])
+        count, total = len(entries), self._bytes
+        max_count, max_bytes = int(self.limit * _SHRINK_TO), int(self.byte_limit * _SHRINK_TO)
+        heads = dict.fromkeys(by_uid, 0)  # per uid: how many of its oldest records go
+        dropped: set[int] = set()
+        # The holder with the most records (or bytes) loses its oldest; heaps keep it cheap.
+        by_count = [(-len(v), uid) for uid, v in by_uid.items()]
+        heapq.heapify(by_count)
+        while count > max_count:
+            _n, uid = heapq.heappop(by_count)
+            i = by_uid[uid][heads[uid]]
+            heads[uid] += 1
+            dropped.add(i)
+            count -= 1
+            size = len(entries[i][1])
+            total -= size
+            sizes[uid] -= size
+            if heads[uid] < len(by_uid[uid]):
+                heapq.heappush(by_count, (-(len(by_uid[uid]) - heads[uid]), uid))
+        by_bytes = [(-sizes[uid], uid) for uid in by_uid if heads[uid] < len(by_uid[uid])]
+        heapq.heapify(by_bytes)
+        while total > max_bytes and by_bytes:
+            _b, uid = heapq.heappop(by_bytes)
+            i = by_uid[uid][heads[uid]]
+            heads[uid] += 1
+            dropped.add(i)
+            size = len(entries[i][1])
+            total -= size
+            sizes[uid] -= size
+            if heads[uid] < len(by_uid[uid]):
+                heapq.heappush(by_bytes, (-sizes[uid], uid))
+        self._entries = deque(raw for i, raw in enumerate(entries) if i not in dropped)
+        self._bytes = total
 
     @staticmethod
     def _record(raw: tuple[Any, ...]) -> WriteRecord:
-        _seq, key, data, length, pos, ids, pid, comm, count, err, when, uid = raw
+        key, data, length, pos, ids, pid, comm, count, err, when, uid = raw
         return WriteRecord(key, data, pos, dict(zip(_NS_NAMES, ids)), pid, comm, count, err, when, length, uid)
 
     @property
@@ -162,13 +178,11 @@ class WriteLog(Sequence[WriteRecord]):
 
     def clear(self) -> None:
         """Forget every recorded write."""
-        self._rings.clear()
-        self._count = 0
+        self._entries.clear()
         self._bytes = 0
-        self._merged = None
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._entries)
 
     @overload
     def __getitem__(self, index: int) -> WriteRecord: ...
@@ -177,13 +191,13 @@ class WriteLog(Sequence[WriteRecord]):
     def __getitem__(self, index: slice) -> list[WriteRecord]: ...
 
     def __getitem__(self, index: int | slice) -> WriteRecord | list[WriteRecord]:
-        entries = self._entries()
+        entries = self._entries
         if isinstance(index, slice):
             return [self._record(raw) for raw in list(entries)[index]]
         return self._record(entries[index])
 
     def __iter__(self) -> Iterator[WriteRecord]:
-        return iter([self._record(raw) for raw in list(self._entries())])
+        return iter([self._record(raw) for raw in list(self._entries)])
 
     def __repr__(self) -> str:
         return f"<WriteLog of {len(self)} writes>"
