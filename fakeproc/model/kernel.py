@@ -39,6 +39,8 @@ from fakeproc.model.writelog import WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
 from fakeproc.spec import (
     DEVICE_PLACEHOLDER,
+    NAMESPACE_TYPES,
+    NEW_NAMESPACE_DEVICES,
     CreationRule,
     NamespaceType,
     SysctlSpec,
@@ -76,7 +78,9 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
         3: CreationRule.COPY_PARENT,
     },
 }
-_NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
+#: The types a process can unshare besides its user namespace, which is created first (it
+#: owns the others) and has its own rules (id maps).
+_OWNED_TYPES = tuple(t for t in NAMESPACE_TYPES if t is not NamespaceType.USER)
 
 
 class Kernel:
@@ -103,7 +107,7 @@ class Kernel:
         # The static value of each key, parsed once: [in a new namespace, in the initial one].
         self._static_values: tuple[dict[str, Value], dict[str, Value]] = ({}, {})
         self._prefixes = sorted({s.key.split(DEVICE_PLACEHOLDER)[0] for s in self.profile.templates.values()})
-        self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in _NS_TYPES}
+        self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in NAMESPACE_TYPES}
         for spec in self.profile.entries.values():
             if spec.namespace in self._copy_specs and not spec.is_template and spec.creation not in (
                 CreationRule.COMPILE_DEFAULT,
@@ -140,13 +144,10 @@ class Kernel:
         self._next_id = 1
         self._namespaces: dict[int, Namespace] = {}
         self._global = self._new_ns(NamespaceType.GLOBAL, None, None)
-        user = self._new_ns(NamespaceType.USER, None, None)
-        self.init_ns = NamespaceSet(
-            ipc=self._new_ns(NamespaceType.IPC, None, None),
-            net=self._new_ns(NamespaceType.NET, None, None),
-            uts=self._new_ns(NamespaceType.UTS, None, None),
-            user=user,
-        )
+        members = {"user": self._new_ns(NamespaceType.USER, None, None)}
+        for type in _OWNED_TYPES:
+            members[type.value] = self._new_ns(type, None, None)
+        self.init_ns = NamespaceSet(**members)
         self._boot_devices()
 
     def _boot_devices(self) -> None:
@@ -202,18 +203,19 @@ class Kernel:
                 new_user.gid_map = ((0, owner_gid, 1),)
                 self._inherit(new_user, parent)
             owner = _owner_of(new_user)
+            wanted = {NamespaceType.IPC: ipc, NamespaceType.NET: net, NamespaceType.UTS: uts}
             members: dict[str, Namespace] = {"user": new_user}
-            for type, wanted in ((NamespaceType.IPC, ipc), (NamespaceType.NET, net), (NamespaceType.UTS, uts)):
+            for type in _OWNED_TYPES:
                 old = parent.get(type)
                 assert old is not None
-                if not wanted:
+                if not wanted.get(type):
                     members[type.value] = old
                     continue
                 ns = self._new_ns(type, old, owner, label)
                 self._inherit(ns, parent)
                 members[type.value] = ns
-                if type is NamespaceType.NET:
-                    self._register_device(ns, "lo")
+                for dev in NEW_NAMESPACE_DEVICES.get(type, ()):
+                    self._register_device(ns, dev)
             return NamespaceSet(**members)
 
     def _inherit(self, ns: Namespace, parent: NamespaceSet) -> None:
@@ -297,9 +299,8 @@ class Kernel:
     def drop_namespaces(self, nsset: NamespaceSet) -> None:
         """Forget the non-initial members of ``nsset`` (their processes are gone)."""
         with self._lock:
-            for type in _NS_TYPES:
-                ns = nsset.get(type)
-                if ns is not None and not ns.is_init:
+            for ns in nsset.members().values():
+                if not ns.is_init:
                     self._namespaces.pop(ns.id, None)
 
     def namespace_by_label(self, label: str) -> NamespaceSet | None:
@@ -308,10 +309,7 @@ class Kernel:
             found = {ns.type: ns for ns in self._namespaces.values() if ns.label == label}
         if not found:
             return None
-        user = found.get(NamespaceType.USER, self.init_ns.user)
-        members = {t.value: found.get(t) or self.init_ns.get(t) for t in _NS_TYPES}
-        members["user"] = user
-        return NamespaceSet(**members)  # type: ignore[arg-type]
+        return NamespaceSet(**{t.value: found.get(t) or init for t, init in self.init_ns.members().items()})
 
     def namespaces(self, type: NamespaceType | None = None) -> list[Namespace]:
         """Live namespaces (of one type, or all), oldest first."""
@@ -496,7 +494,7 @@ class Kernel:
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
         nsset = ns or self.init_ns
-        shape = (tuple(m.is_init for m in (nsset.ipc, nsset.net, nsset.uts, nsset.user)), tuple(nsset.net.devices))
+        shape = (tuple(m.is_init for m in nsset.members().values()), tuple(nsset.net.devices))
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:
@@ -724,7 +722,7 @@ class Kernel:
         holders of other namespaces can tell theirs are gone.
         """
         with self._lock:
-            init = [self._global, self.init_ns.ipc, self.init_ns.net, self.init_ns.uts, self.init_ns.user]
+            init = [self._global, *self.init_ns.members().values()]
             for ns in init:
                 ns.values.clear()
                 ns.base.clear()

@@ -29,6 +29,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
+from fakeproc.spec import NAMESPACE_TYPES
+
 __all__ = ["PAYLOAD_PREFIX", "REFUSED_PREFIX", "WRITE_LOG_BYTES", "WRITE_LOG_LIMIT", "WriteLog", "WriteRecord"]
 
 #: How many writes the log keeps by default.
@@ -40,7 +42,7 @@ PAYLOAD_PREFIX = 4096
 #: Payload bytes kept of a refused write (enough to see what was tried).
 REFUSED_PREFIX = 256
 
-_NS_NAMES = ("ipc", "net", "uts", "user")
+_NS_NAMES = tuple(t.value for t in NAMESPACE_TYPES)
 
 
 class WriteRecord(NamedTuple):
