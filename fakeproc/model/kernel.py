@@ -20,6 +20,7 @@ import errno
 import os
 import stat as stat_mod
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -35,7 +36,7 @@ from fakeproc.model.files import Stat, SysctlFile
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, owner_ids
 from fakeproc.model.tree import Tree
-from fakeproc.model.writelog import WriteLog, WriteRecord
+from fakeproc.model.writelog import SMALL_PAYLOAD, WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
 from fakeproc.spec import (
     DEVICE_PLACEHOLDER,
@@ -49,6 +50,8 @@ from fakeproc.spec import (
 )
 
 __all__ = ["Kernel", "Stat", "SysctlFile", "WriteLog", "WriteRecord"]
+
+_now = time.time
 
 #: ``KMALLOC_MAX_SIZE`` on x86_64 SLUB: reads and writes this large fail with ENOMEM (5.8+).
 KMALLOC_MAX_SIZE = 1 << 22
@@ -130,7 +133,7 @@ class Kernel:
             if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
             and spec.alias_of is None and spec.registered_in is None
         }
-        self._root_routes: dict[str, tuple[SysctlSpec, str | None, int]] = {}
+        self._root_routes: dict[str, tuple[SysctlSpec, str | None, bool, bool]] = {}
         self.write_log = WriteLog()
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
@@ -478,8 +481,19 @@ class Kernel:
                     effect = store_spec.on_write or spec.on_write
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
-                self.write_log.add(key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
-                                   0 if result.errno else result.count, result.errno, caller.uid)
+                log = self.write_log
+                err = result.errno
+                if size <= SMALL_PAYLOAD:  # a write's size is len(data)
+                    # WriteLog.add's common case, inline: a method call would cost a
+                    # tenth of the write (benchmarks/count_instructions.py).
+                    entries = log.entries
+                    entries.append((key, data, size, pos, nsset.id_tuple, caller.pid, caller.comm,
+                                    0 if err else result.count, err, _now(), caller.uid))
+                    if len(entries) > log.limit:
+                        log.shrink()
+                else:
+                    log.add(key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
+                            0 if err else result.count, err, caller.uid)
         if result.errno:
             raise_errno(result.errno, key)
         return result
@@ -636,18 +650,22 @@ class Kernel:
         if caller is ROOT:
             # The common case, without building a file: root reading a plain entry, often
             # one whose (entry, value) was formatted before.
-            nsset = ns or self.init_ns
-            hit = self._root_shortcut(key_or_path, nsset, 0o400)
-            if hit is not None:
-                spec, store = hit
-                value = (store or self._global).values.get(key_or_path)
-                if value is None:
-                    value = self._resolve(spec, key_or_path, store)
-                out = self._read_cache.get((key_or_path, value))
-                if out is None:
-                    out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                    None, 0, _READ_SIZE).output
-                return out.decode("utf-8", "surrogateescape")
+            # The shortcut's rule lives in _root_route; it is inline here and in write because a
+            # method call would cost a sixth of the read (benchmarks/count_instructions.py).
+            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
+            if route is not None and route[2]:
+                spec, attr = route[0], route[1]
+                nsset = ns or self.init_ns
+                store = getattr(nsset, attr) if attr else None
+                if store is None or store.owner is None:
+                    value = (store or self._global).values.get(key_or_path)
+                    if value is None:
+                        value = self._resolve(spec, key_or_path, store)
+                    out = self._read_cache.get((key_or_path, value))
+                    if out is None:
+                        out = self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                        None, 0, _READ_SIZE).output
+                    return out.decode("utf-8", "surrogateescape")
         f = self.open(key_or_path, os.O_RDONLY, ns, caller)
         return f.read(_READ_SIZE, 0).decode("utf-8", "surrogateescape")
 
@@ -661,41 +679,34 @@ class Kernel:
         data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
         if caller is ROOT:
             # The common case, without building a file: root writing a plain entry.
-            nsset = ns or self.init_ns
-            hit = self._root_shortcut(key_or_path, nsset, 0o200)
-            if hit is not None:
-                spec, store = hit
-                return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                 data, 0, len(data)).count
+            route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
+            if route is not None and route[3]:
+                spec, attr = route[0], route[1]
+                nsset = ns or self.init_ns
+                store = getattr(nsset, attr) if attr else None
+                if store is None or store.owner is None:
+                    return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                     data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
-    def _root_shortcut(self, key: str, nsset: NamespaceSet, access: int) -> tuple[SysctlSpec, Namespace | None] | None:
-        """Root's short path, written once for :meth:`read` and :meth:`write`: for a plain entry
-        (see :meth:`_root_route`) whose value lives in a namespace the initial user namespace
-        owns, and whose mode gives root ``access`` (0o400 read, 0o200 write), the spec and the
-        namespace holding the value (None: the global store). None sends the call through
-        :meth:`open` and the permission hooks; ``tests/model/test_root_shortcut.py`` checks
-        that both answer alike for every key and caller."""
-        route = self._root_routes.get(key) or self._root_route(key)
-        if route is None:
-            return None
-        spec, attr, mode = route
-        store = getattr(nsset, attr) if attr else None
-        if mode & access and (store is None or store.owner is None):
-            return spec, store
-        return None
+    def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, bool, bool] | None:
+        """Root's short path, decided once per key for :meth:`read` and :meth:`write`.
 
-    def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, int] | None:
-        """How :data:`ROOT` reaches a plain entry in namespaces the initial user namespace
-        owns: (spec, the :class:`NamespaceSet` member holding its value or None for the
-        global store, the mode root gets, which is the same in every such namespace).
-        None for any other key."""
+        A plain entry (a file in every namespace, under its own key and mode, registered
+        where its value lives) gets (spec, the :class:`NamespaceSet` member holding its
+        value or None for the global store, whether root may read it, whether root may
+        write it): root's mode is the same in every namespace the initial user namespace
+        owns, so the callers only check that the holding namespace is one of those. None
+        for any other key, which goes through :meth:`open` and the permission hooks.
+        ``tests/model/test_root_shortcut.py`` checks that both paths answer alike for every
+        key, namespace set and caller.
+        """
         spec = self._plain.get(key)
         if spec is None:
             return None
         attr = None if spec.namespace is NamespaceType.GLOBAL else spec.namespace.value
         mode = effective_mode(spec, self.init_ns.get(spec.namespace), ROOT, self.profile.legacy)
-        route = self._root_routes[key] = (spec, attr, mode)
+        route = self._root_routes[key] = (spec, attr, bool(mode & 0o400), bool(mode & 0o200))
         return route
 
     def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,

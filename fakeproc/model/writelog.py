@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, overload
 
 from fakeproc.spec import NAMESPACE_TYPES
 
-__all__ = ["PAYLOAD_PREFIX", "REFUSED_PREFIX", "WRITE_LOG_BYTES", "WRITE_LOG_LIMIT", "WriteLog", "WriteRecord"]
+__all__ = ["PAYLOAD_PREFIX", "REFUSED_PREFIX", "SMALL_PAYLOAD", "WRITE_LOG_BYTES", "WRITE_LOG_LIMIT", "WriteLog", "WriteRecord"]
 
 #: How many writes the log keeps by default.
 WRITE_LOG_LIMIT = 100_000
@@ -41,6 +41,9 @@ WRITE_LOG_BYTES = 8 << 20
 PAYLOAD_PREFIX = 4096
 #: Payload bytes kept of a refused write (enough to see what was tried).
 REFUSED_PREFIX = 256
+#: Payloads up to this size are bounded by the record limit alone (at most 6.4 MB in a full
+#: log) and are not counted against ``byte_limit``; the kernel appends them inline.
+SMALL_PAYLOAD = 64
 
 _NS_NAMES = tuple(t.value for t in NAMESPACE_TYPES)
 
@@ -94,6 +97,11 @@ class WriteRecord(NamedTuple):
 _SHRINK_TO = 0.9
 
 
+def _counted(raw: tuple[Any, ...]) -> int:
+    """Bytes of a record counted against ``byte_limit`` (none for a small payload)."""
+    return len(raw[1]) if raw[2] > SMALL_PAYLOAD else 0
+
+
 class WriteLog(Sequence[WriteRecord]):
     """The most recent writes, oldest first; see the module docstring for the bounds.
 
@@ -105,12 +113,14 @@ class WriteLog(Sequence[WriteRecord]):
         byte_limit: Most payload bytes kept (sum of the kept prefixes).
     """
 
-    __slots__ = ("_bytes", "_entries", "byte_limit", "limit")
+    __slots__ = ("_bytes", "byte_limit", "entries", "limit")
 
     def __init__(self, limit: int = WRITE_LOG_LIMIT, byte_limit: int = WRITE_LOG_BYTES) -> None:
         self.limit = limit
         self.byte_limit = byte_limit
-        self._entries: deque[tuple[Any, ...]] = deque()
+        #: The records, oldest first, as raw tuples (see above). The kernel appends records
+        #: with small payloads here directly and calls :meth:`shrink` past ``limit``.
+        self.entries: deque[tuple[Any, ...]] = deque()
         self._bytes = 0
 
     def add(self, key: str, data: bytes, pos: int, ids: tuple[int, ...], pid: int, comm: str, count: int,
@@ -119,22 +129,23 @@ class WriteLog(Sequence[WriteRecord]):
         length = len(data)
         if length > REFUSED_PREFIX and (err or length > PAYLOAD_PREFIX):
             data = data[:REFUSED_PREFIX] if err else data[:PAYLOAD_PREFIX]
-        entries = self._entries
+        entries = self.entries
         entries.append((key, data, length, pos, ids, pid, comm, count, err, time.time(), uid))
-        self._bytes += len(data)
+        if length > SMALL_PAYLOAD:
+            self._bytes += len(data)
         if len(entries) > self.limit or self._bytes > self.byte_limit:
-            self._shrink()
+            self.shrink()
 
-    def _shrink(self) -> None:
+    def shrink(self) -> None:
         """Drop the oldest records of the largest holders (by records while there are too
         many, then by bytes) until the log is back under a tenth below both bounds."""
-        entries = self._entries
+        entries = self.entries
         by_uid: dict[int, list[int]] = {}
         sizes: dict[int, int] = {}
         for i, raw in enumerate(entries):
             uid = raw[10]
             by_uid.setdefault(uid, []).append(i)
-            sizes[uid] = sizes.get(uid, 0) + len(raw[1])
+            sizes[uid] = sizes.get(uid, 0) + _counted(raw)
         count, total = len(entries), self._bytes
         max_count, max_bytes = int(self.limit * _SHRINK_TO), int(self.byte_limit * _SHRINK_TO)
         heads = dict.fromkeys(by_uid, 0)  # per uid: how many of its oldest records go
@@ -148,7 +159,7 @@ class WriteLog(Sequence[WriteRecord]):
             heads[uid] += 1
             dropped.add(i)
             count -= 1
-            size = len(entries[i][1])
+            size = _counted(entries[i])
             total -= size
             sizes[uid] -= size
             if heads[uid] < len(by_uid[uid]):
@@ -160,12 +171,12 @@ class WriteLog(Sequence[WriteRecord]):
             i = by_uid[uid][heads[uid]]
             heads[uid] += 1
             dropped.add(i)
-            size = len(entries[i][1])
+            size = _counted(entries[i])
             total -= size
             sizes[uid] -= size
             if heads[uid] < len(by_uid[uid]):
                 heapq.heappush(by_bytes, (-sizes[uid], uid))
-        self._entries = deque(raw for i, raw in enumerate(entries) if i not in dropped)
+        self.entries = deque(raw for i, raw in enumerate(entries) if i not in dropped)
         self._bytes = total
 
     @staticmethod
@@ -180,11 +191,11 @@ class WriteLog(Sequence[WriteRecord]):
 
     def clear(self) -> None:
         """Forget every recorded write."""
-        self._entries.clear()
+        self.entries.clear()
         self._bytes = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
     @overload
     def __getitem__(self, index: int) -> WriteRecord: ...
@@ -193,13 +204,13 @@ class WriteLog(Sequence[WriteRecord]):
     def __getitem__(self, index: slice) -> list[WriteRecord]: ...
 
     def __getitem__(self, index: int | slice) -> WriteRecord | list[WriteRecord]:
-        entries = self._entries
+        entries = self.entries
         if isinstance(index, slice):
             return [self._record(raw) for raw in list(entries)[index]]
         return self._record(entries[index])
 
     def __iter__(self) -> Iterator[WriteRecord]:
-        return iter([self._record(raw) for raw in list(self._entries)])
+        return iter([self._record(raw) for raw in list(self.entries)])
 
     def __repr__(self) -> str:
         return f"<WriteLog of {len(self)} writes>"
