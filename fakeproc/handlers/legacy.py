@@ -6,7 +6,7 @@ the places where that kernel answered differently; each name is a key of
 behave that way.
 
 >>> sorted(LEGACY_BEHAVIOURS)[:2]
-['bitmap_truncate_4095', 'doulongvec_skip_negative']
+['bitmap_truncate_4095', 'compact_memory_any_write']
 >>> SIMPLE_STRTOUL in LEGACY_BEHAVIOURS
 True
 """

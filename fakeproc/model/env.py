@@ -51,9 +51,8 @@ class CallEnv:
     def writes_strict(self) -> int:
         return self._kernel._writes_strict()
 
-    @property
-    def kernel_version(self) -> tuple[int, int]:
-        return self._kernel.profile.version_tuple
+    def constant(self, name: str) -> int:
+        return self._kernel.profile.constants[name]
 
     @property
     def legacy(self) -> frozenset[str]:
