@@ -5,7 +5,8 @@
 >>> env = SimpleNamespace(writes_strict=1, legacy=frozenset(), log=print,
 ...                       lookup=lambda key: (1024,))
 >>> spec = SysctlSpec(key="net.ipv4.ip_local_port_range", mode=0o644,
-...                   handler="ipv4_local_port_range", length=2)
+...                   handler="ipv4_local_port_range", length=2,
+...                   min_key="net.ipv4.ip_unprivileged_port_start")
 >>> proc = ipv4_local_port_range
 >>> proc(Request(spec, (32768, 60999), 0, b"1000 60999", 10, env)).errno == errno.EINVAL
 True
@@ -102,7 +103,8 @@ def _lookup_first(env: HandlerEnv, key: str) -> int:
     raise TypeError(f"{key} is not a numeric vector: {value!r}")
 
 
-_PORT_RANGE_TABLE = TmpTable(length=2, min=1, max=65535)
+# The temporary tables have static bounds only: the cross-key bound is the handler's own check.
+_PORT_RANGE_TABLE = TmpTable(length=2, min=1, max=65535, min_key=None)
 
 
 def ipv4_local_port_range(req: Request) -> Result:
@@ -110,7 +112,8 @@ def ipv4_local_port_range(req: Request) -> Result:
 
     ``proc_dointvec_minmax`` runs on a two-int temporary with every element in
     [1, 65535]; the range is then stored only if ``high >= low`` and ``low`` is not
-    below ``net.ipv4.ip_unprivileged_port_start``. One number changes only ``low``.
+    below the entry ``min_key`` names (``net.ipv4.ip_unprivileged_port_start``). One
+    number changes only ``low``.
 
     Returns:
         Result with errno EINVAL for an element outside [1, 65535], ``high <
@@ -123,22 +126,23 @@ def ipv4_local_port_range(req: Request) -> Result:
     if req.data is None or res.errno:
         return Result(req.value, res.output, res.count, res.pos, res.errno)
     low, high = res.value  # type: ignore[misc]  # the two-int table's vector
-    if high < low or low < _lookup_first(req.env, "net.ipv4.ip_unprivileged_port_start"):
+    floor = req.spec.min_key
+    if high < low or (floor is not None and low < _lookup_first(req.env, floor)):
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     if not (low ^ high) & 1:
         req.env.log("ip_local_port_range: prefer different parity for start/end values.\n")
     return res
 
 
-_PRIVILEGED_PORTS_TABLE = TmpTable(length=1, min=0, max=65535)
+_PRIVILEGED_PORTS_TABLE = TmpTable(length=1, min=0, max=65535, max_key=None)
 
 
 def ipv4_privileged_ports(req: Request) -> Result:
     """``ipv4_privileged_ports`` (net.ipv4.ip_unprivileged_port_start).
 
     Returns:
-        Result with errno EINVAL outside [0, 65535] or above the low bound of
-        ``net.ipv4.ip_local_port_range``.
+        Result with errno EINVAL outside [0, 65535] or above the low end of the range
+        the entry ``max_key`` names (``net.ipv4.ip_local_port_range``).
     """
     current = vector_value(req.value, 1)
     tmp = req._replace(spec=_PRIVILEGED_PORTS_TABLE(req.spec), value=current)
@@ -146,7 +150,8 @@ def ipv4_privileged_ports(req: Request) -> Result:
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     pports = vector_value(res.value, 1)[0]
-    if _lookup_first(req.env, "net.ipv4.ip_local_port_range") < pports:
+    ceiling = req.spec.max_key
+    if ceiling is not None and _lookup_first(req.env, ceiling) < pports:
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     return res._replace(value=(pports,))
 
