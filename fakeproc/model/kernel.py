@@ -476,13 +476,14 @@ class Kernel(NamespaceCreation):
         if caller is ROOT:
             # The common case, without building a file: root writing a plain entry.
             route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
-            if route is not None and route[3]:
-                spec, attr = route[0], route[1]
-                nsset = ns or self.init_ns
-                store = getattr(nsset, attr) if attr else None
-                if store is None or store.owner is None:
-                    return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                     data, 0, len(data)).count
+            if route is not None:
+                spec, attr, _readable, writable = route
+                if writable:
+                    nsset = ns or self.init_ns
+                    store = getattr(nsset, attr) if attr else None
+                    if store is None or store.owner is None:
+                        return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                         data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
     def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, bool, bool] | None:
