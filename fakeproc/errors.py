@@ -17,6 +17,7 @@ __all__ = [
     "CommandNotFound",
     "FakeprocError",
     "ProfileError",
+    "StateError",
     "SysctlError",
     "UnavailableError",
     "UsageError",
@@ -38,6 +39,11 @@ class ProfileError(FakeprocError):
     """A profile name is unknown, or a profile file is missing, unreadable or inconsistent."""
 
     exit_code = 2
+
+
+class StateError(FakeprocError):
+    """A state file cannot be read, understood or written: corrupt, from a newer fakeproc,
+    or the disk refused it. The message says which field or what to do (exit status 1)."""
 
 
 class UsageError(FakeprocError):

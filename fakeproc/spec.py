@@ -24,6 +24,8 @@ __all__ = [
     "INT_MAX",
     "INT_MIN",
     "LONG_MAX",
+    "NAMESPACE_TYPES",
+    "NEW_NAMESPACE_DEVICES",
     "U8_MAX",
     "UINT_MAX",
     "ULONG_MAX",
@@ -60,6 +62,18 @@ class NamespaceType(enum.Enum):
     NET = "net"
     UTS = "uts"
     USER = "user"
+
+
+#: The namespace types a process has one instance of each (an ``nsproxy`` plus its user
+#: namespace), in the order namespace sets, write logs and snapshots list them. This is the
+#: one list: a namespace set, namespace creation and snapshots are generic over it, so a
+#: new type (PID) is one more enum member here plus its rules.
+NAMESPACE_TYPES: tuple[NamespaceType, ...] = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS,
+                                              NamespaceType.USER)
+
+#: Network devices every new namespace of a type registers when it is created: a new net
+#: namespace has only ``lo`` (``loopback_net_init``, drivers/net/loopback.c).
+NEW_NAMESPACE_DEVICES: dict[NamespaceType, tuple[str, ...]] = {NamespaceType.NET: ("lo",)}
 
 
 class CreationRule(enum.Enum):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fakeproc.errors import ProfileError, UsageError
+from fakeproc.errors import StateError, UsageError
 from fakeproc.model import Kernel
 
 __all__ = ["StateFile", "default_state_path"]
@@ -68,14 +68,14 @@ class StateFile:
 
         Raises:
             UsageError: the saved state uses another profile than ``profile``.
-            ProfileError: the file is corrupt.
+            StateError: the file is corrupt or from a newer fakeproc.
         """
         if not self.path.exists():
             return Kernel(profile)
         try:
             kernel = Kernel.load(self.path)
-        except ProfileError as e:
-            raise ProfileError(f"state file {self.path}: {e} (move it away to start afresh)") from None
+        except StateError as e:
+            raise StateError(f"{e} (move it away to start afresh)") from None
         if profile is not None and profile != kernel.profile.name and not Path(profile).exists():
             raise UsageError(
                 f"state file {self.path} holds a {kernel.profile.name} kernel, not {profile}; "
@@ -84,7 +84,11 @@ class StateFile:
         return kernel
 
     def save(self, kernel: Kernel) -> None:
-        """Save atomically (write a temporary file, fsync, rename)."""
+        """Save atomically (write a temporary file, fsync, rename).
+
+        Raises:
+            StateError: the state could not be saved; the previous file is intact.
+        """
         kernel.save(self.path)
 
     @contextmanager

@@ -56,9 +56,13 @@ class HandlerEnv(Protocol):
         """Current ``kernel.sysctl_writes_strict`` (-1 legacy, 0 warn, 1 strict)."""
         ...
 
-    @property
-    def kernel_version(self) -> tuple[int, int]:
-        """(major, minor) of the emulated kernel, for handlers whose rules changed."""
+    def constant(self, name: str) -> int:
+        """A compile-time constant of the emulated kernel, by its kernel name
+        (``TAINT_FLAGS_COUNT``): profile data, never a version comparison.
+
+        Raises:
+            KeyError: the profile does not state ``name``.
+        """
         ...
 
     @property

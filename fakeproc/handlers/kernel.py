@@ -3,7 +3,7 @@
 >>> from types import SimpleNamespace
 >>> from fakeproc.spec import SysctlSpec
 >>> env = SimpleNamespace(writes_strict=1, legacy=frozenset(), log=print,
-...                       capable=lambda cap: False, kernel_version=(6, 18))
+...                       capable=lambda cap: False, constant={"TAINT_FLAGS_COUNT": 20}.get)
 >>> spec = SysctlSpec(key="kernel.tainted", mode=0o644, handler="proc_taint")
 >>> proc_taint(Request(spec, (0,), 0, b"1", 1, env)).errno == errno.EPERM
 True
@@ -50,13 +50,9 @@ def proc_dointvec_minmax_sysadmin(req: Request) -> Result:
 
 
 def taint_flags_count(env: HandlerEnv) -> int:
-    """``TAINT_FLAGS_COUNT`` of the emulated kernel (TAINT_FWCTL 6.15, TAINT_TEST 6.0)."""
-    version = env.kernel_version
-    if version >= (6, 15):
-        return 20
-    if version >= (6, 0):
-        return 19
-    return 18
+    """``TAINT_FLAGS_COUNT`` of the emulated kernel: a profile constant (TAINT_TEST came in 6.0,
+    TAINT_FWCTL in 6.15)."""
+    return env.constant("TAINT_FLAGS_COUNT")
 
 
 _TAINT_TABLE = TmpTable(length=1, min=None, max=None)

@@ -6,7 +6,7 @@ the places where that kernel answered differently; each name is a key of
 behave that way.
 
 >>> sorted(LEGACY_BEHAVIOURS)[:2]
-['bitmap_truncate_4095', 'doulongvec_skip_negative']
+['bitmap_truncate_4095', 'compact_memory_any_write']
 >>> SIMPLE_STRTOUL in LEGACY_BEHAVIOURS
 True
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "BITMAP_TRUNCATE_4095",
+    "COMPACT_MEMORY_ANY_WRITE",
     "DOULONGVEC_SKIP_NEGATIVE",
     "DOULONGVEC_SKIP_OUT_OF_RANGE",
     "IPC_GLOBAL_SYSCTL_TABLE",
@@ -33,6 +34,7 @@ JIFFIES_LONG_MAX_BOUND = "jiffies_long_max_bound"
 BITMAP_TRUNCATE_4095 = "bitmap_truncate_4095"
 IPC_GLOBAL_SYSCTL_TABLE = "ipc_global_sysctl_table"
 PING_GROUP_RANGE_INT = "ping_group_range_int"
+COMPACT_MEMORY_ANY_WRITE = "compact_memory_any_write"
 
 #: Name -> what it changes, and which kernels behave that way.
 LEGACY_BEHAVIOURS: dict[str, str] = {
@@ -74,5 +76,10 @@ LEGACY_BEHAVIOURS: dict[str, str] = {
         "ipv4_ping_group_range parses into gid_t[2] with proc_dointvec_minmax and GID_T_MAX = "
         "INT_MAX (include/net/ping.h), so a gid above 2147483647 is EINVAL; 6.x parses unsigned longs "
         "up to 4294967294. Seen in the Ubuntu 4.15 tree (which already has the EINVAL for unmapped gids)."
+    ),
+    COMPACT_MEMORY_ANY_WRITE: (
+        "sysctl_compaction_handler only calls compact_nodes() and returns 0: a write to "
+        "vm.compact_memory consumes every byte unparsed and leaves the file position. Later kernels "
+        "(6.18) parse it with proc_dointvec and refuse anything but 1 with EINVAL. v4.15."
     ),
 }

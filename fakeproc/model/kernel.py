@@ -22,20 +22,26 @@ import stat as stat_mod
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import Any
 
-from fakeproc.errors import ProfileError, UsageError, raise_errno
+from fakeproc.errors import ProfileError, StateError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
+from fakeproc.model import snapshot
+from fakeproc.model.creation import NamespaceCreation
 from fakeproc.model.effects import EFFECTS
+from fakeproc.model.env import CallEnv
+from fakeproc.model.files import Stat, SysctlFile
 from fakeproc.model.namespaces import Namespace, NamespaceSet
-from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, ns_capable, owner_ids
+from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, owner_ids
 from fakeproc.model.tree import Tree
+from fakeproc.model.writelog import SMALL_PAYLOAD, WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
 from fakeproc.spec import (
     DEVICE_PLACEHOLDER,
+    NAMESPACE_TYPES,
     CreationRule,
     NamespaceType,
     SysctlSpec,
@@ -45,249 +51,20 @@ from fakeproc.spec import (
 
 __all__ = ["Kernel", "Stat", "SysctlFile", "WriteLog", "WriteRecord"]
 
+_now = time.time
+
 #: ``KMALLOC_MAX_SIZE`` on x86_64 SLUB: reads and writes this large fail with ENOMEM (5.8+).
 KMALLOC_MAX_SIZE = 1 << 22
 #: Buffer size :meth:`Kernel.read` uses, as one ``read(2)`` of a large buffer.
 _READ_SIZE = 1 << 20
 #: How many kernel log lines ``Kernel.dmesg`` keeps, like a ring buffer.
 DMESG_LIMIT = 10_000
-#: Distinct (entry, value) outputs remembered for reads.
+#: Distinct (entry, value) outputs remembered for reads, and their bytes together: the cache
+#: starts afresh when either is exceeded (a root writing large distinct bitmaps cannot grow it).
 _READ_CACHE_LIMIT = 50_000
-#: How many writes the log keeps (oldest dropped first).
-WRITE_LOG_LIMIT = 100_000
+_READ_CACHE_BYTES = 8 << 20
 
-_DEVCONF_KEY = "net.core.devconf_inherit_init_net"
-#: ``net_inherit_devconf()`` value -> where a new netns's conf/all and conf/default come from
-#: (net/ipv4/devinet.c ``devinet_init_net``, net/ipv6/addrconf.c ``addrconf_init_net``).
-_DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
-    CreationRule.DEVCONF_IPV4: {
-        0: CreationRule.COPY_INIT,
-        1: CreationRule.COPY_INIT,
-        2: CreationRule.COMPILE_DEFAULT,
-        3: CreationRule.COPY_PARENT,
-    },
-    CreationRule.DEVCONF_IPV6: {
-        0: CreationRule.COMPILE_DEFAULT,
-        1: CreationRule.COPY_INIT,
-        2: CreationRule.COMPILE_DEFAULT,
-        3: CreationRule.COPY_PARENT,
-    },
-}
-_NS_TYPES = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS, NamespaceType.USER)
-
-
-class WriteRecord(NamedTuple):
-    """One ``write(2)`` the kernel answered.
-
-    Attributes:
-        key: Dotted key written.
-        data: The bytes the caller passed.
-        pos: File offset of the write.
-        namespaces: Ids of the caller's namespaces (``{"ipc": 1, ...}``).
-        pid: Caller's pid (0 for in-process calls).
-        comm: Caller's command name.
-        count: Bytes consumed (0 when refused).
-        errno: 0, or the kernel's errno.
-        time: Wall-clock time of the write.
-    """
-
-    key: str
-    data: bytes
-    pos: int
-    namespaces: dict[str, int]
-    pid: int
-    comm: str
-    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
-    errno: int
-    time: float
-
-    @property
-    def ok(self) -> bool:
-        return self.errno == 0
-
-
-_NS_NAMES = ("ipc", "net", "uts", "user")
-
-#: ``(gid_t)-1``: never a valid id, not even in the initial user namespace.
-_INVALID_ID = 2**32 - 1
-
-
-class WriteLog(Sequence[WriteRecord]):
-    """The most recent writes, oldest first (a bounded ring of ``WriteRecord``).
-
-    Entries are kept as plain tuples of strings, bytes and numbers, which Python's garbage
-    collector stops tracking, so a full log of 100,000 writes costs no collection time; a
-    :class:`WriteRecord` is built when one is looked at.
-    """
-
-    __slots__ = ("_entries", "append")
-
-    def __init__(self, limit: int) -> None:
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=limit)
-        #: Add one write: ``(key, data, pos, (ipc, net, uts, user ids), pid, comm, count, errno,
-        #: time)``. The ring's own append, called once per write without a method in between.
-        self.append: Callable[[tuple[Any, ...]], None] = self._entries.append
-
-    @staticmethod
-    def _record(raw: tuple[Any, ...]) -> WriteRecord:
-        key, data, pos, ids, pid, comm, count, err, when = raw
-        return WriteRecord(key, data, pos, dict(zip(_NS_NAMES, ids)), pid, comm, count, err, when)
-
-    def clear(self) -> None:
-        """Forget every recorded write."""
-        self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @overload
-    def __getitem__(self, index: int) -> WriteRecord: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[WriteRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> WriteRecord | list[WriteRecord]:
-        if isinstance(index, slice):
-            return [self._record(raw) for raw in list(self._entries)[index]]
-        return self._record(self._entries[index])
-
-    def __iter__(self) -> Iterator[WriteRecord]:
-        return iter([self._record(raw) for raw in list(self._entries)])
-
-    def __repr__(self) -> str:
-        return f"<WriteLog of {len(self)} writes>"
-
-
-@dataclass(frozen=True)
-class Stat:
-    """What ``stat(2)`` shows for a path under ``/proc/sys``."""
-
-    is_dir: bool
-    mode: int
-    uid: int
-    gid: int
-    nlink: int
-    size: int = 0
-
-
-class _Env:
-    """The :class:`~fakeproc.handlers.HandlerEnv` of one call."""
-
-    __slots__ = ("_caller", "_kernel", "_nsset", "_spec")
-
-    def __init__(self, kernel: Kernel, nsset: NamespaceSet, caller: Caller, spec: SysctlSpec) -> None:
-        self._kernel = kernel
-        self._nsset = nsset
-        self._caller = caller
-        self._spec = spec
-
-    @property
-    def hz(self) -> int:
-        return self._kernel.profile.hz
-
-    @property
-    def user_hz(self) -> int:
-        return self._kernel.profile.user_hz
-
-    @property
-    def writes_strict(self) -> int:
-        return self._kernel._writes_strict()
-
-    @property
-    def kernel_version(self) -> tuple[int, int]:
-        return self._kernel.profile.version_tuple
-
-    @property
-    def legacy(self) -> frozenset[str]:
-        return self._kernel.profile.legacy
-
-    def lookup(self, key: str) -> Value:
-        return self._kernel._value_of(key, self._nsset)
-
-    def capable(self, capability: str) -> bool:
-        ns = self._kernel._instance(self._spec, self._nsset)
-        owner = None
-        if ns is not None:
-            owner = ns if ns.type is NamespaceType.USER else ns.owner
-        return ns_capable(self._caller, owner, capability)
-
-    def make_kgid(self, gid: int) -> int | None:
-        user_ns = self._caller.user_ns
-        return (gid if 0 <= gid < _INVALID_ID else None) if user_ns is None else user_ns.map_gid(gid)
-
-    def from_kgid(self, kgid: int) -> int | None:
-        user_ns = self._caller.user_ns
-        return kgid if user_ns is None else user_ns.gid_inside(kgid)
-
-    def initial_namespace(self, type: NamespaceType) -> bool:
-        ns = self._nsset.get(type)
-        return ns is None or ns.is_init
-
-    def log(self, message: str) -> None:
-        self._kernel.dmesg.append(message)
-
-
-class SysctlFile:
-    """An open ``/proc/sys`` file: reads and writes at explicit offsets (``pread``/``pwrite``).
-
-    Permissions were checked when it was opened, as procfs does.
-    """
-
-    __slots__ = ("caller", "is_dir", "kernel", "key", "nsset", "readable", "writable")
-
-    def __init__(
-        self, kernel: Kernel, key: str, nsset: NamespaceSet, caller: Caller, readable: bool, writable: bool,
-        is_dir: bool = False,
-    ) -> None:
-        self.kernel = kernel
-        self.key = key
-        self.nsset = nsset
-        self.caller = caller
-        self.readable = readable
-        self.writable = writable
-        self.is_dir = is_dir
-
-    def read(self, size: int, pos: int = 0) -> bytes:
-        """One ``read(2)`` of ``size`` bytes at ``pos``.
-
-        Raises:
-            OSError(EISDIR): a directory.
-            OSError(EBADF): opened write-only.
-            OSError(ENOMEM): ``size`` of 4 MiB or more.
-        """
-        if self.is_dir:
-            raise_errno(errno.EISDIR, self.key)
-        if not self.readable:
-            raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, None, pos, size).output
-
-    def write(self, data: bytes, pos: int = 0) -> int:
-        """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).
-
-        Raises:
-            OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only.
-        """
-        if not self.writable:
-            raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, bytes(data), pos, len(data)).count
-
-    def write_all(self, data: bytes, pos: int = 0) -> int:
-        """Write ``data`` the way shells, Go and procps loop over ``write(2)``: after a short
-        write, the rest goes again at the advanced offset. Returns the bytes consumed.
-
-        Raises:
-            OSError: the errno of the first refused ``write(2)``.
-        """
-        done = 0
-        while done < len(data):
-            count = self.write(data[done:], pos + done)
-            if count <= 0:
-                break
-            done += count
-        return done
-
-
-class Kernel:
+class Kernel(NamespaceCreation):
     """A fake Linux kernel's sysctl state: a profile, namespaces and their values.
 
     Args:
@@ -297,7 +74,8 @@ class Kernel:
     Attributes:
         profile: The kernel's profile.
         init_ns: The initial namespaces.
-        write_log: The most recent writes (up to ``WRITE_LOG_LIMIT``).
+        write_log: The most recent writes, bounded in records and bytes and fair per caller
+            (:mod:`fakeproc.model.writelog`).
         dmesg: The most recent kernel log lines emitted by handlers (up to ``DMESG_LIMIT``).
         attachments: JSON-able data other layers keep with the kernel's state
             (e.g. ``attachments["kubernetes"]``); saved in snapshots.
@@ -310,7 +88,7 @@ class Kernel:
         # The static value of each key, parsed once: [in a new namespace, in the initial one].
         self._static_values: tuple[dict[str, Value], dict[str, Value]] = ({}, {})
         self._prefixes = sorted({s.key.split(DEVICE_PLACEHOLDER)[0] for s in self.profile.templates.values()})
-        self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in _NS_TYPES}
+        self._copy_specs: dict[NamespaceType, list[SysctlSpec]] = {t: [] for t in NAMESPACE_TYPES}
         for spec in self.profile.entries.values():
             if spec.namespace in self._copy_specs and not spec.is_template and spec.creation not in (
                 CreationRule.COMPILE_DEFAULT,
@@ -323,6 +101,7 @@ class Kernel:
         self._trees: dict[tuple[object, ...], Tree] = {}
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
+        self._read_cache_bytes = 0
         self._copy_plans: dict[NamespaceType, list[tuple[SysctlSpec, Value, Value]]] = {}
         # Plain entries: a file in every namespace, under their own key and mode, registered
         # where their value lives. Root's
@@ -332,201 +111,13 @@ class Kernel:
             if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
             and spec.alias_of is None and spec.registered_in is None
         }
-        self._root_routes: dict[str, tuple[SysctlSpec, str | None, int]] = {}
-        self.write_log = WriteLog(WRITE_LOG_LIMIT)
+        self._root_routes: dict[str, tuple[SysctlSpec, str | None, bool, bool]] = {}
+        self.write_log = WriteLog()
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
         #: Increases at every :meth:`reboot`.
         self.generation = 0
         self._boot()
-
-    # ------------------------------------------------------------------ namespaces
-
-    def _boot(self) -> None:
-        self._next_id = 1
-        self._namespaces: dict[int, Namespace] = {}
-        self._global = self._new_ns(NamespaceType.GLOBAL, None, None)
-        user = self._new_ns(NamespaceType.USER, None, None)
-        self.init_ns = NamespaceSet(
-            ipc=self._new_ns(NamespaceType.IPC, None, None),
-            net=self._new_ns(NamespaceType.NET, None, None),
-            uts=self._new_ns(NamespaceType.UTS, None, None),
-            user=user,
-        )
-        self._boot_devices()
-
-    def _boot_devices(self) -> None:
-        """The initial netns's devices, with their observed boot values."""
-        for dev in self.profile.init_devices:
-            self._register_device(self.init_ns.net, dev)
-        for dev, values in self.profile.device_values.items():
-            for key, text in values.items():
-                spec = self._spec(key, self.init_ns)
-                if spec is not None:
-                    self.init_ns.net.base[key] = self._parse(spec, text, fresh=False)
-
-    def _new_ns(self, type: NamespaceType, parent: Namespace | None, owner: Namespace | None,
-                label: str | None = None) -> Namespace:
-        ns = Namespace(type, self._next_id, parent, owner, label)
-        self._next_id += 1
-        self._namespaces[ns.id] = ns
-        return ns
-
-    def unshare(
-        self,
-        parent: NamespaceSet | None = None,
-        *,
-        ipc: bool = False,
-        net: bool = False,
-        uts: bool = False,
-        user: bool = False,
-        label: str | None = None,
-        owner_uid: int = 0,
-        owner_gid: int = 0,
-    ) -> NamespaceSet:
-        """New namespaces for the chosen types, as ``unshare(2)`` makes them from ``parent``.
-
-        Each new namespace takes its values by its entries' creation rules: an
-        IPC namespace starts from the compile-time defaults, UTS copies the
-        parent, a user namespace gets ``user.max_*`` = INT_MAX, a net
-        namespace follows ``devconf_inherit_init_net`` and has only ``lo``.
-
-        Args:
-            parent: The creating process's namespaces (default: the initial ones).
-            ipc, net, uts, user: Which types to create anew.
-            label: A name to find the set again (:meth:`namespace_by_label`).
-            owner_uid, owner_gid: With ``user``: the creator's kernel uid/gid,
-                mapped to root inside the new user namespace.
-        """
-        with self._lock:
-            parent = parent or self.init_ns
-            new_user = parent.user
-            if user:
-                new_user = self._new_ns(NamespaceType.USER, parent.user, _owner_of(parent.user), label)
-                new_user.owner_uid = owner_uid
-                new_user.uid_map = ((0, owner_uid, 1),)
-                new_user.gid_map = ((0, owner_gid, 1),)
-                self._inherit(new_user, parent)
-            owner = _owner_of(new_user)
-            members: dict[str, Namespace] = {"user": new_user}
-            for type, wanted in ((NamespaceType.IPC, ipc), (NamespaceType.NET, net), (NamespaceType.UTS, uts)):
-                old = parent.get(type)
-                assert old is not None
-                if not wanted:
-                    members[type.value] = old
-                    continue
-                ns = self._new_ns(type, old, owner, label)
-                self._inherit(ns, parent)
-                members[type.value] = ns
-                if type is NamespaceType.NET:
-                    self._register_device(ns, "lo")
-            return NamespaceSet(**members)
-
-    def _inherit(self, ns: Namespace, parent: NamespaceSet) -> None:
-        """Capture the values a new namespace copies from elsewhere (its ``base``)."""
-        devconf = _first(self._value_of(_DEVCONF_KEY, self.init_ns)) if self._has_spec(_DEVCONF_KEY) else 0
-        from_parent = parent.get(ns.type)
-        from_init = self.init_ns.get(ns.type)
-        base = ns.base
-        for spec, boot, fresh in self._copy_plan(ns.type):
-            rule = spec.creation
-            if rule in _DEVCONF_SOURCE:
-                rule = _DEVCONF_SOURCE[rule].get(devconf, CreationRule.COMPILE_DEFAULT)
-            if rule is CreationRule.COPY_PARENT:
-                source = from_parent
-            elif rule is CreationRule.COPY_INIT:
-                source = from_init
-            else:
-                continue
-            assert source is not None
-            key = spec.key
-            value = source.values.get(key)
-            if value is None:
-                value = source.base.get(key)
-                if value is None:
-                    value = boot if source.is_init else fresh
-            if value != fresh:
-                base[key] = value
-
-    def _copy_plan(self, type: NamespaceType) -> list[tuple[SysctlSpec, Value, Value]]:
-        """(spec, boot value, new-namespace value) of the entries a new ``type`` namespace copies."""
-        plan = self._copy_plans.get(type)
-        if plan is None:
-            plan = self._copy_plans[type] = [
-                (spec, self._parse(spec, None, fresh=False), self._parse(spec, None, fresh=True))
-                for spec in self._copy_specs[type]
-            ]
-        return plan
-
-    def add_device(self, ns: NamespaceSet, name: str) -> None:
-        """Register network device ``name`` in ``ns``'s net namespace (its conf/neigh entries appear).
-
-        Raises:
-            UsageError: the device exists already or the name is not a valid interface name.
-        """
-        if not name or len(name) > 15 or "/" in name or name in (".", "..") or any(c.isspace() for c in name):
-            raise UsageError(f"invalid network device name {name!r}")
-        with self._lock:
-            if name in ns.net.devices or name in ("all", "default"):
-                raise UsageError(f"network device {name!r} exists in net namespace {ns.net.id}")
-            self._register_device(ns.net, name)
-
-    def _device_plan(self) -> list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]]:
-        """Per template: (template, its device_source spec, lo's value if special, static value)."""
-        if self._plan is None:
-            plan = []
-            for template in self.profile.templates.values():
-                source = self.profile.entries.get(template.device_source) if template.device_source else None
-                lo = (self._parse(template, template.loopback_default, fresh=False)
-                      if template.loopback_default is not None else None)
-                plan.append((template, source, lo, self._parse(template, None, fresh=False)))
-            self._plan = plan
-        return self._plan
-
-    def _register_device(self, net: Namespace, name: str) -> None:
-        """Copy the device's conf/neigh values from their sources, as device registration does."""
-        net.devices.append(name)
-        keyform = name.replace(".", "/")
-        for template, source, lo_value, static in self._device_plan():
-            if lo_value is not None and name == "lo":
-                value = lo_value
-            elif source is not None:
-                store: Namespace | None = net
-                if source.creation is CreationRule.ABSENT and not net.is_init:
-                    store = self.init_ns.net  # neigh/default lives in init_net only
-                value = self._resolve(source, source.key, store)
-            else:
-                continue
-            if value != static:
-                net.base[template.key.replace(DEVICE_PLACEHOLDER, keyform)] = value
-
-    def drop_namespaces(self, nsset: NamespaceSet) -> None:
-        """Forget the non-initial members of ``nsset`` (their processes are gone)."""
-        with self._lock:
-            for type in _NS_TYPES:
-                ns = nsset.get(type)
-                if ns is not None and not ns.is_init:
-                    self._namespaces.pop(ns.id, None)
-
-    def namespace_by_label(self, label: str) -> NamespaceSet | None:
-        """The namespaces created with ``label`` (initial ones fill the types it did not unshare)."""
-        with self._lock:
-            found = {ns.type: ns for ns in self._namespaces.values() if ns.label == label}
-        if not found:
-            return None
-        user = found.get(NamespaceType.USER, self.init_ns.user)
-        members = {t.value: found.get(t) or self.init_ns.get(t) for t in _NS_TYPES}
-        members["user"] = user
-        return NamespaceSet(**members)  # type: ignore[arg-type]
-
-    def namespaces(self, type: NamespaceType | None = None) -> list[Namespace]:
-        """Live namespaces (of one type, or all), oldest first."""
-        with self._lock:
-            return [ns for ns in self._namespaces.values() if type is None or ns.type is type]
-
-    def namespace(self, id: int) -> Namespace:
-        """The namespace with ``id``; ``KeyError`` if it does not exist."""
-        return self._namespaces[id]
 
     # ------------------------------------------------------------------ lookup
 
@@ -585,9 +176,30 @@ class Kernel:
         cache_key = (spec.key, text)
         value = self._parsed.get(cache_key)
         if value is None:
-            value = HANDLERS[spec.handler].parse(spec, text, _Env(self, self.init_ns, ROOT, spec))
+            value = HANDLERS[spec.handler].parse(spec, text, CallEnv(self, self.init_ns, ROOT, spec))
             self._parsed[cache_key] = value
         return value
+
+    def check_profile(self) -> None:
+        """Parse every default the profile holds, so that a broken profile (one embedded in a
+        state file, say) fails here rather than at some later read.
+
+        Raises:
+            ProfileError: a clock rate or page size that is not positive, or a default its
+                handler cannot parse (the message names the entry).
+        """
+        prof = self.profile
+        if min(prof.hz, prof.user_hz, prof.page_size) <= 0:
+            raise ProfileError(f"profile {prof.name}: hz, user_hz and page_size must be positive")
+        for spec in prof.entries.values():
+            texts = [spec.default, spec.ns_default, spec.loopback_default]
+            try:
+                for text in texts:
+                    if text is not None:
+                        self._parse(spec, text, fresh=False)
+            except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as e:
+                raise ProfileError(f"profile {prof.name}: entry {spec.key}: default cannot be parsed "
+                                   f"({type(e).__name__})") from None
 
     def _resolve(self, spec: SysctlSpec, key: str, ns: Namespace | None) -> Value:
         """The value ``key`` holds in ``ns``: written, else captured at creation, else static."""
@@ -651,11 +263,13 @@ class Kernel:
                 cached = self._read_cache.get((spec.key, old))
                 if cached is not None and len(cached) < size:
                     return Result(old, cached, len(cached), len(cached))
-            result = handler.call(Request(spec, old, pos, data, size, _Env(self, nsset, caller, spec), key))
+            result = handler.call(Request(spec, old, pos, data, size, CallEnv(self, nsset, caller, spec), key))
             if data is None:
                 if pos == 0 and handler.cacheable and not result.errno and len(result.output) < size:
-                    if len(self._read_cache) > _READ_CACHE_LIMIT:
+                    self._read_cache_bytes += len(result.output)
+                    if len(self._read_cache) > _READ_CACHE_LIMIT or self._read_cache_bytes > _READ_CACHE_BYTES:
                         self._read_cache.clear()
+                        self._read_cache_bytes = len(result.output)
                     self._read_cache[(spec.key, old)] = result.output
             else:
                 if result.value != old:
@@ -663,8 +277,19 @@ class Kernel:
                     effect = store_spec.on_write or spec.on_write
                     if effect is not None and ns is not None:
                         EFFECTS[effect](self, ns, store_key, result.value)
-                self.write_log.append((key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
-                                       0 if result.errno else result.count, result.errno, time.time()))
+                log = self.write_log
+                err = result.errno
+                if size <= SMALL_PAYLOAD:  # a write's size is len(data)
+                    # WriteLog.add's common case, inline: a method call would cost a
+                    # tenth of the write (benchmarks/count_instructions.py).
+                    entries = log.entries
+                    entries.append((key, data, size, pos, nsset.id_tuple, caller.pid, caller.comm,
+                                    0 if err else result.count, err, _now(), caller.uid))
+                    if len(entries) > log.limit:
+                        log.shrink()
+                else:
+                    log.add(key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
+                            0 if err else result.count, err, caller.uid)
         if result.errno:
             raise_errno(result.errno, key)
         return result
@@ -679,7 +304,7 @@ class Kernel:
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
         nsset = ns or self.init_ns
-        shape = (tuple(m.is_init for m in (nsset.ipc, nsset.net, nsset.uts, nsset.user)), tuple(nsset.net.devices))
+        shape = (tuple(m.is_init for m in nsset.members().values()), tuple(nsset.net.devices))
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:
@@ -821,12 +446,14 @@ class Kernel:
         if caller is ROOT:
             # The common case, without building a file: root reading a plain entry, often
             # one whose (entry, value) was formatted before.
+            # The shortcut's rule lives in _root_route; it is inline here and in write because a
+            # method call would cost a sixth of the read (benchmarks/count_instructions.py).
             route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
-            if route is not None:
-                spec, attr, mode = route
+            if route is not None and route[2]:
+                spec, attr = route[0], route[1]
                 nsset = ns or self.init_ns
                 store = getattr(nsset, attr) if attr else None
-                if mode & 0o400 and (store is None or store.owner is None):
+                if store is None or store.owner is None:
                     value = (store or self._global).values.get(key_or_path)
                     if value is None:
                         value = self._resolve(spec, key_or_path, store)
@@ -850,25 +477,33 @@ class Kernel:
             # The common case, without building a file: root writing a plain entry.
             route = self._root_routes.get(key_or_path) or self._root_route(key_or_path)
             if route is not None:
-                spec, attr, mode = route
-                nsset = ns or self.init_ns
-                store = getattr(nsset, attr) if attr else None
-                if mode & 0o200 and (store is None or store.owner is None):
-                    return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
-                                     data, 0, len(data)).count
+                spec, attr, _readable, writable = route
+                if writable:
+                    nsset = ns or self.init_ns
+                    store = getattr(nsset, attr) if attr else None
+                    if store is None or store.owner is None:
+                        return self._run(spec, key_or_path, spec, key_or_path, store, nsset, caller,
+                                         data, 0, len(data)).count
         return self.open(key_or_path, os.O_WRONLY, ns, caller).write(data, 0)
 
-    def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, int] | None:
-        """How :data:`ROOT` reaches a plain entry in namespaces the initial user namespace
-        owns: (spec, the :class:`NamespaceSet` member holding its value or None for the
-        global store, the mode root gets, which is the same in every such namespace).
-        None for any other key."""
+    def _root_route(self, key: str) -> tuple[SysctlSpec, str | None, bool, bool] | None:
+        """Root's short path, decided once per key for :meth:`read` and :meth:`write`.
+
+        A plain entry (a file in every namespace, under its own key and mode, registered
+        where its value lives) gets (spec, the :class:`NamespaceSet` member holding its
+        value or None for the global store, whether root may read it, whether root may
+        write it): root's mode is the same in every namespace the initial user namespace
+        owns, so the callers only check that the holding namespace is one of those. None
+        for any other key, which goes through :meth:`open` and the permission hooks.
+        ``tests/model/test_root_shortcut.py`` checks that both paths answer alike for every
+        key, namespace set and caller.
+        """
         spec = self._plain.get(key)
         if spec is None:
             return None
         attr = None if spec.namespace is NamespaceType.GLOBAL else spec.namespace.value
         mode = effective_mode(spec, self.init_ns.get(spec.namespace), ROOT, self.profile.legacy)
-        route = self._root_routes[key] = (spec, attr, mode)
+        route = self._root_routes[key] = (spec, attr, bool(mode & 0o400), bool(mode & 0o200))
         return route
 
     def set(self, key_or_path: str, value: str | bytes, ns: NamespaceSet | None = None,
@@ -895,7 +530,7 @@ class Kernel:
         holders of other namespaces can tell theirs are gone.
         """
         with self._lock:
-            init = [self._global, self.init_ns.ipc, self.init_ns.net, self.init_ns.uts, self.init_ns.user]
+            init = [self._global, *self.init_ns.members().values()]
             for ns in init:
                 ns.values.clear()
                 ns.base.clear()
@@ -909,51 +544,76 @@ class Kernel:
         """Forget the recorded writes."""
         self.write_log.clear()
 
+    @property
+    def global_namespace(self) -> Namespace:
+        """The one store of values that belong to no namespace (``init_net``-less globals)."""
+        return self._global
+
+    @property
+    def next_namespace_id(self) -> int:
+        """The id the next new namespace gets (ids are never reused)."""
+        return self._next_id
+
+    def restore(self, namespaces: Sequence[Namespace], *, global_ns: Namespace,
+                init: dict[NamespaceType, Namespace], next_id: int, attachments: dict[str, Any],
+                dmesg: Sequence[str] = ()) -> None:
+        """Replace the whole state: the live namespaces (linked to their parents and owners
+        already), which of them are the global store and the initial ones, the next id,
+        the attachments and the kernel log. :mod:`fakeproc.model.snapshot` rebuilds a kernel
+        with it; the write log is left as it is.
+        """
+        with self._lock:
+            self._namespaces = {ns.id: ns for ns in sorted(namespaces, key=lambda ns: ns.id)}
+            self._global = global_ns
+            self.init_ns = NamespaceSet(**{t.value: init[t] for t in init})
+            self._next_id = next_id
+            self.attachments = dict(attachments)
+            self.dmesg.clear()
+            self.dmesg.extend(dmesg)
+            self._trees.clear()
+
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-able dict (see :mod:`fakeproc.model.snapshot`)."""
-        from fakeproc.model.snapshot import dump
-
         with self._lock:
-            return dump(self)
+            return snapshot.dump(self)
 
     @classmethod
-    def from_snapshot(cls, data: dict[str, Any]) -> Kernel:
+    def from_snapshot(cls, data: Any) -> Kernel:
         """A kernel in the state :meth:`snapshot` recorded.
 
         Raises:
-            ProfileError: the snapshot is malformed or names an unknown profile.
+            StateError: the snapshot is malformed, from a newer fakeproc, or names an unknown
+                profile (the message names the field).
         """
-        from fakeproc.model.snapshot import load
-
-        return load(cls, data)
+        return snapshot.load(cls, data)
 
     def copy(self) -> Kernel:
         """An independent kernel in the same state (for trial writes)."""
         return Kernel.from_snapshot(self.snapshot())
 
     def save(self, path: str | Path) -> None:
-        """Write :meth:`snapshot` to ``path`` atomically (temporary file, fsync, rename)."""
-        from fakeproc.model.snapshot import save
+        """Write :meth:`snapshot` to ``path`` atomically (temporary file, fsync, rename).
 
-        save(self, Path(path))
+        Raises:
+            StateError: the state cannot be encoded or the file written; the previous
+                file is then left as it was.
+        """
+        snapshot.save(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> Kernel:
         """A kernel from a file written by :meth:`save`.
 
         Raises:
-            ProfileError: unreadable or malformed file.
+            StateError: unreadable, corrupt or newer-format file (one line saying why).
         """
-        from fakeproc.model.snapshot import read
-
-        return cls.from_snapshot(read(Path(path)))
+        try:
+            return cls.from_snapshot(snapshot.read(Path(path)))
+        except StateError as e:
+            raise StateError(f"state file {path}: {e}") from None
 
     def __repr__(self) -> str:
         return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"
-
-
-def _owner_of(user_ns: Namespace) -> Namespace | None:
-    return None if user_ns.is_init else user_ns
 
 
 def _first(value: Value) -> int:

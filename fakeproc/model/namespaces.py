@@ -13,14 +13,14 @@ default, so an untouched namespace costs a few hundred bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from fakeproc.handlers.base import Value
-from fakeproc.spec import NamespaceType
+from fakeproc.spec import NAMESPACE_TYPES, NamespaceType
 
 __all__ = ["IdMap", "Namespace", "NamespaceSet"]
 
-_GLOBAL, _IPC, _NET, _UTS = NamespaceType.GLOBAL, NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS
+_GLOBAL, _NET = NamespaceType.GLOBAL, NamespaceType.NET
+#: Attribute names of a set's members, in NAMESPACE_TYPES order.
+_NAMES = tuple(t.value for t in NAMESPACE_TYPES)
 
 #: A uid or gid map of a user namespace: (first inside id, first outside id, count) ranges.
 IdMap = tuple[tuple[int, int, int], ...]
@@ -121,40 +121,71 @@ def _map_id(idmap: IdMap, inside: int) -> int | None:
     return None
 
 
-@dataclass(frozen=True, eq=False)
 class NamespaceSet:
-    """The namespaces a process lives in, one per namespaced type (an ``nsproxy``)."""
+    """The namespaces a process lives in, one per type of :data:`~fakeproc.spec.NAMESPACE_TYPES`
+    (an ``nsproxy`` plus the user namespace).
 
+    Built with one keyword per type (``NamespaceSet(ipc=..., net=..., uts=..., user=...)``);
+    each member is an attribute named after its type. Immutable, compared by member ids.
+    """
+
+    __slots__ = (*(t.value for t in NAMESPACE_TYPES), "id_tuple")
+
+    # Typing only: the attributes are set from NAMESPACE_TYPES in __init__.
     ipc: Namespace
     net: Namespace
     uts: Namespace
     user: Namespace
-    #: ``(ipc, net, uts, user)`` ids.
-    id_tuple: tuple[int, int, int, int] = field(init=False, repr=False, compare=False)
+    #: Member ids in :data:`NAMESPACE_TYPES` order (kept once: every logged write asks for them).
+    id_tuple: tuple[int, ...]
+
+    def __init__(self, **members: Namespace) -> None:
+        missing = [t.value for t in NAMESPACE_TYPES if t.value not in members]
+        extra = sorted(set(members) - {t.value for t in NAMESPACE_TYPES})
+        if missing or extra:
+            raise TypeError(f"NamespaceSet needs exactly {', '.join(_NAMES)} (missing {missing}, unknown {extra})")
+        for name in _NAMES:
+            object.__setattr__(self, name, members[name])
+        object.__setattr__(self, "id_tuple", tuple(members[name].id for name in _NAMES))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a NamespaceSet is immutable")
 
     def get(self, type: NamespaceType) -> Namespace | None:
         """The member of type ``type`` (None for ``GLOBAL``)."""
         # Module-level aliases: an enum member looked up on its class costs a descriptor call.
         if type is _NET:
             return self.net
-        if type is _IPC:
-            return self.ipc
-        if type is _UTS:
-            return self.uts
         if type is _GLOBAL:
             return None
-        return self.user
+        member: Namespace = getattr(self, type.value)
+        return member
 
-    def __post_init__(self) -> None:
-        # Kept on the frozen set once: every logged write asks for them.
-        object.__setattr__(self, "id_tuple", (self.ipc.id, self.net.id, self.uts.id, self.user.id))
+    @staticmethod
+    def types() -> tuple[NamespaceType, ...]:
+        """The namespace types a set has one member of, in ``id_tuple`` order."""
+        return NAMESPACE_TYPES
+
+    def members(self) -> dict[NamespaceType, Namespace]:
+        """``{type: member}`` in :data:`NAMESPACE_TYPES` order (a fresh dict each call)."""
+        return {t: getattr(self, t.value) for t in NAMESPACE_TYPES}
+
+    def replace(self, **members: Namespace) -> NamespaceSet:
+        """A set with some members replaced (``nsset.replace(net=new_net)``)."""
+        current = {name: getattr(self, name) for name in _NAMES}
+        current.update(members)
+        return NamespaceSet(**current)
 
     def ids(self) -> dict[str, int]:
         """``{"ipc": id, "net": id, "uts": id, "user": id}`` (a fresh dict each call)."""
-        return dict(zip(("ipc", "net", "uts", "user"), self.id_tuple))
+        return dict(zip(_NAMES, self.id_tuple))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NamespaceSet) and self.id_tuple == other.id_tuple
 
     def __hash__(self) -> int:
         return hash(self.id_tuple)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _NAMES)
+        return f"NamespaceSet({inner})"

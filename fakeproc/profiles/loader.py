@@ -65,6 +65,8 @@ class Profile:
         dropped: Keys of the described kernel that the profile leaves out, with why.
         entries: Specs by dotted key (templates keyed with ``<dev>``).
         description: Free text.
+        constants: Compile-time constants of the described kernel that handlers use
+            (``TAINT_FLAGS_COUNT``), by their kernel names.
     """
 
     name: str
@@ -79,6 +81,7 @@ class Profile:
     entries: dict[str, SysctlSpec]
     description: str = ""
     templates: dict[str, SysctlSpec] = field(default_factory=dict, compare=False)
+    constants: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.templates.update({k: s for k, s in self.entries.items() if s.is_template})
@@ -197,6 +200,7 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
             dropped=tuple((d["key"], d.get("reason", "")) for d in data.get("dropped", ())),
             entries=entries,
             description=str(data.get("description", "")),
+            constants={str(k): int(v) for k, v in data.get("constants", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ProfileError(f"{origin}: malformed profile ({e!r})") from None
@@ -248,5 +252,6 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "init_devices": list(profile.init_devices),
         "device_values": profile.device_values,
         "dropped": [{"key": k, "reason": r} for k, r in profile.dropped],
+        "constants": dict(sorted(profile.constants.items())),
         "entries": rows,
     }

@@ -28,7 +28,7 @@ class FakeEnv:
     hz: int = 250
     user_hz: int = 100
     writes_strict: int = 1
-    kernel_version: tuple[int, int] = (6, 18)
+    constants: dict[str, int] = field(default_factory=lambda: {"TAINT_FLAGS_COUNT": 20})
     legacy: frozenset[str] = frozenset()
     values: dict[str, Value] = field(default_factory=dict)
     caps: frozenset[str] = frozenset({"CAP_SYS_ADMIN"})
@@ -42,6 +42,9 @@ class FakeEnv:
 
     def capable(self, capability: str) -> bool:
         return capability in self.caps
+
+    def constant(self, name: str) -> int:
+        return self.constants[name]
 
     def make_kgid(self, gid: int) -> int | None:
         return next((low + gid - first for first, low, n in self.gid_map if first <= gid < first + n), None)

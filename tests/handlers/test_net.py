@@ -32,6 +32,7 @@ def port_range(env: FakeEnv | None = None) -> Sysctl:
         env or net_env(),
         key="net.ipv4.ip_local_port_range",
         length=2,
+        min_key="net.ipv4.ip_unprivileged_port_start",  # the profile row's cross-key bound
     )
 
 
@@ -71,7 +72,8 @@ def test_low_bound_may_equal_unprivileged_port_start_and_parity_warns() -> None:
 
 def test_unprivileged_port_start_must_not_exceed_local_range_low() -> None:
     env = net_env()
-    s = make_sysctl("ipv4_privileged_ports", (1024,), env, key="net.ipv4.ip_unprivileged_port_start")
+    s = make_sysctl("ipv4_privileged_ports", (1024,), env, key="net.ipv4.ip_unprivileged_port_start",
+                    max_key="net.ipv4.ip_local_port_range")
     assert s.echo(b"32768") == 0 and s.value == (32768,)
     assert s.write(b"32769").errno == EINVAL and s.value == (32768,)
     assert s.write(b"65536").errno == EINVAL

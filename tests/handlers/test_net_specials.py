@@ -11,7 +11,8 @@ import errno
 
 import pytest
 
-from fakeproc.handlers.net import bitmap_parse, format_cpumask, sscanf_key
+from fakeproc.handlers.net.bitmap_str import bitmap_parse, format_cpumask
+from fakeproc.handlers.net.ipv4_sysctl import sscanf_key
 from tests.handlers.conftest import FakeEnv, Sysctl, make_sysctl
 
 EINVAL, ENOENT, EPERM, EOVERFLOW = errno.EINVAL, errno.ENOENT, errno.EPERM, errno.EOVERFLOW

@@ -113,4 +113,6 @@ def test_every_writable_numeric_entry_of_the_default_profile_has_a_value_domain(
                             "proc_dointvec_minmax_coredump",
                             # net specials: tests/handlers/test_net_specials.py
                             "addrconf_sysctl_mtu", "rps_default_mask_sysctl", "proc_tcp_fastopen_key",
-                            "proc_path_manager", "proc_scheduler"}, missing
+                            "proc_path_manager", "proc_scheduler",
+                            # mm triggers: tests/handlers/test_trigger_handlers.py
+                            "sysctl_compaction_handler", "vmstat_refresh"}, missing
