@@ -178,7 +178,7 @@ def test_describe_statefulset(cluster) -> None:
 
 def test_describe_unknown_workload_is_not_found(cluster) -> None:
     assert cluster("pod", "describe", "deployment/nope", "-n", "team-a") == (
-        1, "", 'fakeproc: Error from server (NotFound): deployments "nope" not found\n')
+        2, "", 'fakeproc: Error from server (NotFound): deployments "nope" not found\n')
 
 
 def test_namespace_flag_must_match_the_objects_own(tmp_path, capsys) -> None:
