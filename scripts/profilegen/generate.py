@@ -511,8 +511,14 @@ def generate_all(out_dir: Path = DATA_DIR, *, check: bool = False, verbose: bool
             built[name], stats = build_captured_profile(meta, table)
             if verbose:
                 print(f"{name}: {stats['inferred_keys']} keys matched no semantics row (inferred from shape)")
-    for name, meta in metas.items():
-        if "base" in meta:
+    # Derived profiles may chain (6.12 from 6.18, 6.8 from 6.12, ubuntu-24.04 from 6.8): build each once its base is.
+    pending = {name: meta for name, meta in metas.items() if "base" in meta}
+    while pending:
+        ready = [name for name, meta in pending.items() if str(meta["base"]) in built]
+        if not ready:
+            raise SystemExit(f"derived profiles with a missing or circular base: {sorted(pending)}")
+        for name in ready:
+            meta = pending.pop(name)
             built[name] = build_derived_profile(meta, built[str(meta["base"])])
     if verbose:
         for row in table.unused():
