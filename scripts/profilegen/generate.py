@@ -424,10 +424,12 @@ def build_derived_profile(meta: dict[str, Any], base: dict[str, Any]) -> dict[st
             entry["handler"] = rule["bounded" if bounded else "unbounded"]
             entry["source"] = f"{entry.get('source', '')}; {rule['note']}".lstrip("; ")
 
+    touched: set[str] = set()
     for rule in meta.get("override", []):
         hits = [k for k in entries if fnmatch.fnmatchcase(k, rule["match"])]
         if not hits:
             raise SystemExit(f"{meta['name']}: override {rule['match']} matches nothing")
+        touched.update(hits)
         for key in hits:
             entry = entries[key]
             for name, value in rule.items():
@@ -441,6 +443,15 @@ def build_derived_profile(meta: dict[str, Any], base: dict[str, Any]) -> dict[st
                     entry[name] = f"{int(str(value), 8):04o}"
                 else:
                     entry[name] = value
+    # Rows kept from the base name the trees whose ctl_table entry was compared (ctlscan.py) and found equal;
+    # the differences are the override rows.
+    compared = meta.get("compared_with")
+    if compared:
+        for key, entry in entries.items():
+            if key not in touched:
+                source = entry.get("source", "")
+                marker = "; table entry same in: "
+                entry["source"] = f"{source}, {compared}" if marker in source else f"{source}{marker}{compared}"
     for rule in meta.get("add", []):
         if rule["key"] in entries:
             raise SystemExit(f"add {rule['key']}: already present")
