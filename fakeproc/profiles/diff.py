@@ -112,11 +112,12 @@ class ProfileDiff:
     def text(self) -> str:
         """The terminal report."""
         c = self.counts()
-        lines = [
+        title = (
             f"{self.old.name} ({self.old.kernel_version}) -> {self.new.name} ({self.new.kernel_version}): "
             f"{len(self.old.entries)} -> {len(self.new.entries)} keys; "
-            f"{c['added']} added, {c['removed']} removed, {c['changed']} changed",
-        ]
+            f"{c['added']} added, {c['removed']} removed, {c['changed']} changed"
+        )
+        lines = [title]
         for name, (a, b) in self.header.items():
             lines.append(f"  {name}: {_show(a)} -> {_show(b)}")
         for name, s in self.subsystems.items():

@@ -23,7 +23,7 @@ from pathlib import Path
 
 DIRS = ("kernel", "mm", "fs", "net", "ipc", "security", "io_uring", "drivers/char", "drivers/tty",
         "drivers/base", "arch/x86", "lib", "init", "block", "crypto")
-_ENTRY = re.compile(r"\{[^{}]*?\.procname\s*=\s*\"([^\"]+)\"[^{}]*?\}", re.S)
+_ENTRY = re.compile(r"\{[^{}]*?\.procname\s*=\s*\"([^\"]+)\"[^{}]*?\}", re.DOTALL)
 _FIELD = re.compile(r"\.(mode|proc_handler|extra1|extra2|maxlen|data)\s*=\s*([^,\n}]+)")
 
 Entry = dict[str, str]

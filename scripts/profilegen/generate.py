@@ -97,8 +97,7 @@ _NUMERIC_HANDLERS_WITH_LENGTH = {
 
 def _path_to_key(path: str) -> str:
     rel = path.strip()
-    if rel.startswith("/proc/sys/"):
-        rel = rel[len("/proc/sys/"):]
+    rel = rel.removeprefix("/proc/sys/")
     return ".".join(part.replace(".", "/") for part in rel.strip("/").split("/") if part)
 
 
