@@ -51,6 +51,7 @@ class ExplainResult:
     provenance: str
     source: str
     template: str | None
+    versions: tuple[dict[str, Any], ...] = ()
 
     def text(self) -> str:
         """The human-readable report."""
@@ -72,10 +73,14 @@ class ExplainResult:
         ]
         if self.new_namespace_default is not None:
             lines.append(f"  in a new {self.namespace} namespace: {_show(self.new_namespace_default)}")
-        for name, value in sorted(self.defaults.items()):
-            if name != self.profile:
-                shown = _show(value) if value is not None else "(absent)"
-                lines.append(f"  {'in ' + name + ':':<13}{shown}")
+        if self.versions:
+            lines.append("  by profile:")
+            width = max(len(v["profile"]) for v in self.versions)
+            for v in self.versions:
+                value = "(absent)" if v["default"] is None else _show(v["default"])
+                mark = "*" if v["profile"] == self.profile else " "
+                extra = f"  [{v['differs']}]" if v.get("differs") else ""
+                lines.append(f"   {mark}{v['profile']:<{width}}  {v['kernel_version']:<10} {value}{extra}")
         if self.template:
             lines.append(f"  template:    {self.template}")
         lines.append(f"  provenance:  {self.provenance}" + (f" ({self.source})" if self.source else ""))
@@ -107,11 +112,21 @@ def explain(*, key: str, profile: str | None = None) -> ExplainResult:
     kernel = Kernel(load_profile(name))
     spec = _lookup(kernel, dotted)
     if spec is None:
-        raise UsageError(f"{dotted}: no such sysctl in the {kernel.profile.name} profile")
+        having = [n for n in sorted(available_profiles(), key=_version_order) if _lookup(Kernel(n), dotted) is not None]
+        hint = f" (it is in: {', '.join(having)}; use --kernel)" if having else ""
+        raise UsageError(f"{dotted}: no such sysctl in the {kernel.profile.name} profile{hint}")
     defaults: dict[str, str | None] = {}
-    for other in available_profiles():
-        other_spec = _lookup(Kernel(other), dotted) if other != kernel.profile.name else spec
+    versions: list[dict[str, Any]] = []
+    for other in sorted(available_profiles(), key=_version_order):
+        other_kernel = kernel if other == kernel.profile.name else Kernel(other)
+        other_spec = _lookup(other_kernel, dotted) if other != kernel.profile.name else spec
         defaults[other] = other_spec.default if other_spec is not None else None
+        versions.append({
+            "profile": other,
+            "kernel_version": other_kernel.profile.kernel_version,
+            "default": defaults[other],
+            "differs": _differences(spec, other_spec) if other_spec is not None else "",
+        })
     fresh = spec.ns_default if spec.ns_default is not None else None
     return ExplainResult(
         key=dotted,
@@ -132,4 +147,32 @@ def explain(*, key: str, profile: str | None = None) -> ExplainResult:
         provenance=spec.provenance.value,
         source=spec.source,
         template=spec.key if spec.is_template else None,
+        versions=tuple(versions),
     )
+
+
+def _version_order(name: str) -> tuple[tuple[int, ...], str]:
+    """Shipped profiles by kernel version (4.15 < 5.15 < 6.1 < 6.8 < 6.12 < 6.18), distro profiles after theirs."""
+    version = load_profile(name).kernel_version.split("-")[0]
+    nums = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    return nums, name
+
+
+def _differences(ref: SysctlSpec, other: SysctlSpec) -> str:
+    """How ``other`` differs from ``ref`` in mode, handler and bounds (empty if it does not)."""
+    out = []
+    if other.mode != ref.mode:
+        out.append(f"mode {other.mode:04o}")
+    if other.handler != ref.handler:
+        out.append(other.handler)
+    if (other.min, other.max) != (ref.min, ref.max):
+        out.append(f"bounds [{_bound(other.min)}, {_bound(other.max)}]")
+    if other.namespace != ref.namespace:
+        out.append(f"namespace {other.namespace.value}")
+    return ", ".join(out)
+
+
+def _bound(value: Any) -> str:
+    if value is None:
+        return "-"
+    return " ".join(str(v) for v in value) if isinstance(value, tuple) else str(value)

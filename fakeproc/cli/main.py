@@ -21,7 +21,7 @@ from fakeproc.errors import FakeprocError
 
 __all__ = ["main", "main_parser"]
 
-_GROUPS = ("_kernel_cmds", "_mount_cmds", "_pod_cmds", "_demo_cmds", "_ns_cmds")
+_GROUPS = ("_kernel_cmds", "_mount_cmds", "_pod_cmds", "_demo_cmds", "_ns_cmds", "_diff_cmds")
 
 _EPILOG = """\
 exit status (every command):

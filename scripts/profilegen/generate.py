@@ -97,8 +97,7 @@ _NUMERIC_HANDLERS_WITH_LENGTH = {
 
 def _path_to_key(path: str) -> str:
     rel = path.strip()
-    if rel.startswith("/proc/sys/"):
-        rel = rel[len("/proc/sys/"):]
+    rel = rel.removeprefix("/proc/sys/")
     return ".".join(part.replace(".", "/") for part in rel.strip("/").split("/") if part)
 
 
@@ -427,10 +426,12 @@ def build_derived_profile(meta: dict[str, Any], base: dict[str, Any]) -> dict[st
             entry["handler"] = rule["bounded" if bounded else "unbounded"]
             entry["source"] = f"{entry.get('source', '')}; {rule['note']}".lstrip("; ")
 
+    touched: set[str] = set()
     for rule in meta.get("override", []):
         hits = [k for k in entries if fnmatch.fnmatchcase(k, rule["match"])]
         if not hits:
             raise SystemExit(f"{meta['name']}: override {rule['match']} matches nothing")
+        touched.update(hits)
         for key in hits:
             entry = entries[key]
             for name, value in rule.items():
@@ -444,6 +445,15 @@ def build_derived_profile(meta: dict[str, Any], base: dict[str, Any]) -> dict[st
                     entry[name] = f"{int(str(value), 8):04o}"
                 else:
                     entry[name] = value
+    # Rows kept from the base name the trees whose ctl_table entry was compared (ctlscan.py) and found equal;
+    # the differences are the override rows.
+    compared = meta.get("compared_with")
+    if compared:
+        for key, entry in entries.items():
+            if key not in touched:
+                source = entry.get("source", "")
+                marker = "; table entry same in: "
+                entry["source"] = f"{source}, {compared}" if marker in source else f"{source}{marker}{compared}"
     for rule in meta.get("add", []):
         if rule["key"] in entries:
             raise SystemExit(f"add {rule['key']}: already present")
@@ -514,8 +524,14 @@ def generate_all(out_dir: Path = DATA_DIR, *, check: bool = False, verbose: bool
             built[name], stats = build_captured_profile(meta, table)
             if verbose:
                 print(f"{name}: {stats['inferred_keys']} keys matched no semantics row (inferred from shape)")
-    for name, meta in metas.items():
-        if "base" in meta:
+    # Derived profiles may chain (6.12 from 6.18, 6.8 from 6.12, ubuntu-24.04 from 6.8): build each once its base is.
+    pending = {name: meta for name, meta in metas.items() if "base" in meta}
+    while pending:
+        ready = [name for name, meta in pending.items() if str(meta["base"]) in built]
+        if not ready:
+            raise SystemExit(f"derived profiles with a missing or circular base: {sorted(pending)}")
+        for name in ready:
+            meta = pending.pop(name)
             built[name] = build_derived_profile(meta, built[str(meta["base"])])
     if verbose:
         for row in table.unused():

@@ -123,7 +123,21 @@ def test_415_differences_hold():
     assert "doulongvec_skip_negative" in p.legacy
 
 
-@pytest.mark.parametrize("name", ["6.18", "4.15"])
+def test_415_is_ubuntu_18_04s_own_config():
+    p = load_profile("4.15")
+    assert p.entries["net.ipv4.tcp_congestion_control"].default == "cubic"
+    assert p.entries["net.ipv4.tcp_available_congestion_control"].default == "reno cubic"
+    yama = p.entries["kernel.yama.ptrace_scope"]
+    assert (yama.default, yama.mode, yama.min, yama.max) == ("1", 0o644, 0, 3)
+    assert p.entries["kernel.perf_event_paranoid"].default == "3"
+    assert p.entries["kernel.sysrq"].default == "438"
+    assert p.entries["net.core.optmem_max"].default == "20480"
+    for gone in ("net.ipv4.conf.all.arp_evict_nocarrier", "net.ipv6.icmp.ratemask", "net.core.mem_pcpu_rsv"):
+        assert gone not in p.entries
+    assert "Reference machine: 2 CPUs, 24 GB RAM" in p.description
+
+
+@pytest.mark.parametrize("name", sorted(p.name[:-5] for p in DATA.glob("*.json")))
 def test_load_profile_round_trips_through_profile_to_dict(name):
     data = json.loads((DATA / f"{name}.json").read_text())
     assert profile_to_dict(load_profile(name)) == data
@@ -133,6 +147,8 @@ def test_generator_is_deterministic(tmp_path):
     gen = ROOT / "scripts" / "profilegen" / "generate.py"
     for out in (tmp_path / "a", tmp_path / "b"):
         subprocess.run([sys.executable, str(gen), "-q", "--out", str(out)], check=True)
-    for name in ("6.18.json", "4.15.json"):
+    names = sorted(p.name for p in DATA.glob("*.json"))
+    assert names == sorted(p.name for p in (tmp_path / "a").glob("*.json"))
+    for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
         assert (tmp_path / "a" / name).read_bytes() == (DATA / name).read_bytes()
