@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from fakeproc import Kernel
+from fakeproc.profiles.loader import available_profiles
 from fakeproc.testing import strategies as S
 
 #: Handlers whose read-back is the written integers in decimal (no unit conversion).
@@ -28,7 +29,7 @@ PLAIN_INT = frozenset({
     "proc_dou8vec_minmax", "proc_doulongvec_minmax", "proc_ipc_sem_dointvec",
 })
 
-PROFILES = ["6.18", "4.15"]
+PROFILES = available_profiles()
 
 
 def _parse_c(tok: str) -> int:
