@@ -21,13 +21,31 @@ def _add_mount(sub: Any) -> None:
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
     p.add_argument("--foreground", action="store_true", help="serve in this process until signalled")
+    _add_identity(p)
     p.set_defaults(func=_cmd_mount)
+
+
+def _add_identity(p: Any) -> None:
+    p.add_argument(
+        "--as",
+        dest="identity",
+        choices=("root", "user"),
+        default="root",
+        help="what you are to the fake kernel: its init-namespace root (default) or a plain user "
+        "(to see how a tool meets EACCES); other users are always plain users",
+    )
 
 
 def _cmd_mount(args: argparse.Namespace) -> CommandResult:
     from fakeproc.sandbox import serve_mount
 
-    text = serve_mount(args.mountpoint, profile=args.kernel, state=args.state, foreground=args.foreground)
+    text = serve_mount(
+        args.mountpoint,
+        profile=args.kernel,
+        state=args.state,
+        foreground=args.foreground,
+        identity=args.identity,
+    )
     return CommandResult(text=text, data={"mountpoint": args.mountpoint, "message": text})
 
 
@@ -53,22 +71,40 @@ def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="run a command that sees the fake kernel at /proc/sys",
-        description="Run CMD in a private mount namespace (plus a user namespace when not root) where the "
-        "fake tree is bound over /proc/sys. The host's /proc/sys is never touched. Exits with CMD's status.",
+        description="Run CMD so that it sees the fake tree at /proc/sys. The namespaces backend binds it over "
+        "/proc/sys in a private mount namespace (plus a user namespace when not root); the seccomp and "
+        "emulated backends (where installed) need no namespaces. The host's /proc/sys is never touched. "
+        "Exits with CMD's status; 2 when the backend cannot run here.",
     )
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
+    p.add_argument(
+        "--backend",
+        default="auto",
+        metavar="NAME",
+        help="auto (default: namespaces where it works, else seccomp), namespaces, seccomp or emulated",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran (on stderr)")
+    _add_identity(p)
     p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(func=_cmd_run)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from fakeproc.sandbox import run_command
+def _cmd_run(args: argparse.Namespace) -> CommandResult:
+    from fakeproc import sandbox
 
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
-    return run_command(argv, profile=args.kernel, state=args.state)
+    outcome = sandbox.run(
+        argv, profile=args.kernel, state=args.state, backend=args.backend, identity=args.identity
+    )
+    errors = (f"backend: {outcome.backend}",) if args.verbose else ()
+    return CommandResult(
+        exit_code=outcome.exit_code,
+        data={"backend": outcome.backend, "exit_code": outcome.exit_code},
+        errors=errors,
+    )
 
 
 def register(sub: Any) -> None:

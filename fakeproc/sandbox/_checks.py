@@ -69,8 +69,8 @@ def fuse_problem(*, for_userns: bool = False) -> str | None:
             "ship it as mode 0666 (fix with `sudo chmod 0666 /dev/fuse`), or run as root; "
             f"{_DOCKER}"
         )
+    from fakeproc.backends.fuse import load_fusepy
     from fakeproc.errors import UnavailableError
-    from fakeproc.fuse import load_fusepy
 
     try:
         load_fusepy()

@@ -14,7 +14,19 @@ import sys
 import time
 from types import FrameType
 
-from fakeproc.errors import FakeprocError, UsageError
+from fakeproc.errors import FakeprocError, UnavailableError, UsageError
+from fakeproc.sandbox._checks import require_fuse
+from fakeproc.sandbox._kernel import open_kernel
+from fakeproc.sandbox._mount import start_mount
+from fakeproc.sandbox._mounts import (
+    alive,
+    clean_dead_mount,
+    find_mount,
+    is_fakeproc,
+    probe,
+    server_pid,
+    unmount,
+)
 
 __all__ = ["serve_mount", "unmount_path"]
 
@@ -29,6 +41,7 @@ def serve_mount(
     profile: str | None = None,
     state: str | None = None,
     foreground: bool = False,
+    identity: str = "root",
 ) -> str:
     """Mount a kernel at ``mountpoint`` and serve it until it is unmounted or signalled.
 
@@ -43,16 +56,13 @@ def serve_mount(
         UnavailableError: FUSE is not usable here.
         UsageError: the mountpoint is in use or missing.
     """
-    from fakeproc.sandbox._checks import require_fuse
-    from fakeproc.sandbox._mounts import clean_dead_mount
-
     mountpoint = os.path.abspath(mountpoint)
     require_fuse()
     if not os.path.isdir(mountpoint) and not os.path.ismount(mountpoint):
         raise UsageError(f"mountpoint {mountpoint} does not exist or is not a directory")
     clean_dead_mount(mountpoint)
     if foreground:
-        _serve(mountpoint, profile, state, None)
+        _serve(mountpoint, profile, state, None, identity)
         return f"unmounted {mountpoint}"
     r, w = os.pipe()
     sys.stdout.flush()
@@ -63,7 +73,7 @@ def serve_mount(
         code = 0
         try:
             os.setsid()
-            _serve(mountpoint, profile, state, w)
+            _serve(mountpoint, profile, state, w, identity)
         except FakeprocError as e:
             _report(w, f"error: {e}")
             code = e.exit_code
@@ -78,8 +88,6 @@ def serve_mount(
     if message != "ok":
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-        from fakeproc.errors import UnavailableError
-
         text = message.removeprefix("error: ") or "the server exited before mounting"
         raise UnavailableError(text)
     return f"mounted at {mountpoint} (server pid {pid}); end it with `fakeproc umount {mountpoint}`"
@@ -91,17 +99,18 @@ def _report(fd: int, text: str) -> None:
         os.close(fd)
 
 
-def _serve(mountpoint: str, profile: str | None, state: str | None, ready_fd: int | None) -> None:
-    from fakeproc.sandbox._mount import start_mount
-    from fakeproc.sandbox._run import _kernel_for
-
+def _serve(
+    mountpoint: str, profile: str | None, state: str | None, ready_fd: int | None, identity: str
+) -> None:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise _Stop()
 
-    with _kernel_for(None, profile, state) as kernel:
+    with open_kernel(None, profile, state) as kernel:
         old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
         try:
-            handle = start_mount(kernel, mountpoint, options={"fsname": f"fakeproc:{os.getpid()}"})
+            handle = start_mount(
+                kernel, mountpoint, options={"fsname": f"fakeproc:{os.getpid()}"}, identity=identity
+            )
             try:
                 if ready_fd is not None:
                     _report(ready_fd, "ok")
@@ -138,8 +147,6 @@ def unmount_path(mountpoint: str, *, timeout: float = 30.0) -> str:
         UsageError: nothing, or something other than fakeproc, is mounted there.
         OSError: EBUSY when a process still uses the mount.
     """
-    from fakeproc.sandbox._mounts import find_mount, is_fakeproc, probe, unmount
-
     mountpoint = os.path.abspath(mountpoint)
     entry = find_mount(mountpoint)
     if entry is None:
@@ -154,28 +161,9 @@ def unmount_path(mountpoint: str, *, timeout: float = 30.0) -> str:
             return f"cleaned up the dead mount at {mountpoint} (its server was gone)"
         raise
     unmount(mountpoint)
-    pid = _server_pid(entry.source)
+    pid = server_pid(entry.source)
     if pid and pid != os.getpid():
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and alive(pid):
             time.sleep(0.02)
     return f"unmounted {mountpoint}"
-
-
-def _server_pid(source: str) -> int | None:
-    _, _, pid = source.partition(":")
-    return int(pid) if pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False

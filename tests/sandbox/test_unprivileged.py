@@ -137,11 +137,14 @@ def test_mounted_as_an_unprivileged_user_through_the_setuid_fusermount(user_env)
         "with mounted(profile='6.18') as m:\n"
         "    print(open(m.path + '/kernel/ostype').read(), end='')\n"
         "    open(m.path + '/kernel/sem', 'w').write('1 2 3 4')\n"
+        "    print(m.kernel.read('kernel.sem'), end='')\n"
+        "with mounted(profile='6.18', identity='user') as m:\n"
+        "    open(m.path + '/kernel/sem', 'w').write('1 2 3 4')\n"
     )
     with dev_fuse_mode(0o666):
         done = as_user(user, [*python, "-c", code], env, timeout=120, cwd=home)
-    # A non-root caller is "other" for 0644 files, as on the real kernel: the write is refused.
-    assert done.stdout == "Linux\n"
+    # The mount's owner is root of its fake kernel; with identity="user" it is "other" for 0644 files.
+    assert done.stdout == "Linux\n1\t2\t3\t4\n"
     assert "Permission denied" in done.stderr
     with open("/proc/mounts") as f:
         assert not [line for line in f if home in line]
@@ -174,7 +177,7 @@ def test_missing_dev_fuse_mentions_the_docker_flags(monkeypatch):
 def test_missing_libfuse_is_an_unavailable_error(monkeypatch):
     import builtins
 
-    from fakeproc.fuse import _binding
+    from fakeproc.backends.fuse import _binding
 
     real_import = builtins.__import__
 
@@ -204,17 +207,14 @@ def test_disabled_user_namespaces_are_explained(monkeypatch):
 
 def test_the_cli_turns_unavailability_into_exit_2_without_a_traceback(monkeypatch, capsys):
     from fakeproc.cli.main import main
-    from fakeproc.sandbox import _run
+    from fakeproc import sandbox
 
     def unavailable(argv, **kwargs):
         raise UnavailableError(
             "cannot open /dev/fuse: in Docker, run with --device /dev/fuse --cap-add SYS_ADMIN"
         )
 
-    monkeypatch.setattr(_run, "run_command", unavailable)
-    from fakeproc import sandbox
-
-    monkeypatch.setattr(sandbox, "run_command", unavailable)
+    monkeypatch.setattr(sandbox, "run", unavailable)
     assert main(["run", "--", "true"]) == 2
     err = capsys.readouterr().err
     assert "--device /dev/fuse" in err and "Traceback" not in err

@@ -31,14 +31,15 @@ import os
 import threading
 from typing import Any
 
+from fakeproc.backends.fuse._binding import FuseArgs, load_fusepy
+from fakeproc.backends.fuse._ops import SysctlOperations
+from fakeproc.backends.fuse._umount import unmount
 from fakeproc.errors import UnavailableError
-from fakeproc.fuse._binding import FuseArgs, load_fusepy
-from fakeproc.fuse._ops import SysctlOperations
-from fakeproc.fuse._umount import unmount
+from fakeproc.serve import errno_of
 
 __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 
-log = logging.getLogger("fakeproc.fuse")
+log = logging.getLogger("fakeproc.backends.fuse")
 
 FSNAME = "fakeproc"
 
@@ -231,7 +232,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     c_stat = fuse.c_stat
     template = c_stat()
     template.st_blksize = 1024
-    sec, nsec = divmod(ops.mount_time_ns, 10**9)
+    session = ops.session
+    sec, nsec = divmod(session.mount_time_ns, 10**9)
     for name in ("st_atimespec", "st_mtimespec", "st_ctimespec"):
         stamp = getattr(template, name, None)
         if stamp is not None:
@@ -240,19 +242,19 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     stat_size = ctypes.sizeof(c_stat)
     memmove = ctypes.memmove
     string_at = ctypes.string_at
-    files = ops.open_files
-    count = ops.count
+    files = session.open_files
+    count = session.count
+    context = fuse.fuse_get_context
+    stat = session.stat
+    session_open = session.open
 
     def failed(op: str, exc: BaseException) -> int:
-        if isinstance(exc, OSError) and exc.errno:
-            return -exc.errno
-        log.error("internal error in FUSE %s", op, exc_info=exc)
-        return -errno.EIO
+        return -errno_of(exc)
 
     def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
         try:
             count("getattr")
-            st = ops.stat_path(path.decode("utf-8", "surrogateescape"))
+            st = stat(context(), path.decode("utf-8", "surrogateescape"))
             memmove(buf, template_address, stat_size)
             out = buf.contents
             out.st_mode = st.mode
@@ -266,7 +268,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def open_cb(path: bytes, fip: Any) -> int:
         try:
             count("open")
-            ops.open(path.decode("utf-8", "surrogateescape"), fip.contents)
+            fi = fip.contents
+            fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
+            fi.direct_io = 1
+            fi.keep_cache = 0
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("open", e)
