@@ -16,9 +16,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 venv="${FAKEPROC_VENV:-$here/.venv}"
 
-# System packages: libfuse2 for fusepy, fuse3 for the setuid fusermount, and the
-# real tools the tests drive through the mount (procps sysctl, busybox, gcc, systemd-sysctl).
-system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd)
+# System packages: libfuse3 (and libfuse2: the FUSE tests run over every libfuse installed),
+# fuse3 for the setuid fusermount3, and the real tools the tests drive through the mount
+# (procps sysctl, busybox, gcc, systemd-sysctl). Ubuntu 24.04 renamed libfuse2 to libfuse2t64.
+libfuse2=libfuse2
+if ! dpkg-query -W -f='${Status}' libfuse2 2>/dev/null | grep -q "install ok installed" \
+   && apt-cache show libfuse2t64 >/dev/null 2>&1; then
+  libfuse2=libfuse2t64
+fi
+system_packages=(python3 python3-venv libfuse3-3 "$libfuse2" fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd)
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -33,7 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   else
     echo "bootstrap: missing system packages: ${missing[*]}" >&2
     echo "bootstrap: install them with: sudo apt-get install ${missing[*]}" >&2
-    echo "bootstrap: continuing; without libfuse2/fuse3 the mount and its tests are skipped" >&2
+    echo "bootstrap: continuing; without libfuse3 or libfuse2 (and fuse3) the mount and its tests are skipped" >&2
   fi
 fi
 

@@ -115,14 +115,14 @@ def unprivileged_python(user: str, tmp: str) -> tuple[list[str], dict[str, str]]
     repository and a copy of fusepy's single module on PYTHONPATH.
     """
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": tmp, "PYTHONPATH": REPO}
-    probe = ["-c", "import fakeproc.sandbox, fuse"]
+    probe = ["-c", "import fakeproc.sandbox, mfusepy"]
     if _user_can_run(user, [sys.executable, *probe], env):
         return [sys.executable], env
-    import fuse as fusepy
+    import mfusepy
 
     deps = os.path.join(tmp, "pydeps")
     os.makedirs(deps, exist_ok=True)
-    shutil.copy(fusepy.__file__, deps)
+    shutil.copy(mfusepy.__file__, deps)
     os.chmod(tmp, 0o755)
     for dirpath, dirnames, filenames in os.walk(tmp):
         for name in dirnames:

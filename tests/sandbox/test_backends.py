@@ -44,9 +44,8 @@ def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None
 
     def launch(request: LaunchRequest) -> int:
         calls.append(request)
-        with request.start_mount() as handle:
-            with open(handle.path + "/kernel/ostype") as f:
-                assert f.read() == "Linux\n"
+        with request.start_mount() as handle, open(handle.path + "/kernel/ostype") as f:
+            assert f.read() == "Linux\n"
         return 7
 
     module.available = lambda: reason  # type: ignore[attr-defined]

@@ -174,22 +174,14 @@ def test_missing_dev_fuse_mentions_the_docker_flags(monkeypatch):
     assert not ok and "/dev/fuse" in why
 
 
-def test_missing_libfuse_is_an_unavailable_error(monkeypatch):
-    import builtins
-
+def test_without_any_libfuse_the_binding_is_unavailable_and_says_what_to_install(monkeypatch):
     from fakeproc.backends.fuse import _binding
 
-    real_import = builtins.__import__
-
-    def fake_import(name, *args, **kwargs):
-        if name == "fuse":
-            raise OSError("Unable to find libfuse")
-        return real_import(name, *args, **kwargs)
-
     monkeypatch.setattr(_binding, "_module", None)
-    monkeypatch.setattr(builtins, "__import__", fake_import)
-    with pytest.raises(UnavailableError, match="libfuse2"):
-        _binding.load_fusepy()
+    monkeypatch.setattr(_binding, "loadable_libfuses", dict)
+    monkeypatch.delenv("FAKEPROC_LIBFUSE", raising=False)
+    with pytest.raises(UnavailableError, match=r"^no libfuse is installed .*apt-get install fuse3"):
+        _binding.load_binding()
 
 
 def test_disabled_user_namespaces_are_explained(monkeypatch):
@@ -206,8 +198,8 @@ def test_disabled_user_namespaces_are_explained(monkeypatch):
 
 
 def test_the_cli_turns_unavailability_into_exit_2_without_a_traceback(monkeypatch, capsys):
-    from fakeproc.cli.main import main
     from fakeproc import sandbox
+    from fakeproc.cli.main import main
 
     def unavailable(argv, **kwargs):
         raise UnavailableError(

@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-from fakeproc.backends.fuse._binding import load_fusepy
+from fakeproc.backends.fuse._binding import load_binding, load_fusepy
 from fakeproc.backends.fuse._ops import FUSE_REQUESTS, SysctlOperations
 from fakeproc.backends.fuse._server import DEFAULT_OPTIONS, FSNAME, FuseServer
 from fakeproc.backends.fuse._umount import MNT_DETACH, unmount
@@ -26,6 +26,7 @@ __all__ = [
     "MNT_DETACH",
     "FuseServer",
     "SysctlOperations",
+    "load_binding",
     "load_fusepy",
     "unmount",
 ]

@@ -94,7 +94,7 @@ class SysctlOperations:
     ) -> None:
         import threading
 
-        from fakeproc.backends.fuse._binding import load_fusepy
+        from fakeproc.backends.fuse._binding import load_binding
 
         self.session = session or Session(
             kernel,
@@ -105,7 +105,7 @@ class SysctlOperations:
             count_requests=count_requests,
         )
         self.ready = threading.Event()
-        fuse = load_fusepy()
+        fuse = load_binding()
         self._context = fuse.fuse_get_context
         self._fuse_error = fuse.FuseOSError
 
