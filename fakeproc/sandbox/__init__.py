@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from fakeproc.sandbox._backends import BACKENDS, backend_problem, choose_backend
-from fakeproc.sandbox._checks import fuse_available
+from fakeproc.sandbox._checks import fuse_available, mount_problem
 from fakeproc.sandbox._daemon import serve_mount, unmount_path
 from fakeproc.sandbox._mount import MountHandle, bind_argv, mounted, start_mount
 from fakeproc.sandbox._namespaces import LaunchError
@@ -36,6 +36,7 @@ __all__ = [
     "choose_backend",
     "find_tool",
     "fuse_available",
+    "mount_problem",
     "mounted",
     "run",
     "run_command",

@@ -24,7 +24,7 @@ import re
 import stat
 import tempfile
 
-from fakeproc.errors import UsageError
+from fakeproc.errors import UnavailableError, UsageError
 from fakeproc.sandbox._mounts import alive, clean_dead_mount, find_mount, is_fakeproc, mount_table, server_pid
 
 __all__ = ["make_mountpoint", "real_uid", "reclaim_leftovers", "runtime_dir", "sweep_dead_mounts"]
@@ -91,7 +91,7 @@ def runtime_dir() -> str:
     """This user's private directory for mountpoints (created 0700 if needed).
 
     Raises:
-        UsageError: no candidate is usable and no fresh one can be made (the message names each).
+        UnavailableError: no candidate is usable and no fresh one can be made (the message names each).
     """
     global _fallback
     refused = []
@@ -105,7 +105,7 @@ def runtime_dir() -> str:
     try:
         _fallback = tempfile.mkdtemp(prefix=f"fakeproc-{real_uid()}-")
     except OSError as e:
-        raise UsageError(
+        raise UnavailableError(
             "no private directory for a mountpoint: " + "; ".join(refused) + f"; mkdtemp: {e.strerror}"
         ) from None
     log.warning("not using %s: made %s instead", "; ".join(refused), _fallback)
