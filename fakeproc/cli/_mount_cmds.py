@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from fakeproc.cli.result import CommandResult
@@ -22,7 +23,22 @@ def _add_mount(sub: Any) -> None:
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
     p.add_argument("--foreground", action="store_true", help="serve in this process until signalled")
     _add_identity(p)
+    _add_lock_timeout(p)
     p.set_defaults(func=_cmd_mount)
+
+
+def _notify(line: str) -> None:
+    """Progress lines of a waiting command (a busy lock, a mount held elsewhere), on stderr at once."""
+    print(f"fakeproc: {line}", file=sys.stderr, flush=True)
+
+
+def _add_lock_timeout(p: Any) -> None:
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --state: give up (exit 2) if the state file stays locked this long (default: wait)",
+    )
 
 
 def _add_identity(p: Any) -> None:
@@ -45,6 +61,8 @@ def _cmd_mount(args: argparse.Namespace) -> CommandResult:
         state=args.state,
         foreground=args.foreground,
         identity=args.identity,
+        lock_timeout=args.lock_timeout,
+        notify=_notify,
     )
     return CommandResult(text=text, data={"mountpoint": args.mountpoint, "message": text})
 
@@ -57,13 +75,15 @@ def _add_umount(sub: Any) -> None:
         "A dead mount left by a killed server is cleaned up.",
     )
     p.add_argument("mountpoint", metavar="MOUNTPOINT")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="how long to wait for the server to end (default 30)")
     p.set_defaults(func=_cmd_umount)
 
 
 def _cmd_umount(args: argparse.Namespace) -> CommandResult:
     from fakeproc.sandbox import unmount_path
 
-    text = unmount_path(args.mountpoint)
+    text = unmount_path(args.mountpoint, timeout=args.timeout, notify=_notify)
     return CommandResult(text=text, data={"mountpoint": args.mountpoint, "message": text})
 
 
@@ -86,6 +106,7 @@ def _add_run(sub: Any) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran (on stderr)")
     _add_identity(p)
+    _add_lock_timeout(p)
     p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(func=_cmd_run)
 
@@ -97,7 +118,13 @@ def _cmd_run(args: argparse.Namespace) -> CommandResult:
     if argv and argv[0] == "--":
         argv = argv[1:]
     outcome = sandbox.run(
-        argv, profile=args.kernel, state=args.state, backend=args.backend, identity=args.identity
+        argv,
+        profile=args.kernel,
+        state=args.state,
+        backend=args.backend,
+        identity=args.identity,
+        lock_timeout=args.lock_timeout,
+        notify=_notify,
     )
     errors = (f"backend: {outcome.backend}",) if args.verbose else ()
     return CommandResult(

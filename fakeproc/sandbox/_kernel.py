@@ -15,6 +15,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from fakeproc.errors import UsageError
+from fakeproc.sandbox._lock import Notify, locked_state
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel
@@ -24,7 +25,13 @@ __all__ = ["open_kernel", "save_on_signal"]
 
 @contextlib.contextmanager
 def open_kernel(
-    kernel: Kernel | None, profile: str | None, state: str | None, *, signals: bool = False
+    kernel: Kernel | None,
+    profile: str | None,
+    state: str | None,
+    *,
+    signals: bool = False,
+    lock_timeout: float | None = None,
+    notify: Notify | None = None,
 ) -> Iterator[Kernel]:
     """The kernel to serve for the block.
 
@@ -33,16 +40,17 @@ def open_kernel(
         profile: Boot a new kernel from this profile (or the state file's, when it is new).
         state: Load from this state file under its lock and save it atomically at the end.
         signals: With ``state``: SIGTERM/SIGHUP end the block cleanly (the state is saved).
+        lock_timeout: With ``state``: give up waiting for its lock after this many seconds.
+        notify: Gets one line when the lock is busy (who holds it).
 
     Raises:
-        UsageError: both ``kernel`` and ``state`` given.
+        UsageError: both ``kernel`` and ``state`` given; the state's lock is held by a live
+            mount, or not released within ``lock_timeout``.
     """
     if kernel is not None and state is not None:
         raise UsageError("give either a kernel or a state file, not both")
     if state is not None:
-        from fakeproc.state import StateFile
-
-        with StateFile(state).open(profile=profile) as k:
+        with locked_state(state, profile, timeout=lock_timeout, notify=notify) as k:
             if signals:
                 with save_on_signal():
                     yield k

@@ -26,12 +26,15 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import TYPE_CHECKING
 
 from fakeproc.errors import FakeprocError, UnavailableError, UsageError
 from fakeproc.sandbox._checks import fuse_problem, userns_problem
 from fakeproc.sandbox._kernel import open_kernel
+from fakeproc.sandbox._lock import Notify
 from fakeproc.sandbox._mount import start_mount
 from fakeproc.sandbox._mounts import enter_user_namespace, unmount
 from fakeproc.sandbox._process import wait_forwarding
@@ -70,6 +73,8 @@ def launch_namespaces(
     state: str | None,
     ns_label: str | None,
     identity: str = "root",
+    lock_timeout: float | None = None,
+    notify: Notify | None = None,
 ) -> int:
     """Run ``argv`` with the fake tree bound over ``/proc/sys``; its exit status.
 
@@ -82,8 +87,9 @@ def launch_namespaces(
     if problem:
         raise UnavailableError(problem)
     if os.geteuid() != 0:
-        return _run_in_user_namespace(list(argv), kernel, profile, state, ns_label, identity)
-    with open_kernel(kernel, profile, state, signals=True) as k:
+        opened = partial(open_kernel, kernel, profile, state, signals=True, lock_timeout=lock_timeout, notify=notify)
+        return _run_in_user_namespace(list(argv), opened, ns_label, identity)
+    with open_kernel(kernel, profile, state, signals=True, lock_timeout=lock_timeout, notify=notify) as k:
         return _run_here(list(argv), k, ns_label, identity)
 
 
@@ -127,12 +133,7 @@ def _wait_bound(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> bool:
 
 
 def _run_in_user_namespace(
-    argv: list[str],
-    kernel: Kernel | None,
-    profile: str | None,
-    state: str | None,
-    ns_label: str | None,
-    identity: str,
+    argv: list[str], opened: Callable[[], AbstractContextManager[Kernel]], ns_label: str | None, identity: str
 ) -> int:
     """Fork a child that becomes root of a new user + mount namespace and runs :func:`_run_here`.
 
@@ -149,7 +150,7 @@ def _run_in_user_namespace(
         failure = ""
         try:
             enter_user_namespace()
-            with open_kernel(kernel, profile, state, signals=True) as k:
+            with opened() as k:
                 code = _run_here(argv, k, ns_label, identity)
         except FakeprocError as e:
             failure, code = str(e), e.exit_code

@@ -18,6 +18,7 @@ from fakeproc.backends import LaunchRequest
 from fakeproc.errors import CommandNotFound, UsageError
 from fakeproc.sandbox._backends import choose_backend, launcher
 from fakeproc.sandbox._kernel import open_kernel
+from fakeproc.sandbox._lock import Notify
 from fakeproc.sandbox._mount import start_mount
 from fakeproc.sandbox._namespaces import launch_namespaces
 from fakeproc.sandbox._tools import find_tool
@@ -50,6 +51,8 @@ def run(
     ns_label: str | None = None,
     backend: str = "auto",
     identity: str = "root",
+    lock_timeout: float | None = None,
+    notify: Notify | None = None,
 ) -> RunResult:
     """Run ``argv`` with the fake tree at ``/proc/sys`` through ``backend``.
 
@@ -63,6 +66,9 @@ def run(
             with this label (``Kernel.namespace_by_label``), as ``fakeproc pod exec`` does.
         backend: ``auto``, ``namespaces``, ``seccomp`` or ``emulated``.
         identity: ``root`` (the command's user is the kernel's root) or ``user`` (a plain user).
+        lock_timeout: Give up waiting for the state file's lock after this many seconds.
+        notify: Gets one line when the state file's lock is busy (naming the holder). A state
+            held by a live ``fakeproc mount`` is refused at once (UsageError, exit status 2).
 
     Raises:
         UnavailableError: the backend cannot run here (the message says how to enable it).
@@ -86,11 +92,18 @@ def run(
     name = choose_backend(backend)
     if name == "namespaces":
         code = launch_namespaces(
-            argv, kernel=kernel, profile=profile, state=state, ns_label=ns_label, identity=identity
+            argv,
+            kernel=kernel,
+            profile=profile,
+            state=state,
+            ns_label=ns_label,
+            identity=identity,
+            lock_timeout=lock_timeout,
+            notify=notify,
         )
         return RunResult(code, name)
     function = launcher(name)
-    with open_kernel(kernel, profile, state, signals=True) as k:
+    with open_kernel(kernel, profile, state, signals=True, lock_timeout=lock_timeout, notify=notify) as k:
         base = None
         if ns_label is not None:
             base = k.namespace_by_label(ns_label)
