@@ -61,9 +61,14 @@ def lock_holder(lock_path: str) -> int | None:
 
 
 def _mount_of(pid: int) -> str | None:
+    """The mountpoint a long-lived server ``pid`` serves (``fakeproc mount``), None if it serves
+    none. The transient mountpoints of ``run`` and ``mounted()`` (``mnt-<pid>-*``) do not count:
+    their holder ends on its own, so it is waited for."""
+    transient = f"mnt-{pid}-"
     for entry in mount_table():
         if is_fakeproc(entry) and server_pid(entry.source) == pid:
-            return entry.mountpoint
+            if not os.path.basename(entry.mountpoint).startswith(transient):
+                return entry.mountpoint
     return None
 
 

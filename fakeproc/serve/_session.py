@@ -263,11 +263,18 @@ class Session:
 
     def read(self, fh: int, size: int, offset: int) -> bytes:
         """One ``read(2)``: the handler's output at ``offset``."""
+        # Divergence (6.18): sendfile/splice from a FUSE file stop at its size (0) and never get
+        # here (fuse_splice_read -> filemap_splice_read); procfs splices through read_iter.
         return self.open_files[fh].read(size, offset)
 
-    def write(self, fh: int, data: bytes, offset: int) -> int:
-        """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such)."""
-        return self.open_files[fh].write(data, offset)
+    def write(self, fh: int, data: bytes, offset: int, *, append: bool = False) -> int:
+        """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such).
+
+        ``append``: the file was opened with ``O_APPEND``. The kernel writes those at the file's
+        size, which is 0 for procfs (``generic_write_checks``), so at offset 0 whatever offset a
+        backend's own size cache suggests (FUSE grows its cached size after each write).
+        """
+        return self.open_files[fh].write(data, 0 if append else offset)
 
     def release(self, fh: int) -> None:
         """Close a handle (FUSE's RELEASE carries no caller: nothing here looks at one)."""
@@ -309,6 +316,8 @@ class Session:
 
     def unlink(self, path: str) -> None:
         """Removing a file needs write access to the 0555 directory: EACCES."""
+        # Divergence (6.18): through FUSE, unlink(dir) and rmdir(file) never get here: the VFS
+        # answers EISDIR/ENOTDIR first, where procfs answers EACCES (see docs/mount.md).
         raise _refuse(errno.EACCES, path)
 
     def rmdir(self, path: str) -> None:
@@ -316,8 +325,32 @@ class Session:
         raise _refuse(errno.EACCES, path)
 
     def rename(self, old: str, new: str) -> None:
-        """Renaming: EACCES (the directories are 0555)."""
-        raise _refuse(errno.EACCES, old)
+        """Renaming: ENOENT, as on procfs's sysctl directories (checked on 6.18)."""
+        raise _refuse(errno.ENOENT, old)
+
+    # ------------------------------------------------------------------ extended attributes
+
+    def listxattr(self, ctx: Context, path: str) -> list[str]:
+        """No extended attributes: ``[]`` for an existing file or directory (procfs has no
+        ``listxattr``, so ``vfs_listxattr`` lists nothing)."""
+        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
+        return []
+
+    def getxattr(self, ctx: Context, path: str) -> bytes:
+        """Reading an attribute: EOPNOTSUPP (no xattr handlers on procfs)."""
+        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
+        raise _refuse(errno.EOPNOTSUPP, path)
+
+    def setxattr(self, ctx: Context, path: str) -> None:
+        """Setting or removing an attribute: the write permission check first (EACCES on the 0555
+        directories and on files the caller may not write, ``xattr_permission``), then EOPNOTSUPP."""
+        ns = self.namespaces(ctx[2])
+        st = self.kernel.stat(path, ns=ns)
+        if st.is_dir or not self.kernel.access(
+            path, read=False, write=True, execute=False, ns=ns, caller=self.caller(ctx, ns, writing=False)
+        ):
+            raise _refuse(errno.EACCES, path)
+        raise _refuse(errno.EOPNOTSUPP, path)
 
     @staticmethod
     def statfs() -> dict[str, int]:

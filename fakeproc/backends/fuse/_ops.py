@@ -10,7 +10,7 @@ It holds no sysctl knowledge and no session state: each request takes the caller
 * ``readdir`` puts ``.`` and ``..`` first.
 
 Deliberately absent (so the kernel stops sending them): ``flush`` (one request
-fewer per ``close``), extended attributes, locks.
+fewer per ``close``), locks.
 
 >>> sorted(n for n in FUSE_REQUESTS if n.startswith("read"))
 ['read', 'readdir']
@@ -18,6 +18,7 @@ fewer per ``close``), extended attributes, locks.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from fakeproc.serve import NamespaceResolver, Session, errno_of
@@ -37,8 +38,10 @@ FUSE_REQUESTS = frozenset(
         "create",
         "fsync",
         "getattr",
+        "getxattr",
         "init",
         "link",
+        "listxattr",
         "mkdir",
         "mknod",
         "open",
@@ -47,8 +50,10 @@ FUSE_REQUESTS = frozenset(
         "readdir",
         "release",
         "releasedir",
+        "removexattr",
         "rename",
         "rmdir",
+        "setxattr",
         "statfs",
         "symlink",
         "truncate",
@@ -207,7 +212,7 @@ class SysctlOperations:
         return self.session.read(fi.fh, size, offset)
 
     def write(self, path: str | None, data: bytes, offset: int, fi: Any) -> int:
-        return self.session.write(fi.fh, data, offset)
+        return self.session.write(fi.fh, data, offset, append=bool(fi.flags & os.O_APPEND))
 
     def truncate(self, path: str | None, length: int, fh: Any = None) -> int:
         self.session.truncate(self._context(), path, fh)
@@ -265,4 +270,20 @@ class SysctlOperations:
 
     def rename(self, old: str, new: str) -> int:
         self.session.rename(old, new)
+        return 0
+
+    # ------------------------------------------------------------------ extended attributes
+
+    def listxattr(self, path: str) -> list[str]:
+        return self.session.listxattr(self._context(), path)
+
+    def getxattr(self, path: str, name: str, position: int = 0) -> bytes:
+        return self.session.getxattr(self._context(), path)
+
+    def setxattr(self, path: str, name: str, value: bytes, options: int, position: int = 0) -> int:
+        self.session.setxattr(self._context(), path)
+        return 0
+
+    def removexattr(self, path: str, name: str) -> int:
+        self.session.setxattr(self._context(), path)
         return 0

@@ -304,6 +304,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     context = fuse.fuse_get_context
     stat = session.stat
     session_open = session.open
+    session_write = session.write
+    append = os.O_APPEND
 
     def failed(op: str, exc: BaseException) -> int:
         return -errno_of(exc)
@@ -347,7 +349,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def write_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
             count("write")
-            count_written: int = files[fip.contents.fh].write(string_at(buf, size), offset)
+            fi = fip.contents
+            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
             return count_written
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)
