@@ -66,9 +66,12 @@ def _mount_of(pid: int) -> str | None:
     their holder ends on its own, so it is waited for."""
     transient = f"mnt-{pid}-"
     for entry in mount_table():
-        if is_fakeproc(entry) and server_pid(entry.source) == pid:
-            if not os.path.basename(entry.mountpoint).startswith(transient):
-                return entry.mountpoint
+        if (
+            is_fakeproc(entry)
+            and server_pid(entry.source) == pid
+            and not os.path.basename(entry.mountpoint).startswith(transient)
+        ):
+            return entry.mountpoint
     return None
 
 
