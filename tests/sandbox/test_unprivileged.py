@@ -226,3 +226,9 @@ def test_the_cli_turns_unavailability_into_exit_2_without_a_traceback(monkeypatc
     assert main(["run", "--", "true"]) == 2
     err = capsys.readouterr().err
     assert "--device /dev/fuse" in err and "Traceback" not in err
+
+
+def test_the_demo_runs_every_step_through_the_mount_as_a_plain_user(work):
+    done = as_plain_user([*FAKEPROC, "demo"], work, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "in-process" not in done.stdout + done.stderr
