@@ -15,6 +15,16 @@ Fake runs see the mount bound over /proc/sys in a private mount namespace; real 
 read the host's /proc/sys. Runs alternate fake/real to spread noise. The FUSE request
 counts per operation are printed too (see docs/mount.md for what each one costs).
 Targets: ``sysctl -a`` at most 8x the real kernel's time, a single-key read at most 25x.
+
+``--bindings`` compares FUSE bindings instead, side by side in one run: per open+read+close
+of one file, with the server and the client pinned (``taskset``; both on CPU 0 by default,
+``--server-cpu``/``--client-cpu`` to change), on
+
+* the same small "hello" server through each binding's own request wrappers
+  (fusepy on libfuse2, mfusepy on libfuse2 and on libfuse3);
+* fakeproc's own server (kernel/ostype, direct callbacks for the hot requests) through the
+  binding it uses now (mfusepy) on each libfuse, and, with ``--baseline DIR`` (a checkout
+  of an older fakeproc that used fusepy), through that one.
 """
 
 from __future__ import annotations
@@ -80,11 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threaded", action="store_true", help="libfuse's multi-threaded loop")
     parser.add_argument("--profile", default="6.18")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--bindings", action="store_true", help="compare FUSE bindings (see above)")
+    parser.add_argument("--baseline", metavar="DIR", help="with --bindings: an older fakeproc checkout")
+    parser.add_argument("--server-cpu", default="0", help="with --bindings: the server's CPU (taskset)")
+    parser.add_argument("--client-cpu", default="0", help="with --bindings: the client's CPU (taskset)")
     args = parser.parse_args(argv)
+    if args.bindings:
+        return bindings_main(args)
 
     from fakeproc import Kernel
     from fakeproc.sandbox import fuse_available
-    from fakeproc.sandbox._mount import start_mount
+    from fakeproc.sandbox import start_mount
 
     ok, why = fuse_available()
     if not ok:
@@ -184,6 +200,165 @@ def _request_counts(handle, prefix: list[str]) -> dict[str, dict[str, int]]:
         subprocess.run([*prefix, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         out[label] = dict(sorted(ops.counts.items()))
     return out
+
+
+HELLO = r"""
+import errno, os, stat, sys
+binding, mnt = sys.argv[1], sys.argv[2]
+if binding == "fusepy":
+    import fuse as B
+else:
+    import mfusepy as B
+DATA = b"hello\n"
+class Hello(B.Operations):
+    use_ns = True
+    def getattr(self, path, fh=None):
+        if path == "/":
+            return {"st_mode": stat.S_IFDIR | 0o555, "st_nlink": 2}
+        if path == "/hello":
+            return {"st_mode": stat.S_IFREG | 0o444, "st_nlink": 1, "st_size": 0}
+        raise B.FuseOSError(errno.ENOENT)
+    def readdir(self, path, fh):
+        return [".", "..", "hello"]
+    def open(self, path, flags):
+        return 0
+    def read(self, path, size, offset, fh):
+        return DATA[offset:offset + size]
+B.FUSE(Hello(), mnt, foreground=True, nothreads=True, direct_io=True, attr_timeout=1, entry_timeout=1)
+"""
+
+FAKEPROC_SERVER = r"""
+import sys
+from fakeproc import Kernel
+from fakeproc.sandbox import start_mount
+h = start_mount(Kernel("6.18"), sys.argv[2])
+print("ready", flush=True)
+sys.stdin.read()
+h.close()
+"""
+
+CLIENT = r"""
+import os, sys, time, json
+path, n = sys.argv[1], int(sys.argv[2])
+o, r, c = os.open, os.read, os.close
+for _ in range(200):
+    fd = o(path, os.O_RDONLY); r(fd, 4096); c(fd)
+t = time.perf_counter()
+for _ in range(n):
+    fd = o(path, os.O_RDONLY); r(fd, 4096); c(fd)
+print(json.dumps((time.perf_counter() - t) / n))
+"""
+
+
+def _libfuse_path(major: int) -> str | None:
+    import ctypes
+
+    name = {2: "libfuse.so.2", 3: "libfuse3.so.3"}[major]
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return None
+    return name
+
+
+def _start_server(kind: str, mnt: str, tmp: str, baseline: str | None, server_cpu: str) -> subprocess.Popen[str]:
+    binding, _, lib = kind.partition("/")
+    env = dict(os.environ)
+    env.pop("FAKEPROC_LIBFUSE", None)
+    if binding in ("fusepy", "mfusepy"):
+        script = os.path.join(tmp, "hello.py")
+        with open(script, "w") as f:
+            f.write(HELLO)
+        env["FUSE_LIBRARY_PATH"] = _libfuse_path(int(lib[-1])) or ""
+        argv = [sys.executable, script, binding, mnt]
+    else:
+        script = os.path.join(tmp, "server.py")
+        with open(script, "w") as f:
+            f.write(FAKEPROC_SERVER)
+        if binding == "fakeproc-baseline":
+            env["PYTHONPATH"] = baseline or ""
+        else:
+            env["FAKEPROC_LIBFUSE"] = lib[-1]
+        argv = [sys.executable, script, binding, mnt]
+    proc = subprocess.Popen(
+        ["taskset", "-c", server_cpu, *argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if os.path.ismount(mnt) and proc.poll() is None:
+            return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"bench_mount: the {kind} server did not come up")
+
+
+def _stop_server(proc: subprocess.Popen[str], mnt: str) -> None:
+    subprocess.run(["umount", "-l", mnt], check=False, stderr=subprocess.DEVNULL)
+    if proc.stdin:
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def bindings_main(args: argparse.Namespace) -> int:
+    if os.geteuid() != 0 or shutil.which("taskset") is None:
+        print("bench_mount: --bindings needs root and taskset (util-linux)", file=sys.stderr)
+        return 2
+    kinds = []
+    for major in (2, 3):
+        if _libfuse_path(major) is None:
+            continue
+        if major == 2:
+            kinds.append("fusepy/libfuse2")
+        kinds.append(f"mfusepy/libfuse{major}")
+    kinds = [k for k in kinds if not k.startswith("fusepy") or _importable("fuse")]
+    kinds += [f"fakeproc/libfuse{m}" for m in (2, 3) if _libfuse_path(m)]
+    if args.baseline:
+        kinds.append("fakeproc-baseline/libfuse2")
+    samples: dict[str, list[float]] = {k: [] for k in kinds}
+    with tempfile.TemporaryDirectory() as tmp:
+        client = os.path.join(tmp, "client.py")
+        with open(client, "w") as f:
+            f.write(CLIENT)
+        for _ in range(args.reps):
+            for kind in kinds:
+                mnt = os.path.join(tmp, "mnt")
+                os.makedirs(mnt, exist_ok=True)
+                proc = _start_server(kind, mnt, tmp, args.baseline, args.server_cpu)
+                target = f"{mnt}/hello" if kind.startswith(("fusepy", "mfusepy")) else f"{mnt}/kernel/ostype"
+                try:
+                    done = subprocess.run(
+                        ["taskset", "-c", args.client_cpu, sys.executable, client, target, str(args.reads)],
+                        capture_output=True, text=True, check=False,
+                    )
+                finally:
+                    _stop_server(proc, mnt)
+                if done.returncode != 0:
+                    raise SystemExit(f"bench_mount: client failed on {kind}: {done.stderr.strip()}")
+                samples[kind].append(float(json.loads(done.stdout)) * 1e6)
+    report = {k: round(statistics.median(v), 2) for k, v in samples.items()}
+    if args.json:
+        print(json.dumps({"us_per_open_read_close": report, "reps": args.reps, "pinned": True}, indent=2))
+        return 0
+    print(f"open+read+close of one file, median of {args.reps} runs of {args.reads:,}; "
+          f"server on CPU {args.server_cpu}, client on CPU {args.client_cpu} (taskset)")
+    for kind, us in report.items():
+        what = "hello server" if kind.startswith(("fusepy", "mfusepy")) else "fakeproc server"
+        print(f"{kind:<28}{what:<18}{us:>8.1f} us")
+    return 0
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 if __name__ == "__main__":

@@ -16,9 +16,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 venv="${FAKEPROC_VENV:-$here/.venv}"
 
-# System packages: libfuse2 for fusepy, fuse3 for the setuid fusermount, and the
-# real tools the tests drive through the mount (procps sysctl, busybox, gcc, systemd-sysctl).
-system_packages=(python3 python3-venv libfuse2 fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd graphviz)
+# System packages: libfuse3 (and libfuse2: the FUSE tests run over every libfuse installed),
+# fuse3 for the setuid fusermount3, and the real tools the tests drive through the mount
+# (procps sysctl, busybox, gcc, systemd-sysctl); graphviz draws `fakeproc ns tree -o FILE.svg`.
+# Ubuntu 24.04 renamed libfuse2 to libfuse2t64.
+libfuse2=libfuse2
+if ! dpkg-query -W -f='${Status}' libfuse2 2>/dev/null | grep -q "install ok installed" \
+   && apt-cache show libfuse2t64 >/dev/null 2>&1; then
+  libfuse2=libfuse2t64
+fi
+system_packages=(python3 python3-venv libfuse3-3 "$libfuse2" fuse3 procps busybox gcc libc6-dev util-linux perl diffutils passwd graphviz)
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -26,14 +33,14 @@ done
 # systemd-sysctl (package systemd) is optional: its tests skip when it is absent.
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    echo "bootstrap: installing ${missing[*]}" >&2
+    echo "bootstrap: installing system packages (apt-get, about a minute): ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 </dev/null
   else
     echo "bootstrap: missing system packages: ${missing[*]}" >&2
     echo "bootstrap: install them with: sudo apt-get install ${missing[*]}" >&2
-    echo "bootstrap: continuing; without libfuse2/fuse3 the mount and its tests are skipped" >&2
+    echo "bootstrap: continuing; without libfuse3 or libfuse2 (and fuse3) the mount and its tests are skipped" >&2
   fi
 fi
 
@@ -42,8 +49,10 @@ fi
 python=/usr/bin/python3
 [ -x "$python" ] || python="$(command -v python3)"
 if [ ! -x "$venv/bin/python" ]; then
+  echo "bootstrap: creating the virtualenv $venv" >&2
   "$python" -m venv "$venv"
 fi
+echo "bootstrap: installing fakeproc and its Python dependencies into $venv" >&2
 "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 log="$venv/bootstrap-pip.log"
 if ! "$venv/bin/python" -m pip install -q -e "$here[test,image]" >"$log" 2>&1; then
@@ -52,6 +61,7 @@ if ! "$venv/bin/python" -m pip install -q -e "$here[test,image]" >"$log" 2>&1; t
   exit 1
 fi
 
+echo "bootstrap: ready; running: fakeproc $job" >&2
 case "$job" in
   demo) exec "$venv/bin/fakeproc" demo "$@" ;;
   test) exec "$venv/bin/python" -m pytest "$@" ;;

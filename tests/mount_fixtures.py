@@ -25,15 +25,17 @@ def _host_proc_sys_unchanged() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_mount_left_behind() -> Iterator[None]:
+def _no_mount_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Every test must unmount what it mounted; leftovers are cleaned up and fail the test.
 
-    Only this process's mounts (source ``fakeproc:PID``) and mounts under pytest's temporary
-    directories count: other suites may be mounting at the same time on a shared machine.
+    Only this process's mounts (source ``fakeproc:PID``) and mounts under this session's own
+    temporary directory count: other suites mount at the same time on a shared machine, also
+    under ``/tmp/pytest-of-<user>``, and their mounts are never touched.
     """
     before = fuse_mount_lines()
     yield
-    ours = (f"fakeproc:{os.getpid()} ", "/pytest-of-")
+    base = f" {tmp_path_factory.getbasetemp()}/"
+    ours = (f"fakeproc:{os.getpid()} ", base)
     left = {line for line in fuse_mount_lines() - before if any(mark in line for mark in ours)}
     for line in left:
         subprocess.run(["umount", "-l", line.split()[1]], check=False)

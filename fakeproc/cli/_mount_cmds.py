@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from fakeproc.cli.result import CommandResult
@@ -21,13 +22,48 @@ def _add_mount(sub: Any) -> None:
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
     p.add_argument("--foreground", action="store_true", help="serve in this process until signalled")
+    _add_identity(p)
+    _add_lock_timeout(p)
     p.set_defaults(func=_cmd_mount)
+
+
+def _notify(line: str) -> None:
+    """Progress lines of a waiting command (a busy lock, a mount held elsewhere), on stderr at once."""
+    print(f"fakeproc: {line}", file=sys.stderr, flush=True)
+
+
+def _add_lock_timeout(p: Any) -> None:
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --state: give up (exit 2) if the state file stays locked this long (default: wait)",
+    )
+
+
+def _add_identity(p: Any) -> None:
+    p.add_argument(
+        "--as",
+        dest="identity",
+        choices=("root", "user"),
+        default="root",
+        help="what you are to the fake kernel: its init-namespace root (default) or a plain user "
+        "(to see how a tool meets EACCES); other users are always plain users",
+    )
 
 
 def _cmd_mount(args: argparse.Namespace) -> CommandResult:
     from fakeproc.sandbox import serve_mount
 
-    text = serve_mount(args.mountpoint, profile=args.kernel, state=args.state, foreground=args.foreground)
+    text = serve_mount(
+        args.mountpoint,
+        profile=args.kernel,
+        state=args.state,
+        foreground=args.foreground,
+        identity=args.identity,
+        lock_timeout=args.lock_timeout,
+        notify=_notify,
+    )
     return CommandResult(text=text, data={"mountpoint": args.mountpoint, "message": text})
 
 
@@ -39,13 +75,15 @@ def _add_umount(sub: Any) -> None:
         "A dead mount left by a killed server is cleaned up.",
     )
     p.add_argument("mountpoint", metavar="MOUNTPOINT")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="how long to wait for the server to end (default 30)")
     p.set_defaults(func=_cmd_umount)
 
 
 def _cmd_umount(args: argparse.Namespace) -> CommandResult:
     from fakeproc.sandbox import unmount_path
 
-    text = unmount_path(args.mountpoint)
+    text = unmount_path(args.mountpoint, timeout=args.timeout, notify=_notify)
     return CommandResult(text=text, data={"mountpoint": args.mountpoint, "message": text})
 
 
@@ -53,22 +91,47 @@ def _add_run(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="run a command that sees the fake kernel at /proc/sys",
-        description="Run CMD in a private mount namespace (plus a user namespace when not root) where the "
-        "fake tree is bound over /proc/sys. The host's /proc/sys is never touched. Exits with CMD's status.",
+        description="Run CMD so that it sees the fake tree at /proc/sys. The namespaces backend binds it over "
+        "/proc/sys in a private mount namespace (plus a user namespace when not root); the seccomp and "
+        "emulated backends (where installed) need no namespaces. The host's /proc/sys is never touched. "
+        "Exits with CMD's status; 2 when the backend cannot run here.",
     )
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
+    p.add_argument(
+        "--backend",
+        default="auto",
+        metavar="NAME",
+        help="auto (default: namespaces where it works, else seccomp), namespaces, seccomp or emulated",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran (on stderr)")
+    _add_identity(p)
+    _add_lock_timeout(p)
     p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
     p.set_defaults(func=_cmd_run)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from fakeproc.sandbox import run_command
+def _cmd_run(args: argparse.Namespace) -> CommandResult:
+    from fakeproc import sandbox
 
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
-    return run_command(argv, profile=args.kernel, state=args.state)
+    outcome = sandbox.run(
+        argv,
+        profile=args.kernel,
+        state=args.state,
+        backend=args.backend,
+        identity=args.identity,
+        lock_timeout=args.lock_timeout,
+        notify=_notify,
+    )
+    errors = (f"backend: {outcome.backend}",) if args.verbose else ()
+    return CommandResult(
+        exit_code=outcome.exit_code,
+        data={"backend": outcome.backend, "exit_code": outcome.exit_code},
+        errors=errors,
+    )
 
 
 def register(sub: Any) -> None:

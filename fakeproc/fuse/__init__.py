@@ -1,15 +1,6 @@
-"""The FUSE adapter: serve a :class:`~fakeproc.model.Kernel` as a procfs-faithful ``/proc/sys``.
+"""Moved: the FUSE adapter is :mod:`fakeproc.backends.fuse`, the serving core :mod:`fakeproc.serve`.
 
-This package is the only place that imports fusepy (lazily, so the model works
-without libfuse). It holds no sysctl knowledge:
-
-* :class:`SysctlOperations` maps FUSE requests to model calls and passes every
-  errno through unchanged;
-* :class:`NamespaceResolver` finds the caller's real namespaces from its pid
-  and maps them to model namespaces;
-* :class:`FuseServer` runs the session in a background thread.
-
-Most users want :func:`fakeproc.sandbox.mounted` instead.
+This alias keeps the names it used to export importable.
 
 >>> from fakeproc.fuse import NS_TYPES
 >>> NS_TYPES
@@ -18,10 +9,15 @@ Most users want :func:`fakeproc.sandbox.mounted` instead.
 
 from __future__ import annotations
 
-from fakeproc.fuse._binding import load_fusepy
-from fakeproc.fuse._ops import FUSE_REQUESTS, SysctlOperations
-from fakeproc.fuse._resolver import NS_TYPES, NamespaceResolver
-from fakeproc.fuse._server import DEFAULT_OPTIONS, FSNAME, FuseServer
+from fakeproc.backends.fuse import (
+    DEFAULT_OPTIONS,
+    FSNAME,
+    FUSE_REQUESTS,
+    FuseServer,
+    SysctlOperations,
+    load_fusepy,
+)
+from fakeproc.serve import NS_TYPES, NamespaceResolver
 
 __all__ = [
     "DEFAULT_OPTIONS",

@@ -16,6 +16,7 @@ __all__ = [
     "fuse_available",
     "fuse_problem",
     "has_cap_sys_admin",
+    "mount_problem",
     "require_fuse",
     "require_userns",
     "userns_problem",
@@ -69,8 +70,8 @@ def fuse_problem(*, for_userns: bool = False) -> str | None:
             "ship it as mode 0666 (fix with `sudo chmod 0666 /dev/fuse`), or run as root; "
             f"{_DOCKER}"
         )
+    from fakeproc.backends.fuse import load_fusepy
     from fakeproc.errors import UnavailableError
-    from fakeproc.fuse import load_fusepy
 
     try:
         load_fusepy()
@@ -84,6 +85,12 @@ def fuse_problem(*, for_userns: bool = False) -> str | None:
             "`apt-get install fuse3` (Debian/Ubuntu) or run as root"
         )
     return None
+
+
+def mount_problem() -> str | None:
+    """What prevents :func:`~fakeproc.sandbox.mounted` (a plain FUSE mount served by this process)
+    here, with the fix; None if nothing does. A normal user mounts through the setuid fusermount."""
+    return fuse_problem()
 
 
 def userns_problem() -> str | None:

@@ -15,18 +15,23 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fakeproc.errors import UnavailableError, UsageError
+from fakeproc.sandbox._checks import fuse_problem, require_fuse
+from fakeproc.sandbox._kernel import open_kernel
+from fakeproc.sandbox._mounts import clean_dead_mount
+from fakeproc.sandbox._runtime import make_mountpoint, sweep_dead_mounts
+from fakeproc.sandbox._tools import find_tool
 
 if TYPE_CHECKING:
-    from fakeproc.fuse import FuseServer, NamespaceResolver
+    from fakeproc.backends.fuse import FuseServer
     from fakeproc.model import Kernel, NamespaceSet
+    from fakeproc.serve import NamespaceResolver, Session
 
-__all__ = ["BIND_SCRIPT", "MountHandle", "bind_argv", "mounted"]
+__all__ = ["BIND_SCRIPT", "DEFAULT_ATTR_TIMEOUT", "MountHandle", "bind_argv", "mounted", "start_mount"]
 
 log = logging.getLogger("fakeproc.sandbox")
 
@@ -58,6 +63,9 @@ def bind_argv(mountpoint: str, argv: Sequence[str], *, user_namespace: bool = Fa
     """
     if not argv:
         raise UsageError("no command given")
+    argv = list(argv)
+    if "/" not in argv[0] and shutil.which(argv[0]) is None:
+        argv[0] = find_tool(argv[0]) or argv[0]  # sysctl in /usr/sbin, off a normal user's PATH
     unshare = shutil.which("unshare") or "unshare"
     ns = ["--user", "--map-root-user"] if user_namespace else []
     return [
@@ -84,6 +92,7 @@ class MountHandle:
         kernel: The served kernel.
         server: The FUSE server (``server.ops.counts`` has request counts when enabled).
         resolver: Maps callers to model namespaces.
+        session: The serving session (open files, identity).
     """
 
     def __init__(
@@ -98,6 +107,7 @@ class MountHandle:
         self.path = path
         self.server = server
         self.resolver = resolver
+        self.session: Session = server.ops.session
         self._owns_dir = owns_dir
         self._closed = False
 
@@ -153,47 +163,6 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
-def runtime_dir() -> str:
-    """Where temporary mountpoints go: ``$XDG_RUNTIME_DIR/fakeproc``, ``/run/fakeproc`` or the temp dir."""
-    candidates = []
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        candidates.append(os.path.join(os.environ["XDG_RUNTIME_DIR"], "fakeproc"))
-    if os.geteuid() == 0:
-        candidates.append("/run/fakeproc")
-    candidates.append(os.path.join(tempfile.gettempdir(), f"fakeproc-{os.geteuid()}"))
-    for path in candidates:
-        try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
-            st = os.stat(path)
-            if st.st_uid == os.geteuid():
-                return path
-        except OSError:
-            continue
-    raise UsageError("no private directory for a mountpoint (tried " + ", ".join(candidates) + ")")
-
-
-def sweep_dead_mounts() -> int:
-    """Unmount dead fakeproc mounts (servers killed) under :func:`runtime_dir`; returns how many."""
-    from fakeproc.sandbox._daemon import _alive, _server_pid
-    from fakeproc.sandbox._mounts import clean_dead_mount, is_fakeproc, mount_table
-
-    base = runtime_dir() + "/"
-    cleaned = 0
-    for entry in mount_table():
-        if entry.mountpoint.startswith(base) and is_fakeproc(entry):
-            pid = _server_pid(entry.source)
-            if pid is not None and _alive(pid):
-                continue  # never probe a live server (it might be stopped, and the probe would hang)
-            try:
-                if clean_dead_mount(entry.mountpoint):
-                    cleaned += 1
-                    with contextlib.suppress(OSError):
-                        os.rmdir(entry.mountpoint)
-            except (OSError, UsageError):
-                continue
-    return cleaned
-
-
 def start_mount(
     kernel: Kernel,
     mountpoint: str | None = None,
@@ -204,6 +173,7 @@ def start_mount(
     threaded: bool = False,
     attr_timeout: float = DEFAULT_ATTR_TIMEOUT,
     options: dict[str, str | bool | None] | None = None,
+    identity: str = "root",
 ) -> MountHandle:
     """Mount ``kernel`` and start serving it; the caller must :meth:`~MountHandle.close` the handle.
 
@@ -220,29 +190,35 @@ def start_mount(
             and ``attr_timeout``). 0 is exact for callers in different namespaces (whose
             trees differ) at about 4 times the cost of ``sysctl -a``; see docs/mount.md.
         options: Extra FUSE ``-o`` options.
+        identity: What the user serving the kernel is to it: ``"root"`` (init-namespace root,
+            the default) or ``"user"`` (a plain user, to see how a tool meets EACCES).
+            Other users are always plain users under the kernel's permission rules.
 
     Raises:
         UnavailableError: FUSE cannot be used here (the message says why and how to fix it).
-        UsageError: the mountpoint is in use or not a directory.
+        UsageError: the mountpoint is in use or not a directory, or an unknown identity.
     """
-    from fakeproc.fuse import FuseServer, NamespaceResolver, SysctlOperations
-    from fakeproc.sandbox._checks import require_fuse
-    from fakeproc.sandbox._mounts import clean_dead_mount
+    from fakeproc.backends.fuse import FuseServer, SysctlOperations
+    from fakeproc.serve import IDENTITIES, Identity, NamespaceResolver, Session
 
+    if identity not in IDENTITIES:
+        raise UsageError(f"identity must be one of {', '.join(IDENTITIES)}, not {identity!r}")
     require_fuse()
     owns_dir = mountpoint is None
     if mountpoint is None:
         sweep_dead_mounts()
-        mountpoint = tempfile.mkdtemp(prefix="mnt-", dir=runtime_dir())
+        mountpoint = make_mountpoint()
     else:
         mountpoint = os.path.abspath(mountpoint)
         clean_dead_mount(mountpoint)
         if not os.path.isdir(mountpoint):
             raise UsageError(f"mountpoint {mountpoint} is not a directory")
-    resolver = None if fixed is not None else NamespaceResolver(kernel, base)
-    ops = SysctlOperations(
-        kernel, resolver, fixed=fixed, count_requests=count_requests, attr_timeout=attr_timeout
+    ids = Identity.of_this_process(identity)
+    resolver = None if fixed is not None else NamespaceResolver(kernel, base, owner_ids=ids.owner_ids)
+    session = Session(
+        kernel, resolver, fixed=fixed, identity=ids, attr_timeout=attr_timeout, count_requests=count_requests
     )
+    ops = SysctlOperations(kernel, session=session)
     opts: dict[str, str | bool | None] = {
         "fsname": f"fakeproc:{os.getpid()}",
         "attr_timeout": f"{attr_timeout:g}",
@@ -256,8 +232,6 @@ def start_mount(
         if owns_dir:
             with contextlib.suppress(OSError):
                 os.rmdir(mountpoint)
-        from fakeproc.sandbox._checks import fuse_problem
-
         raise UnavailableError(fuse_problem() or str(e)) from None
     except BaseException:
         if owns_dir:
@@ -280,6 +254,7 @@ def mounted(
     base: NamespaceSet | None = None,
     count_requests: bool = False,
     attr_timeout: float | None = None,
+    identity: str = "root",
 ) -> Iterator[MountHandle]:
     """Serve a kernel through FUSE for the duration of the block.
 
@@ -299,6 +274,8 @@ def mounted(
         count_requests: Count FUSE requests per operation.
         attr_timeout: Kernel lookup/attribute cache time in seconds (default 1; 0 is exact
             across namespaces whose trees differ, but slower; see docs/mount.md).
+        identity: ``"root"`` (default): this process's user is the kernel's init-namespace root;
+            ``"user"``: a plain user instead (see :func:`start_mount`).
 
     Yields:
         A :class:`MountHandle` with ``.path``, ``.kernel``, ``.run(argv, **kw)`` and ``.close()``.
@@ -307,23 +284,12 @@ def mounted(
         UnavailableError: FUSE is not usable here (the message says why and how to fix it).
         UsageError: both ``kernel`` and ``state`` given, or a bad mountpoint.
     """
-    if kernel is not None and state is not None:
-        raise UsageError("give either a kernel or a state file, not both")
-    with contextlib.ExitStack() as stack:
-        if state is not None:
-            from fakeproc.state import StateFile
-
-            kernel = stack.enter_context(StateFile(state).open(profile=profile))
-        elif kernel is None:
-            from fakeproc.model import Kernel
-
-            kernel = Kernel(profile)
-        handle = start_mount(
-            kernel,
-            mountpoint,
-            base=base,
-            count_requests=count_requests,
-            attr_timeout=DEFAULT_ATTR_TIMEOUT if attr_timeout is None else attr_timeout,
-        )
-        stack.callback(handle.close)
+    with open_kernel(kernel, profile, state) as k, start_mount(
+        k,
+        mountpoint,
+        base=base,
+        count_requests=count_requests,
+        attr_timeout=DEFAULT_ATTR_TIMEOUT if attr_timeout is None else attr_timeout,
+        identity=identity,
+    ) as handle:
         yield handle

@@ -14,17 +14,19 @@ import os
 import re
 from dataclasses import dataclass
 
+from fakeproc.backends.fuse import unmount
 from fakeproc.errors import UsageError
-from fakeproc.fuse._umount import unmount
 
 __all__ = [
     "MountEntry",
+    "alive",
     "clean_dead_mount",
     "enter_user_namespace",
     "find_mount",
     "is_fakeproc",
     "mount_table",
     "probe",
+    "server_pid",
     "unmount",
 ]
 
@@ -146,3 +148,24 @@ def enter_user_namespace() -> None:
     with open("/proc/self/gid_map", "w") as f:
         f.write(f"0 {gid} 1")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+
+
+def server_pid(source: str) -> int | None:
+    """The server pid in a fakeproc mount's source (``fakeproc:PID``), None if it has none."""
+    _, _, pid = source.partition(":")
+    return int(pid) if pid.isdigit() else None
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False

@@ -7,13 +7,16 @@ test (or class or module), else from ``--fakeproc-profile``, else the default.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from fakeproc.errors import UnavailableError
 from fakeproc.model import Kernel
-from fakeproc.testing._support import kernel, procsys, skip_reason
+from fakeproc.testing._support import kernel, procsys
 
 __all__ = ["fake_kernel", "fake_procsys"]
 
@@ -49,9 +52,22 @@ def fake_kernel(request: pytest.FixtureRequest) -> Iterator[Kernel]:
 @pytest.fixture
 def fake_procsys(fake_kernel: Kernel) -> Iterator[Any]:
     """``fake_kernel`` mounted through FUSE: ``.path``, ``.kernel`` and ``.run(argv, **kw)``
-    (the command sees the tree at ``/proc/sys``). Skipped where FUSE is unusable."""
-    reason = skip_reason()
+    (the command sees the tree at ``/proc/sys``). Skipped, with the reason, where the mount
+    cannot be made here (checked first, or found by the mount itself);
+    ``FAKEPROC_REQUIRE_MOUNT=1`` makes that a failure."""
+    from fakeproc.sandbox import mount_problem
+
+    reason = mount_problem()
+    stack = contextlib.ExitStack()
+    if reason is None:
+        try:
+            handle = stack.enter_context(procsys(fake_kernel))
+        except UnavailableError as e:
+            reason = str(e)
     if reason is not None:
-        pytest.skip(reason)
-    with procsys(fake_kernel) as handle:
+        message = f"fakeproc: FUSE mount unavailable: {reason}"
+        if os.environ.get("FAKEPROC_REQUIRE_MOUNT") == "1":
+            pytest.fail(f"{message} (FAKEPROC_REQUIRE_MOUNT=1)", pytrace=False)
+        pytest.skip(message)
+    with stack:
         yield handle

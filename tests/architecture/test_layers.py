@@ -1,7 +1,7 @@
-"""The package layout is the architecture: imports point down, fusepy stays in fuse/.
+"""The package layout is the architecture: imports point down, the FUSE binding stays in backends/fuse/.
 
-Layers, bottom up (style.md rule 1): spec/errors -> handlers -> profiles -> model ->
-everything above (fuse, sandbox, kubernetes, testing, sysctlconf, demo) -> cli.
+Layers, bottom up (style.md rule 1): spec/errors -> handlers -> profiles -> model -> serve ->
+backends -> sandbox -> (kubernetes, testing, sysctlconf, demo) -> cli.
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                        "fakeproc.cli", "fakeproc.demo"),
     "fakeproc.kubernetes": ("fakeproc.cli", "fakeproc.testing", "fakeproc.demo"),
     "fakeproc.sysctlconf": ("fakeproc.cli", "fakeproc.testing", "fakeproc.demo", "fakeproc.fuse"),
+    "fakeproc.serve": ("fakeproc.backends", "fakeproc.fuse", "fakeproc.sandbox", "fakeproc.cli",
+                       "fakeproc.kubernetes", "fakeproc.testing", "fakeproc.demo"),
+    "fakeproc.backends": ("fakeproc.sandbox", "fakeproc.fuse", "fakeproc.cli", "fakeproc.kubernetes",
+                          "fakeproc.testing", "fakeproc.demo"),
     "fakeproc.fuse": ("fakeproc.cli", "fakeproc.kubernetes", "fakeproc.testing", "fakeproc.demo"),
-    "fakeproc.sandbox": ("fakeproc.cli", "fakeproc.kubernetes", "fakeproc.testing", "fakeproc.demo"),
+    "fakeproc.sandbox": ("fakeproc.fuse", "fakeproc.cli", "fakeproc.kubernetes", "fakeproc.testing",
+                         "fakeproc.demo"),
     "fakeproc.testing": ("fakeproc.cli", "fakeproc.demo"),
     "fakeproc.demo": ("fakeproc.cli",),
 }
@@ -68,12 +73,13 @@ def test_imports_only_point_down(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
-def test_fusepy_is_imported_only_in_the_fuse_adapter(path: Path) -> None:
+def test_the_fuse_binding_is_imported_only_in_the_fuse_backend(path: Path) -> None:
     module = _module_name(path)
-    if module.startswith("fakeproc.fuse"):
+    if module.startswith("fakeproc.backends.fuse"):
         return
     imported = _imports(path)
-    assert "fuse" not in imported and not any(n.startswith("fuse.") for n in imported), module
+    for binding in ("fuse", "mfusepy"):
+        assert binding not in imported and not any(n.startswith(binding + ".") for n in imported), module
 
 
 @pytest.mark.parametrize("path", [p for p in MODULES if p.name != "__main__.py"], ids=lambda p: _module_name(p))

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pwd
-import shutil
-import stat
 import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,22 +15,19 @@ __all__ = [
     "FUSE_WHY",
     "HOST_KEYS",
     "REPO",
-    "TEST_USER",
-    "dev_fuse_mode",
     "fuse_mount_lines",
     "host_values",
     "requires_fuse",
     "requires_root",
     "requires_tool",
     "sh",
-    "unprivileged_python",
 ]
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FUSE_OK, FUSE_WHY = fuse_available()
 
 requires_fuse = pytest.mark.skipif(not FUSE_OK, reason=f"FUSE is not usable here: {FUSE_WHY}")
-requires_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (real namespaces, setpriv, useradd)")
+requires_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (real namespaces, private device nodes, setpriv)")
 
 #: Host keys whose values must never change while the suite runs (read-only checks).
 HOST_KEYS = (
@@ -50,12 +41,13 @@ HOST_KEYS = (
     "vm/dirty_ratio",
 )
 
-TEST_USER = "fakeproc-test"
 
 
 def requires_tool(*names: str) -> pytest.MarkDecorator:
     """Skip unless every tool is on PATH (or an absolute path that exists)."""
-    missing = [n for n in names if not (shutil.which(n) or (os.path.isabs(n) and os.path.exists(n)))]
+    from fakeproc.sandbox import find_tool
+
+    missing = [n for n in names if find_tool(n) is None]
     return pytest.mark.skipif(bool(missing), reason=f"missing tools: {', '.join(missing)} (see .ci packages)")
 
 
@@ -86,77 +78,6 @@ def sh(
     )
 
 
-def _user_can_run(user: str, argv: list[str], env: dict[str, str]) -> bool:
-    try:
-        done = as_user(user, argv, env, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
 
 
-def _drop_args(user: str) -> list[str]:
-    pw = pwd.getpwnam(user)
-    return [f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups"]
 
-
-def ensure_test_user() -> str:
-    """Create the unprivileged test user if needed (root only)."""
-    try:
-        pwd.getpwnam(TEST_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/sh", TEST_USER], check=True)
-    return TEST_USER
-
-
-def unprivileged_python(user: str, tmp: str) -> tuple[list[str], dict[str, str]]:
-    """A Python command line and environment with which ``user`` can import fakeproc and fusepy.
-
-    The suite's own interpreter if the user can run it; else /usr/bin/python3 with the
-    repository and a copy of fusepy's single module on PYTHONPATH.
-    """
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": tmp, "PYTHONPATH": REPO}
-    probe = ["-c", "import fakeproc.sandbox, fuse"]
-    if _user_can_run(user, [sys.executable, *probe], env):
-        return [sys.executable], env
-    import fuse as fusepy
-
-    deps = os.path.join(tmp, "pydeps")
-    os.makedirs(deps, exist_ok=True)
-    shutil.copy(fusepy.__file__, deps)
-    os.chmod(tmp, 0o755)
-    for dirpath, dirnames, filenames in os.walk(tmp):
-        for name in dirnames:
-            os.chmod(os.path.join(dirpath, name), 0o755)
-        for name in filenames:
-            os.chmod(os.path.join(dirpath, name), 0o644)
-    env["PYTHONPATH"] = f"{REPO}:{deps}"
-    for candidate in ("/usr/bin/python3",):
-        if os.path.exists(candidate) and _user_can_run(user, [candidate, *probe], env):
-            return [candidate], env
-    pytest.skip(f"no Python interpreter that {user} can run with fakeproc importable")
-    raise AssertionError  # unreachable
-
-
-def as_user(
-    user: str, argv: list[str], env: dict[str, str], **kwargs: Any
-) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` as ``user`` (uid, gid, no supplementary groups, clean environment)."""
-    kwargs.setdefault("check", False)
-    return subprocess.run(  # noqa: PLW1510 - check is in kwargs
-        ["setpriv", *_drop_args(user), "--", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        **kwargs,
-    )
-
-
-@contextlib.contextmanager
-def dev_fuse_mode(mode: int) -> Iterator[None]:
-    """Set /dev/fuse's mode for the block (root only) and always restore it."""
-    old = stat.S_IMODE(os.stat("/dev/fuse").st_mode)
-    os.chmod("/dev/fuse", mode)
-    try:
-        yield
-    finally:
-        os.chmod("/dev/fuse", old)

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from fakeproc.fuse import NamespaceResolver
+from fakeproc.serve import NamespaceResolver
 from fakeproc.spec import NamespaceType
 from tests.fuse.support import requires_fuse, requires_root, requires_tool, sh
 
@@ -27,20 +27,20 @@ def test_own_process_maps_to_the_base_set(kernel):
 
 def test_pid_zero_gets_the_initial_namespaces_and_one_log_line(kernel, caplog):
     resolver = NamespaceResolver(kernel)
-    with caplog.at_level(logging.WARNING, logger="fakeproc.fuse"):
+    with caplog.at_level(logging.WARNING, logger="fakeproc.serve"):
         assert resolver.resolve(0) is kernel.init_ns
     assert len([r for r in caplog.records if "cannot be attributed" in r.getMessage()]) == 1
 
 
 def test_unreadable_ns_links_get_the_initial_namespaces(kernel, caplog, monkeypatch):
-    import fakeproc.fuse._resolver as mod
+    import fakeproc.serve._resolver as mod
 
     def denied(pid):
         raise PermissionError(13, "Permission denied")
 
     resolver = NamespaceResolver(kernel)
-    monkeypatch.setattr(mod, "_ns_inodes", denied)
-    with caplog.at_level(logging.WARNING, logger="fakeproc.fuse"):
+    monkeypatch.setattr(mod, "ns_inodes", denied)
+    with caplog.at_level(logging.WARNING, logger="fakeproc.serve"):
         assert resolver.resolve(12345) is kernel.init_ns
     assert any("Permission denied" in r.getMessage() for r in caplog.records)
 

@@ -78,13 +78,37 @@ def test_chmod_and_chown_are_eperm(mount):
     assert_errno(errno.EPERM, os.chmod, p(mount, "kernel"), 0o755)
 
 
-def test_creating_is_enoent_and_removing_or_renaming_is_eacces(mount):
+def test_creating_or_renaming_is_enoent_and_removing_is_eacces(mount):
     assert_errno(errno.ENOENT, os.mkdir, p(mount, "kernel/newdir"))
     assert_errno(errno.ENOENT, os.symlink, "x", p(mount, "kernel/newlink"))
     assert_errno(errno.EACCES, os.unlink, p(mount, "kernel/sem"))
     assert_errno(errno.EACCES, os.rmdir, p(mount, "kernel/random"))
-    assert_errno(errno.EACCES, os.rename, p(mount, "kernel/sem"), p(mount, "kernel/sem2"))
+    # rename() inside /proc/sys is ENOENT on the real kernel (6.18), not EACCES.
+    assert_errno(errno.ENOENT, os.rename, p(mount, "kernel/sem"), p(mount, "kernel/sem2"))
     assert os.path.exists(p(mount, "kernel/sem"))
+
+
+@pytest.mark.parametrize("rel", ["kernel", "kernel/ostype", "vm/swappiness"])
+def test_listxattr_is_empty_and_getxattr_is_eopnotsupp_as_on_the_real_proc_sys(mount, rel):
+    assert os.listxattr(p(mount, rel)) == os.listxattr(f"/proc/sys/{rel}") == []
+    assert_errno(errno.EOPNOTSUPP, os.getxattr, p(mount, rel), "user.x")
+    assert_errno(errno.EOPNOTSUPP, os.getxattr, f"/proc/sys/{rel}", "user.x")
+
+
+def test_setxattr_on_a_directory_is_eacces_and_on_a_writable_file_eopnotsupp(mount):
+    assert_errno(errno.EACCES, os.setxattr, p(mount, "kernel"), "user.x", b"1")
+    assert_errno(errno.EOPNOTSUPP, os.setxattr, p(mount, "vm/swappiness"), "user.x", b"1")
+
+
+def test_an_append_writes_at_offset_zero_as_procfs_files_have_size_zero(mount):
+    done = mount.run(
+        ["sh", "-c", "echo 60 > /proc/sys/vm/swappiness; echo 5 >> /proc/sys/vm/swappiness; "
+         "cat /proc/sys/vm/swappiness"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "5\n", "")
+    assert mount.kernel.read("vm.swappiness") == "5\n"
+
 
 
 def test_access_refuses_execute_on_files_and_write_on_0444(mount):

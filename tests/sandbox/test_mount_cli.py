@@ -19,6 +19,8 @@ from fakeproc.sandbox._mounts import find_mount
 from tests.fuse.support import REPO, requires_fuse, requires_root
 from tests.helpers import assert_errno
 
+__all__: list[str] = []
+
 pytestmark = [requires_fuse, requires_root]
 
 FAKEPROC = [sys.executable, "-m", "fakeproc"]
@@ -164,3 +166,118 @@ def test_mounted_with_both_kernel_and_state_is_a_usage_error(tmp_path, kernel):
 
     with pytest.raises(UsageError), mounted(kernel, state=str(tmp_path / "s.json")):
         pass
+
+
+def test_umount_says_the_server_ended_and_saved_its_state(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    state = tmp_path / "state.json"
+    with cleanup(mnt):
+        assert cli("mount", str(mnt), "--state", str(state)).returncode == 0
+        pid = _server_pid(mnt)
+        done = cli("umount", str(mnt))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"unmounted {mnt}; the server (pid {pid}) ended and saved its state to {state}\n"
+
+
+def test_umount_of_a_mount_held_in_another_namespace_waits_names_the_holder_and_exits_1(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    state = tmp_path / "state.json"
+    with cleanup(mnt):
+        assert cli("mount", str(mnt), "--state", str(state)).returncode == 0
+        (mnt / "vm" / "swappiness").write_text("21\n")
+        pid = _server_pid(mnt)
+        holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sleep", "60"])
+        try:
+            _wait_for_mount_in(holder.pid, pid)
+            done = cli("umount", "--timeout", "1", str(mnt))
+            assert done.returncode == 1
+            lines = done.stderr.splitlines()
+            assert lines[0].startswith(f"fakeproc: the server (pid {pid}) keeps serving: its mount is still held by pid {holder.pid} (sleep 60)")
+            assert lines[1].startswith(f"fakeproc: unmounted {mnt} here, but its server (pid {pid}) did not end")
+            assert f"pid {holder.pid} (sleep 60)" in lines[1] and len(lines) == 2
+        finally:
+            holder.kill()
+            holder.wait()
+        _wait_gone(pid)
+    assert '"21' in state.read_text() or "21" in state.read_text()
+
+
+def _wait_for_mount_in(pid: int, server: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if f"fakeproc:{server} " in Path(f"/proc/{pid}/mountinfo").read_text():
+                return
+        time.sleep(0.02)
+    raise AssertionError("the holder never had the mount")
+
+
+def _wait_gone(pid: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                return
+        except OSError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"server {pid} still running")
+
+
+def test_a_lazily_unmounted_server_still_saves(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    state = tmp_path / "state.json"
+    with cleanup(mnt):
+        assert cli("mount", str(mnt), "--state", str(state)).returncode == 0
+        (mnt / "kernel" / "domainname").write_text("lazy.example\n")
+        pid = _server_pid(mnt)
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+        _wait_gone(pid)
+    assert "lazy.example" in state.read_text()
+
+
+def test_run_on_a_state_held_by_a_live_mount_exits_2_at_once(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    state = tmp_path / "state.json"
+    with cleanup(mnt):
+        assert cli("mount", str(mnt), "--state", str(state)).returncode == 0
+        pid = _server_pid(mnt)
+        try:
+            start = time.monotonic()
+            done = cli("run", "--state", str(state), "--", "true")
+            assert time.monotonic() - start < 30
+            assert done.returncode == 2
+            assert done.stderr == (
+                f"fakeproc: state file {state} is in use by the fakeproc mount at {mnt} (server pid {pid}); "
+                f"use that mount, or `fakeproc umount {mnt}` first\n"
+            )
+        finally:
+            assert cli("umount", str(mnt)).returncode == 0
+
+
+def test_a_lock_wait_names_the_holder_once_and_honours_the_timeout(tmp_path):
+    state = tmp_path / "state.json"
+    lock = tmp_path / "state.json.lock"
+    hold = (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        done = cli("run", "--state", str(state), "--lock-timeout", "0.5", "--", "true")
+    finally:
+        holder.kill()
+        holder.wait()
+    who = f"pid {holder.pid} ({sys.executable} -c {hold} {lock})"
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"fakeproc: waiting for the lock on {state}, held by {who} (at most 0.5 s)\n"
+        f"fakeproc: gave up after 0.5 s waiting for the lock on {state}, held by {who}\n"
+    )

@@ -231,3 +231,25 @@ def test_run_of_a_missing_command_exits_127_before_mounting(capsys) -> None:  # 
 
     assert main(["run", "--", "/nonexistent/fakeproc-no-such-command"]) == 127
     assert capsys.readouterr().err == "fakeproc: /nonexistent/fakeproc-no-such-command: command not found\n"
+
+
+def test_the_next_run_reclaims_the_mountpoint_a_killed_run_left(tmp_path):
+    import glob
+
+    from fakeproc.sandbox import runtime_dir
+
+    marker = tmp_path / "started"
+    proc = subprocess.Popen(
+        [*FAKEPROC, "run", "--", "sh", "-c", f"touch {marker}; exec sleep 30"], cwd=REPO, start_new_session=True
+    )
+    try:
+        _wait_for(marker.exists)
+        proc.kill()
+        proc.wait()
+        left = glob.glob(os.path.join(runtime_dir(), f"mnt-{proc.pid}-*"))
+        assert len(left) == 1
+        assert cli("run", "--", "true").returncode == 0
+        assert not os.path.exists(left[0])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,7 +1,10 @@
-"""Non-root users, and hosts where FUSE or user namespaces are missing.
+"""Non-root users, and hosts where FUSE or user namespaces are missing, each simulated.
 
-The unprivileged scenarios run as a real unprivileged user (created if needed). This machine's
-/dev/fuse is 0600, so those tests set it to 0666 for their duration and always restore it.
+Every scenario runs as a plain uid without creating an account, in a private mount namespace
+where root first made the environment (a private 0666 or 0600 fuse device node bound over
+/dev/fuse, no /dev/fuse, libfuse2 hidden, a Docker-like seccomp filter against user
+namespaces, root without CAP_SYS_ADMIN): see ``tests/sandbox/plain_user.py``. The machine's
+/dev/fuse and accounts are never changed.
 """
 
 from __future__ import annotations
@@ -9,212 +12,223 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from fakeproc.errors import UnavailableError
-from tests.fuse.support import (
-    FUSE_OK,
-    FUSE_WHY,
-    as_user,
-    dev_fuse_mode,
-    ensure_test_user,
-    requires_root,
-    requires_tool,
-    unprivileged_python,
-)
+from tests.fuse.support import requires_root
+from tests.sandbox.plain_user import PLAIN_UID, Workdir, as_plain_user, workdir
 
 DEFAULT_SEM = "32000\t1024000000\t500\t32000"
+PY = sys.executable
+FAKEPROC = [PY, "-m", "fakeproc"]
 
+DOCKER = "in Docker/Podman, run the container with `--device /dev/fuse --cap-add SYS_ADMIN`"
+NO_DEV_FUSE = f"/dev/fuse does not exist: load the fuse kernel module (`modprobe fuse`) or, {DOCKER}"
+DEV_FUSE_0600 = (
+    "cannot open /dev/fuse (Permission denied): it must be usable by your user; most distributions "
+    f"ship it as mode 0666 (fix with `sudo chmod 0666 /dev/fuse`), or run as root; {DOCKER}"
+)
+NO_CAP = f"root without CAP_SYS_ADMIN cannot mount: {DOCKER}"
+NO_USERNS = (
+    "unprivileged user namespaces are not available (unshare: unshare failed: Operation not permitted): "
+    "allow them with `sysctl -w user.max_user_namespaces=15000` (and `kernel.unprivileged_userns_clone=1` "
+    "on older Debian kernels, `kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10+); in Docker, "
+    "the default seccomp profile forbids them: use `--security-opt seccomp=unconfined` or run as root"
+)
 
-@pytest.fixture(scope="module")
-def user_env() -> Iterator[tuple[str, list[str], dict[str, str], str]]:
-    """(user, python argv, environment, a work directory the user owns)."""
-    if os.geteuid() != 0:
-        pytest.skip("creating the unprivileged test user and changing /dev/fuse's mode needs root")
-    if not FUSE_OK:
-        pytest.skip(f"FUSE is not usable here: {FUSE_WHY}")
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv (util-linux) is missing")
-    user = ensure_test_user()
-    work = tempfile.mkdtemp(prefix="fakeproc-unpriv-")
-    os.chmod(work, 0o755)
+pytestmark = [requires_root, pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is missing")]
+
+MOUNTED = """
+import errno, fakeproc
+with fakeproc.mounted(profile="6.18") as m:
+    print(open(m.path + "/kernel/ostype").read(), end="")
+    open(m.path + "/kernel/sem", "w").write("1 2 3 4")
+    print(m.kernel.read("kernel.sem"), end="")
+    print(m.run(["sysctl", "-n", "kernel.sem"], capture_output=True, text=True).stdout, end="")
+with fakeproc.mounted(profile="6.18", identity="user") as m:
     try:
-        python, env = unprivileged_python(user, work)
-        import pwd
+        open(m.path + "/kernel/sem", "w").write("1 2 3 4")
+    except PermissionError as e:
+        print("plain user:", errno.errorcode[e.errno])
+"""
 
-        pw = pwd.getpwnam(user)
-        home = os.path.join(work, "home")
-        os.makedirs(home, exist_ok=True)
-        os.chown(home, pw.pw_uid, pw.pw_gid)
-        env = {**env, "HOME": home, "XDG_RUNTIME_DIR": home}
-        yield user, python, env, home
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _userns_ok(user: str, env: dict[str, str]) -> bool:
-    return as_user(user, ["unshare", "--user", "--map-root-user", "--mount", "true"], env).returncode == 0
+FIXTURE_TEST = """
+def test_fixture(fake_procsys):
+    r = fake_procsys.run(["sysctl", "-w", "vm.swappiness=9"], capture_output=True, text=True)
+    assert r.stdout == "vm.swappiness = 9\\n", r.stderr
+    assert fake_procsys.kernel.read("vm.swappiness") == "9\\n"
+"""
 
 
-@requires_root
-@requires_tool("sysctl", "unshare")
-def test_run_as_an_unprivileged_user_in_a_user_namespace(user_env):
-    user, python, env, home = user_env
-    if not _userns_ok(user, env):
-        pytest.skip("unprivileged user namespaces are disabled on this host")
-    with open("/proc/sys/kernel/sem") as f:
-        host_sem = f.read()
-    script = (
-        'id -u; sysctl -w kernel.sem="33000 1024000000 500 32000"; unshare --ipc cat /proc/sys/kernel/sem; '
-        "cat /proc/sys/kernel/sem; sysctl -a 2>/dev/null | wc -l"
+@pytest.fixture
+def work() -> Iterator[Workdir]:
+    with workdir() as w:
+        yield w
+
+
+def _seccomp_problem() -> str | None:
+    from fakeproc.sandbox import backend_problem
+
+    return backend_problem("seccomp")
+
+
+def _assert_unavailable(done: subprocess.CompletedProcess[str], namespaces_reason: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"fakeproc: no backend can run here (namespaces: {namespaces_reason}; seccomp: {_seccomp_problem()})\n"
     )
-    with dev_fuse_mode(0o666):
-        done = as_user(
-            user, [*python, "-m", "fakeproc", "run", "--", "sh", "-c", script], env, timeout=120, cwd=home
-        )
+
+
+# ---------------------------------------------------------------------- /dev/fuse usable (0666)
+
+
+def test_run_as_a_plain_user_finds_sysctl_off_path_and_is_root_of_the_fake(work):
+    script = (
+        'id -u; /usr/sbin/sysctl -w kernel.sem="33000 1024000000 500 32000"; unshare --ipc cat /proc/sys/kernel/sem; '
+        "cat /proc/sys/kernel/sem"
+    )
+    done = as_plain_user([*FAKEPROC, "run", "--", "sh", "-c", script], work)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[:4] == [
+    assert done.stdout.splitlines() == [
         "0",
         "kernel.sem = 33000 1024000000 500 32000",
         DEFAULT_SEM,
         "33000\t1024000000\t500\t32000",
     ]
-    assert int(lines[4]) > 1000
-    with open("/proc/sys/kernel/sem") as f:
-        assert f.read() == host_sem
+    direct = as_plain_user([*FAKEPROC, "run", "--", "sysctl", "-n", "kernel.ostype"], work)
+    assert (direct.returncode, direct.stdout) == (0, "Linux\n")
 
 
-@requires_root
-def test_run_as_an_unprivileged_user_with_a_state_file(user_env):
-    user, python, env, home = user_env
-    if not _userns_ok(user, env):
-        pytest.skip("unprivileged user namespaces are disabled on this host")
-    state = os.path.join(home, "state.json")
-    with dev_fuse_mode(0o666):
-        first = as_user(
-            user,
-            [
-                *python,
-                "-m",
-                "fakeproc",
-                "run",
-                "--state",
-                state,
-                "--",
-                "sh",
-                "-c",
-                "echo user.example > /proc/sys/kernel/domainname",
-            ],
-            env,
-            timeout=120,
-            cwd=home,
-        )
-        second = as_user(
-            user,
-            [*python, "-m", "fakeproc", "run", "--state", state, "--", "cat", "/proc/sys/kernel/domainname"],
-            env,
-            timeout=120,
-            cwd=home,
-        )
+def test_run_as_a_plain_user_with_a_state_file_keeps_it_between_runs(work):
+    state = os.path.join(work.home, "state.json")
+    first = as_plain_user(
+        [*FAKEPROC, "run", "--state", state, "--", "sh", "-c", "echo user.example > /proc/sys/kernel/domainname"],
+        work,
+    )
+    second = as_plain_user([*FAKEPROC, "run", "--state", state, "--", "cat", "/proc/sys/kernel/domainname"], work)
     assert first.returncode == 0, first.stderr
     assert second.stdout == "user.example\n"
-    assert os.stat(state).st_uid != 0
+    assert os.stat(state).st_uid == PLAIN_UID
 
 
-@requires_root
-def test_mounted_as_an_unprivileged_user_through_the_setuid_fusermount(user_env):
-    user, python, env, home = user_env
-    from fakeproc.sandbox._checks import _fusermount
-
-    if _fusermount() is None:
-        pytest.skip("no setuid fusermount (apt-get install fuse3)")
-    code = (
-        "from fakeproc.sandbox import mounted\n"
-        "with mounted(profile='6.18') as m:\n"
-        "    print(open(m.path + '/kernel/ostype').read(), end='')\n"
-        "    open(m.path + '/kernel/sem', 'w').write('1 2 3 4')\n"
-    )
-    with dev_fuse_mode(0o666):
-        done = as_user(user, [*python, "-c", code], env, timeout=120, cwd=home)
-    # A non-root caller is "other" for 0644 files, as on the real kernel: the write is refused.
-    assert done.stdout == "Linux\n"
-    assert "Permission denied" in done.stderr
-    with open("/proc/mounts") as f:
-        assert not [line for line in f if home in line]
+def test_mounted_makes_its_owner_root_of_the_fake_and_exits_silently(work):
+    done = as_plain_user([PY, "-c", MOUNTED], work)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Linux\n1\t2\t3\t4\n1\t2\t3\t4\nplain user: EACCES\n"
+    assert done.stderr == ""
 
 
-@requires_root
-def test_without_dev_fuse_access_run_says_what_is_missing_and_exits_2(user_env):
-    user, python, env, home = user_env
-    with dev_fuse_mode(0o600):
-        done = as_user(user, [*python, "-m", "fakeproc", "run", "--", "true"], env, timeout=120, cwd=home)
-    assert done.returncode == 2
-    assert "/dev/fuse" in done.stderr and "0666" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_the_fixture_works_for_a_plain_user(work):
+    path = os.path.join(work.home, "test_fixture.py")
+    with open(path, "w") as f:
+        f.write(FIXTURE_TEST)
+    done = as_plain_user([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", path], work)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
 
 
-# ---------------------------------------------------------------------- unavailability, simulated
+def test_plain_users_get_their_own_runtime_directories(work):
+    probe = [PY, "-c", "from fakeproc.sandbox import runtime_dir; print(runtime_dir())"]
+    inside = [*FAKEPROC, "run", "--", *probe]
+    first = as_plain_user(inside, work)
+    second = as_plain_user(inside, work, uid=PLAIN_UID + 1)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout.strip() == os.path.join(work.tmp, f"fakeproc-{PLAIN_UID}")
+    assert second.stdout.strip() == os.path.join(work.tmp, f"fakeproc-{PLAIN_UID + 1}")
 
 
-def test_missing_dev_fuse_mentions_the_docker_flags(monkeypatch):
-    from fakeproc.sandbox import _checks
-
-    real_exists = os.path.exists
-    monkeypatch.setattr(_checks.os.path, "exists", lambda p: False if p == "/dev/fuse" else real_exists(p))
-    problem = _checks.fuse_problem()
-    assert problem is not None and "--device /dev/fuse --cap-add SYS_ADMIN" in problem
-    ok, why = _checks.fuse_available()
-    assert not ok and "/dev/fuse" in why
+def test_a_planted_runtime_directory_is_never_used(work):
+    planted = os.path.join(work.tmp, f"fakeproc-{PLAIN_UID}")
+    os.symlink(work.scratch, planted)  # owned by root: another user's trap
+    done = as_plain_user([*FAKEPROC, "run", "--", "cat", "/proc/sys/kernel/ostype"], work)
+    assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
+    assert os.path.islink(planted) and os.listdir(work.scratch) == []
 
 
-def test_missing_libfuse_is_an_unavailable_error(monkeypatch):
-    import builtins
+# ---------------------------------------------------------------------- environments without the mount
 
-    from fakeproc.fuse import _binding
 
-    real_import = builtins.__import__
+def test_dev_fuse_0600_run_says_so_and_exits_2(work):
+    _assert_unavailable(as_plain_user([*FAKEPROC, "run", "--", "true"], work, dev_fuse="0600"), DEV_FUSE_0600)
 
-    def fake_import(name, *args, **kwargs):
-        if name == "fuse":
-            raise OSError("Unable to find libfuse")
-        return real_import(name, *args, **kwargs)
+
+def test_dev_fuse_absent_run_says_so_and_exits_2(work):
+    _assert_unavailable(as_plain_user([*FAKEPROC, "run", "--", "true"], work, dev_fuse="absent"), NO_DEV_FUSE)
+
+
+def test_root_without_cap_sys_admin_run_says_so_and_exits_2(work):
+    done = as_plain_user([*FAKEPROC, "run", "--", "true"], work, uid=0, drop_cap_sys_admin=True)
+    _assert_unavailable(done, NO_CAP)
+
+
+def test_user_namespaces_denied_by_seccomp_run_says_so_and_mounted_still_works(work):
+    done = as_plain_user([*FAKEPROC, "run", "-v", "--", "cat", "/proc/sys/kernel/ostype"], work, deny_userns=True)
+    if _seccomp_problem() is None:
+        assert (done.returncode, done.stdout, done.stderr) == (0, "Linux\n", "fakeproc: backend: seccomp\n")
+    else:
+        _assert_unavailable(done, NO_USERNS)
+    mounted = as_plain_user([PY, "-c", MOUNTED], work, deny_userns=True)
+    assert mounted.returncode == 0, mounted.stderr
+    assert mounted.stdout.startswith("Linux\n1\t2\t3\t4\n")
+
+
+def test_libfuse2_absent_run_and_mounted_work_with_libfuse3(work):
+    from fakeproc.backends.fuse._binding import loadable_libfuses
+
+    if 3 not in loadable_libfuses():
+        pytest.skip("libfuse3 is not installed here")
+    done = as_plain_user([*FAKEPROC, "run", "--", "sysctl", "-n", "kernel.ostype"], work, hide_libfuse2=True)
+    assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
+    mounted = as_plain_user([PY, "-c", MOUNTED], work, hide_libfuse2=True)
+    assert (mounted.returncode, mounted.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(("scenario", "reason"), [("0600", DEV_FUSE_0600), ("absent", NO_DEV_FUSE)])
+def test_the_fixture_skips_with_the_reason_and_require_mount_makes_it_fail(work, scenario, reason):
+    path = os.path.join(work.home, "test_fixture.py")
+    with open(path, "w") as f:
+        f.write(FIXTURE_TEST)
+    argv = [PY, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", path]
+    skipped = as_plain_user(argv, work, dev_fuse=scenario)
+    assert skipped.returncode == 0, skipped.stdout
+    assert f"fakeproc: FUSE mount unavailable: {reason}" in skipped.stdout and "1 skipped" in skipped.stdout
+    failed = as_plain_user(argv, work, dev_fuse=scenario, env={"FAKEPROC_REQUIRE_MOUNT": "1"})
+    assert failed.returncode == 1 and "1 error" in failed.stdout  # the fixture fails the setup
+    assert "FAKEPROC_REQUIRE_MOUNT=1" in failed.stdout
+
+
+# ---------------------------------------------------------------------- unavailability, in-process
+
+
+def test_without_any_libfuse_the_binding_is_unavailable_and_says_what_to_install(monkeypatch):
+    from fakeproc.backends.fuse import _binding
 
     monkeypatch.setattr(_binding, "_module", None)
-    monkeypatch.setattr(builtins, "__import__", fake_import)
-    with pytest.raises(UnavailableError, match="libfuse2"):
-        _binding.load_fusepy()
-
-
-def test_disabled_user_namespaces_are_explained(monkeypatch):
-    from fakeproc.sandbox import _checks
-
-    def refuse(*args, **kwargs):
-        return subprocess.CompletedProcess(
-            args, 1, b"", b"unshare: unshare failed: Operation not permitted\n"
-        )
-
-    monkeypatch.setattr(_checks.subprocess, "run", refuse)
-    problem = _checks.userns_problem()
-    assert problem is not None and "max_user_namespaces" in problem and "seccomp" in problem
+    monkeypatch.setattr(_binding, "loadable_libfuses", dict)
+    monkeypatch.delenv("FAKEPROC_LIBFUSE", raising=False)
+    with pytest.raises(UnavailableError, match=r"^no libfuse is installed .*apt-get install fuse3"):
+        _binding.load_binding()
 
 
 def test_the_cli_turns_unavailability_into_exit_2_without_a_traceback(monkeypatch, capsys):
+    from fakeproc import sandbox
     from fakeproc.cli.main import main
-    from fakeproc.sandbox import _run
 
     def unavailable(argv, **kwargs):
         raise UnavailableError(
             "cannot open /dev/fuse: in Docker, run with --device /dev/fuse --cap-add SYS_ADMIN"
         )
 
-    monkeypatch.setattr(_run, "run_command", unavailable)
-    from fakeproc import sandbox
-
-    monkeypatch.setattr(sandbox, "run_command", unavailable)
+    monkeypatch.setattr(sandbox, "run", unavailable)
     assert main(["run", "--", "true"]) == 2
     err = capsys.readouterr().err
     assert "--device /dev/fuse" in err and "Traceback" not in err
+
+
+def test_the_demo_runs_every_step_through_the_mount_as_a_plain_user(work):
+    done = as_plain_user([*FAKEPROC, "demo"], work, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "in-process" not in done.stdout + done.stderr

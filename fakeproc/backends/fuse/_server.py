@@ -31,14 +31,15 @@ import os
 import threading
 from typing import Any
 
+from fakeproc.backends.fuse._binding import FuseArgs, load_binding
+from fakeproc.backends.fuse._ops import SysctlOperations
+from fakeproc.backends.fuse._umount import unmount
 from fakeproc.errors import UnavailableError
-from fakeproc.fuse._binding import FuseArgs, load_fusepy
-from fakeproc.fuse._ops import SysctlOperations
-from fakeproc.fuse._umount import unmount
+from fakeproc.serve import errno_of
 
 __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 
-log = logging.getLogger("fakeproc.fuse")
+log = logging.getLogger("fakeproc.backends.fuse")
 
 FSNAME = "fakeproc"
 
@@ -54,6 +55,11 @@ DEFAULT_OPTIONS: dict[str, str | bool] = {
     "max_write": "131072",
     "max_read": "131072",
 }
+
+#: Options left out with libfuse3: it rejects big_writes and max_write (big writes are always on,
+#: max_write is negotiated), and max_read must then also be set in init(); its default request
+#: size (max_pages, 128 KiB on 6.x) is the same limit.
+_LIBFUSE2_ONLY = ("big_writes", "max_write", "max_read")
 
 
 class FuseServer:
@@ -94,6 +100,8 @@ class FuseServer:
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._keep: list[Any] = []
+        self._major = 2
+        self._unmounted = False
         self._handle_lock = threading.Lock()  # guards self._fuse against use after fuse_destroy
 
     # ------------------------------------------------------------------ public
@@ -104,7 +112,8 @@ class FuseServer:
         Raises:
             UnavailableError: libfuse could not mount (no /dev/fuse access, no fusermount...).
         """
-        fuse = load_fusepy()
+        fuse = load_binding()
+        self._major = int(fuse.fuse_version_major)
         ops_struct = self._build_ops(fuse)
         self._thread = threading.Thread(
             target=self._main, args=(fuse, ops_struct), name=f"fakeproc-fuse:{self.mountpoint}", daemon=True
@@ -137,12 +146,15 @@ class FuseServer:
             return
         with self._handle_lock:
             if self._fuse:
-                load_fusepy()._libfuse.fuse_exit(self._fuse)
+                load_binding()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
             try:
                 unmount(self.mountpoint, lazy=True)
+                self._unmounted = True
             except OSError as e:
-                if e.errno not in (errno.EINVAL, errno.ENOENT):
+                if e.errno in (errno.EINVAL, errno.ENOENT):
+                    self._unmounted = True  # gone already (unmounted from outside)
+                else:
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
         if not self._done.wait(timeout):
             log.warning(
@@ -153,34 +165,45 @@ class FuseServer:
     # ------------------------------------------------------------------ internals
 
     def _build_ops(self, fuse: Any) -> Any:
-        """fusepy's ``fuse_operations`` struct wired to ``self.ops`` (what ``FUSE.__init__`` does)."""
-        shim = object.__new__(fuse.FUSE)
-        shim.operations = self.ops
-        shim.raw_fi = True
-        shim.encoding = "utf-8"
-        shim.use_ns = True
-        shim._FUSE__critical_exception = None
-        ops_struct = fuse.fuse_operations()
+        """The binding's ``fuse_operations`` struct wired to ``self.ops`` (what ``FUSE.__init__`` does,
+        without mounting): every request goes through :meth:`SysctlOperations.__call__` (counted,
+        errors mapped), except the hot ones, which take :func:`_fast_callbacks`."""
         from functools import partial
 
+        shim = object.__new__(fuse.FUSE)
+        shim.operations = _Dispatch(self.ops)
+        shim.raw_fi = True
+        shim.encoding = "utf-8"
+        shim.errors = "surrogateescape"
+        shim.use_ns = True
+        shim._FUSE__critical_exception = None
+        shim._libfuse2_options_moved_into_libfuse3_config = {}
+        ops_struct = fuse.fuse_operations()
+        major = fuse.fuse_version_major
         fast = _fast_callbacks(fuse, self.ops)
         for field in fuse.fuse_operations._fields_:
             name, prototype = field[:2]
+            if not hasattr(prototype, "argtypes"):
+                continue
             check = name[1:] if name in ("ftruncate", "fgetattr") else name
             if getattr(self.ops, check, None) is None:
                 continue
-            if hasattr(prototype, "argtypes"):
-                if name in fast:
-                    callback = prototype(fast[name])
-                else:
-                    callback = prototype(partial(fuse.FUSE._wrapper, getattr(shim, name)))
-                self._keep.append(callback)
-                setattr(ops_struct, name, callback)
+            if name in fast:
+                callback = prototype(fast[name])
+            else:
+                method = getattr(shim, f"{name}_fuse_{major}", None) or getattr(shim, name)
+                callback = prototype(partial(shim._wrapper, method))
+            self._keep.append(callback)
+            setattr(ops_struct, name, callback)
         self._keep.extend([shim, ops_struct])
         return ops_struct
 
     def _args(self) -> tuple[FuseArgs, Any]:
-        opts = ",".join(k if v is True else f"{k}={v}" for k, v in self._options.items())
+        options = dict(self._options)
+        if self._major == 3:
+            for name in _LIBFUSE2_ONLY:
+                options.pop(name, None)
+        opts = ",".join(k if v is True else f"{k}={v}" for k, v in options.items())
         argv_list = [b"fakeproc", b"-o", opts.encode()]
         argv = (ctypes.c_char_p * len(argv_list))(*argv_list)
         return FuseArgs(len(argv_list), argv, 0), argv
@@ -189,28 +212,42 @@ class FuseServer:
         lib = fuse._libfuse
         args, argv = self._args()
         mnt = self.mountpoint.encode()
+        size = ctypes.sizeof(ops_struct)
         try:
-            chan = lib.fuse_mount(mnt, ctypes.byref(args))
-            if not chan:
-                self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
-                return
-            self._chan = chan
-            handle = fuse.fakeproc_fuse_new(
-                chan, ctypes.byref(args), ctypes.byref(ops_struct), ctypes.sizeof(ops_struct), None
-            )
-            if not handle:
-                lib.fuse_unmount(mnt, chan)
-                self.error = UnavailableError(f"libfuse refused the options {self._options}")
-                return
+            if self._major == 2:
+                chan = lib.fuse_mount(mnt, ctypes.byref(args))
+                if not chan:
+                    self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
+                    return
+                handle = fuse.fakeproc_fuse_new(chan, ctypes.byref(args), ctypes.byref(ops_struct), size, None)
+                if not handle:
+                    lib.fuse_unmount(mnt, chan)
+                    self.error = UnavailableError(f"libfuse refused the options {self._options}")
+                    return
+            else:
+                chan = None
+                handle = fuse.fakeproc_fuse_new(ctypes.byref(args), ctypes.byref(ops_struct), size, None)
+                if not handle:
+                    self.error = UnavailableError(f"libfuse refused the options {self._options}")
+                    return
+                if lib.fuse_mount(handle, mnt) != 0:
+                    lib.fuse_destroy(handle)
+                    self.error = UnavailableError(_mount_failure_hint(self.mountpoint))
+                    return
             self._fuse = handle
             self._mounted.set()
             if self.threaded:
-                lib.fuse_loop_mt(handle)
+                fuse.fakeproc_fuse_loop_mt(handle)
             else:
                 lib.fuse_loop(handle)
             with self._handle_lock:
                 self._fuse = None
-            lib.fuse_unmount(mnt, chan)
+            if self._major == 2:
+                # Unmounted already (stop() or from outside): libfuse must not try again and print
+                # "failed to unmount"; closing the channel is all that is left.
+                lib.fuse_unmount(None if self._unmounted else mnt, chan)
+            elif not self._unmounted:
+                lib.fuse_unmount(handle)
             lib.fuse_destroy(handle)
         except BaseException as e:  # noqa: BLE001 - reported through start()/error
             self.error = e
@@ -219,6 +256,27 @@ class FuseServer:
             del argv
             self._mounted.set()
             self._done.set()
+
+
+class _Dispatch:
+    """What the binding's request wrappers see as the operations object: every FUSE operation of
+    :class:`SysctlOperations` routed through its ``__call__`` (counting, one errno mapping)."""
+
+    use_ns = True
+
+    def __init__(self, ops: SysctlOperations) -> None:
+        self._ops = ops
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or getattr(self._ops, name, None) is None:
+            raise AttributeError(name)
+        ops = self._ops
+
+        def request(*args: Any) -> Any:
+            return ops(name, *args)
+
+        request.__name__ = name
+        return request
 
 
 def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
@@ -231,7 +289,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     c_stat = fuse.c_stat
     template = c_stat()
     template.st_blksize = 1024
-    sec, nsec = divmod(ops.mount_time_ns, 10**9)
+    session = ops.session
+    sec, nsec = divmod(session.mount_time_ns, 10**9)
     for name in ("st_atimespec", "st_mtimespec", "st_ctimespec"):
         stamp = getattr(template, name, None)
         if stamp is not None:
@@ -240,19 +299,21 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     stat_size = ctypes.sizeof(c_stat)
     memmove = ctypes.memmove
     string_at = ctypes.string_at
-    files = ops.open_files
-    count = ops.count
+    files = session.open_files
+    count = session.count
+    context = fuse.fuse_get_context
+    stat = session.stat
+    session_open = session.open
+    session_write = session.write
+    append = os.O_APPEND
 
     def failed(op: str, exc: BaseException) -> int:
-        if isinstance(exc, OSError) and exc.errno:
-            return -exc.errno
-        log.error("internal error in FUSE %s", op, exc_info=exc)
-        return -errno.EIO
+        return -errno_of(exc)
 
     def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
         try:
             count("getattr")
-            st = ops.stat_path(path.decode("utf-8", "surrogateescape"))
+            st = stat(context(), path.decode("utf-8", "surrogateescape"))
             memmove(buf, template_address, stat_size)
             out = buf.contents
             out.st_mode = st.mode
@@ -266,7 +327,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def open_cb(path: bytes, fip: Any) -> int:
         try:
             count("open")
-            ops.open(path.decode("utf-8", "surrogateescape"), fip.contents)
+            fi = fip.contents
+            fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
+            fi.direct_io = 1
+            fi.keep_cache = 0
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("open", e)
@@ -285,7 +349,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def write_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
             count("write")
-            count_written: int = files[fip.contents.fh].write(string_at(buf, size), offset)
+            fi = fip.contents
+            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
             return count_written
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)

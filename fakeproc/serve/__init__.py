@@ -1,0 +1,30 @@
+"""The serving core: a caller's file operations on the fake ``/proc/sys``, for every backend.
+
+Backends (:mod:`fakeproc.backends`) are thin: they turn their requests (FUSE calls,
+seccomp notifications) into calls on a :class:`Session` with the caller's
+``(uid, gid, pid)``. The session resolves the caller's real namespaces through
+``/proc/PID/ns`` (:class:`NamespaceResolver`, generic over the namespace types of
+:mod:`fakeproc.spec`), maps real ids to the model's (:class:`Identity`), asks the model
+and hands back bytes or the model's errno (:func:`errno_of`).
+
+>>> NS_TYPES
+('ipc', 'net', 'uts', 'user')
+"""
+
+from __future__ import annotations
+
+from fakeproc.serve._resolver import NS_TYPES, CallerInfo, NamespaceResolver, make_set
+from fakeproc.serve._session import IDENTITIES, PLAIN_UID, Context, Identity, Session, errno_of
+
+__all__ = [
+    "IDENTITIES",
+    "NS_TYPES",
+    "PLAIN_UID",
+    "CallerInfo",
+    "Context",
+    "Identity",
+    "NamespaceResolver",
+    "Session",
+    "errno_of",
+    "make_set",
+]

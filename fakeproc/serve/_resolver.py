@@ -1,0 +1,324 @@
+"""Which model namespaces a caller lives in (the LXCFS technique), for every backend.
+
+A backend knows the pid of the calling thread (FUSE puts it in every request; a seccomp
+notification carries it too). Its real namespaces are the inodes of ``/proc/PID/ns/<type>``
+for each namespace type the spec layer defines. The resolver maps each real namespace
+inode to one model :class:`~fakeproc.model.Namespace`:
+
+* The server's own namespaces (or those of a chosen reference process) map to
+  the *base* set: the kernel's initial namespaces, or a labelled set.
+* A real namespace seen for the first time gets a new model namespace, made
+  with the kernel's creation rule for its type (``Kernel.unshare``). Its parent
+  is the model namespace of the caller's nearest ancestor process that lives
+  in a different namespace of that type (where ``unshare(1)`` or ``clone(2)``
+  ran), else the base one. The user namespace is resolved first: a new namespace
+  of any other type is owned by the caller's (model) user namespace.
+* Namespace inode numbers are reused by the kernel once a namespace dies. Each
+  model namespace keeps an *anchor* process (the topmost ancestor of its first
+  caller still inside it). A new process presenting a known inode is trusted
+  when the anchor is alive in it, or when its own topmost same-namespace
+  ancestor started before the namespace was last used; otherwise the old
+  model namespace is dropped and a fresh one made.
+* Callers that cannot be attributed (pid 0 because the server sits in a child
+  pid namespace, ``/proc/PID/ns`` unreadable) get the base set, and one log line.
+* Every few seconds, model namespaces whose real namespace no longer has a
+  process in it are reclaimed with ``Kernel.drop_namespaces``.
+
+Divergence: a real namespace kept alive only by a bind mount of its ns file or
+an open ns fd (no process inside) is treated as gone; its values are dropped.
+
+>>> NS_TYPES
+('ipc', 'net', 'uts', 'user')
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fakeproc.serve._host import (
+    CLK_TCK,
+    NAMESPACE_TYPES,
+    Ancestor,
+    Inodes,
+    ancestry,
+    boottime,
+    live_inodes,
+    ns_inodes,
+    owner_ids,
+    stat_fields,
+    topmost,
+)
+from fakeproc.spec import NamespaceType
+
+if TYPE_CHECKING:
+    from fakeproc.model import Kernel, Namespace, NamespaceSet
+
+__all__ = ["NS_TYPES", "CallerInfo", "NamespaceResolver", "make_set"]
+
+log = logging.getLogger("fakeproc.serve")
+
+#: The names of the namespace types that hold sysctl values (``/proc/PID/ns`` link names).
+NS_TYPES = tuple(t.value for t in NAMESPACE_TYPES)
+
+_SWEEP_INTERVAL = 5.0
+_PID_CACHE_MAX = 4096
+_LOG_LIMIT = 50
+#: A process whose start is this close to the namespace's last use is not trusted (clock tick jitter).
+_START_MARGIN = 0.05
+#: Resolution order: the user namespace first, as it owns the others.
+_ORDER = tuple(sorted(range(len(NAMESPACE_TYPES)), key=lambda i: NAMESPACE_TYPES[i] is not NamespaceType.USER))
+
+
+def make_set(members: dict[NamespaceType, Namespace]) -> NamespaceSet:
+    """A model namespace set from one member per type of the spec layer."""
+    from fakeproc.model import NamespaceSet
+
+    return NamespaceSet(**{t.value: ns for t, ns in members.items()})
+
+
+@dataclass
+class _Entry:
+    """One real namespace (by inode) and its model namespace."""
+
+    ns: Namespace
+    anchor_pid: int
+    anchor_start: int
+    last_seen: float
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    """What the resolver learnt about one caller: its namespaces' inodes (None if unknown)."""
+
+    pid: int
+    inodes: Inodes | None
+
+
+class NamespaceResolver:
+    """Maps callers (pids) to model namespace sets.
+
+    Args:
+        kernel: The model.
+        base: The model set the reference namespaces map to (default: ``kernel.init_ns``).
+        reference_pid: The process whose real namespaces are the base ones
+            (default: the server's own process).
+        owner_ids: Maps the outside (uid, gid) that owns a new real user namespace to the
+            model's kernel ids (the serving session's identity mapping; default: unchanged).
+
+    Attributes:
+        kernel: The model.
+        base: The base model set.
+        base_inodes: The reference process's namespace inodes (one per type, spec order).
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        base: NamespaceSet | None = None,
+        reference_pid: int | None = None,
+        *,
+        owner_ids: Callable[[int, int], tuple[int, int]] | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.base = base if base is not None else kernel.init_ns
+        self.base_inodes: Inodes = ns_inodes(reference_pid if reference_pid is not None else "self")
+        self._map_owner = owner_ids or (lambda uid, gid: (uid, gid))
+        self._known: tuple[dict[int, _Entry], ...] = tuple({} for _ in NAMESPACE_TYPES)
+        self._sets: dict[Inodes, NamespaceSet] = {self.base_inodes: self.base}
+        self._pids: dict[int, tuple[Inodes, NamespaceSet]] = {}
+        self._recent: dict[int, tuple[float, NamespaceSet]] = {}
+        self._mutex = threading.RLock()
+        self._next_sweep = 0.0
+        self._logged = 0
+
+    # ------------------------------------------------------------------ public
+
+    def resolve(self, pid: int, *, max_age: float = 0.0) -> NamespaceSet:
+        """The model namespaces of the thread ``pid`` (the base set if it cannot be attributed).
+
+        Args:
+            pid: The calling thread, as the backend reports it.
+            max_age: Reuse this pid's answer if it was worked out at most this many seconds
+                ago instead of reading its ``/proc/PID/ns`` links again. Only for requests whose
+                answers the kernel caches for as long anyway (attributes: ``attr_timeout``).
+        """
+        if pid <= 0:
+            self._log_unattributed(pid, "no pid (the server is in a child pid namespace?)")
+            return self.base
+        if max_age:
+            recent = self._recent.get(pid)
+            if recent is not None and time.monotonic() - recent[0] <= max_age:
+                return recent[1]
+        try:
+            inodes = ns_inodes(pid)
+        except OSError as e:
+            self._log_unattributed(pid, e.strerror or str(e))
+            return self.base
+        if inodes == self.base_inodes:
+            nsset = self.base
+        else:
+            cached = self._pids.get(pid)
+            if cached is not None and cached[0] == inodes:
+                self._touch(inodes)
+                nsset = cached[1]
+            else:
+                with self._mutex:
+                    nsset = self._resolve_slow(pid, inodes)
+                    if len(self._pids) >= _PID_CACHE_MAX:
+                        self._pids.clear()
+                    self._pids[pid] = (inodes, nsset)
+                self.maybe_sweep()
+        if len(self._recent) >= _PID_CACHE_MAX:
+            self._recent.clear()
+        self._recent[pid] = (time.monotonic(), nsset)
+        return nsset
+
+    def known_namespaces(self) -> dict[str, dict[int, Namespace]]:
+        """Real inode -> model namespace, per type name (the base ones excluded)."""
+        with self._mutex:
+            return {
+                t.value: {ino: e.ns for ino, e in known.items()}
+                for t, known in zip(NAMESPACE_TYPES, self._known)
+            }
+
+    def maybe_sweep(self, *, force: bool = False) -> int:
+        """Reclaim model namespaces whose real namespace is gone (at most every few seconds).
+
+        Returns:
+            How many model namespaces were dropped.
+        """
+        now = time.monotonic()
+        if not force and now < self._next_sweep:
+            return 0
+        self._next_sweep = now + _SWEEP_INTERVAL
+        with self._mutex:
+            if not any(self._known):
+                return 0
+            live = live_inodes()
+            dropped = 0
+            for index, known in enumerate(self._known):
+                for ino, entry in list(known.items()):
+                    if ino in live[index]:
+                        continue
+                    self._forget(index, ino, entry)
+                    dropped += 1
+            return dropped
+
+    # ------------------------------------------------------------------ internals
+
+    def _touch(self, inodes: Inodes) -> None:
+        now = boottime()
+        for index, ino in enumerate(inodes):
+            if ino != self.base_inodes[index]:
+                entry = self._known[index].get(ino)
+                if entry is not None:
+                    entry.last_seen = now
+
+    def _log_unattributed(self, pid: int, why: str) -> None:
+        if self._logged < _LOG_LIMIT:
+            self._logged += 1
+            log.warning("caller pid %d cannot be attributed (%s); it gets the initial namespaces", pid, why)
+
+    def _resolve_slow(self, pid: int, inodes: Inodes) -> NamespaceSet:
+        now = boottime()
+        members: dict[NamespaceType, Namespace] = {}
+        chain: list[Ancestor] | None = None
+        for index in _ORDER:
+            t = NAMESPACE_TYPES[index]
+            ino = inodes[index]
+            if ino == self.base_inodes[index]:
+                members[t] = self._base_member(t)
+                continue
+            entry = self._known[index].get(ino)
+            if chain is None:
+                chain = ancestry(pid)
+            if entry is not None and not self._still_valid(entry, index, ino, chain):
+                log.info("%s namespace inode %d was reused; its old model namespace is dropped", t.value, ino)
+                self._forget(index, ino, entry)
+                entry = None
+            if entry is None:
+                entry = self._create(index, ino, chain, members)
+                self._known[index][ino] = entry
+            entry.last_seen = now
+            members[t] = entry.ns
+        nsset = self._sets.get(inodes)
+        if nsset is None or any(nsset.get(t) is not members[t] for t in NAMESPACE_TYPES):
+            nsset = make_set(members)
+            self._sets[inodes] = nsset
+        return nsset
+
+    def _base_member(self, t: NamespaceType) -> Namespace:
+        member = self.base.get(t)
+        assert member is not None
+        return member
+
+    def _still_valid(self, entry: _Entry, index: int, ino: int, chain: list[Ancestor]) -> bool:
+        anchor = stat_fields(entry.anchor_pid)
+        if anchor is not None and anchor[1] == entry.anchor_start:
+            try:
+                if ns_inodes(entry.anchor_pid)[index] == ino:
+                    return True
+            except OSError:
+                pass
+        top_pid, top_start = topmost(chain, index, ino)
+        if top_start / CLK_TCK < entry.last_seen - _START_MARGIN:
+            entry.anchor_pid, entry.anchor_start = top_pid, top_start
+            return True
+        return False
+
+    def _create(
+        self, index: int, ino: int, chain: list[Ancestor], members: dict[NamespaceType, Namespace]
+    ) -> _Entry:
+        t = NAMESPACE_TYPES[index]
+        parent_member = self._base_member(t)
+        for _pid, anc_inodes, _start in chain[1:]:
+            if anc_inodes is None:
+                break
+            anc_ino = anc_inodes[index]
+            if anc_ino == ino:
+                continue
+            if anc_ino == self.base_inodes[index]:
+                break
+            known = self._known[index].get(anc_ino)
+            if known is not None:
+                parent_member = known.ns
+                break
+        parent = {u: self._base_member(u) for u in NAMESPACE_TYPES}
+        parent[t] = parent_member
+        if t is not NamespaceType.USER:
+            parent[NamespaceType.USER] = members.get(NamespaceType.USER, parent[NamespaceType.USER])
+        parent_set = make_set(parent)
+        if t is NamespaceType.USER:
+            uid, gid = self._map_owner(*owner_ids(chain[0][0]))
+            created = self.kernel.unshare(parent_set, user=True, owner_uid=uid, owner_gid=gid)
+        else:
+            created = self.kernel.unshare(parent_set, **{t.value: True})  # type: ignore[arg-type]
+        top_pid, top_start = topmost(chain, index, ino)
+        member = created.get(t)
+        assert member is not None
+        log.info("new %s namespace inode %d (pid %d) -> model namespace %s", t.value, ino, chain[0][0], member)
+        return _Entry(member, top_pid, top_start, boottime())
+
+    def _forget(self, index: int, ino: int, entry: _Entry) -> None:
+        t = NAMESPACE_TYPES[index]
+        self._known[index].pop(ino, None)
+        init = self.kernel.init_ns
+        if entry.ns is not init.get(t) and entry.ns is not self.base.get(t):
+            members = {u: self._init_member(u) for u in NAMESPACE_TYPES}
+            members[t] = entry.ns
+            self.kernel.drop_namespaces(make_set(members))
+        for key in [k for k in self._sets if k[index] == ino]:
+            del self._sets[key]
+        for pid in [p for p, (inos, _s) in self._pids.items() if inos[index] == ino]:
+            del self._pids[pid]
+        self._recent.clear()
+
+    def _init_member(self, t: NamespaceType) -> Namespace:
+        member = self.kernel.init_ns.get(t)
+        assert member is not None
+        return member

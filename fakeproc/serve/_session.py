@@ -1,0 +1,358 @@
+"""A caller's file operations on the fake ``/proc/sys``, answered from the model (any backend).
+
+A backend (FUSE, seccomp) turns its requests into calls on one :class:`Session`, each with
+the caller's :data:`Context` ``(uid, gid, pid)`` as the host reports it. The session:
+
+* resolves the caller's namespaces (:class:`~fakeproc.serve.NamespaceResolver`);
+* maps the caller's real ids to the model's kernel ids (:class:`Identity`: the user who
+  serves the kernel is its init-namespace root unless asked otherwise);
+* asks the model, and lets the model's ``OSError`` carry the kernel's errno unchanged
+  (:func:`errno_of` is the one place an exception becomes an errno);
+* keeps the open files (handle number -> :class:`~fakeproc.model.SysctlFile`);
+* adds what procfs does around the handlers: ``stat`` size 0, permission checks at open,
+  X on a file and W on a directory refused by ``access``, a fixed tree (creating anything
+  ENOENT, removing or renaming EACCES, chmod/chown EPERM, ``fsync`` EINVAL).
+
+>>> from fakeproc.model import Kernel
+>>> s = Session(Kernel("6.18"), fixed=Kernel("6.18").init_ns)
+>>> fh = s.open((0, 0, 0), "kernel/ostype", os.O_RDONLY)
+>>> s.read(fh, 4096, 0), s.release(fh)
+(b'Linux\\n', None)
+>>> errno_of(OSError(errno.EACCES, "x")) == errno.EACCES
+True
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fakeproc.serve._host import comm, groups
+from fakeproc.serve._resolver import NamespaceResolver
+
+if TYPE_CHECKING:
+    from fakeproc.model import Caller, Kernel, NamespaceSet, Stat, SysctlFile
+
+__all__ = ["IDENTITIES", "PLAIN_UID", "Context", "Identity", "Session", "errno_of"]
+
+log = logging.getLogger("fakeproc.serve")
+
+#: ``(uid, gid, pid)`` of the calling thread, as the host reports it (FUSE's ``fuse_get_context``).
+Context = tuple[int, int, int]
+
+#: The identities a kernel's owner can have: ``root`` (init-namespace root) or ``user`` (a plain user).
+IDENTITIES = ("root", "user")
+
+#: The uid (and gid) a root owner gets with the ``user`` identity: the kernel's overflow id ("nobody").
+PLAIN_UID = 65534
+
+_WRITE_ACCESS = (os.O_WRONLY, os.O_RDWR)
+
+
+def errno_of(exc: BaseException) -> int:
+    """The errno a backend answers for an exception: the model's own for an ``OSError``, else EIO
+    (logged: an exception that is not a kernel refusal is fakeproc's bug)."""
+    if isinstance(exc, OSError) and exc.errno:
+        return exc.errno
+    log.error("internal error while serving a request", exc_info=exc)
+    return errno.EIO
+
+
+def _refuse(err: int, path: str | None) -> OSError:
+    return OSError(err, os.strerror(err), path)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a caller's real ids become the model's kernel ids.
+
+    The owner (the user serving the kernel) is the model's root: its processes read and
+    write the fake as init-namespace root, as they would their own machine's. Everyone else
+    keeps their ids and meets the kernel's permission rules. With ``owner_is_root`` false the
+    owner is a plain user: itself, or :data:`PLAIN_UID` when the owner is real root.
+
+    >>> Identity(1000, 1000).ids(1000, 1000), Identity(1000, 1000).ids(1001, 100)
+    ((0, 0), (1001, 100))
+    >>> Identity(0, 0, owner_is_root=False).ids(0, 0)
+    (65534, 65534)
+    """
+
+    owner_uid: int
+    owner_gid: int
+    owner_is_root: bool = True
+
+    @classmethod
+    def of_this_process(cls, identity: str = "root") -> Identity:
+        """The identity for a kernel served by this process (``identity``: one of :data:`IDENTITIES`)."""
+        if identity not in IDENTITIES:
+            raise ValueError(f"identity must be one of {IDENTITIES}, not {identity!r}")
+        return cls(os.geteuid(), os.getegid(), owner_is_root=identity == "root")
+
+    def ids(self, uid: int, gid: int) -> tuple[int, int]:
+        """The model's (uid, gid) for a caller with real ids (uid, gid)."""
+        if uid != self.owner_uid:
+            return uid, gid
+        if self.owner_is_root:
+            return 0, 0
+        if uid == 0:
+            return PLAIN_UID, PLAIN_UID
+        return uid, gid
+
+    def owner_ids(self, uid: int, gid: int) -> tuple[int, int]:
+        """The model's ids for the outside ids a new user namespace maps root to."""
+        return self.ids(uid, gid)
+
+
+class Session:
+    """One served kernel: the callers' open files and the operations of a procfs-faithful tree.
+
+    Args:
+        kernel: The model to serve.
+        resolver: Caller-to-namespace mapping (default: a resolver whose base is the kernel's
+            initial namespaces, for this process's own real namespaces).
+        fixed: Serve this one namespace set to every caller instead of resolving.
+        identity: How real ids map to the model's (default: this process's user is root).
+        attr_timeout: How long :meth:`stat` may reuse a caller's namespaces (the kernel
+            caches attributes that long anyway).
+        count_requests: Count requests per operation in :attr:`counts`.
+
+    Attributes:
+        kernel: The served model.
+        resolver: The caller resolver (None with ``fixed``).
+        identity: The id mapping.
+        open_files: Handle number -> open model file.
+        counts: Requests served per operation name (None unless counting).
+        mount_time_ns: When the session started (the tree's timestamps).
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        resolver: NamespaceResolver | None = None,
+        *,
+        fixed: NamespaceSet | None = None,
+        identity: Identity | None = None,
+        attr_timeout: float = 1.0,
+        count_requests: bool = False,
+    ) -> None:
+        from fakeproc.model import Caller
+
+        self.kernel = kernel
+        self.identity = identity or Identity.of_this_process()
+        self.resolver = (
+            None
+            if fixed is not None
+            else (resolver or NamespaceResolver(kernel, owner_ids=self.identity.owner_ids))
+        )
+        self._fixed = fixed
+        self.attr_timeout = attr_timeout
+        self.open_files: dict[int, SysctlFile] = {}
+        self._fh = itertools.count(1)
+        self._fh_lock = threading.Lock()
+        self.counts: dict[str, int] | None = {} if count_requests else None
+        self.mount_time_ns = time.time_ns()
+        self._caller_type = Caller
+        self._root_callers: dict[int, Caller] = {}
+
+    # ------------------------------------------------------------------ callers
+
+    def count(self, op: str) -> None:
+        """Count one request (when counting is on)."""
+        if self.counts is not None:
+            self.counts[op] = self.counts.get(op, 0) + 1
+
+    def namespaces(self, pid: int, *, max_age: float = 0.0) -> NamespaceSet:
+        """The model namespaces of the calling thread ``pid``."""
+        if self._fixed is not None:
+            return self._fixed
+        assert self.resolver is not None
+        return self.resolver.resolve(pid, max_age=max_age)
+
+    def caller(self, ctx: Context, ns: NamespaceSet, *, writing: bool) -> Caller:
+        """The model's :class:`~fakeproc.model.Caller` for ``ctx`` (comm only for writes: the log)."""
+        real_uid, real_gid, pid = ctx
+        uid, gid = self.identity.ids(real_uid, real_gid)
+        if uid == 0 and not writing and ns.user.is_init:
+            return self._root_reader(pid)
+        member_groups: tuple[int, ...] = ()
+        if uid != 0 and pid > 0 and real_uid == uid:
+            member_groups = groups(pid)
+        name = comm(pid) if writing and pid > 0 else ""
+        user_ns = None if ns.user.is_init else ns.user
+        return self._caller_type(uid=uid, gid=gid, groups=member_groups, pid=pid, comm=name, user_ns=user_ns)
+
+    def _root_reader(self, pid: int) -> Caller:
+        caller = self._root_callers.get(pid)
+        if caller is None:
+            if len(self._root_callers) > 1024:
+                self._root_callers.clear()
+            caller = self._root_callers[pid] = self._caller_type(uid=0, gid=0, pid=pid)
+        return caller
+
+    def is_owner_root(self, ctx: Context) -> bool:
+        """Whether the caller is the model's root (uid 0 after the identity mapping)."""
+        return self.identity.ids(ctx[0], ctx[1])[0] == 0
+
+    # ------------------------------------------------------------------ attributes and directories
+
+    def stat(self, ctx: Context, path: str) -> Stat:
+        """The model's :class:`~fakeproc.model.Stat` of ``path`` for the caller.
+
+        The caller's namespaces may be reused from its previous request within ``attr_timeout``.
+        """
+        # Divergence (6.18): procfs keeps dentries per sysctl set (proc_sys_compare); FUSE's
+        # dentry and attribute caches are shared by all callers for attr_timeout, so a lookup made
+        # from one namespace can answer a stat() from another one (open() is always exact).
+        return self.kernel.stat(path, ns=self.namespaces(ctx[2], max_age=self.attr_timeout))
+
+    def access(self, ctx: Context, path: str, amode: int) -> None:
+        """``access(2)``: X on a file and W on a directory are refused, like ``proc_sys_permission``.
+
+        Raises:
+            OSError: ENOENT (no such entry), EACCES (refused).
+        """
+        ns = self.namespaces(ctx[2])
+        st = self.kernel.stat(path, ns=ns)
+        if amode == os.F_OK:
+            return
+        if st.is_dir:
+            if amode & os.W_OK:
+                raise _refuse(errno.EACCES, path)
+            return
+        ok = self.kernel.access(
+            path,
+            read=bool(amode & os.R_OK),
+            write=bool(amode & os.W_OK),
+            execute=bool(amode & os.X_OK),
+            ns=ns,
+            caller=self.caller(ctx, ns, writing=False),
+        )
+        if not ok:
+            raise _refuse(errno.EACCES, path)
+
+    def opendir(self, ctx: Context, path: str) -> None:
+        """Open a directory: ENOTDIR for a file, ENOENT for nothing."""
+        if not self.kernel.stat(path, ns=self.namespaces(ctx[2])).is_dir:
+            raise _refuse(errno.ENOTDIR, path)
+
+    def listdir(self, ctx: Context, path: str) -> list[str]:
+        """The sorted names in directory ``path`` (without ``.`` and ``..``)."""
+        return self.kernel.listdir(path, ns=self.namespaces(ctx[2]))
+
+    # ------------------------------------------------------------------ files
+
+    def open(self, ctx: Context, path: str, flags: int) -> int:
+        """Open a key; the model checks existence and permissions now, as procfs does at open.
+
+        Returns:
+            The handle number for :meth:`read`, :meth:`write` and :meth:`release`.
+        """
+        ns = self.namespaces(ctx[2])
+        caller = self.caller(ctx, ns, writing=(flags & os.O_ACCMODE) in _WRITE_ACCESS)
+        handle = self.kernel.open(path, flags, ns=ns, caller=caller)
+        with self._fh_lock:
+            fh = next(self._fh)
+        self.open_files[fh] = handle
+        return fh
+
+    def read(self, fh: int, size: int, offset: int) -> bytes:
+        """One ``read(2)``: the handler's output at ``offset``."""
+        # Divergence (6.18): sendfile/splice from a FUSE file stop at its size (0) and never get
+        # here (fuse_splice_read -> filemap_splice_read); procfs splices through read_iter.
+        return self.open_files[fh].read(size, offset)
+
+    def write(self, fh: int, data: bytes, offset: int, *, append: bool = False) -> int:
+        """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such).
+
+        ``append``: the file was opened with ``O_APPEND``. The kernel writes those at the file's
+        size, which is 0 for procfs (``generic_write_checks``), so at offset 0 whatever offset a
+        backend's own size cache suggests (FUSE grows its cached size after each write).
+        """
+        return self.open_files[fh].write(data, 0 if append else offset)
+
+    def release(self, fh: int) -> None:
+        """Close a handle (FUSE's RELEASE carries no caller: nothing here looks at one)."""
+        self.open_files.pop(fh, None)
+
+    def truncate(self, ctx: Context, path: str | None, fh: int | None = None) -> None:
+        """``O_TRUNC``/``truncate(2)``: accepted and ignored (``proc_sys_setattr``), after a write
+        permission check when no open file is given."""
+        if fh is None and path is not None:
+            ns = self.namespaces(ctx[2])
+            self.kernel.open(path, os.O_WRONLY, ns=ns, caller=self.caller(ctx, ns, writing=False))
+
+    # Divergence (6.18): poll() on kernel.hostname/domainname (proc_sys_poll) is not implemented.
+
+    def fsync(self, path: str | None) -> None:
+        """procfs sysctl files have no ``fsync``: EINVAL."""
+        raise _refuse(errno.EINVAL, path)
+
+    def utimens(self, ctx: Context, path: str) -> None:
+        """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM."""
+        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
+        if not self.is_owner_root(ctx):
+            raise _refuse(errno.EPERM, path)
+
+    def chmod(self, path: str) -> None:
+        """procfs refuses mode changes: EPERM."""
+        raise _refuse(errno.EPERM, path)
+
+    def chown(self, path: str) -> None:
+        """procfs refuses ownership changes: EPERM."""
+        raise _refuse(errno.EPERM, path)
+
+    # ------------------------------------------------------------------ the tree is fixed
+
+    def create(self, path: str) -> None:
+        """Creating a name (``open(O_CREAT)``, mknod, mkdir, symlink, link): ENOENT, as procfs's
+        lookup fails and nothing is created."""
+        raise _refuse(errno.ENOENT, path)
+
+    def unlink(self, path: str) -> None:
+        """Removing a file needs write access to the 0555 directory: EACCES."""
+        # Divergence (6.18): through FUSE, unlink(dir) and rmdir(file) never get here: the VFS
+        # answers EISDIR/ENOTDIR first, where procfs answers EACCES (see docs/mount.md).
+        raise _refuse(errno.EACCES, path)
+
+    def rmdir(self, path: str) -> None:
+        """Removing a directory: EACCES (its parent is 0555)."""
+        raise _refuse(errno.EACCES, path)
+
+    def rename(self, old: str, new: str) -> None:
+        """Renaming: ENOENT, as on procfs's sysctl directories (checked on 6.18)."""
+        raise _refuse(errno.ENOENT, old)
+
+    # ------------------------------------------------------------------ extended attributes
+
+    def listxattr(self, ctx: Context, path: str) -> list[str]:
+        """No extended attributes: ``[]`` for an existing file or directory (procfs has no
+        ``listxattr``, so ``vfs_listxattr`` lists nothing)."""
+        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
+        return []
+
+    def getxattr(self, ctx: Context, path: str) -> bytes:
+        """Reading an attribute: EOPNOTSUPP (no xattr handlers on procfs)."""
+        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
+        raise _refuse(errno.EOPNOTSUPP, path)
+
+    def setxattr(self, ctx: Context, path: str) -> None:
+        """Setting or removing an attribute: the write permission check first (EACCES on the 0555
+        directories and on files the caller may not write, ``xattr_permission``), then EOPNOTSUPP."""
+        ns = self.namespaces(ctx[2])
+        st = self.kernel.stat(path, ns=ns)
+        if st.is_dir or not self.kernel.access(
+            path, read=False, write=True, execute=False, ns=ns, caller=self.caller(ctx, ns, writing=False)
+        ):
+            raise _refuse(errno.EACCES, path)
+        raise _refuse(errno.EOPNOTSUPP, path)
+
+    @staticmethod
+    def statfs() -> dict[str, int]:
+        """What ``statfs(2)`` on procfs gives (apart from ``f_type``, which the backend sets)."""
+        return {"f_bsize": 4096, "f_frsize": 4096, "f_namemax": 255}

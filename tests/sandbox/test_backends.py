@@ -1,0 +1,103 @@
+"""``fakeproc run --backend``: the registry of launchers, the ``auto`` choice, and what each says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+from fakeproc import backends
+from fakeproc.backends import LaunchRequest
+from fakeproc.cli.main import main
+from fakeproc.errors import UnavailableError, UsageError
+from fakeproc.sandbox import choose_backend, run
+from tests.fuse.support import REPO, requires_fuse, requires_root
+
+
+def test_an_unknown_backend_is_one_line_and_exit_2(capsys):
+    assert main(["run", "--backend", "magic", "--", "true"]) == 2
+    assert capsys.readouterr().err == (
+        "fakeproc: unknown backend magic (choose from auto, namespaces, seccomp, emulated)\n"
+    )
+
+
+def test_an_unknown_backend_is_a_usage_error_in_the_api():
+    with pytest.raises(UsageError):
+        choose_backend("magic")
+
+
+@pytest.mark.parametrize("name", ["seccomp", "emulated"])
+def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeypatch, capsys, name):
+    monkeypatch.setitem(backends.LAUNCHERS, name, ("fakeproc.backends.no_such_package", "available", "launch"))
+    assert main(["run", "--backend", name, "--", "true"]) == 2
+    assert capsys.readouterr().err == (
+        f"fakeproc: backend {name} is not available: "
+        "fakeproc.backends.no_such_package is not installed in this fakeproc\n"
+    )
+
+
+def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None:
+    module = types.ModuleType("fakeproc_test_launcher")
+
+    def launch(request: LaunchRequest) -> int:
+        calls.append(request)
+        with request.start_mount() as handle, open(handle.path + "/kernel/ostype") as f:
+            assert f.read() == "Linux\n"
+        return 7
+
+    module.available = lambda: reason  # type: ignore[attr-defined]
+    module.launch = launch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fakeproc_test_launcher", module)
+    monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc_test_launcher", "available", "launch"))
+
+
+def test_an_unavailable_backend_gives_its_own_reason(monkeypatch):
+    _plugin(monkeypatch, "the kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE", [])
+    with pytest.raises(UnavailableError, match="^backend seccomp is not available: the kernel lacks"):
+        run(["true"], backend="seccomp")
+
+
+@requires_fuse
+@requires_root
+def test_a_registered_launcher_gets_the_request_and_can_mount_the_kernel(monkeypatch, kernel):
+    calls: list[LaunchRequest] = []
+    _plugin(monkeypatch, None, calls)
+    outcome = run(["true"], kernel=kernel, backend="seccomp")
+    assert (outcome.exit_code, outcome.backend) == (7, "seccomp")
+    assert calls[0].kernel is kernel and calls[0].identity == "root" and calls[0].base is None
+
+
+def test_auto_without_any_backend_names_each_reason(monkeypatch):
+    from fakeproc.sandbox import _backends
+
+    monkeypatch.setattr(_backends, "namespaces_problem", lambda: "no /dev/fuse")
+    monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc.backends.no_such_package", "available", "launch"))
+    with pytest.raises(UnavailableError) as info:
+        choose_backend("auto")
+    assert str(info.value) == (
+        "no backend can run here (namespaces: no /dev/fuse; "
+        "seccomp: fakeproc.backends.no_such_package is not installed in this fakeproc)"
+    )
+
+
+def test_auto_falls_back_to_seccomp_where_namespaces_cannot_run(monkeypatch):
+    from fakeproc.sandbox import _backends
+
+    monkeypatch.setattr(_backends, "namespaces_problem", lambda: "user namespaces are disabled")
+    _plugin(monkeypatch, None, [])
+    assert choose_backend("auto") == "seccomp"
+
+
+@requires_fuse
+@requires_root
+def test_json_and_verbose_say_which_backend_ran():
+    done = subprocess.run(
+        [sys.executable, "-m", "fakeproc", "--json", "run", "-v", "--", "sh", "-c", "exit 3"],
+        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+    )
+    assert done.returncode == 3
+    assert json.loads(done.stdout) == {"backend": "namespaces", "exit_code": 3}
+    assert done.stderr == "fakeproc: backend: namespaces\n"
