@@ -35,8 +35,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "bootstrap: installing system packages (apt-get, about a minute): ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 </dev/null
+    aptlog="$(mktemp)"
+    if ! { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$aptlog" 2>&1 </dev/null; then
+      cat "$aptlog" >&2
+      echo "bootstrap: installing ${missing[*]} failed (apt-get's output above)" >&2
+      exit 1
+    fi
+    rm -f "$aptlog"
   else
     echo "bootstrap: missing system packages: ${missing[*]}" >&2
     echo "bootstrap: install them with: sudo apt-get install ${missing[*]}" >&2
