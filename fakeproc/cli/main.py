@@ -40,11 +40,19 @@ exit status (every command):
 
 def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """``--json`` and ``-v``: on the top parser with defaults, on every subparser without any,
-    so that a value given after the command wins and one given before it is kept."""
+    so that a value given after the command wins and one given before it is kept. A subcommand
+    that defines one of them itself keeps its own."""
     default: dict[str, object] = {} if top else {"default": argparse.SUPPRESS}
-    parser.add_argument("--json", action="store_true", help="print results as JSON", **default)  # type: ignore[arg-type]
-    parser.add_argument("-v", "--verbose", action="store_true", help="say more about what is done",
-                        **default)  # type: ignore[arg-type]
+    taken = {s for action in parser._actions for s in action.option_strings}
+    if not top:
+        for action in parser._actions:  # a subcommand's own -v must not reset a -v given before it
+            if {"--json", "-v", "--verbose"} & set(action.option_strings):
+                action.default = argparse.SUPPRESS
+    if "--json" not in taken:
+        parser.add_argument("--json", action="store_true", help="print results as JSON", **default)  # type: ignore[arg-type]
+    if not {"-v", "--verbose"} & taken:
+        parser.add_argument("-v", "--verbose", action="store_true", help="say more about what is done",
+                            **default)  # type: ignore[arg-type]
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -80,8 +88,7 @@ def main_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     for child in _subparsers(parser):
-        if not any("--json" in a.option_strings for a in child._actions):
-            _add_global_options(child, top=False)
+        _add_global_options(child, top=False)
     return parser
 
 
