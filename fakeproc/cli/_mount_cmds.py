@@ -20,7 +20,7 @@ def _add_mount(sub: Any) -> None:
     )
     p.add_argument("mountpoint", metavar="MOUNTPOINT", help="an existing empty directory")
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
-    p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
+    p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit (default: a freshly booted kernel, not saved)")
     p.add_argument("--foreground", action="store_true", help="serve in this process until signalled")
     _add_identity(p)
     _add_lock_timeout(p)
@@ -97,7 +97,7 @@ def _add_run(sub: Any) -> None:
         "Exits with CMD's status; 2 when the backend cannot run here.",
     )
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
-    p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit")
+    p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit (default: a freshly booted kernel, not saved)")
     p.add_argument(
         "--backend",
         default="auto",
