@@ -42,12 +42,24 @@ def _add_capture(sub: Any) -> None:
     p.add_argument("--probe", action="store_true",
                    help="root only: also measure each per-namespace integer entry's accepted range by writing "
                    "to it inside throwaway namespaces (never the host's; never a global-backed entry)")
+    p.add_argument("--compare", metavar="PROFILE",
+                   help="instead of writing a profile, print how PROFILE (a name such as 6.8 or ubuntu-24.04, "
+                   "or a profile file) differs from this machine, as `fakeproc diff PROFILE HOST` does")
     p.set_defaults(func=_cmd_capture)
 
 
 def _cmd_capture(args: argparse.Namespace) -> CommandResult:
     from fakeproc.profiles.capture import capture
 
+    if args.compare:
+        from fakeproc.profiles.capture import capture_host
+        from fakeproc.profiles.diff import diff_profiles
+        from fakeproc.profiles.loader import load_profile, profile_from_dict
+
+        reference = load_profile(args.compare)  # an unknown profile fails before the host is read
+        host = capture_host(name=args.name or "this host", fresh_namespaces=not args.no_namespaces, probe=args.probe)
+        result_diff = diff_profiles(reference, profile_from_dict(host, "this host"))
+        return CommandResult(text=result_diff.text(), data=result_diff.data())
     result = capture(output=args.output, name=args.name, fresh_namespaces=not args.no_namespaces, probe=args.probe)
     summary = {
         "path": result.path,

@@ -143,7 +143,9 @@ def _show(value: Any) -> str:
     if isinstance(value, (set, frozenset)):
         return "[" + ", ".join(sorted(value)) + "]"
     if isinstance(value, str):
-        return repr(value) if value == "" or value != value.strip() else value.replace("\t", " ")
+        if value == "" or value != value.strip() or "\n" in value:  # one line per change, always
+            return repr(value)
+        return value.replace("\t", " ")
     return str(value)
 
 

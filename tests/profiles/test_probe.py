@@ -95,3 +95,18 @@ def test_a_probed_capture_boots_with_the_hosts_identity_and_bounds(tmp_path) -> 
     rows = {r["key"]: r for r in json.loads(out.read_text())["entries"]}
     probed = [k for k, r in rows.items() if "capture --probe" in r.get("source", "")]
     assert all(rows[k]["provenance"] == "observed" for k in probed)
+
+
+def test_capture_compare_prints_how_a_profile_differs_from_this_host() -> None:
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "capture", "--no-namespaces", "--compare", "6.18"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("6.18 (6.18.44) -> this host (") and " keys; " in first
+
+
+def test_capture_compare_with_an_unknown_profile_is_one_line_and_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "capture", "--compare", "5.10"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("fakeproc: unknown kernel profile '5.10'") and done.stderr.count("\n") == 1
