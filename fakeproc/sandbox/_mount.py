@@ -24,7 +24,7 @@ from fakeproc.sandbox._checks import fuse_problem, require_fuse
 from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._mounts import clean_dead_mount
 from fakeproc.sandbox._runtime import make_mountpoint, sweep_dead_mounts
-from fakeproc.sandbox._tools import find_tool
+from fakeproc.sandbox._tools import find_tool, search_path
 
 if TYPE_CHECKING:
     from fakeproc.backends.fuse import FuseServer
@@ -38,7 +38,7 @@ log = logging.getLogger("fakeproc.sandbox")
 #: Run inside the new mount namespace by ``/bin/sh -c SCRIPT fakeproc MNT CMD...``: bind the FUSE
 #: mountpoint MNT over /proc/sys, drop this namespace's own copy of MNT, then exec CMD.
 BIND_SCRIPT = (
-    "mnt=$1; shift; "
+    "mnt=$1; PATH=$2; export PATH; shift 2; "
     'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
     'umount -l "$mnt" 2>/dev/null; '
     'exec "$@"'
@@ -80,6 +80,7 @@ def bind_argv(mountpoint: str, argv: Sequence[str], *, user_namespace: bool = Fa
         BIND_SCRIPT,
         "fakeproc",
         mountpoint,
+        search_path(),  # CMD and its children find sysctl off a normal user's PATH too
         *argv,
     ]
 
