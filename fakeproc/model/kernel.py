@@ -308,7 +308,7 @@ class Kernel(NamespaceCreation):
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:
-                tree = Tree(self._keys(nsset))
+                tree = Tree(self._keys(nsset), self.profile.directories)
                 self._trees[shape] = tree
         return tree
 

@@ -7,6 +7,8 @@
 ['eth0.100']
 >>> t.key_of("kernel/sem"), t.is_dir("kernel/random")
 ('kernel.sem', True)
+>>> Tree(["fs.file-max"], directories=["fs/binfmt_misc"]).children("fs"), Tree([], ["fs/binfmt_misc"]).children("fs/binfmt_misc")
+(['binfmt_misc', 'file-max'], [])
 """
 
 from __future__ import annotations
@@ -27,14 +29,19 @@ class Tree:
 
     __slots__ = ("_dirs", "_files")
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], directories: Iterable[str] = ()) -> None:
         dirs: dict[str, set[str]] = {"": set()}
         files: dict[str, str] = {}
-        for key in keys:
-            path = key_to_path(key)
-            files[path] = key
+        # An empty directory (a sysctl mount point) enters like a file's parent, with no file.
+        entries = [(key_to_path(key), key) for key in keys] + [(f"{d}/", None) for d in directories]
+        for path, key in entries:
+            if key is not None:
+                files[path] = key
             parent, _, name = path.rpartition("/")
-            dirs.setdefault(parent, set()).add(name)
+            if key is None:
+                dirs.setdefault(parent, set())
+            else:
+                dirs.setdefault(parent, set()).add(name)
             while parent:
                 grand, _, dname = parent.rpartition("/")
                 siblings = dirs.setdefault(grand, set())

@@ -172,7 +172,10 @@ def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS, pr
     base = load_profile("6.18")
     base_rows = {row["key"]: row for row in profile_to_dict(base)["entries"]}
     files: dict[str, tuple[int, str | None]] = {}
-    for dirpath, _dirs, names in os.walk(root):
+    empty_dirs: list[str] = []
+    for dirpath, dirs, names in os.walk(root):
+        if not dirs and not names and Path(dirpath) != root:
+            empty_dirs.append(str(Path(dirpath).relative_to(root)))  # a sysctl mount point (fs/binfmt_misc)
         for fname in names:
             path = Path(dirpath, fname)
             key = path_to_key(str(path.relative_to(root)))
@@ -233,6 +236,8 @@ def capture_host(*, name: str, fresh_namespaces: bool, root: Path = PROC_SYS, pr
         "user_hz": 100,
         "page_size": os.sysconf("SC_PAGE_SIZE"),
         "legacy": [],
+        "constants": dict(base.constants),
+        "directories": sorted(empty_dirs),
         "init_devices": ordered,
         "device_values": {d: dict(sorted(v.items())) for d, v in sorted(device_values.items())},
         "dropped": [],

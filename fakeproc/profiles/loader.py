@@ -67,6 +67,8 @@ class Profile:
         description: Free text.
         constants: Compile-time constants of the described kernel that handlers use
             (``TAINT_FLAGS_COUNT``), by their kernel names.
+        directories: Directories the kernel registers with no file in them, as ``/proc/sys``-relative
+            paths: sysctl mount points such as ``fs/binfmt_misc`` (``register_sysctl_mount_point``).
     """
 
     name: str
@@ -82,6 +84,7 @@ class Profile:
     description: str = ""
     templates: dict[str, SysctlSpec] = field(default_factory=dict, compare=False)
     constants: dict[str, int] = field(default_factory=dict)
+    directories: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.templates.update({k: s for k, s in self.entries.items() if s.is_template})
@@ -201,6 +204,7 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
             entries=entries,
             description=str(data.get("description", "")),
             constants={str(k): int(v) for k, v in data.get("constants", {}).items()},
+            directories=tuple(str(d).strip("/") for d in data.get("directories", ())),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ProfileError(f"{origin}: malformed profile ({e!r})") from None
@@ -253,5 +257,6 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "device_values": profile.device_values,
         "dropped": [{"key": k, "reason": r} for k, r in profile.dropped],
         "constants": dict(sorted(profile.constants.items())),
+        "directories": list(profile.directories),
         "entries": rows,
     }

@@ -354,6 +354,7 @@ def build_captured_profile(meta: dict[str, Any], table: SemanticsTable) -> tuple
         "page_size": int(meta.get("page_size", 4096)),
         "legacy": sorted(meta.get("legacy") or []),
         "constants": dict(sorted((meta.get("constants") or {}).items())),
+        "directories": sorted(meta.get("directories") or []),
         "init_devices": devices,
         "device_values": {d: dict(sorted(v.items())) for d, v in sorted(device_values.items(),
                                                                          key=lambda kv: devices.index(kv[0]))},
@@ -400,6 +401,8 @@ def build_derived_profile(meta: dict[str, Any], base: dict[str, Any]) -> dict[st
     for name in ("name", "kernel_version", "description", "hz", "user_hz", "page_size", "legacy"):
         if name in meta:
             profile[name] = sorted(meta[name]) if name == "legacy" else meta[name]
+    if "directories" in meta:  # empty directories (sysctl mount points) the derived kernel has instead
+        profile["directories"] = sorted(meta["directories"])
     if "constants" in meta:  # a derived profile states the constants that differ from its base
         profile["constants"] = dict(sorted({**profile.get("constants", {}), **meta["constants"]}.items()))
     profile["description"] = str(profile["description"]).strip()

@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from fakeproc import ROOT, Caller, Kernel
+from fakeproc.profiles.loader import available_profiles
 from tests.helpers import assert_errno
 
 USER = Caller(uid=1000, gid=1000)
@@ -201,3 +202,12 @@ def test_stable_privacy_addr_gen_mode_on_a_device_needs_a_stable_secret(k: Kerne
     k.write("net.ipv6.conf.lo.stable_secret", "2001:db8::1", ns=ns)
     k.write("net.ipv6.conf.lo.addr_gen_mode", "2", ns=ns)
     assert k.read("net.ipv6.conf.lo.addr_gen_mode", ns=ns) == "2\n"
+
+
+@pytest.mark.parametrize("profile", available_profiles())
+def test_fs_binfmt_misc_is_an_empty_read_only_directory(profile: str) -> None:
+    # A sysctl mount point (fs/binfmt_misc.c; kernel/sysctl.c fs_table before 6.x): 0555, empty.
+    k = Kernel(profile)
+    assert "binfmt_misc" in k.listdir("fs")
+    assert k.listdir("fs/binfmt_misc") == []
+    assert k.stat("fs/binfmt_misc").mode == 0o40555
