@@ -33,8 +33,17 @@ from typing import Any
 
 from fakeproc.spec import DEVICE_PLACEHOLDER, INT_MAX, INT_MIN, U8_MAX, UINT_MAX, ULONG_MAX, key_to_path
 
-__all__ = ["GLOBAL_BACKED", "PROBED_HANDLERS", "apply_probe", "fold_bounds", "probe_bounds", "probeable_keys",
-           "run_worker", "unavailable"]
+__all__ = [
+    "GLOBAL_BACKED",
+    "PROBED_HANDLERS",
+    "apply_probe",
+    "fold_bounds",
+    "probe_bounds",
+    "probeable_keys",
+    "run_worker",
+    "system_python",
+    "unavailable",
+]
 
 PROC_SYS = Path("/proc/sys")
 WORKER = Path(__file__).with_name("nsworker.py")
@@ -76,7 +85,8 @@ def unavailable() -> str | None:
     return None
 
 
-def _python() -> str:
+def system_python() -> str:
+    """The interpreter workers run under: the system python3 (standard library only), else this one."""
     for candidate in ("/usr/bin/python3", shutil.which("python3")):
         if candidate and os.path.exists(candidate):
             return candidate
@@ -101,7 +111,7 @@ def run_worker(cases: list[dict[str, Any]], *, timeout: float = 300) -> tuple[in
     """
     request = {"host_ns": _ns_inodes(), "cases": cases}
     proc = subprocess.run(
-        ["unshare", "--ipc", "--net", "--uts", "--fork", _python(), str(WORKER)],
+        ["unshare", "--ipc", "--net", "--uts", "--fork", system_python(), str(WORKER)],
         input=json.dumps(request), capture_output=True, text=True, timeout=timeout, check=False,
     )
     if proc.returncode != 0:

@@ -56,7 +56,7 @@ from typing import Any
 
 # The guards (check_path, sentinels, do_write) are the probe worker's, shipped in fakeproc/profiles/.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fakeproc", "profiles"))
-import nsworker as _worker  # type: ignore[import-not-found]  # noqa: E402
+import nsworker as _worker  # type: ignore[import-not-found]
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWUTS = 0x04000000

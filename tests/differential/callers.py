@@ -33,7 +33,8 @@ from typing import Any
 
 import fakeproc
 from fakeproc import Caller, Kernel, key_to_path
-from tests.differential.realkernel import GUARDED_HOST_VALUES, _python, read_host, real_kernel_unavailable
+from fakeproc.profiles.probe import system_python
+from tests.differential.realkernel import GUARDED_HOST_VALUES, read_host, real_kernel_unavailable
 
 __all__ = [
     "CONTAINER_KEYS",
@@ -195,7 +196,7 @@ def _host_ns() -> dict[str, int]:
 
 
 def _run_worker(request: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run([_python(), str(WORKER)], input=json.dumps(request), capture_output=True,
+    proc = subprocess.run([system_python(), str(WORKER)], input=json.dumps(request), capture_output=True,
                           text=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"permission worker failed ({proc.returncode}): {proc.stdout[-2000:]} "

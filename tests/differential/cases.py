@@ -476,7 +476,8 @@ SWEEP_PROBES: tuple[bytes, ...] = (b"0\n", b"1\n", b"-1\n", b"2147483648\n", b"x
 
 
 # Visible and writable in a fresh netns, but global data: writing them there changes the host.
-from fakeproc.profiles.probe import GLOBAL_BACKED  # noqa: E402  (one list: the probe refuses the same keys)
+from fakeproc.profiles.probe import GLOBAL_BACKED
+
 _UTS_KEYS = ("kernel.hostname", "kernel.domainname")
 
 

@@ -13,13 +13,12 @@ the end of the run (``host drift``) instead of failing; docs/differential.md set
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-import copy
 
 import fakeproc
 from fakeproc.profiles.capture import capture_host

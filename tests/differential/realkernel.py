@@ -16,11 +16,7 @@ Nothing here ever writes the host's ``/proc/sys``: only reads happen in this pro
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +24,7 @@ from typing import Any
 import fakeproc
 from fakeproc import Kernel, key_to_path
 from fakeproc.profiles import bounds_probe as _bounds
+from fakeproc.profiles import probe
 
 __all__ = [
     "GUARDED_HOST_VALUES",
@@ -46,7 +43,6 @@ __all__ = [
 ]
 
 READ_SIZE = 65536
-WORKER = Path(_bounds.__file__).with_name("nsworker.py")
 PROC_SYS = Path("/proc/sys")
 
 # Host values that must be the same before and after the suite (brief's safety list).
@@ -132,35 +128,13 @@ def read_host(key: str) -> str | None:
 
 def real_kernel_unavailable() -> str | None:
     """Why the real-kernel comparison cannot run here, or None if it can (root, Linux, unshare works)."""
-    if platform.system() != "Linux":
-        return "not Linux"
-    if os.geteuid() != 0:
-        return "not root: unshare of ipc/net/uts namespaces needs CAP_SYS_ADMIN"
-    if shutil.which("unshare") is None:
-        return "no unshare(1) binary"
     if not (PROC_SYS / "kernel" / "sem").exists():
         return "no /proc/sys/kernel/sem (no IPC sysctls)"
-    try:
-        probe = subprocess.run(["unshare", "--ipc", "--net", "--uts", "--fork", "true"],
-                               capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unshare failed: {exc}"
-    if probe.returncode != 0:
-        return f"unshare --ipc --net --uts failed: {probe.stderr.decode(errors='replace').strip()}"
-    return None
-
-
-def _python() -> str:
-    for candidate in ("/usr/bin/python3", shutil.which("python3")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    import sys
-
-    return sys.executable
+    return probe.unavailable()
 
 
 def run_real(cases: list[Case]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
-    """Run ``cases`` on the real kernel inside throwaway namespaces.
+    """Run ``cases`` on the real kernel inside throwaway namespaces (the probe's worker).
 
     Returns:
         ``(sysctl_writes_strict, {case id: [result per step]})``.
@@ -168,20 +142,7 @@ def run_real(cases: list[Case]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
     Raises:
         RuntimeError: the worker refused (namespaces not distinct) or crashed.
     """
-    request = {"host_ns": host_ns_inodes(), "cases": [{"id": c.id, "steps": list(c.steps)} for c in cases]}
-    proc = subprocess.run(
-        ["unshare", "--ipc", "--net", "--uts", "--fork", _python(), str(WORKER)],
-        input=json.dumps(request), capture_output=True, text=True, timeout=120, check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"worker failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
-    reply = json.loads(proc.stdout)
-    if not reply.get("ok"):
-        raise RuntimeError(f"worker refused: {reply}")
-    host = host_ns_inodes()
-    if any(reply["worker_ns"][t] == host[t] for t in host):
-        raise RuntimeError("worker reported the host's namespaces")
-    return int(reply["strict"]), reply["results"]
+    return probe.run_worker([{"id": c.id, "steps": list(c.steps)} for c in cases], timeout=120)
 
 
 # ---------------------------------------------------------------------------- the model
