@@ -18,9 +18,12 @@
 from __future__ import annotations
 
 from fakeproc.testing._support import (
+    FakeKernel,
+    ProcSys,
     WriteLog,
     kernel,
     procsys,
+    reset,
     skip_reason,
     with_kernel,
     with_procsys,
@@ -38,6 +41,8 @@ from fakeproc.testing.oracle import (
 )
 
 __all__ = [
+    "FakeKernel",
+    "ProcSys",
     "WriteLog",
     "WriteVerdict",
     "accepts",
@@ -48,6 +53,7 @@ __all__ = [
     "parse_conf",
     "procsys",
     "read_back",
+    "reset",
     "skip_reason",
     "system_precedence",
     "with_kernel",

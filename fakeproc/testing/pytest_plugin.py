@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fakeproc.model import Kernel
-from fakeproc.testing._support import kernel, procsys, skip_reason
+from fakeproc.testing._support import FakeKernel, kernel, procsys, skip_reason
 
 __all__ = ["fake_kernel", "fake_procsys"]
 
@@ -26,6 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "kernel_profile(name): the kernel profile fakeproc's fixtures load")
+    config.addinivalue_line("markers", "kernel_devices(*names): network devices the fixture kernel has at boot "
+                            "and after every reset() (e.g. 'eth0.100')")
 
 
 def _profile(request: pytest.FixtureRequest) -> str | None:
@@ -38,18 +40,29 @@ def _profile(request: pytest.FixtureRequest) -> str | None:
     return None if value is None else str(value)
 
 
+def _devices(request: pytest.FixtureRequest) -> list[str]:
+    names: list[str] = []
+    for marker in request.node.iter_markers("kernel_devices"):
+        if not all(isinstance(a, str) for a in marker.args):
+            raise pytest.UsageError(f"kernel_devices takes device names, got {marker.args!r}")
+        names.extend(a for a in marker.args if a not in names)
+    return names
+
+
 @pytest.fixture
-def fake_kernel(request: pytest.FixtureRequest) -> Iterator[Kernel]:
+def fake_kernel(request: pytest.FixtureRequest) -> Iterator[FakeKernel]:
     """A fresh in-process fake kernel; ``fake_kernel.write_log`` records every write
-    (``fakeproc.testing.write_log(fake_kernel)`` gives assertion helpers)."""
-    with kernel(_profile(request)) as k:
+    (``fakeproc.testing.write_log(fake_kernel)`` gives assertion helpers), and
+    ``fake_kernel.reset()`` puts it back in its boot state (for each Hypothesis example)."""
+    with kernel(_profile(request), devices=_devices(request)) as k:
         yield k
 
 
 @pytest.fixture
 def fake_procsys(fake_kernel: Kernel) -> Iterator[Any]:
-    """``fake_kernel`` mounted through FUSE: ``.path``, ``.kernel`` and ``.run(argv, **kw)``
-    (the command sees the tree at ``/proc/sys``). Skipped where FUSE is unusable."""
+    """``fake_kernel`` mounted through FUSE: ``.path``, ``.kernel``, ``.run(argv, **kw)``
+    (the command sees the tree at ``/proc/sys``) and ``.reset()`` (boot state again,
+    without remounting). Skipped where FUSE is unusable."""
     reason = skip_reason()
     if reason is not None:
         pytest.skip(reason)

@@ -39,18 +39,29 @@ class ConfDocument:
         features: What the generator put in (``"crlf"``, ``"inline_hash"``,
             ``"ignore_failure"``, ``"glob"``, ``"exclusion"``, ``"duplicate"``,
             ``"vlan"``, ``"semicolon_comment"``, ...), to label examples.
+        filename: The name diagnostics use.
+        devices: Network devices beyond the profile's boot devices that the
+            expectations assume (``eth0.100`` with the ``vlan`` feature); give them
+            to the kernel the document is applied to with :meth:`prepare`.
     """
 
     text: str
     keys: tuple[str, ...] = field(repr=False)
     features: frozenset[str] = frozenset()
     filename: str = field(default="/etc/sysctl.conf", repr=False)
+    devices: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         return f"ConfDocument(text={self.text!r}, features={sorted(self.features)!r})"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # Hypothesis's failure report
         p.text(repr(self))
+
+    def prepare(self, kernel: Any, ns: Any = None) -> None:
+        """Create the devices this document assumes (:attr:`devices`) in ``kernel``
+        (a :class:`~fakeproc.Kernel` or a mount handle), in ``ns``'s net namespace
+        (default: the initial one); devices it has already are left alone."""
+        add_devices(kernel, self.devices, ns)
 
     def parsed(self, dialect: str = "procps") -> ParsedConf:
         """The document as ``dialect`` parses it."""
@@ -69,6 +80,16 @@ class ConfDocument:
         """The last value written to each key (what a read shows afterwards, modulo
         the kernel's formatting)."""
         return dict(self.applied(dialect))
+
+
+def add_devices(kernel: Any, names: Iterable[str], ns: Any = None) -> None:
+    """Add the network devices ``names`` that ``kernel`` (or a mount handle's kernel) lacks
+    to ``ns``'s net namespace (default: the initial one)."""
+    k = getattr(kernel, "kernel", kernel)
+    target = k.init_ns if ns is None else ns
+    for name in names:
+        if name not in target.net.devices:
+            k.add_device(target, name)
 
 
 #: The generator features :func:`sysctl_conf_documents` knows.
@@ -139,6 +160,7 @@ def sysctl_conf_documents(*, profile: str | Profile | None = None, min_size: int
     devs = list(devices) if devices is not None else list(prof.init_devices)
     if "vlan" in feats and devices is None:
         devs.append("eth0.100")
+    extra_devices = tuple(d for d in devs if d not in prof.init_devices)
     boot = set(boot_keys(prof))
     keys = set(boot)
     specs = [s for s in select_specs(prof, None, True, None) if s.handler != "proc_taint"]
@@ -239,7 +261,7 @@ def sysctl_conf_documents(*, profile: str | Profile | None = None, min_size: int
             text += eol
         elif lines:
             used.add("no_final_newline")
-        return ConfDocument(text, all_keys, frozenset(used))
+        return ConfDocument(text, all_keys, frozenset(used), devices=extra_devices)
 
     return documents()
 
@@ -255,11 +277,17 @@ class ConfLayout:
         keys: The existing keys the expectations were computed against.
         etc_sysctl_conf: Text of ``/etc/sysctl.conf``, if the layout has one (procps
             reads it last; systemd-sysctl never reads it).
+        devices: Network devices beyond the boot ones that the expectations assume.
     """
 
     files: dict[str, dict[str, str]]
     keys: tuple[str, ...] = field(repr=False)
     etc_sysctl_conf: str | None = None
+    devices: tuple[str, ...] = field(default=(), repr=False)
+
+    def prepare(self, kernel: Any, ns: Any = None) -> None:
+        """Create the devices the layout's documents assume (see :meth:`ConfDocument.prepare`)."""
+        add_devices(kernel, self.devices, ns)
 
     def __repr__(self) -> str:
         return f"ConfLayout(files={self.files!r}, etc_sysctl_conf={self.etc_sysctl_conf!r})"
@@ -327,17 +355,20 @@ def sysctl_d_layouts(*, profile: str | Profile | None = None, dialect: str = "pr
         n = draw(st.integers(1, max_files))
         files: dict[str, dict[str, str]] = {}
         keys: tuple[str, ...] = ()
+        devices: dict[str, None] = {}
         for _ in range(n):
             d = draw(st.sampled_from(dirs))
             doc = draw(docs)
             keys = doc.keys
+            devices.update(dict.fromkeys(doc.devices))
             files.setdefault(d, {})[draw(names)] = doc.text
         ordered = {d: files[d] for d in dirs if d in files}
         etc = None
         if dialect == "procps" and draw(st.booleans()):
             doc = draw(docs)
             etc, keys = doc.text, doc.keys
-        return ConfLayout(ordered, keys or boot_keys(prof), etc)
+            devices.update(dict.fromkeys(doc.devices))
+        return ConfLayout(ordered, keys or boot_keys(prof), etc, tuple(devices))
 
     return layouts()
 
