@@ -17,6 +17,17 @@
 
 from __future__ import annotations
 
+from fakeproc.testing._compare import (
+    AppliedWrite,
+    Errno,
+    WriteDiff,
+    applied_writes,
+    assert_same_state,
+    assert_writes,
+    compare_writes,
+    read_or_errno,
+    read_state,
+)
 from fakeproc.testing._support import (
     FakeKernel,
     ProcSys,
@@ -41,18 +52,27 @@ from fakeproc.testing.oracle import (
 )
 
 __all__ = [
+    "AppliedWrite",
+    "Errno",
     "FakeKernel",
     "ProcSys",
+    "WriteDiff",
     "WriteLog",
     "WriteVerdict",
     "accepts",
+    "applied_writes",
     "apply_conf",
+    "assert_same_state",
+    "assert_writes",
     "check_write",
+    "compare_writes",
     "conf_writes",
     "kernel",
     "parse_conf",
     "procsys",
     "read_back",
+    "read_or_errno",
+    "read_state",
     "reset",
     "skip_reason",
     "system_precedence",
