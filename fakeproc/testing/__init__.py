@@ -40,6 +40,7 @@ from fakeproc.testing._support import (
     with_procsys,
     write_log,
 )
+from fakeproc.testing._versions import installed_version, resolve_dialect, tool_binary
 from fakeproc.testing.oracle import (
     WriteVerdict,
     accepts,
@@ -67,6 +68,7 @@ __all__ = [
     "check_write",
     "compare_writes",
     "conf_writes",
+    "installed_version",
     "kernel",
     "parse_conf",
     "procsys",
@@ -74,8 +76,10 @@ __all__ = [
     "read_or_errno",
     "read_state",
     "reset",
+    "resolve_dialect",
     "skip_reason",
     "system_precedence",
+    "tool_binary",
     "with_kernel",
     "with_procsys",
     "write_log",

@@ -18,6 +18,7 @@ from fakeproc.spec import (
     key_to_path,
 )
 from fakeproc.sysctlconf import DIALECTS, ParsedConf, PlannedWrite, parse, plan, system_order
+from fakeproc.testing._versions import resolve_dialect
 from fakeproc.testing.strategies._common import check_sizes, check_type, defines_strategy, resolve_profile
 from fakeproc.testing.strategies._domains import _DOMAINS
 from fakeproc.testing.strategies.names import instantiate, select_specs
@@ -64,8 +65,9 @@ class ConfDocument:
         add_devices(kernel, self.devices, ns)
 
     def parsed(self, dialect: str = "procps") -> ParsedConf:
-        """The document as ``dialect`` parses it."""
-        return parse(self.text, dialect, filename=self.filename)
+        """The document as ``dialect`` parses it (a tool name means its installed release,
+        see :func:`fakeproc.testing.apply_conf`)."""
+        return parse(self.text, resolve_dialect(dialect), filename=self.filename)
 
     def writes(self, dialect: str = "procps") -> list[PlannedWrite]:
         """What ``sysctl -p`` (procps), ``sysctl --system`` (the same writes) or
@@ -297,6 +299,7 @@ class ConfLayout:
 
     def order(self, dialect: str = "procps") -> list[str]:
         """The paths read, in order."""
+        dialect = resolve_dialect(dialect)
         return [f.path for f in system_order({d: list(n) for d, n in self.files.items()}, dialect,
                                              etc_sysctl_conf=self.etc_sysctl_conf is not None)]
 
@@ -305,11 +308,11 @@ class ConfLayout:
         texts = {f"{d.rstrip('/')}/{n}": t for d, names in self.files.items() for n, t in names.items()}
         if self.etc_sysctl_conf is not None:
             texts["/etc/sysctl.conf"] = self.etc_sysctl_conf
-        return [parse(texts[p], dialect, filename=p) for p in self.order(dialect)]
+        return [parse(texts[p], resolve_dialect(dialect), filename=p) for p in self.order(dialect)]
 
     def writes(self, dialect: str = "procps") -> list[PlannedWrite]:
         """What ``sysctl --system`` (procps) or ``systemd-sysctl`` writes, in order."""
-        return plan(self.parsed(dialect), self.keys, dialect=dialect)
+        return plan(self.parsed(dialect), self.keys, dialect=resolve_dialect(dialect))
 
     def applied(self, dialect: str = "procps") -> list[tuple[str, str]]:
         """``(dotted key, value)`` of :meth:`writes`."""
@@ -338,8 +341,10 @@ def sysctl_d_layouts(*, profile: str | Profile | None = None, dialect: str = "pr
     from fakeproc.sysctlconf import system_dirs
 
     prof = resolve_profile(profile)
-    if dialect not in DIALECTS:
-        raise InvalidArgument(f"dialect={dialect!r} must be one of {', '.join(DIALECTS)}")
+    try:
+        dialect = resolve_dialect(dialect)
+    except (ValueError, TypeError):
+        raise InvalidArgument(f"dialect={dialect!r} must be procps, systemd or one of {', '.join(DIALECTS)}") from None
     check_type(int, max_files, "max_files")
     if max_files < 1:
         raise InvalidArgument(f"max_files={max_files!r} must be at least 1")
