@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import signal
+import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -25,6 +28,18 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Seconds :meth:`ProcSys.run` lets a command run by default.
+DEFAULT_RUN_TIMEOUT = float(os.environ.get("FAKEPROC_RUN_TIMEOUT", "60"))
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL ``proc``'s process group (its own session), or ``proc`` alone if that fails."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        with contextlib.suppress(OSError):
+            proc.kill()
 
 
 class WriteLog:
@@ -163,9 +178,35 @@ class ProcSys:
         self.path: str = handle.path
         self.kernel: Kernel = handle.kernel
 
-    def run(self, argv: Any, **kwargs: Any) -> Any:
-        """Run ``argv`` with the fake tree at ``/proc/sys`` (see ``MountHandle.run``)."""
-        return self.handle.run(argv, **kwargs)
+    def run(self, argv: Any, *, timeout: float | None = DEFAULT_RUN_TIMEOUT, input: Any = None,
+            capture_output: bool = False, check: bool = False, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+        """Run ``argv`` with the fake tree at ``/proc/sys`` in a private mount namespace.
+
+        Like :func:`subprocess.run` (``capture_output``, ``text``, ``input``, ``env``,
+        ``check``...), with two differences that keep a test from hanging: the command
+        runs in its own session, and after ``timeout`` seconds (default
+        ``$FAKEPROC_RUN_TIMEOUT`` or 60; None waits forever) its whole process group is
+        killed and :class:`subprocess.TimeoutExpired` raised. A tool that loops on a
+        write the fake kernel answers with 0 bytes (stdio retries those forever) then
+        fails the example instead of stalling Hypothesis's shrinking.
+        """
+        if capture_output:
+            kwargs["stdout"] = kwargs["stderr"] = subprocess.PIPE
+        if input is not None:
+            kwargs["stdin"] = subprocess.PIPE
+        kwargs.setdefault("start_new_session", True)
+        argv = list(argv)
+        with self.handle.popen(argv, **kwargs) as proc:
+            try:
+                out, err = proc.communicate(input, timeout=timeout)
+            except BaseException:  # timeout, KeyboardInterrupt (SIGTERM under pytest)
+                _kill_group(proc)
+                proc.communicate()
+                raise
+            result = subprocess.CompletedProcess(argv, proc.returncode, out, err)
+        if check:
+            result.check_returncode()
+        return result
 
     def reset(self, *, devices: Iterable[str] = ()) -> None:
         """Reset the served kernel to its boot state without remounting (see :func:`reset`).

@@ -7,6 +7,8 @@ test (or class or module), else from ``--fakeproc-profile``, else the default.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +26,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="kernel profile for the fake_kernel and fake_procsys fixtures (default: 6.18)")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"fakeproc: signal {signum}: stopping, unmounting fake /proc/sys mounts")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM's default action ends the process without unwinding, which would leave live
+    # FUSE mounts behind. As a KeyboardInterrupt it unwinds: the running command's process
+    # group is killed (ProcSys.run), fixtures close, and atexit unmounts the rest. (After
+    # SIGKILL, the next mount sweeps dead mounts: fakeproc.sandbox.sweep_dead_mounts.)
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     config.addinivalue_line("markers", "kernel_profile(name): the kernel profile fakeproc's fixtures load")
     config.addinivalue_line("markers", "kernel_devices(*names): network devices the fixture kernel has at boot "
                             "and after every reset() (e.g. 'eth0.100')")
