@@ -108,7 +108,7 @@ def applied_writes(source: Any, *, comm: str | None = None, pid: int | None = No
         pid: Only writes by this pid.
     """
     out: list[AppliedWrite] = []
-    open_: dict[tuple[str, int, tuple[int, ...]], int] = {}  # (key, pid, namespaces) -> index in out
+    open_: dict[tuple[str, int, tuple[object, ...]], int] = {}  # (key, pid, namespaces) -> index in out
     for r in _records(source):
         if (comm is not None and r.comm != comm) or (pid is not None and r.pid != pid):
             continue
