@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tuned_locate import tuned_path
 
 from fakeproc.strategies import sysctl_conf_documents
 from fakeproc.testing import apply_conf, assert_same_state
@@ -22,6 +23,14 @@ CHECK = settings(max_examples=100, deadline=None, database=None, derandomize=Tru
 
 #: tuned refuses these on purpose (plugin_sysctl.DEPRECATED_SYSCTL_OPTIONS): not a bug, excluded.
 DEPRECATED = ("base_reachable_time", "retrans_time")
+
+
+@pytest.fixture(scope="session")
+def tuned():
+    path = tuned_path()
+    if path is None:
+        pytest.skip("tuned is not installed (apt-get install tuned, or FAKEPROC_TUNED_PATH=<its dist-packages>)")
+    return path
 
 
 def uses_deprecated(doc) -> bool:
