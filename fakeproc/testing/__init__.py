@@ -7,6 +7,10 @@
 * Without pytest: :func:`kernel` and :func:`procsys` context managers, and the
   :func:`with_kernel` / :func:`with_procsys` decorators for ``unittest``.
 * :class:`WriteLog` (:func:`write_log`): assert what was written, by whom.
+* Per-example isolation: :meth:`FakeKernel.reset` / :meth:`ProcSys.reset` / :func:`reset`.
+* One-call comparisons: :func:`applied_writes`, :func:`assert_writes`, :func:`read_or_errno`,
+  :func:`assert_same_state`.
+* Tool releases: :func:`installed_version`, :func:`resolve_dialect`.
 * :mod:`fakeproc.testing.strategies` (also ``fakeproc.strategies``) and
   :mod:`fakeproc.testing.oracle`.
 
