@@ -17,28 +17,19 @@ sys.path.insert(0, os.path.dirname(__file__))
 import sysctl_conf
 
 from fakeproc.strategies import sysctl_conf_documents
-from fakeproc.testing import apply_conf
+from fakeproc.testing import apply_conf, assert_same_state
 
-VLAN = "eth0.100"
 CHECK = settings(max_examples=200, deadline=None, database=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def same_state_as_procps(fake_procsys, doc):
-    kernel = fake_procsys.kernel
-    if not kernel.exists("net/ipv4/conf/" + VLAN):
-        kernel.add_device(kernel.init_ns, VLAN)            # the documents may name eth0.100
-    expected = kernel.copy()
+    fake_procsys.reset()                                   # every example starts from the boot state
+    doc.prepare(fake_procsys.kernel)                       # and with the devices it names (eth0.100)
+    expected = fake_procsys.kernel.copy()
     apply_conf(expected, doc.text, in_place=True)          # what procps sysctl -p does
-    touched = sorted({w.key for w in doc.writes("procps")})
-    before = {key: kernel.read(key) for key in touched if kernel.exists(key)}
-    try:
-        sysctl_conf.apply(sysctl_conf.parse(doc.text), root=fake_procsys.path)   # the loader under test
-        for key in touched:
-            assert kernel.read(key) == expected.read(key), key
-    finally:
-        for key, value in before.items():                  # undo, for the next example
-            kernel.write(key, value)
+    sysctl_conf.apply(sysctl_conf.parse(doc.text), root=fake_procsys.path)   # the loader under test
+    assert_same_state(fake_procsys.kernel, expected, [w.key for w in doc.writes("procps")])
 
 
 @pytest.mark.parametrize("feature", ["vlan", "inline_hash", "crlf", "ignore_failure"])

@@ -22,7 +22,17 @@ Three steps, each usable alone:
 from __future__ import annotations
 
 from fakeproc.sysctlconf._apply import ApplyReport, PlannedWrite, WriteOutcome, apply, plan
-from fakeproc.sysctlconf._model import DIALECTS, Diagnostic, Ignored, ParsedConf, Setting
+from fakeproc.sysctlconf._model import (
+    DIALECTS,
+    PROCPS_RULES,
+    Diagnostic,
+    Ignored,
+    ParsedConf,
+    ProcpsRules,
+    Setting,
+    dialect_for,
+    family,
+)
 from fakeproc.sysctlconf._parse import normalize_key, parse, split_lines
 from fakeproc.sysctlconf._system import (
     ETC_SYSCTL_CONF,
@@ -37,6 +47,7 @@ from fakeproc.sysctlconf._system import (
 __all__ = [
     "DIALECTS",
     "ETC_SYSCTL_CONF",
+    "PROCPS_RULES",
     "PROCPS_SYSTEM_DIRS",
     "SYSTEMD_SYSTEM_DIRS",
     "ApplyReport",
@@ -45,9 +56,12 @@ __all__ = [
     "Ignored",
     "ParsedConf",
     "PlannedWrite",
+    "ProcpsRules",
     "Setting",
     "WriteOutcome",
     "apply",
+    "dialect_for",
+    "family",
     "normalize_key",
     "parse",
     "plan",

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from fakeproc.spec import key_to_path, path_to_key
-from fakeproc.sysctlconf._model import ParsedConf, Setting, check_dialect
+from fakeproc.sysctlconf._model import PROCPS_RULES, ParsedConf, ProcpsRules, Setting, check_dialect, family
 
 if TYPE_CHECKING:  # pragma: no cover
     from fakeproc.model import Kernel
@@ -96,7 +96,7 @@ def plan(docs: ParsedConf | Sequence[ParsedConf], keys: Iterable[str] = (), *,
 
     procps writes every line in order with no de-duplication; a glob match is
     skipped if any line (in any file) names that path explicitly or an exclusion
-    pattern matches it (``fnmatch``). systemd keeps one assignment per path (a
+    pattern matches it (``fnmatch``; before 4.0.5 only an exclusion equal to the path). systemd keeps one assignment per path (a
     different later value replaces the earlier one and moves to the end; an
     identical one only merges the ``-`` flag), skips glob matches that have any
     entry of their own (exclusions match exactly, not as patterns), and writes a
@@ -114,9 +114,12 @@ def plan(docs: ParsedConf | Sequence[ParsedConf], keys: Iterable[str] = (), *,
     tree = _Tree(key_to_path(k) for k in keys)
     settings = [s for d in parsed for s in d.settings]
     out: list[PlannedWrite] = []
-    if dialect == "procps":
+    if family(dialect) == "procps":
+        globbed = PROCPS_RULES[dialect].glob_excludes
+
         def claimed(path: str) -> bool:
-            return any(n.path == path or (n.value is None and fnmatchcase(path, n.path)) for n in settings)
+            return any(n.path == path or (globbed and n.value is None and fnmatchcase(path, n.path))
+                       for n in settings)
 
         for s in settings:
             if s.value is None:
@@ -218,8 +221,9 @@ def apply(kernel: Kernel, docs: ParsedConf | Sequence[ParsedConf], dialect: str 
         strict: systemd ``--strict``.
 
     Returns:
-        An :class:`ApplyReport`. procps messages follow procps-ng 4.0.6 and later
-        (a key without write permission is an error, exit status 1).
+        An :class:`ApplyReport`. procps messages and exit status follow the
+        dialect's release (:data:`~fakeproc.sysctlconf.PROCPS_RULES`): from 4.0.6 a key
+        without write permission is an error (exit status 1); before, a warning.
     """
     parsed = _as_docs(docs)
     if dialect is None:
@@ -230,13 +234,14 @@ def apply(kernel: Kernel, docs: ParsedConf | Sequence[ParsedConf], dialect: str 
     stdout: list[str] = []
     stderr: list[str] = [e.message for d in parsed for e in d.errors]
     outcomes: list[WriteOutcome] = []
-    if dialect == "procps":
+    if family(dialect) == "procps":
+        rules = PROCPS_RULES[dialect]
         ignore_errors = ignore_errors or system
         if system and not quiet:
             stdout.extend(f"* Applying {d.file} ..." for d in parsed)
         rc = 0
         for w in writes:
-            o = _procps_write(kernel, w, kw, ignore_errors)
+            o = _procps_write(kernel, w, kw, ignore_errors, rules)
             outcomes.append(o)
             if o.message:
                 stderr.append(o.message)
@@ -256,7 +261,8 @@ def apply(kernel: Kernel, docs: ParsedConf | Sequence[ParsedConf], dialect: str 
     return ApplyReport(tuple(outcomes), tuple(stdout), tuple(stderr), rc)
 
 
-def _procps_write(kernel: Kernel, w: PlannedWrite, kw: dict[str, Any], ignore_errors: bool) -> WriteOutcome:
+def _procps_write(kernel: Kernel, w: PlannedWrite, kw: dict[str, Any], ignore_errors: bool,
+                  rules: ProcpsRules = PROCPS_RULES["procps"]) -> WriteOutcome:
     full = "/proc/sys/" + w.path
     resolved = posixpath.normpath(full)
     if resolved != "/proc/sys" and not resolved.startswith("/proc/sys/"):
@@ -271,12 +277,13 @@ def _procps_write(kernel: Kernel, w: PlannedWrite, kw: dict[str, Any], ignore_er
                             f"sysctl: cannot stat {full}: {os.strerror(e.errno or errno_mod.ENOENT)}")
     dotted = _dotted(w.path)
     ignoring = ", ignoring" if w.ignore_failure else ""
-    if not st.mode & stat_mod.S_IWUSR:
-        return WriteOutcome(w, "failed", errno_mod.EPERM,
-                            f'sysctl: setting key "{dotted}": {os.strerror(errno_mod.EPERM)}')
-    if st.is_dir:
-        return WriteOutcome(w, "failed", errno_mod.EISDIR,
-                            f'sysctl: setting key "{dotted}": {os.strerror(errno_mod.EISDIR)}')
+    refused = errno_mod.EPERM if not st.mode & stat_mod.S_IWUSR else errno_mod.EISDIR if st.is_dir else 0
+    if refused:
+        # Before 4.0.4 WriteSetting printed a leftover errno here; procps 4.0.2 on Debian 12
+        # was observed to print "Invalid argument" (tools-and-peers.md 4.1).
+        shown = refused if rules.refusal_errno else errno_mod.EINVAL
+        return WriteOutcome(w, "failed" if rules.refusal_fails else "ignored", refused,
+                            f'sysctl: setting key "{dotted}": {os.strerror(shown)}')
     try:
         f = kernel.open(rel, os.O_WRONLY, **kw)
     except OSError as e:

@@ -8,21 +8,54 @@ from fakeproc.spec import path_to_key
 
 __all__ = [
     "DIALECTS",
+    "PROCPS_RULES",
     "Diagnostic",
     "Ignored",
     "ParsedConf",
+    "ProcpsRules",
     "Setting",
     "check_dialect",
+    "dialect_for",
+    "family",
 ]
 
-#: The parsers fakeproc knows, by the tool whose rules they follow.
+#: The parsers fakeproc knows, by the tool (and release) whose rules they follow.
 #:
-#: * ``procps``: procps-ng ``sysctl -p`` / ``--system`` (4.0.x, ``src/sysctl.c``).
-#: * ``systemd``: current ``systemd-sysctl`` (``conf_file_read`` + ``parse_line``): only ``#``
+#: * ``procps``: procps-ng ``sysctl -p`` / ``--system`` 4.0.6 and later (``src/sysctl.c``).
+#: * ``procps-4.0.5``, ``procps-4.0.4``, ``procps-4.0.2``: earlier 4.0.x releases, which differ
+#:   only in :data:`PROCPS_RULES` (``procps-4.0.2`` stands for 4.0.0 to 4.0.3; Debian 12 ships 4.0.2).
+#: * ``systemd``: ``systemd-sysctl`` 254 and later (``conf_file_read`` + ``parse_line``): only ``#``
 #:   starts a comment; ``\\n``, ``\\r``, ``\\r\\n`` and NUL end a line.
-#: * ``systemd-252``: the ``systemd-sysctl`` of Debian 12 and its era (before ``conf_file_read``):
-#:   ``#`` and ``;`` start a comment; line ends as in ``systemd``.
-DIALECTS = ("procps", "systemd", "systemd-252")
+#: * ``systemd-252``: ``systemd-sysctl`` up to 253 (Debian 12 ships 252): ``#`` and ``;`` start a
+#:   comment; line ends as in ``systemd``.
+DIALECTS = ("procps", "procps-4.0.5", "procps-4.0.4", "procps-4.0.2", "systemd", "systemd-252")
+
+
+@dataclass(frozen=True)
+class ProcpsRules:
+    """What changed in procps-ng ``sysctl`` between 4.0.0 and 4.0.6 (``src/sysctl.c``).
+
+    Attributes:
+        refusal_errno: A key without ``S_IWUSR``, or a directory, is reported with
+            ``EPERM`` / ``EISDIR`` (4.0.4, commit 13a6df9f). Before, ``WriteSetting``
+            printed ``setting key "k": `` with whatever errno was left over.
+        refusal_fails: ... and counts as a failure, exit status 1 (4.0.6, commit cd3a440b).
+        glob_excludes: A ``-pattern`` exclusion matches paths with ``fnmatch`` (4.0.5,
+            commit 39748b78); before, only a path equal to it.
+    """
+
+    refusal_errno: bool
+    refusal_fails: bool
+    glob_excludes: bool
+
+
+#: procps dialect -> its rules.
+PROCPS_RULES: dict[str, ProcpsRules] = {
+    "procps": ProcpsRules(refusal_errno=True, refusal_fails=True, glob_excludes=True),
+    "procps-4.0.5": ProcpsRules(refusal_errno=True, refusal_fails=False, glob_excludes=True),
+    "procps-4.0.4": ProcpsRules(refusal_errno=True, refusal_fails=False, glob_excludes=False),
+    "procps-4.0.2": ProcpsRules(refusal_errno=False, refusal_fails=False, glob_excludes=False),
+}
 
 
 def check_dialect(dialect: str) -> str:
@@ -30,6 +63,32 @@ def check_dialect(dialect: str) -> str:
     if dialect not in DIALECTS:
         raise ValueError(f"unknown sysctl.conf dialect {dialect!r} (known: {', '.join(DIALECTS)})")
     return dialect
+
+
+def family(dialect: str) -> str:
+    """``"procps"`` or ``"systemd"``: the tool a dialect belongs to."""
+    return "procps" if dialect.startswith("procps") else "systemd"
+
+
+def dialect_for(tool: str, version: tuple[int, ...] | None) -> str:
+    """The dialect of ``tool`` (``"procps"`` or ``"systemd"``) at ``version`` (None: the newest).
+
+    >>> dialect_for("procps", (4, 0, 2)), dialect_for("procps", (4, 0, 5)), dialect_for("systemd", (253,))
+    ('procps-4.0.2', 'procps-4.0.5', 'systemd-252')
+    """
+    if tool not in ("procps", "systemd"):
+        raise ValueError(f"unknown tool {tool!r} (known: procps, systemd)")
+    if version is None:
+        return tool
+    if tool == "systemd":
+        return "systemd" if version >= (254,) else "systemd-252"
+    if version >= (4, 0, 6):
+        return "procps"
+    if version >= (4, 0, 5):
+        return "procps-4.0.5"
+    if version >= (4, 0, 4):
+        return "procps-4.0.4"
+    return "procps-4.0.2"
 
 
 @dataclass(frozen=True)
@@ -105,7 +164,7 @@ class ParsedConf:
     """A sysctl.conf / sysctl.d document as one tool parsed it.
 
     Attributes:
-        dialect: ``procps``, ``systemd`` or ``systemd-252``.
+        dialect: One of :data:`DIALECTS`.
         file: The file name used in messages.
         settings: Every setting and exclusion line, in file order.
         ignored: Lines skipped silently.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fakeproc.sysctlconf._model import Diagnostic, Ignored, ParsedConf, Setting, check_dialect
+from fakeproc.sysctlconf._model import Diagnostic, Ignored, ParsedConf, Setting, check_dialect, family
 
 __all__ = ["normalize_key", "parse", "split_lines"]
 
@@ -66,7 +66,7 @@ def normalize_key(key: str, dialect: str = "procps") -> str:
     """
     check_dialect(dialect)
     path = _swap_separators(key)
-    if dialect == "procps":
+    if family(dialect) == "procps":
         return path
     path = _path_simplify(path)
     if path.startswith("/") and len(path) > 1:
@@ -87,7 +87,7 @@ def split_lines(text: str, dialect: str = "procps") -> list[str]:
     ['a', 'b', 'c']
     """
     check_dialect(dialect)
-    if dialect == "procps":
+    if family(dialect) == "procps":
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -118,7 +118,7 @@ def parse(text: str | bytes, dialect: str = "procps", *, filename: str = "<strin
 
     Args:
         text: The document. Bytes are decoded as UTF-8 with ``surrogateescape``.
-        dialect: ``procps``, ``systemd`` or ``systemd-252`` (see :data:`DIALECTS`).
+        dialect: One of :data:`DIALECTS` (``procps``, ``procps-4.0.2``, ``systemd``, ``systemd-252``...).
         filename: The name used in diagnostics (procps prints ``FILE(LINE)``,
             systemd ``FILE:LINE``).
         pattern: procps ``--pattern`` extended regular expression, matched against
@@ -137,14 +137,14 @@ def parse(text: str | bytes, dialect: str = "procps", *, filename: str = "<strin
     check_dialect(dialect)
     if isinstance(text, bytes):
         text = text.decode("utf-8", "surrogateescape")
-    if dialect == "procps":
-        return _parse_procps(text, filename, pattern)
+    if family(dialect) == "procps":
+        return _parse_procps(text, filename, pattern, dialect)
     if pattern is not None:
         raise ValueError("pattern= is a procps option (sysctl --pattern); systemd-sysctl has --prefix")
     return _parse_systemd(text, filename, dialect)
 
 
-def _parse_procps(text: str, filename: str, pattern: str | None) -> ParsedConf:
+def _parse_procps(text: str, filename: str, pattern: str | None, dialect: str = "procps") -> ParsedConf:
     settings: list[Setting] = []
     ignored: list[Ignored] = []
     errors: list[Diagnostic] = []
@@ -190,7 +190,7 @@ def _parse_procps(text: str, filename: str, pattern: str | None) -> ParsedConf:
         # setting_new(): a (second) leading '-' is dropped from the path only.
         path = _swap_separators(k.removeprefix("-"))
         settings.append(Setting(k, path, value, ignore, n, filename))
-    return ParsedConf("procps", filename, tuple(settings), tuple(ignored), tuple(errors), n)
+    return ParsedConf(dialect, filename, tuple(settings), tuple(ignored), tuple(errors), n)
 
 
 def _parse_systemd(text: str, filename: str, dialect: str) -> ParsedConf:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fakeproc.sysctlconf._model import check_dialect
+from fakeproc.sysctlconf._model import check_dialect, family
 
 __all__ = [
     "ETC_SYSCTL_CONF",
@@ -46,11 +46,11 @@ class ConfFile:
 def system_dirs(dialect: str = "procps") -> tuple[str, ...]:
     """The directories ``--system`` scans for ``dialect``, highest precedence first."""
     check_dialect(dialect)
-    return PROCPS_SYSTEM_DIRS if dialect == "procps" else SYSTEMD_SYSTEM_DIRS
+    return PROCPS_SYSTEM_DIRS if family(dialect) == "procps" else SYSTEMD_SYSTEM_DIRS
 
 
 def _wanted(name: str, dialect: str) -> bool:
-    if dialect == "procps":
+    if family(dialect) == "procps":
         # readdir() minus . and ..; at least 5 bytes ending in ".conf" (".conf" itself counts).
         return name not in (".", "..") and len(name) >= 5 and name.endswith(".conf")
     # FOREACH_DIRENT skips hidden files; the suffix must match.
@@ -93,7 +93,7 @@ def system_order(listing: Mapping[str, Iterable[str]] | Sequence[tuple[str, Iter
             chosen[name] = full
     key = lambda n: n.encode("utf-8", "surrogateescape")
     out = [ConfFile(chosen[n], n, tuple(shadows.get(n, ()))) for n in sorted(chosen, key=key)]
-    if dialect == "procps" and etc_sysctl_conf:
+    if family(dialect) == "procps" and etc_sysctl_conf:
         out.append(ConfFile(ETC_SYSCTL_CONF, "sysctl.conf"))
     return out
 

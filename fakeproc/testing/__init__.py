@@ -7,6 +7,10 @@
 * Without pytest: :func:`kernel` and :func:`procsys` context managers, and the
   :func:`with_kernel` / :func:`with_procsys` decorators for ``unittest``.
 * :class:`WriteLog` (:func:`write_log`): assert what was written, by whom.
+* Per-example isolation: :meth:`FakeKernel.reset` / :meth:`ProcSys.reset` / :func:`reset`.
+* One-call comparisons: :func:`applied_writes`, :func:`assert_writes`, :func:`read_or_errno`,
+  :func:`assert_same_state`.
+* Tool releases: :func:`installed_version`, :func:`resolve_dialect`.
 * :mod:`fakeproc.testing.strategies` (also ``fakeproc.strategies``) and
   :mod:`fakeproc.testing.oracle`.
 
@@ -17,15 +21,30 @@
 
 from __future__ import annotations
 
+from fakeproc.testing._compare import (
+    AppliedWrite,
+    Errno,
+    WriteDiff,
+    applied_writes,
+    assert_same_state,
+    assert_writes,
+    compare_writes,
+    read_or_errno,
+    read_state,
+)
 from fakeproc.testing._support import (
+    FakeKernel,
+    ProcSys,
     WriteLog,
     kernel,
     procsys,
+    reset,
     skip_reason,
     with_kernel,
     with_procsys,
     write_log,
 )
+from fakeproc.testing._versions import installed_version, resolve_dialect, tool_binary
 from fakeproc.testing.oracle import (
     WriteVerdict,
     accepts,
@@ -38,18 +57,33 @@ from fakeproc.testing.oracle import (
 )
 
 __all__ = [
+    "AppliedWrite",
+    "Errno",
+    "FakeKernel",
+    "ProcSys",
+    "WriteDiff",
     "WriteLog",
     "WriteVerdict",
     "accepts",
+    "applied_writes",
     "apply_conf",
+    "assert_same_state",
+    "assert_writes",
     "check_write",
+    "compare_writes",
     "conf_writes",
+    "installed_version",
     "kernel",
     "parse_conf",
     "procsys",
     "read_back",
+    "read_or_errno",
+    "read_state",
+    "reset",
+    "resolve_dialect",
     "skip_reason",
     "system_precedence",
+    "tool_binary",
     "with_kernel",
     "with_procsys",
     "write_log",

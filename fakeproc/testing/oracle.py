@@ -37,6 +37,7 @@ from fakeproc.sysctlconf import (
     system_files,
     system_order,
 )
+from fakeproc.testing._versions import resolve_dialect
 
 __all__ = [
     "WriteVerdict",
@@ -161,12 +162,14 @@ def read_back(kernel: Kernel | Profile | str | None, key: str, value: str | byte
 
 
 def parse_conf(text: str | bytes, dialect: str = "procps", *, filename: str = "<string>") -> ParsedConf:
-    """Parse a sysctl.conf / sysctl.d document as ``dialect`` does (``procps``, ``systemd``,
-    ``systemd-252``): ordered settings, ignored lines, errors with line numbers."""
-    return parse(text, dialect, filename=filename)
+    """Parse a sysctl.conf / sysctl.d document as ``dialect`` does: ordered settings,
+    ignored lines, errors with line numbers. ``dialect`` is a tool name (``procps``,
+    ``systemd``: the installed release) or a release (``procps-4.0.2``, ``systemd-252``...)."""
+    return parse(text, resolve_dialect(dialect), filename=filename)
 
 
 def _docs(docs: str | bytes | ParsedConf | Sequence[ParsedConf], dialect: str) -> list[ParsedConf]:
+    dialect = resolve_dialect(dialect)
     if isinstance(docs, (str, bytes)):
         return [parse(docs, dialect)]
     if isinstance(docs, ParsedConf):
@@ -180,7 +183,7 @@ def conf_writes(kernel: Kernel | Profile | str | None, docs: str | bytes | Parse
     expanded against the keys ``ns`` sees). Nothing is written."""
     k = _kernel(kernel)
     parsed = _docs(docs, dialect)
-    return plan(parsed, k.keys(ns), dialect=parsed[0].dialect if parsed else dialect)
+    return plan(parsed, k.keys(ns), dialect=parsed[0].dialect if parsed else resolve_dialect(dialect))
 
 
 def apply_conf(kernel: Kernel | Profile | str | None, docs: str | bytes | ParsedConf | Sequence[ParsedConf],
@@ -191,7 +194,9 @@ def apply_conf(kernel: Kernel | Profile | str | None, docs: str | bytes | Parsed
     Args:
         kernel: The kernel; the run happens on a copy unless ``in_place``.
         docs: A document's text, a parsed document, or parsed documents in order.
-        dialect: Parser for text documents.
+        dialect: The tool and release for text documents: ``procps`` or ``systemd`` (the
+            release installed here, see :func:`fakeproc.testing.installed_version`), or
+            ``procps-4.0.2``, ``procps-4.0.6``, ``systemd-252``, ``systemd-254``...
         ns: The tool's namespaces.
         in_place: Write to ``kernel`` itself.
         **options: Passed to :func:`fakeproc.sysctlconf.apply` (``system``,
@@ -202,7 +207,7 @@ def apply_conf(kernel: Kernel | Profile | str | None, docs: str | bytes | Parsed
     else:
         k, tns = _trial(kernel, ns)
     parsed = _docs(docs, dialect)
-    return apply(k, parsed, parsed[0].dialect if parsed else dialect, ns=tns, **options)
+    return apply(k, parsed, parsed[0].dialect if parsed else resolve_dialect(dialect), ns=tns, **options)
 
 
 def system_precedence(dirs: Mapping[str, Iterable[str]] | Sequence[str | os.PathLike[str]] | None = None,
@@ -217,6 +222,7 @@ def system_precedence(dirs: Mapping[str, Iterable[str]] | Sequence[str | os.Path
         root: With directories: list them under this root.
         etc_sysctl_conf: With a mapping: whether ``/etc/sysctl.conf`` exists (procps).
     """
+    dialect = resolve_dialect(dialect)
     if isinstance(dirs, Mapping):
         return system_order(dirs, dialect, etc_sysctl_conf=etc_sysctl_conf)
     return system_files(dirs, dialect, root=root)

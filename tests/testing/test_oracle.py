@@ -57,7 +57,7 @@ def test_read_back_raises_with_the_errno():
 
 def test_conf_oracles():
     k = Kernel("6.18")
-    doc = parse_conf("kernel.hostname = box\r\n; c\n", "systemd")
+    doc = parse_conf("kernel.hostname = box\r\n; c\n", "systemd-254")
     assert doc.errors[0].line == 2
     first = conf_writes(k, "net.ipv4.conf.*.rp_filter = 2\n")[0]
     assert (first.key, first.value) == ("net.ipv4.conf.all.rp_filter", "2")

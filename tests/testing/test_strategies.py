@@ -8,12 +8,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from fakeproc import Kernel, NamespaceType, key_to_path, load_profile
+from fakeproc.profiles.loader import available_profiles
 from fakeproc.testing import check_write
 from fakeproc.testing import strategies as S
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PER_HANDLER = settings(SETTINGS, max_examples=30)
-KERNELS = {name: Kernel(name) for name in ("6.18", "4.15")}
+KERNELS = {name: Kernel(name) for name in available_profiles()}
 SPEC_618 = load_profile("6.18").entries
 
 BAD_ARGS = {
