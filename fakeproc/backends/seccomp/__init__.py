@@ -126,5 +126,9 @@ def run_redirected(
     names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
     program = bpf_program([(NR[name], None) for name in names])
     sup = Supervisor(program, {})
-    sup.handlers = RedirectHandlers(sup, mountpoint, uname).table()
-    return sup.run(argv, env=env, cwd=cwd)
+    handlers = RedirectHandlers(sup, mountpoint, uname)
+    sup.handlers = handlers.table()
+    try:
+        return sup.run(argv, env=env, cwd=cwd)
+    finally:
+        os.close(handlers.rootfd)

@@ -56,6 +56,9 @@ class RedirectHandlers:
     def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None) -> None:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
+        # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
+        # caller's identity (used for every access below) could not traverse.
+        self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.uname = uname
         self.paths = Resolver()
 
@@ -85,7 +88,8 @@ class RedirectHandlers:
     # ------------------------------------------------------------------ resolution
 
     def where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> str | None:
-        """The mount path the caller's path stands for, or None when it is not ours."""
+        """The path in the mount (relative to :attr:`rootfd`) the caller's path stands for, or None
+        when it is not ours."""
         path = read_path(n.pid, addr)
         if not path:
             return None
@@ -93,7 +97,7 @@ class RedirectHandlers:
         if found is None:
             return None
         rel, slash = found
-        return self.mountpoint + ("/" + rel if rel else "") + ("/" if slash and rel else "")
+        return (rel or ".") + ("/" if slash and rel else "")
 
     # ------------------------------------------------------------------ handlers
 
@@ -104,7 +108,7 @@ class RedirectHandlers:
             return CONTINUE
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            fd = os.open(target, (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC, mode & 0o7777)
+            fd = os.open(target, (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC, mode & 0o7777, dir_fd=self.rootfd)
         try:
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
         finally:
@@ -127,7 +131,7 @@ class RedirectHandlers:
         out = ctypes.create_string_buffer(STAT_SIZE)
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            syscall(NR["newfstatat"], AT_FDCWD, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW)
+            syscall(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW)
         return self._give(n, buf, out.raw)
 
     def _statx(self, n: Notification) -> Reply:
@@ -140,7 +144,7 @@ class RedirectHandlers:
         out = ctypes.create_string_buffer(STATX_SIZE)
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            syscall(NR["statx"], AT_FDCWD, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
+            syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
         return self._give(n, buf, out.raw)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
@@ -152,7 +156,7 @@ class RedirectHandlers:
         # access(2) checks the real ids unless AT_EACCESS; we check as those ids with AT_EACCESS.
         uid, gid = (creds.fsuid, creds.fsgid) if flags & AT_EACCESS else (creds.ruid, creds.rgid)
         with acting_as(uid, gid, creds.groups):
-            syscall(NR["faccessat2"], AT_FDCWD, os.fsencode(target), mode & 0xFFFFFFFF,
+            syscall(NR["faccessat2"], self.rootfd, os.fsencode(target), mode & 0xFFFFFFFF,
                     AT_EACCESS | (flags & AT_SYMLINK_NOFOLLOW))
         return Reply(value=0)
 
@@ -162,7 +166,7 @@ class RedirectHandlers:
             return CONTINUE
         if signed32(size) <= 0:
             return Reply(error=errno.EINVAL)
-        data = os.fsencode(os.readlink(target))[: signed32(size)]
+        data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))
 
     def _chdir(self, n: Notification) -> Reply:
@@ -171,10 +175,10 @@ class RedirectHandlers:
             return CONTINUE
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            st = os.stat(target)
+            st = os.stat(target, dir_fd=self.rootfd)
         if not stat_mod.S_ISDIR(st.st_mode):
             return Reply(error=errno.ENOTDIR)
-        real = "/proc/sys" + target[len(self.mountpoint):]
+        real = "/proc/sys" + ("" if target == "." else "/" + target.rstrip("/"))
         if os.path.isdir(real):
             # The caller's cwd becomes the real directory; its relative lookups are resolved
             # through /proc/PID/cwd and redirected like absolute ones.

@@ -183,8 +183,12 @@ class Supervisor:
 
         try:
             try:
+                # The filter must be installed by the child itself, between fork and exec; install()
+                # only makes ctypes calls and one sendmsg, so the usual preexec_fn hazards with
+                # threads (locks held at fork) do not arise.
                 proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd,
-                                        preexec_fn=install, pass_fds=tuple(pass_fds), close_fds=True)
+                                        preexec_fn=install,  # noqa: PLW1509
+                                        pass_fds=tuple(pass_fds), close_fds=True)
             except FileNotFoundError as e:
                 raise CommandNotFound(f"{argv[0]}: command not found") from e
             except subprocess.SubprocessError as e:
@@ -278,9 +282,7 @@ class Supervisor:
         try:
             ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_RECV, ctypes.byref(notif))
         except OSError as e:
-            if e.errno in (errno.ENOENT, errno.EINTR):  # the caller went away meanwhile
-                return True
-            return False
+            return e.errno in (errno.ENOENT, errno.EINTR)  # ENOENT: the caller went away meanwhile
         self.notifications += 1
         n = Notification(notif)
         handler = self.handlers.get(n.nr)
