@@ -110,9 +110,9 @@ _ioctl = libc.ioctl
 _ioctl.restype = ctypes.c_int
 
 
-def syscall(nr: int, *args: int | ctypes._CData | ctypes._Pointer | None) -> int:  # type: ignore[name-defined]
+def syscall(nr: int, *args: object) -> int:
     """Call syscall ``nr``; returns its value or raises OSError with its errno."""
-    conv = [ctypes.c_long(a) if isinstance(a, int) else a for a in args]
+    conv = [ctypes.c_long(a) if isinstance(a, int) else a for a in args]  # bytes, buffers, byref
     ret = _syscall(ctypes.c_long(nr), *conv)
     if ret == -1:
         err = ctypes.get_errno()
