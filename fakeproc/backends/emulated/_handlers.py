@@ -85,6 +85,11 @@ class EmulatedHandlers:
         self.started = int(time.time())
         self.memfd_dev: int | None = None
         self.resolver = _namespace_resolver(kernel)
+        self.paths.dir_of = self._dir_of
+
+    def _dir_of(self, pid: int, fd: int) -> str | None:
+        f = self._lookup(pid, fd)
+        return _p(f.rel) if f is not None and f.file.is_dir else None
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
@@ -437,7 +442,7 @@ class EmulatedHandlers:
 def _p(rel: str) -> str:
     """The model's name for a path relative to /proc/sys (a bare ``vm.swappiness`` is a file
     name with a dot, not a key)."""
-    return "/proc/sys/" + rel if rel else "/proc/sys"
+    return "/proc/sys/" + rel  # "/proc/sys/" itself is the model's root, key ""
 
 
 def _ino(rel: str) -> int:

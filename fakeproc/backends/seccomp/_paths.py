@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat as stat_mod
+from collections.abc import Callable
 
 __all__ = ["AT_FDCWD", "Resolver"]
 
@@ -48,10 +49,16 @@ class Resolver:
 
     def __init__(self) -> None:
         self.aliases: dict[str, str] = {}
+        self.dir_of: Callable[[int, int], str | None] | None = None
+        """Emulated directories: (pid, fd) -> ``/proc/sys/...`` when that fd is one of them."""
 
     def base(self, pid: int, dirfd: int) -> str | None:
         """The caller's cwd (``AT_FDCWD``) or the directory ``dirfd`` names, as a host path
         (None when it is not a directory path: a pipe, a memfd, a socket...)."""
+        if dirfd != AT_FDCWD and self.dir_of is not None:
+            emulated = self.dir_of(pid, dirfd)
+            if emulated is not None:
+                return emulated
         link = f"/proc/{pid}/cwd" if dirfd == AT_FDCWD else f"/proc/{pid}/fd/{dirfd}"
         try:
             target = os.readlink(link)
