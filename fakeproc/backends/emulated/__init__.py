@@ -47,7 +47,7 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     from fakeproc.backends.seccomp._supervisor import Supervisor
 
     rules: list[tuple[int, tuple[int, ...] | None]] = [
-        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp")]
+        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp", "uname")]
     rules += [(NR[name], fds) for name, fds in FD_SYSCALLS.items()]
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)
     sup = Supervisor(program, {})

@@ -124,6 +124,7 @@ class EmulatedHandlers:
             NR["ftruncate"]: self._ftruncate,
             NR["fsync"]: self._fsync,
             NR["fdatasync"]: self._fsync,
+            NR["uname"]: self._uname,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
         }
@@ -389,6 +390,20 @@ class EmulatedHandlers:
             return CONTINUE  # the cwd is the real directory; relative lookups are redirected
         log.warning("fakeproc: chdir into /proc/sys/%s: the directory exists only in the fake (ENOENT)", found[0])
         return Reply(error=errno.ENOENT)
+
+    def _uname(self, n: Notification) -> Reply:
+        """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
+        ns, _caller = self._caller(n.pid)
+        real = os.uname()
+
+        def value(key: str) -> str:
+            return str(self.kernel.read(key, ns)).rstrip("\n")
+
+        fields = (real.sysname, value("kernel.hostname"), value("kernel.osrelease"), real.version,
+                  real.machine, value("kernel.domainname"))
+        data = b"".join(os.fsencode(f)[:64].ljust(65, b"\0") for f in fields)
+        write_bytes(n.pid, n.args[0], data)
+        return Reply(value=0)
 
     # ------------------------------------------------------------------ descriptors
 

@@ -46,6 +46,9 @@ NR: dict[str, int] = {
     "pidfd_getfd": 438, "faccessat2": 439,
 }
 
+NR_UNSHARE = 272
+NR_CLONE3 = 435
+
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
 
