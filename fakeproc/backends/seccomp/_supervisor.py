@@ -123,6 +123,7 @@ def acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> Iterator[None]:
     if os.geteuid() != 0 or (uid == 0 and gid == 0):
         yield
         return
+    saved = os.getgroups()
     arr = (ctypes.c_uint32 * max(1, len(groups)))(*groups)
     syscall(_SETGROUPS, len(groups), arr)
     syscall(_SETFSGID, gid)
@@ -132,7 +133,7 @@ def acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> Iterator[None]:
     finally:
         syscall(_SETFSUID, 0)
         syscall(_SETFSGID, 0)
-        syscall(_SETGROUPS, 0, None)
+        syscall(_SETGROUPS, len(saved), (ctypes.c_uint32 * max(1, len(saved)))(*saved))
 
 
 def _has_cap_sys_admin() -> bool:
