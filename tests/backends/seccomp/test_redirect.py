@@ -222,7 +222,7 @@ def _deny_seccomp() -> None:
 
 def test_a_filter_forbidding_new_filters_gives_one_line_and_exit_2_and_no_mount():
     proc = subprocess.Popen([sys.executable, "-m", "fakeproc.backends.seccomp", "--", "sleep", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_deny_seccomp)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_deny_seccomp)  # noqa: PLW1509 - ctypes only
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.count("\n") == 1 and "seccomp filter is refused" in err
