@@ -484,7 +484,7 @@ def _namespace_resolver(kernel: Any) -> Any:
         try:
             module = __import__(mod, fromlist=["NamespaceResolver"])
             return module.NamespaceResolver(kernel)
-        except (ImportError, AttributeError):
+        except (ImportError, AttributeError, OSError):  # no fusepy or libfuse: init_ns for all
             continue
     return None
 
