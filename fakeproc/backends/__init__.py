@@ -5,18 +5,20 @@ Each backend is a thin adapter over :class:`fakeproc.serve.Session`:
 * :mod:`fakeproc.backends.fuse`: a FUSE mount (``fakeproc mount``, ``mounted()``, the
   fixtures, and ``fakeproc run``'s ``namespaces`` backend, which binds it over ``/proc/sys``
   in a private mount namespace);
-* ``fakeproc.backends.seccomp`` (when installed): ``fakeproc run``'s ``seccomp`` and
-  ``emulated`` backends, for hosts without user namespaces.
+* :mod:`fakeproc.backends.seccomp`: ``fakeproc run``'s ``seccomp`` backend, for hosts without
+  user namespaces: seccomp user notification redirects CMD's ``/proc/sys`` lookups into a
+  private FUSE mount (no namespaces, no root);
+* :mod:`fakeproc.backends.emulated`: ``fakeproc run``'s ``emulated`` backend, for hosts without
+  FUSE: the same supervisor emulates the descriptors itself from the model.
 
 A ``fakeproc run`` backend other than ``namespaces`` is a *launcher*: a callable that
 takes a :class:`LaunchRequest` and returns the command's exit status. It gets everything
 it needs from the request (including a way to start a FUSE mount of the kernel, so it
-never imports :mod:`fakeproc.sandbox`). The seccomp package provides, at its top level:
+never imports :mod:`fakeproc.sandbox`). Each such package provides, at its top level:
 
 * ``available() -> str | None``: None where the ``seccomp`` backend works here, else the
   reason, with the fix (one line);
 * ``launch(request: LaunchRequest) -> int``: run ``request.argv`` under it;
-* optionally ``available_emulated()`` and ``launch_emulated(request)`` for ``emulated``.
 
 >>> LAUNCHERS["seccomp"]
 ('fakeproc.backends.seccomp', 'available', 'launch')
@@ -73,7 +75,7 @@ Launcher = Callable[[LaunchRequest], int]
 #: Backends provided by optional packages: name -> (module, availability function, launcher).
 LAUNCHERS: dict[str, tuple[str, str, str]] = {
     "seccomp": ("fakeproc.backends.seccomp", "available", "launch"),
-    "emulated": ("fakeproc.backends.seccomp", "available_emulated", "launch_emulated"),
+    "emulated": ("fakeproc.backends.emulated", "available", "launch"),
 }
 
 

@@ -4,7 +4,8 @@
   (:mod:`fakeproc.sandbox._namespaces`);
 * ``seccomp``, ``emulated``: launchers of the optional ``fakeproc.backends.seccomp`` package
   (see :mod:`fakeproc.backends` for the contract);
-* ``auto``: ``namespaces`` where it works here, else ``seccomp``, else the reasons of both.
+* ``auto``: ``namespaces`` where it works here, else ``seccomp`` (FUSE without user namespaces),
+  else ``emulated`` (no FUSE), else the reasons of all three.
 
 >>> BACKENDS
 ('auto', 'namespaces', 'seccomp', 'emulated')
@@ -28,6 +29,8 @@ __all__ = ["BACKENDS", "backend_problem", "choose_backend", "launcher"]
 
 #: The values of ``fakeproc run --backend``.
 BACKENDS = ("auto", "namespaces", "seccomp", "emulated")
+#: What ``auto`` tries, in order.
+AUTO_ORDER = ("namespaces", "seccomp", "emulated")
 
 
 def _optional(name: str) -> tuple[Launcher | None, str | None]:
@@ -45,7 +48,7 @@ def _optional(name: str) -> tuple[Launcher | None, str | None]:
         return None, f"{module_name} has no {name} launcher"
     reason = checker()
     if reason:
-        return None, str(reason)
+        return None, str(reason).removeprefix("fakeproc: ")
     return function, None
 
 
@@ -56,9 +59,9 @@ def backend_problem(name: str) -> str | None:
     if name == "namespaces":
         return namespaces_problem()
     if name == "auto":
-        problems = [backend_problem(n) for n in ("namespaces", "seccomp")]
+        problems = [backend_problem(n) for n in AUTO_ORDER]
         if all(problems):
-            return "; ".join(f"{n}: {p}" for n, p in zip(("namespaces", "seccomp"), problems))
+            return "; ".join(f"{n}: {p}" for n, p in zip(AUTO_ORDER, problems))
         return None
     return _optional(name)[1]
 
@@ -73,7 +76,7 @@ def choose_backend(name: str = "auto") -> str:
     """
     if name not in BACKENDS:
         raise UsageError(backend_problem(name) or name)
-    candidates = ("namespaces", "seccomp") if name == "auto" else (name,)
+    candidates = AUTO_ORDER if name == "auto" else (name,)
     reasons = []
     for candidate in candidates:
         problem = backend_problem(candidate)

@@ -21,7 +21,7 @@ from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._lock import Notify
 from fakeproc.sandbox._mount import start_mount
 from fakeproc.sandbox._namespaces import launch_namespaces
-from fakeproc.sandbox._tools import find_tool
+from fakeproc.sandbox._tools import find_tool, search_path
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel
@@ -115,6 +115,7 @@ def run(
             base=base,
             identity=identity,
             start_mount=partial(start_mount, k, base=base, identity=identity),
+            env={"PATH": search_path()},  # a shell in CMD finds sysctl off a normal user's PATH
         )
         return RunResult(function(request), name)
 

@@ -1,0 +1,490 @@
+"""The emulated backend's handlers: ``/proc/sys`` descriptors served from the model, no mount.
+
+An open of a ``/proc/sys`` path puts a placeholder in the caller: a fresh sealed memfd, reopened
+write-only, at a descriptor number the filter watches (>= ``WATCH_FROM``; 0-2 are watched too,
+for shell redirections). The memfd's inode identifies the open file description, so copies made
+by dup, fork and exec stay emulated and share the offset, as the kernel's do. Calls on it are
+answered from a :class:`fakeproc.Kernel`. A copy at an unwatched number (3..WATCH_FROM-1) is a
+stated limit: reads on it fail with EBADF and writes with EPERM (the placeholder is write-only
+and sealed), never silently wrong, and the dup2 that made it is logged.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakeproc.backends.seccomp._abi import NR, syscall
+from fakeproc.backends.seccomp._memory import read_bytes, read_path, write_bytes
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
+from fakeproc.backends.seccomp._redirect import (
+    AT_EMPTY_PATH,
+    AT_SYMLINK_NOFOLLOW,
+    note_own_filter,
+    refuse_io_uring,
+)
+from fakeproc.backends.seccomp._supervisor import (
+    CONTINUE,
+    Handler,
+    Notification,
+    Reply,
+    Supervisor,
+    caller_creds,
+    log,
+)
+
+__all__ = ["FD_SYSCALLS", "WATCH_FROM", "EmulatedHandlers"]
+
+WATCH_FROM = 512
+"""Placeholders live at this number or above (below the usual RLIMIT_NOFILE soft limit, 1024)."""
+
+# syscall -> indexes of its fd arguments (the filter notifies when one is watched)
+FD_SYSCALLS: dict[str, tuple[int, ...]] = {
+    "read": (0,), "write": (0,), "pread64": (0,), "pwrite64": (0,), "readv": (0,), "writev": (0,),
+    "lseek": (0,), "fstat": (0,), "getdents64": (0,), "fcntl": (0,), "dup": (0,), "dup2": (0,),
+    "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
+}
+_MFD_CLOEXEC, _MFD_ALLOW_SEALING = 1, 2
+_F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, WRITE
+_F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
+_O_LARGEFILE = 0o100000
+_STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes)
+_DEV = os.makedev(0, 0xFA)  # a fixed anonymous device for the fake tree
+
+
+@dataclass(slots=True)
+class OpenFile:
+    """One open file description of the fake: the model's file, its offset and open flags."""
+
+    file: Any  # fakeproc.SysctlFile
+    rel: str
+    flags: int
+    pos: int = 0
+    entries: list[str] | None = field(default=None)
+
+
+class EmulatedHandlers:
+    """Handlers answering ``/proc/sys`` from ``kernel``.
+
+    Args:
+        supervisor: Gives ``valid`` and ``inject``.
+        kernel: The model.
+    """
+
+    def __init__(self, supervisor: Supervisor, kernel: Any) -> None:
+        self.sup = supervisor
+        self.kernel = kernel
+        self.paths = Resolver()
+        self.files: dict[int, OpenFile] = {}
+        self.owner = os.geteuid()
+        self.started = int(time.time())
+        self.memfd_dev: int | None = None
+        self.resolver = _namespace_resolver(kernel)
+        self.paths.dir_of = self._dir_of
+
+    def _dir_of(self, pid: int, fd: int) -> str | None:
+        f = self._lookup(pid, fd)
+        return _p(f.rel) if f is not None and f.file.is_dir else None
+
+    def table(self) -> dict[int, Handler]:
+        """Syscall number -> handler."""
+        a = signed32
+        return {
+            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
+            NR["openat"]: lambda n: self._open(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["openat2"]: self._openat2,
+            NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
+            NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
+            NR["newfstatat"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["fstat"]: lambda n: self._fstat(n, a(n.args[0]), n.args[1]),
+            NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
+            NR["faccessat"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], 0),
+            NR["faccessat2"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0]),
+            NR["readlinkat"]: lambda n: self._readlink(n, a(n.args[0]), n.args[1]),
+            NR["chdir"]: self._chdir,
+            NR["read"]: lambda n: self._read(n, n.args[1], n.args[2], None),
+            NR["pread64"]: lambda n: self._read(n, n.args[1], n.args[2], n.args[3]),
+            NR["write"]: lambda n: self._write(n, None, None),
+            NR["pwrite64"]: lambda n: self._write(n, None, n.args[3]),
+            NR["readv"]: self._readv,
+            NR["writev"]: self._writev,
+            NR["lseek"]: self._lseek,
+            NR["getdents64"]: self._getdents64,
+            NR["fcntl"]: self._fcntl,
+            NR["dup"]: lambda n: self._dup(n, 0, cloexec=False),
+            NR["dup2"]: self._dup2,
+            NR["dup3"]: self._dup2,
+            NR["mmap"]: self._mmap,
+            NR["ftruncate"]: self._ftruncate,
+            NR["fsync"]: self._fsync,
+            NR["fdatasync"]: self._fsync,
+            NR["uname"]: self._uname,
+            NR["io_uring_setup"]: refuse_io_uring,
+            NR["seccomp"]: note_own_filter,
+        }
+
+    # ------------------------------------------------------------------ who and where
+
+    def _caller(self, pid: int) -> tuple[Any, Any]:
+        """(model namespaces, model Caller) of thread ``pid``."""
+        from fakeproc.model import ROOT, Caller
+
+        ns = self.resolver.resolve(pid) if self.resolver is not None else self.kernel.init_ns
+        creds = caller_creds(pid)
+        if self.owner != 0 and creds.fsuid == 0:
+            # Unprivileged supervisor: caller_creds does not read ids; CMD runs as us.
+            return ns, ROOT
+        if creds.fsuid in (0, self.owner):
+            return ns, ROOT  # the user who starts the fake is its root (issue 10, point 1)
+        return ns, Caller(uid=creds.fsuid, gid=creds.fsgid, groups=creds.groups, pid=pid, comm=creds.comm)
+
+    def _where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> tuple[str, bool] | None:
+        path = read_path(n.pid, addr)
+        return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
+
+    def _lookup(self, pid: int, fd: int) -> OpenFile | None:
+        if fd < 0 or self.memfd_dev is None:
+            return None
+        try:
+            st = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            return None
+        if st.st_dev != self.memfd_dev:
+            return None
+        return self.files.get(st.st_ino)
+
+    # ------------------------------------------------------------------ open
+
+    def _openat2(self, n: Notification) -> Reply:
+        if n.args[3] < 24:
+            return CONTINUE
+        how = read_bytes(n.pid, n.args[2], 24)
+        flags, mode = int.from_bytes(how[:8], "little"), int.from_bytes(how[8:16], "little")
+        return self._open(n, signed32(n.args[0]), n.args[1], flags, mode)
+
+    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int) -> Reply:
+        flags &= 0xFFFFFFFF
+        found = self._where(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
+        if found is None:
+            return CONTINUE
+        rel, slash = found
+        ns, caller = self._caller(n.pid)
+        if flags & os.O_PATH:
+            log.warning("fakeproc: O_PATH open of /proc/sys/%s is not emulated (EOPNOTSUPP)", rel)
+            return Reply(error=errno.EOPNOTSUPP)
+        f = self.kernel.open(_p(rel), flags, ns, caller)
+        if not f.is_dir and (slash or flags & os.O_DIRECTORY):
+            return Reply(error=errno.ENOTDIR)
+        if f.is_dir and (flags & os.O_ACCMODE) != os.O_RDONLY:
+            return Reply(error=errno.EISDIR)
+        fd = self._placeholder(rel)
+        try:
+            self.files[os.fstat(fd).st_ino] = OpenFile(f, rel, flags)
+            return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), at=self._free_fd(n.pid, WATCH_FROM))
+        finally:
+            os.close(fd)
+
+    def _placeholder(self, rel: str) -> int:
+        name = ("fakeproc:" + (rel.replace("/", ".") or "sys"))[:240].encode()
+        mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
+        try:
+            import fcntl
+
+            fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
+            fd = os.open(f"/proc/self/fd/{mfd}", os.O_WRONLY | os.O_CLOEXEC)
+        finally:
+            os.close(mfd)
+        if self.memfd_dev is None:
+            self.memfd_dev = os.fstat(fd).st_dev
+        return fd
+
+    @staticmethod
+    def _free_fd(pid: int, lowest: int) -> int:
+        try:
+            used = {int(x) for x in os.listdir(f"/proc/{pid}/fd")}
+        except OSError:
+            used = set()
+        fd = lowest
+        while fd in used:
+            fd += 1
+        return fd
+
+    # ------------------------------------------------------------------ I/O
+
+    def _read(self, n: Notification, buf: int, count: int, at: int | None) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if at is not None and at >= 1 << 63:
+            return Reply(error=errno.EINVAL)
+        data = f.file.read(count, f.pos if at is None else at)
+        if not self.sup.valid(n):
+            return Reply(error=errno.ESRCH)
+        write_bytes(n.pid, buf, data)
+        if at is None:
+            f.pos += len(data)
+        return Reply(value=len(data))
+
+    def _write(self, n: Notification, data: bytes | None, at: int | None) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if data is None:
+            data = read_bytes(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
+        if at is not None and at >= 1 << 63:
+            return Reply(error=errno.EINVAL)
+        if f.file.is_dir:
+            return Reply(error=errno.EBADF)
+        count = f.file.write(data, f.pos if at is None else at) if data else 0
+        if at is None:
+            f.pos += count
+        return Reply(value=count)
+
+    def _iovecs(self, n: Notification) -> list[tuple[int, int]]:
+        cnt = signed32(n.args[2])
+        if cnt < 0 or cnt > 1024:
+            raise OSError(errno.EINVAL, "iovcnt")
+        raw = read_bytes(n.pid, n.args[1], 16 * cnt)
+        return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(cnt)]
+
+    def _readv(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        iov = self._iovecs(n)
+        data = f.file.read(sum(ln for _, ln in iov), f.pos)  # one handler call, like read_iter
+        f.pos += len(data)
+        off = 0
+        for base, ln in iov:
+            if off >= len(data):
+                break
+            write_bytes(n.pid, base, data[off:off + ln])
+            off += ln
+        return Reply(value=len(data))
+
+    def _writev(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        data = b"".join(read_bytes(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
+        return self._write(n, data, None)
+
+    def _lseek(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        off = n.args[1] - (1 << 64) if n.args[1] >= 1 << 63 else n.args[1]
+        whence = signed32(n.args[2])
+        # default_llseek (fs/read_write.c) with i_size 0: procfs sysctl files are empty to stat
+        if whence == os.SEEK_SET:
+            new = off
+        elif whence == os.SEEK_CUR:
+            new = f.pos + off
+        elif whence == os.SEEK_END:
+            new = off
+        elif whence in (os.SEEK_DATA, os.SEEK_HOLE):
+            if off >= 0:
+                return Reply(error=errno.ENXIO)
+            new = off
+        else:
+            return Reply(error=errno.EINVAL)
+        if new < 0:
+            return Reply(error=errno.EINVAL)
+        f.pos = new
+        return Reply(value=new)
+
+    def _getdents64(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if not f.file.is_dir:
+            return Reply(error=errno.ENOTDIR)
+        if f.entries is None:
+            f.entries = [".", "..", *self.kernel.listdir(_p(f.rel), f.file.nsset)]
+        out = b""
+        count = n.args[2] & 0xFFFFFFFF
+        while f.pos < len(f.entries):
+            name = f.entries[f.pos]
+            child = f.rel + "/" + name if f.rel else name
+            if name in (".", ".."):
+                dtype = 4
+            else:
+                dtype = 4 if self.kernel.stat(_p(child), f.file.nsset).is_dir else 8
+            raw = name.encode()
+            reclen = (19 + len(raw) + 1 + 7) & ~7
+            if len(out) + reclen > count:
+                if not out:
+                    return Reply(error=errno.EINVAL)
+                break
+            ent = struct.pack("<QqHB", _ino(child), f.pos + 1, reclen, dtype) + raw
+            out += ent.ljust(reclen, b"\0")
+            f.pos += 1
+        write_bytes(n.pid, n.args[1], out)
+        return Reply(value=len(out))
+
+    # ------------------------------------------------------------------ stat, access, readlink
+
+    def _pack_stat(self, rel: str, ns: Any) -> bytes:
+        st = self.kernel.stat(_p(rel), ns)
+        t = self.started
+        return _STAT.pack(_DEV, _ino(rel), st.nlink, st.mode, st.uid, st.gid, 0, 0, 0, 1024, 0,
+                          t, 0, t, 0, t, 0)
+
+    def _fstat(self, n: Notification, fd: int, buf: int) -> Reply:
+        f = self._lookup(n.pid, fd)
+        if f is None:
+            return CONTINUE
+        write_bytes(n.pid, buf, self._pack_stat(f.rel, f.file.nsset))
+        return Reply(value=0)
+
+    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
+        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
+            return self._fstat(n, dirfd, buf)
+        found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        if found is None:
+            return CONTINUE
+        rel, slash = found
+        ns, _caller = self._caller(n.pid)
+        data = self._pack_stat(rel, ns)
+        if slash and not self.kernel.stat(_p(rel), ns).is_dir:
+            return Reply(error=errno.ENOTDIR)
+        write_bytes(n.pid, buf, data)
+        return Reply(value=0)
+
+    def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
+        found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        if found is None:
+            return CONTINUE
+        rel, _slash = found
+        ns, caller = self._caller(n.pid)
+        st = self.kernel.stat(_p(rel), ns)
+        if st.is_dir:
+            ok = not mode & os.W_OK
+        else:
+            ok = self.kernel.access(_p(rel), read=bool(mode & os.R_OK), write=bool(mode & os.W_OK),
+                                    execute=bool(mode & os.X_OK), ns=ns, caller=caller)
+        return Reply(value=0) if ok else Reply(error=errno.EACCES)
+
+    def _readlink(self, n: Notification, dirfd: int, addr: int) -> Reply:
+        found = self._where(n, dirfd, addr, follow=False)
+        if found is None:
+            return CONTINUE
+        ns, _caller = self._caller(n.pid)
+        self.kernel.stat(_p(found[0]), ns)  # ENOENT for a missing one
+        return Reply(error=errno.EINVAL)  # the fake tree has no symlinks
+
+    def _chdir(self, n: Notification) -> Reply:
+        found = self._where(n, AT_FDCWD, n.args[0])
+        if found is None:
+            return CONTINUE
+        ns, _caller = self._caller(n.pid)
+        if not self.kernel.stat(_p(found[0]), ns).is_dir:
+            return Reply(error=errno.ENOTDIR)
+        if os.path.isdir("/proc/sys/" + found[0]):
+            return CONTINUE  # the cwd is the real directory; relative lookups are redirected
+        log.warning("fakeproc: chdir into /proc/sys/%s: the directory exists only in the fake (ENOENT)", found[0])
+        return Reply(error=errno.ENOENT)
+
+    def _uname(self, n: Notification) -> Reply:
+        """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
+        ns, _caller = self._caller(n.pid)
+        real = os.uname()
+
+        def value(key: str) -> str:
+            return str(self.kernel.read(key, ns)).rstrip("\n")
+
+        fields = (real.sysname, value("kernel.hostname"), value("kernel.osrelease"), real.version,
+                  real.machine, value("kernel.domainname"))
+        data = b"".join(os.fsencode(f)[:64].ljust(65, b"\0") for f in fields)
+        write_bytes(n.pid, n.args[0], data)
+        return Reply(value=0)
+
+    # ------------------------------------------------------------------ descriptors
+
+    def _fcntl(self, n: Notification) -> Reply:
+        cmd = signed32(n.args[1])
+        if cmd not in (_F_DUPFD, _F_DUPFD_CLOEXEC, _F_GETFL):
+            return CONTINUE
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if cmd == _F_GETFL:
+            return Reply(value=(f.flags & ~(os.O_CREAT | os.O_EXCL | os.O_NOCTTY | os.O_TRUNC | os.O_CLOEXEC))
+                         | _O_LARGEFILE)
+        return self._dup(n, signed32(n.args[2]), cloexec=cmd == _F_DUPFD_CLOEXEC)
+
+    def _dup(self, n: Notification, lowest: int, *, cloexec: bool) -> Reply:
+        fd = signed32(n.args[0])
+        if self._lookup(n.pid, fd) is None:
+            return CONTINUE
+        # The copy must stay watched: place it at WATCH_FROM or above (dup's "lowest free"
+        # number is not kept; programs that care use dup2).
+        ours = _getfd(n.pid, fd)
+        try:
+            return self.sup.inject(n, ours, cloexec=cloexec, at=self._free_fd(n.pid, max(lowest, WATCH_FROM)))
+        finally:
+            os.close(ours)
+
+    def _dup2(self, n: Notification) -> Reply:
+        new = signed32(n.args[1])
+        if 0 <= new < 3 or new >= WATCH_FROM or self._lookup(n.pid, signed32(n.args[0])) is None:
+            return CONTINUE
+        log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
+                    "does not watch: reads there fail with EBADF and writes with EPERM", n.pid, new)
+        return CONTINUE
+
+    def _mmap(self, n: Notification) -> Reply:
+        if self._lookup(n.pid, signed32(n.args[4])) is None:
+            return CONTINUE
+        return Reply(error=errno.ENODEV)  # procfs sysctl files have no mmap (proc_sys_file_operations)
+
+    def _ftruncate(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        return Reply(value=0) if f.file.writable else Reply(error=errno.EINVAL)
+
+    def _fsync(self, n: Notification) -> Reply:
+        return CONTINUE if self._lookup(n.pid, signed32(n.args[0])) is None else Reply(error=errno.EINVAL)
+
+
+def _p(rel: str) -> str:
+    """The model's name for a path relative to /proc/sys (a bare ``vm.swappiness`` is a file
+    name with a dot, not a key)."""
+    return "/proc/sys/" + rel  # "/proc/sys/" itself is the model's root, key ""
+
+
+def _ino(rel: str) -> int:
+    return zlib.crc32(rel.encode()) | 1 << 32
+
+
+def _getfd(pid: int, fd: int) -> int:
+    """Our own descriptor for thread ``pid``'s ``fd``: the same open file description."""
+    try:
+        pidfd = syscall(NR["pidfd_open"], pid, 0)
+    except OSError:
+        from fakeproc.backends.seccomp._paths import _tgid
+
+        pidfd = syscall(NR["pidfd_open"], _tgid(pid), 0)
+    try:
+        return syscall(NR["pidfd_getfd"], pidfd, fd, 0)
+    finally:
+        os.close(pidfd)
+
+
+def _namespace_resolver(kernel: Any) -> Any:
+    """The FUSE layer's resolver (caller pid -> model namespaces), wherever it lives now."""
+    for mod in ("fakeproc.serve", "fakeproc.fuse"):
+        try:
+            module = __import__(mod, fromlist=["NamespaceResolver"])
+            return module.NamespaceResolver(kernel)
+        except (ImportError, AttributeError, OSError):  # no fusepy or libfuse: init_ns for all
+            continue
+    return None
+

@@ -1,0 +1,161 @@
+"""The seccomp backend: CMD's ``/proc/sys`` lookups redirected into a mounted fake, no namespaces.
+
+CMD runs under a seccomp filter whose user-notification listener fakeproc holds. Only the
+path-taking syscalls (open, openat, openat2, the stat family, access, readlink, chdir) are
+notified; those that resolve into ``/proc/sys`` get the answer of the fake mounted at
+``mountpoint`` (an open gets the mount's descriptor injected), everything else continues.
+
+>>> from fakeproc.backends.seccomp import available
+>>> available() is None or isinstance(available(), str)
+True
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from fakeproc.errors import UnavailableError
+
+if TYPE_CHECKING:
+    from fakeproc.backends import LaunchRequest
+
+__all__ = ["MIN_KERNEL", "available", "launch", "run_redirected"]
+
+MIN_KERNEL = (5, 9)
+"""SECCOMP_IOCTL_NOTIF_ADDFD; SECCOMP_USER_NOTIF_FLAG_CONTINUE is 5.5, user notification 5.0."""
+SEND_KERNEL = (5, 14)
+"""SECCOMP_ADDFD_FLAG_SEND: without it an open is answered in two steps (still correct)."""
+
+KERNEL_OVERRIDE_ENV = "FAKEPROC_SECCOMP_KERNEL"
+"""Tests set this to a release string to simulate another kernel in :func:`available`."""
+
+
+def _release() -> tuple[int, int]:
+    text = os.environ.get(KERNEL_OVERRIDE_ENV) or os.uname().release
+    m = re.match(r"(\d+)\.(\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def available() -> str | None:
+    """None when this process can run commands under the seccomp backend, else one line saying
+    what is missing and how to get it."""
+    from fakeproc.backends.seccomp import _abi
+
+    if not _abi.x86_64():
+        return "fakeproc: the seccomp backend supports x86_64 only (this machine is " + os.uname().machine + ")"
+    release = _release()
+    if release < MIN_KERNEL:
+        return (f"fakeproc: kernel {release[0]}.{release[1]} is too old for the seccomp backend (it needs "
+                f"{MIN_KERNEL[0]}.{MIN_KERNEL[1]} for SECCOMP_IOCTL_NOTIF_ADDFD); use the namespaces backend "
+                "or a newer kernel")
+    try:
+        with open("/proc/sys/kernel/seccomp/actions_avail") as f:
+            actions = f.read().split()
+    except OSError:
+        actions = []
+    if "user_notif" not in actions:
+        return ("fakeproc: this kernel has no seccomp user notification (user_notif missing from "
+                "/proc/sys/kernel/seccomp/actions_avail; CONFIG_SECCOMP_FILTER)")
+    return _probe_filter()
+
+
+def _probe_filter() -> str | None:
+    """Install a listener filter in a throw-away child: a seccomp policy may refuse it."""
+    from fakeproc.backends.seccomp import _abi
+    from fakeproc.backends.seccomp._supervisor import _has_cap_sys_admin, _SockFprog
+
+    prog = _abi.bpf_program([(_abi.NR["io_uring_setup"], None)])
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = _SockFprog(len(prog) // 8, ctypes.addressof(buf))
+    need_nnp = not _has_cap_sys_admin()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        os.close(r)
+        err = 0
+        if need_nnp and _abi.libc.prctl(_abi.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or _abi.libc.syscall(ctypes.c_long(_abi.NR["seccomp"]), ctypes.c_long(_abi.SECCOMP_SET_MODE_FILTER),
+                               ctypes.c_long(_abi.SECCOMP_FILTER_FLAG_NEW_LISTENER), ctypes.byref(fprog)) < 0:
+            err = ctypes.get_errno()
+        os.write(w, str(err).encode())
+        os._exit(0)
+    os.close(w)
+    try:
+        data = os.read(r, 16)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    err = int(data or b"0")
+    if err:
+        return (f"fakeproc: a new seccomp filter is refused here ({os.strerror(err)}): a seccomp policy "
+                "(e.g. a container's default profile) forbids seccomp(2); allow seccomp in the profile, or "
+                "use the namespaces backend")
+    return None
+
+
+def run_redirected(
+    argv: Sequence[str],
+    *,
+    mountpoint: str,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    uname: Callable[[], dict[str, str]] | None = None,
+) -> int:
+    """Run ``argv`` with ``/proc/sys`` answered from the fake mounted at ``mountpoint``.
+
+    Args:
+        argv: The command.
+        mountpoint: A mounted fake ``/proc/sys`` (e.g. ``fakeproc.mounted().path``).
+        env: The command's environment (default: ours).
+        cwd: Its working directory.
+        uname: Answers ``uname(2)``: a dict with any of ``nodename``, ``domainname``, ``release``.
+
+    Returns:
+        The command's exit status (128+N if signal N killed it).
+
+    Raises:
+        UnavailableError: the backend cannot run here (:func:`available` says why).
+        CommandNotFound: no such command.
+    """
+    why = available()
+    if why is not None:
+        raise UnavailableError(why)
+    from fakeproc.backends.seccomp._abi import NR, bpf_program
+    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, RedirectHandlers
+    from fakeproc.backends.seccomp._supervisor import Supervisor
+
+    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    program = bpf_program([(NR[name], None) for name in names])
+    sup = Supervisor(program, {})
+    handlers = RedirectHandlers(sup, mountpoint, uname)
+    sup.handlers = handlers.table()
+    try:
+        return sup.run(argv, env=env, cwd=cwd)
+    finally:
+        os.close(handlers.rootfd)
+
+
+def uname_of(kernel: Any, nsset: Any) -> Callable[[], dict[str, str]]:
+    """``uname(2)``'s answer from ``kernel`` as ``nsset`` sees it, read at each call."""
+
+    def answer() -> dict[str, str]:
+        return {field: kernel.read(key, ns=nsset).rstrip("\n")
+                for field, key in (("nodename", "kernel.hostname"), ("domainname", "kernel.domainname"),
+                                   ("release", "kernel.osrelease"))}
+
+    return answer
+
+
+def launch(request: LaunchRequest) -> int:
+    """``fakeproc run --backend seccomp``: a private FUSE mount of the request's kernel, and
+    ``request.argv`` run under the supervisor against it; returns the command's exit status."""
+    env = {**os.environ, **(request.env or {})}
+    handle = request.start_mount()
+    try:
+        return run_redirected(list(request.argv), mountpoint=handle.path, env=env,
+                              uname=uname_of(request.kernel, request.base or request.kernel.init_ns))
+    finally:
+        handle.close()

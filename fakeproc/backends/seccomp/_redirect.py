@@ -1,0 +1,218 @@
+"""Handlers that answer ``/proc/sys`` path syscalls from a mounted fake (the FUSE-backed way in).
+
+An open gets the descriptor of the same file in the mount, injected into the caller, so its
+reads and writes go to the FUSE server directly (with the caller's pid). Stats, access,
+readlink and chdir get the mount's answer. Anything that does not resolve into ``/proc/sys``
+continues untouched.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import stat as stat_mod
+from collections.abc import Callable
+
+from fakeproc.backends.seccomp._abi import NR, syscall
+from fakeproc.backends.seccomp._memory import read_bytes, read_path, write_bytes
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
+from fakeproc.backends.seccomp._supervisor import (
+    CONTINUE,
+    Handler,
+    Notification,
+    Reply,
+    Supervisor,
+    acting_as,
+    caller_creds,
+    log,
+)
+
+__all__ = ["PATH_SYSCALLS", "RedirectHandlers", "Uname"]
+
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_EACCESS = 0x200
+AT_EMPTY_PATH = 0x1000
+STAT_SIZE = 144
+STATX_SIZE = 256
+UTS_LEN = 65
+
+# syscall -> (index of dirfd or None, index of the path, how the rest is read)
+PATH_SYSCALLS = ("open", "openat", "openat2", "stat", "lstat", "newfstatat", "statx", "access",
+                 "faccessat", "faccessat2", "readlink", "readlinkat", "chdir")
+
+Uname = Callable[[], dict[str, str]]
+
+
+class RedirectHandlers:
+    """The path handlers, for a supervisor whose caller sees the fake at ``mountpoint``.
+
+    Args:
+        supervisor: Gives ``valid`` and ``inject``.
+        mountpoint: Where the fake ``/proc/sys`` is mounted (FUSE).
+        uname: Answers ``uname(2)``'s nodename, domainname and release when given.
+    """
+
+    def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None) -> None:
+        self.sup = supervisor
+        self.mountpoint = os.path.realpath(mountpoint)
+        # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
+        # caller's identity (used for every access below) could not traverse.
+        self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.uname = uname
+        self.paths = Resolver()
+
+    def table(self) -> dict[int, Handler]:
+        """Syscall number -> handler."""
+        t: dict[int, Handler] = {
+            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2], 0),
+            NR["openat"]: lambda n: self._open(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3], 0),
+            NR["openat2"]: self._openat2,
+            NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
+            NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
+            NR["newfstatat"]: lambda n: self._stat(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["statx"]: self._statx,
+            NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
+            NR["faccessat"]: lambda n: self._access(n, signed32(n.args[0]), n.args[1], n.args[2], 0),
+            NR["faccessat2"]: lambda n: self._access(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
+            NR["readlinkat"]: lambda n: self._readlink(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["chdir"]: self._chdir,
+            NR["io_uring_setup"]: refuse_io_uring,
+            NR["seccomp"]: note_own_filter,
+        }
+        if self.uname is not None:
+            t[NR["uname"]] = self._uname
+        return t
+
+    # ------------------------------------------------------------------ resolution
+
+    def where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> str | None:
+        """The path in the mount (relative to :attr:`rootfd`) the caller's path stands for, or None
+        when it is not ours."""
+        path = read_path(n.pid, addr)
+        if not path:
+            return None
+        found = self.paths.resolve(n.pid, dirfd, path, follow=follow)
+        if found is None:
+            return None
+        rel, slash = found
+        return (rel or ".") + ("/" if slash and rel else "")
+
+    # ------------------------------------------------------------------ handlers
+
+    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int, resolve: int) -> Reply:
+        flags &= 0xFFFFFFFF
+        target = self.where(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
+        if target is None:
+            return CONTINUE
+        creds = caller_creds(n.pid)
+        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+            fd = os.open(target, (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC, mode & 0o7777, dir_fd=self.rootfd)
+        try:
+            return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
+        finally:
+            os.close(fd)
+
+    def _openat2(self, n: Notification) -> Reply:
+        size = n.args[3]
+        if size < 24:
+            return CONTINUE  # the kernel's EINVAL
+        how = read_bytes(n.pid, n.args[2], 24)
+        flags, mode, resolve = (int.from_bytes(how[i:i + 8], "little") for i in (0, 8, 16))
+        return self._open(n, signed32(n.args[0]), n.args[1], flags, mode, resolve)
+
+    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
+        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
+            return CONTINUE
+        target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        if target is None:
+            return CONTINUE
+        out = ctypes.create_string_buffer(STAT_SIZE)
+        creds = caller_creds(n.pid)
+        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+            syscall(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW)
+        return self._give(n, buf, out.raw)
+
+    def _statx(self, n: Notification) -> Reply:
+        dirfd, addr, flags, mask, buf = signed32(n.args[0]), n.args[1], n.args[2] & 0xFFFFFFFF, n.args[3], n.args[4]
+        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
+            return CONTINUE
+        target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        if target is None:
+            return CONTINUE
+        out = ctypes.create_string_buffer(STATX_SIZE)
+        creds = caller_creds(n.pid)
+        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+            syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
+        return self._give(n, buf, out.raw)
+
+    def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
+        flags &= 0xFFFFFFFF
+        target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        if target is None:
+            return CONTINUE
+        creds = caller_creds(n.pid)
+        # access(2) checks the real ids unless AT_EACCESS; we check as those ids with AT_EACCESS.
+        uid, gid = (creds.fsuid, creds.fsgid) if flags & AT_EACCESS else (creds.ruid, creds.rgid)
+        with acting_as(uid, gid, creds.groups):
+            syscall(NR["faccessat2"], self.rootfd, os.fsencode(target), mode & 0xFFFFFFFF,
+                    AT_EACCESS | (flags & AT_SYMLINK_NOFOLLOW))
+        return Reply(value=0)
+
+    def _readlink(self, n: Notification, dirfd: int, addr: int, buf: int, size: int) -> Reply:
+        target = self.where(n, dirfd, addr, follow=False)
+        if target is None:
+            return CONTINUE
+        if signed32(size) <= 0:
+            return Reply(error=errno.EINVAL)
+        data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
+        return self._give(n, buf, data, value=len(data))
+
+    def _chdir(self, n: Notification) -> Reply:
+        target = self.where(n, AT_FDCWD, n.args[0])
+        if target is None:
+            return CONTINUE
+        creds = caller_creds(n.pid)
+        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+            st = os.stat(target, dir_fd=self.rootfd)
+        if not stat_mod.S_ISDIR(st.st_mode):
+            return Reply(error=errno.ENOTDIR)
+        real = "/proc/sys" + ("" if target == "." else "/" + target.rstrip("/"))
+        if os.path.isdir(real):
+            # The caller's cwd becomes the real directory; its relative lookups are resolved
+            # through /proc/PID/cwd and redirected like absolute ones.
+            return CONTINUE
+        log.warning("fakeproc: chdir into %s: the directory exists only in the fake, and a "
+                    "process's cwd cannot be moved by the supervisor (ENOENT)", real)
+        return Reply(error=errno.ENOENT)
+
+    def _uname(self, n: Notification) -> Reply:
+        assert self.uname is not None
+        real = os.uname()
+        fake = self.uname()
+        fields = (real.sysname, fake.get("nodename", real.nodename), fake.get("release", real.release),
+                  real.version, real.machine, fake.get("domainname", "(none)"))
+        data = b"".join(os.fsencode(f)[: UTS_LEN - 1].ljust(UTS_LEN, b"\0") for f in fields)
+        return self._give(n, n.args[0], data)
+
+    def _give(self, n: Notification, addr: int, data: bytes, value: int = 0) -> Reply:
+        if not self.sup.valid(n):
+            return Reply(error=errno.ESRCH)
+        write_bytes(n.pid, addr, data)
+        return Reply(value=value)
+
+
+def refuse_io_uring(n: Notification) -> Reply:
+    """io_uring's own opens never pass through seccomp, so it would reach the real /proc/sys."""
+    log.warning("fakeproc: io_uring_setup refused with ENOSYS for pid %d: io_uring requests bypass "
+                "seccomp, so they could not be served from the fake /proc/sys", n.pid)
+    return Reply(error=errno.ENOSYS)
+
+
+def note_own_filter(n: Notification) -> Reply:
+    """CMD installing its own filter: allowed (it stacks), but it cannot take a listener."""
+    if n.args[0] == 1:  # SECCOMP_SET_MODE_FILTER
+        log.warning("fakeproc: pid %d installs its own seccomp filter; it stacks on fakeproc's, and a "
+                    "filter with its own listener is refused by the kernel (EBUSY)", n.pid)
+    return CONTINUE

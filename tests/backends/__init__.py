@@ -1,0 +1,1 @@
+"""Tests of the backends besides the namespace sandbox."""

@@ -1,0 +1,1 @@
+"""The emulated backend: /proc/sys descriptors answered from the model, no FUSE."""

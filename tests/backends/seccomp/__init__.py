@@ -1,0 +1,1 @@
+"""The seccomp backend: /proc/sys path syscalls redirected into a mounted fake."""
