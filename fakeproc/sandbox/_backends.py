@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from fakeproc.backends import LAUNCHERS
 from fakeproc.errors import UnavailableError, UsageError
+from fakeproc.sandbox._checks import fuse_problem
 from fakeproc.sandbox._namespaces import namespaces_problem
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ def backend_problem(name: str) -> str | None:
         return f"unknown backend {name} (choose from {', '.join(BACKENDS)})"
     if name == "namespaces":
         return namespaces_problem()
+    if name == "seccomp":  # it mounts the fake with FUSE, in the caller's own namespaces
+        problem = fuse_problem()
+        if problem:
+            return problem
     if name == "auto":
         problems = [backend_problem(n) for n in AUTO_ORDER]
         if all(problems):

@@ -12,7 +12,7 @@ DOC = ROOT / "docs" / "demo.md"
 #: Each run works in a new temporary directory; the docs show one name for it.
 _TMP = re.compile(r"\S*/fakeproc-demo-[A-Za-z0-9_]+")
 #: A demo block: the command line, then everything the demo printed (its own `$` lines too).
-_DEMO_BLOCK = re.compile(r"```console\n\$ (fakeproc demo[^\n]*)\n(.*?)```", re.S)
+_DEMO_BLOCK = re.compile(r"```console\n\$ (fakeproc demo[^\n]*)\n(.*?)```", re.DOTALL)
 
 
 def demo_blocks(text: str) -> list[tuple[str, str]]:

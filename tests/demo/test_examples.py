@@ -39,7 +39,7 @@ def _readme_outputs() -> dict[str, str]:
     import re
 
     readme = (EXAMPLES / "walkthrough" / "README.md").read_text()
-    blocks = re.findall(r"```console\n\$ python examples/walkthrough/(\S+)\n(.*?)```", readme, re.S)
+    blocks = re.findall(r"```console\n\$ python examples/walkthrough/(\S+)\n(.*?)```", readme, re.DOTALL)
     return dict(blocks)
 
 

@@ -9,7 +9,6 @@ writer that resends the rest after a short write at the returned position, and
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 #: The clock every example runs at.
 NOW = 1_790_000_000.0
-_BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+_BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def test_get_events_shows_the_controllers_failed_creates(cluster) -> None:
         0s          Normal    Pulled              pod/es-0                    Container image "elasticsearch" already present on machine
         0s          Normal    Created             pod/es-0                    Created container es
         0s          Normal    Started             pod/es-0                    Started container es
-        """)  # noqa: E501
+        """)
 
 
 def test_describe_job_shows_its_failed_create(cluster) -> None:
@@ -155,7 +155,7 @@ def test_describe_job_shows_its_failed_create(cluster) -> None:
           Type     Reason        Age   From            Message
           ----     ------        ----  ----            -------
           Warning  FailedCreate  0s    job-controller  Error creating: pods "pi-" is forbidden: violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)
-        """)  # noqa: E501
+        """)
 
 
 def test_describe_deployment_and_its_replicaset(cluster) -> None:

@@ -75,11 +75,13 @@ def test_auto_without_any_backend_names_each_reason(monkeypatch):
 
     monkeypatch.setattr(_backends, "namespaces_problem", lambda: "no /dev/fuse")
     monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc.backends.no_such_package", "available", "launch"))
+    monkeypatch.setitem(backends.LAUNCHERS, "emulated", ("fakeproc.backends.no_such_other", "available", "launch"))
     with pytest.raises(UnavailableError) as info:
         choose_backend("auto")
     assert str(info.value) == (
         "no backend can run here (namespaces: no /dev/fuse; "
-        "seccomp: fakeproc.backends.no_such_package is not installed in this fakeproc)"
+        "seccomp: fakeproc.backends.no_such_package is not installed in this fakeproc; "
+        "emulated: fakeproc.backends.no_such_other is not installed in this fakeproc)"
     )
 
 
@@ -101,3 +103,35 @@ def test_json_and_verbose_say_which_backend_ran():
     assert done.returncode == 3
     assert json.loads(done.stdout) == {"backend": "namespaces", "exit_code": 3}
     assert done.stderr == "fakeproc: backend: namespaces\n"
+
+
+def _backend_unusable(name: str) -> str | None:
+    from fakeproc.sandbox import backend_problem
+
+    return backend_problem(name)
+
+
+@pytest.mark.parametrize("name", ["namespaces", "seccomp", "emulated"])
+def test_every_backend_runs_real_tools_against_the_same_fake(name):
+    reason = _backend_unusable(name)
+    if reason:
+        pytest.skip(f"backend {name} cannot run here: {reason}")
+    script = ("sysctl -w kernel.sem='10000 1024000000 500 32000' >/dev/null; cat /proc/sys/kernel/sem; "
+              "echo 7 > /proc/sys/vm/swappiness; echo 5 >> /proc/sys/vm/swappiness; cat /proc/sys/vm/swappiness; "
+              "printf x > /proc/sys/kernel/shmmni; echo $?")
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "-v", "--backend", name, "--", "sh", "-c", script],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["10000\t1024000000\t500\t32000", "5", "1"]
+    assert done.stderr.splitlines()[-1] == f"fakeproc: backend: {name}"
+
+
+@pytest.mark.parametrize("name", ["seccomp", "emulated"])
+def test_uname_follows_the_fake_hostname_under_the_supervised_backends(name):
+    reason = _backend_unusable(name)
+    if reason:
+        pytest.skip(f"backend {name} cannot run here: {reason}")
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--backend", name, "--", "sh", "-c",
+                           "sysctl -qw kernel.hostname=fake-node; uname -n; hostname"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "fake-node\nfake-node\n"), done.stderr

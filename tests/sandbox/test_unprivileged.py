@@ -75,11 +75,29 @@ def _seccomp_problem() -> str | None:
     return backend_problem("seccomp")
 
 
-def _assert_unavailable(done: subprocess.CompletedProcess[str], namespaces_reason: str) -> None:
+def _emulated_problem() -> str | None:
+    from fakeproc.sandbox import backend_problem
+
+    return backend_problem("emulated")
+
+
+def _assert_unavailable(done: subprocess.CompletedProcess[str], namespaces_reason: str,
+                        seccomp_reason: str | None = None) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        f"fakeproc: no backend can run here (namespaces: {namespaces_reason}; seccomp: {_seccomp_problem()})\n"
+        f"fakeproc: no backend can run here (namespaces: {namespaces_reason}; "
+        f"seccomp: {seccomp_reason or _seccomp_problem()}; emulated: {_emulated_problem()})\n"
     )
+
+
+def _assert_emulated_or_unavailable(work: Workdir, namespaces_reason: str, **env: object) -> None:
+    """Where neither mount-based backend can run, ``auto`` serves CMD through the emulated one
+    (no FUSE needed); where that cannot run either, one line names every reason."""
+    done = as_plain_user([*FAKEPROC, "run", "-v", "--", "cat", "/proc/sys/kernel/ostype"], work, **env)
+    if _emulated_problem() is None:
+        assert (done.returncode, done.stdout, done.stderr) == (0, "Linux\n", "fakeproc: backend: emulated\n")
+    else:
+        _assert_unavailable(done, namespaces_reason, namespaces_reason)
 
 
 # ---------------------------------------------------------------------- /dev/fuse usable (0666)
@@ -151,17 +169,21 @@ def test_a_planted_runtime_directory_is_never_used(work):
 # ---------------------------------------------------------------------- environments without the mount
 
 
-def test_dev_fuse_0600_run_says_so_and_exits_2(work):
-    _assert_unavailable(as_plain_user([*FAKEPROC, "run", "--", "true"], work, dev_fuse="0600"), DEV_FUSE_0600)
+def test_dev_fuse_0600_run_falls_back_to_the_emulated_backend(work):
+    _assert_emulated_or_unavailable(work, DEV_FUSE_0600, dev_fuse="0600")
 
 
-def test_dev_fuse_absent_run_says_so_and_exits_2(work):
-    _assert_unavailable(as_plain_user([*FAKEPROC, "run", "--", "true"], work, dev_fuse="absent"), NO_DEV_FUSE)
+def test_dev_fuse_absent_run_falls_back_to_the_emulated_backend(work):
+    _assert_emulated_or_unavailable(work, NO_DEV_FUSE, dev_fuse="absent")
 
 
-def test_root_without_cap_sys_admin_run_says_so_and_exits_2(work):
-    done = as_plain_user([*FAKEPROC, "run", "--", "true"], work, uid=0, drop_cap_sys_admin=True)
-    _assert_unavailable(done, NO_CAP)
+def test_root_without_cap_sys_admin_run_falls_back_to_the_emulated_backend(work):
+    _assert_emulated_or_unavailable(work, NO_CAP, uid=0, drop_cap_sys_admin=True)
+
+
+def test_dev_fuse_0600_with_the_namespaces_backend_says_so_and_exits_2(work):
+    done = as_plain_user([*FAKEPROC, "run", "--backend", "namespaces", "--", "true"], work, dev_fuse="0600")
+    assert (done.returncode, done.stderr) == (2, f"fakeproc: {DEV_FUSE_0600}\n")
 
 
 def test_user_namespaces_denied_by_seccomp_run_says_so_and_mounted_still_works(work):

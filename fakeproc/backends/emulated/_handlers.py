@@ -469,9 +469,9 @@ def _getfd(pid: int, fd: int) -> int:
     try:
         pidfd = syscall(NR["pidfd_open"], pid, 0)
     except OSError:
-        from fakeproc.backends.seccomp._paths import _tgid
+        from fakeproc.backends.seccomp._paths import tgid
 
-        pidfd = syscall(NR["pidfd_open"], _tgid(pid), 0)
+        pidfd = syscall(NR["pidfd_open"], tgid(pid), 0)
     try:
         return syscall(NR["pidfd_getfd"], pidfd, fd, 0)
     finally:

@@ -66,12 +66,12 @@ def available() -> str | None:
 def _probe_filter() -> str | None:
     """Install a listener filter in a throw-away child: a seccomp policy may refuse it."""
     from fakeproc.backends.seccomp import _abi
-    from fakeproc.backends.seccomp._supervisor import _has_cap_sys_admin, _SockFprog
+    from fakeproc.backends.seccomp._supervisor import SockFprog, has_cap_sys_admin
 
     prog = _abi.bpf_program([(_abi.NR["io_uring_setup"], None)])
     buf = ctypes.create_string_buffer(prog, len(prog))
-    fprog = _SockFprog(len(prog) // 8, ctypes.addressof(buf))
-    need_nnp = not _has_cap_sys_admin()
+    fprog = SockFprog(len(prog) // 8, ctypes.addressof(buf))
+    need_nnp = not has_cap_sys_admin()
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child

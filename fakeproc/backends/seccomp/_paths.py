@@ -19,7 +19,7 @@ import os
 import stat as stat_mod
 from collections.abc import Callable
 
-__all__ = ["AT_FDCWD", "Resolver"]
+__all__ = ["AT_FDCWD", "Resolver", "tgid"]
 
 AT_FDCWD = -100
 _MAXSYMLINKS = 40  # include/linux/namei.h
@@ -31,7 +31,7 @@ def signed32(value: int) -> int:
     return value - (1 << 32) if value & 0x80000000 else value
 
 
-def _tgid(tid: int) -> int:
+def tgid(tid: int) -> int:
     with open(f"/proc/{tid}/status", "rb") as f:
         for line in f:
             if line.startswith(b"Tgid:"):
@@ -109,7 +109,7 @@ class Resolver:
             if len(cur) == 1 and cur[0] == "proc" and name in ("self", "thread-self"):
                 if name == "thread-self":
                     pending.extend((str(pid), "task"))
-                name = str(_tgid(pid))
+                name = str(tgid(pid))
             if cur[:1] == ["proc"] and len(cur) >= 2 and cur[1].isdigit() and self._magic(cur, name):
                 if last and not follow:
                     return None

@@ -32,7 +32,7 @@ from fakeproc.backends.seccomp._abi import (
 )
 from fakeproc.errors import CommandNotFound, UnavailableError
 
-__all__ = ["CONTINUE", "Notification", "Reply", "Supervisor", "caller_creds", "log"]
+__all__ = ["CONTINUE", "Notification", "Reply", "SockFprog", "Supervisor", "caller_creds", "has_cap_sys_admin", "log"]
 
 log = logging.getLogger("fakeproc.backends.seccomp")
 
@@ -136,7 +136,7 @@ def acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> Iterator[None]:
         syscall(_SETGROUPS, len(saved), (ctypes.c_uint32 * max(1, len(saved)))(*saved))
 
 
-def _has_cap_sys_admin() -> bool:
+def has_cap_sys_admin() -> bool:
     with open("/proc/self/status", "rb") as f:
         for line in f:
             if line.startswith(b"CapEff:"):
@@ -173,8 +173,8 @@ class Supervisor:
             CommandNotFound: ``argv[0]`` does not exist.
         """
         buf = ctypes.create_string_buffer(self.program, len(self.program))
-        fprog = _SockFprog(len(self.program) // 8, ctypes.addressof(buf))
-        need_nnp = not _has_cap_sys_admin()
+        fprog = SockFprog(len(self.program) // 8, ctypes.addressof(buf))
+        need_nnp = not has_cap_sys_admin()
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         libc = _abi.libc
 
@@ -351,7 +351,7 @@ class Supervisor:
         return Reply(value=newfd)
 
 
-class _SockFprog(ctypes.Structure):
+class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 

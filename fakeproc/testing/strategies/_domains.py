@@ -27,8 +27,8 @@ from fakeproc.spec import (
 from fakeproc.testing.strategies._common import check_type
 
 __all__ = [
+    "DOMAINS",
     "LEGACY_DOMAINS",
-    "_DOMAINS",
     "Domain",
     "const",
     "default_of",
@@ -131,7 +131,7 @@ def _sem_hi(spec: SysctlSpec, profile: Profile, i: int) -> int:
 #: Handler name -> value domain. Handlers missing here get no values (``with_domain=True``
 #: leaves their entries out): their valid values depend on more than bounds
 #: (``proc_taint``, congestion control names, IPv6 addresses...).
-_DOMAINS: dict[str, Domain] = {
+DOMAINS: dict[str, Domain] = {
     "proc_dointvec": int_domain(False),
     "proc_ipc_dointvec": int_domain(False),
     "proc_dointvec_minmax": int_domain(True),
@@ -173,16 +173,16 @@ LEGACY_DOMAINS: dict[tuple[str, str], Domain] = {
 
 def supported_handlers() -> frozenset[str]:
     """Handler names :func:`valid_values` and :func:`invalid_values` know a domain for."""
-    return frozenset(_DOMAINS)
+    return frozenset(DOMAINS)
 
 
 def domain_of(spec: object, name: str = "spec", profile: Profile | None = None) -> Domain:
     check_type(SysctlSpec, spec, name)
     assert isinstance(spec, SysctlSpec)
-    d = _DOMAINS.get(spec.handler)
+    d = DOMAINS.get(spec.handler)
     if d is None:
         raise InvalidArgument(f"{name}={spec.key!r} uses handler {spec.handler!r}, which has no value domain "
-                              f"(known: {', '.join(sorted(_DOMAINS))}); use sysctl_entries(with_domain=True)")
+                              f"(known: {', '.join(sorted(DOMAINS))}); use sysctl_entries(with_domain=True)")
     for behaviour in profile.legacy if profile is not None else ():
         d = LEGACY_DOMAINS.get((spec.handler, behaviour), d)
     return d

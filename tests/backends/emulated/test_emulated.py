@@ -111,7 +111,7 @@ _CLONE_NEWNS, _MS_REC, _MS_PRIVATE = 0x20000, 0x4000, 1 << 18
 def _docker_like() -> None:
     """In the child, as root: hide /dev/fuse, install a Docker-like filter, become uid 1001."""
     from fakeproc.backends.seccomp import _abi
-    from fakeproc.backends.seccomp._supervisor import _SockFprog
+    from fakeproc.backends.seccomp._supervisor import SockFprog
 
     libc = _abi.libc
     if libc.unshare(_CLONE_NEWNS) or libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None):
@@ -123,7 +123,7 @@ def _docker_like() -> None:
         os.chmod(name, 0o666)
     prog = _abi.bpf_program([], errno_rules=[(_abi.NR_UNSHARE, errno.EPERM), (_abi.NR_CLONE3, errno.ENOSYS)])
     buf = ctypes.create_string_buffer(prog, len(prog))
-    fprog = _SockFprog(len(prog) // 8, ctypes.addressof(buf))
+    fprog = SockFprog(len(prog) // 8, ctypes.addressof(buf))
     if libc.syscall(ctypes.c_long(_abi.NR["seccomp"]), ctypes.c_long(1), ctypes.c_long(0), ctypes.byref(fprog)):
         raise OSError(ctypes.get_errno(), "seccomp")
     os.setgroups([])

@@ -210,11 +210,11 @@ def test_kernel_too_old_gives_one_line_and_exit_2():
 
 def _deny_seccomp() -> None:
     from fakeproc.backends.seccomp import _abi
-    from fakeproc.backends.seccomp._supervisor import _SockFprog
+    from fakeproc.backends.seccomp._supervisor import SockFprog
 
     prog = _abi.bpf_program([], errno_rules=[(_abi.NR["seccomp"], errno.EPERM)])
     buf = ctypes.create_string_buffer(prog, len(prog))
-    fprog = _SockFprog(len(prog) // 8, ctypes.addressof(buf))
+    fprog = SockFprog(len(prog) // 8, ctypes.addressof(buf))
     _abi.libc.prctl(_abi.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if _abi.libc.syscall(ctypes.c_long(_abi.NR["seccomp"]), ctypes.c_long(1), ctypes.c_long(0), ctypes.byref(fprog)):
         raise OSError(ctypes.get_errno(), "seccomp")
