@@ -38,7 +38,7 @@ import yaml
 
 if str(Path(__file__).resolve().parents[2]) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from fakeproc.profiles.machine import Machine, machine_defaults  # noqa: E402
+from fakeproc.profiles.machine import Machine, machine_defaults
 
 __all__ = [
     "Captures",

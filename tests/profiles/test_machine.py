@@ -163,8 +163,8 @@ def test_mem_and_cpus_scale_the_boot_counts_like_the_reference_machine():
     ("cpus=9000", "--machine: cpus must be at most 8192, not 9000"),
     ("mem=8Q", "--machine: mem must be a size like 8G, 512M or 8589934592, not '8Q'"),
     ("mem=1", "--machine: mem=1 is less than one page"),
-    ("cpu=4", "--machine: unknown item 'cpu' (known: mem, cpus, totalram_pages, memblock_free_pages, "
-              "boot_free_pages, buffer_pages, initcall_free_pages)"),
+    ("cpu=4", ("--machine: unknown item 'cpu' (known: mem, cpus, totalram_pages, memblock_free_pages, "
+               "boot_free_pages, buffer_pages, initcall_free_pages)")),
     ("8G", "--machine: expected NAME=VALUE items like mem=8G,cpus=4, not '8G'"),
     ("cpus=2,cpus=4", "--machine: cpus given twice"),
     ("mem=1G,buffer_pages=300000", "--machine: buffer_pages cannot exceed totalram_pages (262144)"),
