@@ -101,15 +101,16 @@ def _lookup(kernel: Kernel, key: str) -> SysctlSpec | None:
         return None
 
 
-def explain(*, key: str, profile: str | None = None) -> ExplainResult:
-    """Describe ``key`` (dotted or path form) in ``profile`` and its defaults in every shipped profile.
+def explain(*, key: str, profile: str | None = None, machine: str | None = None) -> ExplainResult:
+    """Describe ``key`` (dotted or path form) in ``profile`` and its defaults in every shipped profile
+    (all booted on ``machine``, ``mem=8G,cpus=4``, when given; else on their reference machines).
 
     Raises:
         UsageError: the key exists in no profile.
     """
     dotted = path_to_key(key) if key.startswith("/") or ("/" in key and "." not in key.split("/")[0]) else key
     name = profile or default_profile_name()
-    kernel = Kernel(load_profile(name))
+    kernel = Kernel(load_profile(name, machine=machine))
     spec = _lookup(kernel, dotted)
     if spec is None:
         having = [n for n in sorted(available_profiles(), key=_version_order) if _lookup(Kernel(n), dotted) is not None]
@@ -118,7 +119,7 @@ def explain(*, key: str, profile: str | None = None) -> ExplainResult:
     defaults: dict[str, str | None] = {}
     versions: list[dict[str, Any]] = []
     for other in sorted(available_profiles(), key=_version_order):
-        other_kernel = kernel if other == kernel.profile.name else Kernel(other)
+        other_kernel = kernel if other == kernel.profile.name else Kernel(load_profile(other, machine=machine))
         other_spec = _lookup(other_kernel, dotted) if other != kernel.profile.name else spec
         defaults[other] = other_spec.default if other_spec is not None else None
         versions.append({

@@ -19,13 +19,16 @@ def _add_explain(sub: Any) -> None:
     )
     p.add_argument("key", help="dotted key (kernel.sem) or path (/proc/sys/kernel/sem)")
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
+    p.add_argument("--machine", metavar="SPEC",
+                   help="defaults on this machine: mem=SIZE (MemTotal, e.g. 8G) and/or cpus=N "
+                   "(default: each profile's reference machine)")
     p.set_defaults(func=_cmd_explain)
 
 
 def _cmd_explain(args: argparse.Namespace) -> CommandResult:
     from fakeproc.explain import explain
 
-    result = explain(key=args.key, profile=args.kernel)
+    result = explain(key=args.key, profile=args.kernel, machine=args.machine)
     return CommandResult(text=result.text(), data=result.data())
 
 

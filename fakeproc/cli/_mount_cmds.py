@@ -22,6 +22,7 @@ def _add_mount(sub: Any) -> None:
     p.add_argument("--kernel", metavar="PROFILE", help="profile name or file (default: 6.18)")
     p.add_argument("--state", metavar="FILE", help="load the kernel from FILE and save it there at exit (default: a freshly booted kernel, not saved)")
     p.add_argument("--foreground", action="store_true", help="serve in this process until signalled")
+    _add_machine(p)
     _add_identity(p)
     _add_lock_timeout(p)
     p.set_defaults(func=_cmd_mount)
@@ -41,6 +42,31 @@ def _add_lock_timeout(p: Any) -> None:
     )
 
 
+def _add_machine(p: Any) -> None:
+    p.add_argument(
+        "--machine",
+        metavar="SPEC",
+        help="boot the kernel on this machine: mem=SIZE (MemTotal, e.g. 8G) and/or cpus=N; defaults the kernel "
+        "derives from memory and CPUs (threads-max, file-max, tcp_mem, pid_max, ...) follow (default: the "
+        "profile's reference machine)",
+    )
+
+
+def _profile(args: argparse.Namespace) -> Any:
+    """What to boot: the --kernel name, or with --machine that profile on the declared machine."""
+    if args.machine is None:
+        return args.kernel
+    from pathlib import Path
+
+    from fakeproc.errors import UsageError
+    from fakeproc.profiles import load_profile
+
+    if getattr(args, "state", None) and Path(args.state).exists():
+        raise UsageError(f"--machine boots a new kernel, but the state file {args.state} already holds one "
+                         "(remove it or drop --machine)")
+    return load_profile(args.kernel, machine=args.machine)
+
+
 def _add_identity(p: Any) -> None:
     p.add_argument(
         "--as",
@@ -57,7 +83,7 @@ def _cmd_mount(args: argparse.Namespace) -> CommandResult:
 
     text = serve_mount(
         args.mountpoint,
-        profile=args.kernel,
+        profile=_profile(args),
         state=args.state,
         foreground=args.foreground,
         identity=args.identity,
@@ -105,6 +131,7 @@ def _add_run(sub: Any) -> None:
         help="auto (default: namespaces where it works, else seccomp), namespaces, seccomp or emulated",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran (on stderr)")
+    _add_machine(p)
     _add_identity(p)
     _add_lock_timeout(p)
     p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
@@ -119,7 +146,7 @@ def _cmd_run(args: argparse.Namespace) -> CommandResult:
         argv = argv[1:]
     outcome = sandbox.run(
         argv,
-        profile=args.kernel,
+        profile=_profile(args),
         state=args.state,
         backend=args.backend,
         identity=args.identity,

@@ -22,13 +22,17 @@ from fakeproc.profiles.loader import (
     profile_from_dict,
     profile_to_dict,
 )
+from fakeproc.profiles.machine import Machine, apply_machine, parse_machine
 
 __all__ = [
     "FORMAT_VERSION",
+    "Machine",
     "Profile",
+    "apply_machine",
     "available_profiles",
     "default_profile_name",
     "load_profile",
+    "parse_machine",
     "profile_from_dict",
     "profile_to_dict",
 ]

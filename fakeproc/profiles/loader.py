@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from fakeproc.errors import ProfileError
+from fakeproc.profiles.machine import Machine, apply_machine
 from fakeproc.spec import DEVICE_PLACEHOLDER, CreationRule, NamespaceType, Provenance, SysctlSpec
 
 __all__ = [
@@ -66,9 +67,15 @@ class Profile:
         entries: Specs by dotted key (templates keyed with ``<dev>``).
         description: Free text.
         constants: Compile-time constants of the described kernel that handlers use
-            (``TAINT_FLAGS_COUNT``), by their kernel names.
+            (``TAINT_FLAGS_COUNT``) or machine formulas divide by (``THREAD_SIZE``), by
+            their kernel names.
         directories: Directories the kernel registers with no file in them, as ``/proc/sys``-relative
             paths: sysctl mount points such as ``fs/binfmt_misc`` (``register_sysctl_mount_point``).
+        machine: The machine the machine-derived defaults are computed for (the
+            reference machine of a shipped profile); None for a capture, whose
+            defaults are its host's.
+        machine_formulas: For each machine-derived key, the name of its formula in
+            :data:`fakeproc.profiles.machine.FORMULAS`.
     """
 
     name: str
@@ -85,6 +92,8 @@ class Profile:
     templates: dict[str, SysctlSpec] = field(default_factory=dict, compare=False)
     constants: dict[str, int] = field(default_factory=dict)
     directories: tuple[str, ...] = ()
+    machine: Machine | None = None
+    machine_formulas: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.templates.update({k: s for k, s in self.entries.items() if s.is_template})
@@ -114,13 +123,20 @@ def default_profile_name() -> str:
     return _DEFAULT_PROFILE
 
 
-def load_profile(name_or_path: str | Path | None = None) -> Profile:
+def load_profile(name_or_path: str | Path | None = None, *, machine: Machine | str | None = None) -> Profile:
     """Load a shipped profile by name, or a profile file by path.
+
+    Args:
+        name_or_path: A shipped profile name or a profile file (default: 6.18).
+        machine: Boot it on this machine (``"mem=8G,cpus=4"`` or a :class:`Machine`):
+            the machine-derived defaults are recomputed by the profile's formulas.
 
     Raises:
         ProfileError: unknown name, unreadable file or invalid content.
+        UsageError: a malformed ``machine``, or one given for a profile without a machine model.
     """
-    return _load_cached(str(name_or_path or _DEFAULT_PROFILE))
+    profile = _load_cached(str(name_or_path or _DEFAULT_PROFILE))
+    return profile if machine is None else apply_machine(profile, machine)
 
 
 @lru_cache(maxsize=16)
@@ -205,6 +221,8 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
             description=str(data.get("description", "")),
             constants={str(k): int(v) for k, v in data.get("constants", {}).items()},
             directories=tuple(str(d).strip("/") for d in data.get("directories", ())),
+            machine=Machine.from_dict(data["machine"], origin) if data.get("machine") else None,
+            machine_formulas={str(k): str(v) for k, v in data.get("machine_formulas", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as e:
         raise ProfileError(f"{origin}: malformed profile ({e!r})") from None
@@ -217,6 +235,11 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
                        if any(ref and ref not in entries for ref in (s.alias_of, s.min_key, s.max_key)))
     if bad_alias:
         raise ProfileError(f"{origin}: alias_of, min_key or max_key names a missing entry in {', '.join(bad_alias)}")
+    if profile.machine_formulas and profile.machine is None:
+        raise ProfileError(f"{origin}: machine_formulas without a machine")
+    missing = sorted(set(profile.machine_formulas) - set(entries))
+    if missing:
+        raise ProfileError(f"{origin}: machine_formulas name missing entries: {', '.join(missing)}")
     if any(s.is_template and s.key.count(DEVICE_PLACEHOLDER) != 1 for s in entries.values()):
         raise ProfileError(f"{origin}: template keys must contain {DEVICE_PLACEHOLDER} exactly once")
     return profile
@@ -258,5 +281,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "dropped": [{"key": k, "reason": r} for k, r in profile.dropped],
         "constants": dict(sorted(profile.constants.items())),
         "directories": list(profile.directories),
+        **({"machine": profile.machine.to_dict()} if profile.machine is not None else {}),
+        **({"machine_formulas": dict(sorted(profile.machine_formulas.items()))} if profile.machine_formulas else {}),
         "entries": rows,
     }

@@ -36,6 +36,10 @@ from typing import Any
 
 import yaml
 
+if str(Path(__file__).resolve().parents[2]) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from fakeproc.profiles.machine import Machine, machine_defaults
+
 __all__ = [
     "Captures",
     "SemanticsTable",
@@ -486,6 +490,59 @@ def _with_int_mode(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- machine model
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = (re.findall(r"\d+", text) + ["0", "0"])[:2]
+    return int(major), int(minor)
+
+
+def apply_machine_model(profile: dict[str, Any], model: dict[str, Any], *, captured: bool) -> None:
+    """Give ``profile`` its machine formulas (``machine.yaml`` rules for its version), the
+    reference machine, and the defaults the formulas compute for it.
+
+    A captured profile's captured values must equal the formulas' output (they are what the
+    reference machine was solved from); a derived profile takes the computed values.
+    """
+    version = _version(str(profile["kernel_version"]))
+    entries = {e["key"]: e for e in profile["entries"]}
+    formulas: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for key in sorted(entries):
+        for rule in model["rules"]:
+            if not any(fnmatch.fnmatchcase(key, pat) for pat in rule["keys"]):
+                continue
+            if "since" in rule and version < _version(str(rule["since"])):
+                continue
+            if "before" in rule and version >= _version(str(rule["before"])):
+                continue
+            formulas[key], sources[key] = rule["formula"], rule["source"]
+            break
+    constants = {**profile.get("constants", {}), **model["constants"]}
+    machine = Machine.from_dict(model["reference"], "machine.yaml")
+    computed = machine_defaults(formulas, machine, int(profile["page_size"]), constants)
+    wrong = []
+    for key, fields_ in computed.items():
+        entry = entries[key]
+        for name, value in fields_.items():
+            if captured and entry.get(name, _DEFAULTS.get(name)) != value:
+                wrong.append(f"{key} {name}: captured {entry.get(name)!r}, formula {formulas[key]} gives {value!r}")
+            entry[name] = value
+        note = f"default: {sources[key]}"
+        if note not in entry.get("source", ""):
+            entry["source"] = f"{entry['source']}; {note}" if entry.get("source") else note
+    if wrong:
+        raise SystemExit(f"{profile['name']}: machine formulas disagree with the capture:\n  " + "\n  ".join(wrong))
+    head = {k: v for k, v in profile.items() if k not in ("entries", "machine", "machine_formulas")}
+    head["constants"] = dict(sorted(constants.items()))
+    head["machine"] = machine.to_dict()
+    head["machine_formulas"] = dict(sorted(formulas.items()))
+    entries_list = profile["entries"]
+    profile.clear()
+    profile.update(head)
+    profile["entries"] = entries_list
+
+
 # --------------------------------------------------------------------------- output
 
 def dump_profile(profile: dict[str, Any]) -> str:
@@ -536,6 +593,9 @@ def generate_all(out_dir: Path = DATA_DIR, *, check: bool = False, verbose: bool
         for name in ready:
             meta = pending.pop(name)
             built[name] = build_derived_profile(meta, built[str(meta["base"])])
+    model = yaml.safe_load((HERE / "machine.yaml").read_text(encoding="utf-8"))
+    for name, profile in built.items():
+        apply_machine_model(profile, model, captured="capture" in metas[name])
     if verbose:
         for row in table.unused():
             print(f"unused semantics row: {row}")
