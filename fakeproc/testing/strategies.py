@@ -373,6 +373,9 @@ _DOMAINS: dict[str, _Domain] = {
     "proc_dointvec_minmax": _int_domain(True),
     "proc_dointvec_minmax_sysadmin": _int_domain(True),
     "proc_dointvec_minmax_coredump": _int_domain(True),
+    # The pid namespace handlers, as the initial pid namespace's root sees them (no parent scope).
+    "pid_ns_ctl_handler": _int_domain(True),
+    "pid_mfd_noexec_dointvec_minmax": _int_domain(True),
     "proc_ipc_dointvec_minmax": _int_domain(True),
     "proc_ipc_dointvec_minmax_orphans": _int_domain(True),
     "proc_ipc_auto_msgmni": _int_domain(True),
