@@ -185,9 +185,9 @@ class NamespaceCreation:
                 rule = _DEVCONF_SOURCE[rule].get(devconf, CreationRule.COMPILE_DEFAULT)
             if rule is CreationRule.COPY_PARENT_MAX:
                 assert from_parent is not None
-                value = self._ancestor_max(spec, from_parent)
-                if value != fresh:
-                    base[spec.key] = value
+                largest = self._ancestor_max(spec, from_parent)
+                if largest != fresh:
+                    base[spec.key] = largest
                 continue
             if rule is CreationRule.COPY_PARENT:
                 source = from_parent
