@@ -11,7 +11,12 @@ own values were read before and after and never changed.
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -308,3 +313,84 @@ def test_the_write_log_records_the_pid_namespace() -> None:
     ok, refused = k.write_log[-2], k.write_log[-1]
     assert ok.namespaces["pid"] == child.pid.id and ok.ok
     assert refused.namespaces == child.ids() and refused.errno == errno.EPERM
+
+
+# ---------------------------------------------------------------------------- the real kernel, live
+
+#: Run inside ``unshare --pid --fork --mount --mount-proc``: argv[1] is a JSON list of steps,
+#: ``[key, hex bytes]`` (one write, then a read) or ``["nest", steps]`` (the same in a new pid
+#: namespace made from this one). Prints one JSON list of [write result or -errno, read bytes hex].
+_PROBE = r"""
+import json, os, subprocess, sys
+def step(key, data):
+    try:
+        fd = os.open("/proc/sys/" + key.replace(".", "/"), os.O_WRONLY)
+        try:
+            got = os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        got = -e.errno
+    with open("/proc/sys/" + key.replace(".", "/"), "rb") as f:
+        return [got, f.read().hex()]
+out = []
+for item in json.loads(sys.argv[1]):
+    if item[0] == "nest":
+        inner = subprocess.run(["unshare", "--pid", "--fork", "--mount", "--mount-proc", sys.executable, "-c",
+                                sys.argv[2], json.dumps(item[1]), sys.argv[2]],
+                               capture_output=True, text=True, check=True)
+        out.append(json.loads(inner.stdout))
+    else:
+        out.append(step(item[0], bytes.fromhex(item[1])))
+print(json.dumps(out))
+"""
+
+_LIVE_STEPS: list[object] = [
+    *[["kernel.ns_last_pid", data.hex()] for data, _, _ in NS_LAST_PID_WRITES],
+    *[["vm.memfd_noexec", data.hex()] for data, _, _ in MEMFD_WRITES_UNDER_0],
+    ["vm.memfd_noexec", b"1".hex()],
+    ["nest", [["vm.memfd_noexec", data.hex()] for data, _, _ in MEMFD_WRITES_UNDER_1]
+     + [["nest", [["vm.memfd_noexec", b"0".hex()], ["vm.memfd_noexec", b"2".hex()]]]]],
+]
+
+
+def _model_run(k: Kernel, ns: NamespaceSet, steps: list[object]) -> list[object]:
+    out: list[object] = []
+    for item in steps:
+        assert isinstance(item, list)
+        if item[0] == "nest":
+            out.append(_model_run(k, k.unshare(ns, pid=True), item[1]))
+            continue
+        got = _write(k, item[0], bytes.fromhex(item[1]), ns)
+        out.append([got, k.open(item[0], os.O_RDONLY, ns=ns).read(100, 0).hex()])
+    return out
+
+
+def _real_pid_namespaces_unavailable() -> str | None:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return "needs root and unshare(1) to make throwaway pid namespaces"
+    probe = subprocess.run(["unshare", "--pid", "--fork", "--mount", "--mount-proc", "true"],
+                           capture_output=True, check=False)
+    if probe.returncode != 0:
+        return "unshare --pid --fork --mount --mount-proc failed here"
+    if not Path("/proc/sys/vm/memfd_noexec").exists():
+        return "this kernel has no vm.memfd_noexec (before 6.3)"
+    return None
+
+
+def test_the_model_answers_like_the_running_kernel_in_throwaway_pid_namespaces() -> None:
+    """Live comparison (root only): every step above, write then read, in real pid namespaces
+    (nested as the steps nest) and in the model. Only the throwaway namespaces are written;
+    the host's ``vm.memfd_noexec`` is read before and after and must not change."""
+    reason = _real_pid_namespaces_unavailable()
+    if reason:
+        pytest.skip(reason)
+    host = Path("/proc/sys/vm/memfd_noexec").read_bytes()
+    if host != b"0\n":
+        pytest.skip(f"the host's vm.memfd_noexec is {host!r}; the steps assume 0")
+    run = subprocess.run(["unshare", "--pid", "--fork", "--mount", "--mount-proc", sys.executable, "-c", _PROBE,
+                          json.dumps(_LIVE_STEPS), _PROBE], capture_output=True, text=True, check=True, timeout=120)
+    assert Path("/proc/sys/vm/memfd_noexec").read_bytes() == host
+    real = json.loads(run.stdout)
+    k = Kernel("6.18")
+    assert _model_run(k, k.unshare(pid=True), _LIVE_STEPS) == real
