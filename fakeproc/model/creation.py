@@ -54,6 +54,12 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
 _OWNED_TYPES = tuple(t for t in NAMESPACE_TYPES if t is not NamespaceType.USER)
 
 
+#: Types the model gained after state files and documented outputs named namespace ids: the
+#: initial namespace of such a type is numbered 0, below every other id, so that each other
+#: namespace keeps the id it had before (the initial pid namespace).
+_LATE_TYPES = (NamespaceType.PID,)
+
+
 def _owner_of(user_ns: Namespace) -> Namespace | None:
     return None if user_ns.is_init else user_ns
 
@@ -91,10 +97,12 @@ class NamespaceCreation:
     def _boot(self) -> None:
         self._next_id = 1
         self._namespaces: dict[int, Namespace] = {}
+        late = {type: Namespace(type, 0) for type in _LATE_TYPES}
+        self._namespaces.update((ns.id, ns) for ns in late.values())  # oldest first means lowest id first
         self._global = self._new_ns(NamespaceType.GLOBAL, None, None)
         members = {"user": self._new_ns(NamespaceType.USER, None, None)}
         for type in _OWNED_TYPES:
-            members[type.value] = self._new_ns(type, None, None)
+            members[type.value] = late[type] if type in late else self._new_ns(type, None, None)
         self.init_ns = NamespaceSet(**members)
         self._boot_devices()
 

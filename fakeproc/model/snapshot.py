@@ -243,8 +243,8 @@ def _profile(raw: Any) -> Profile:
 
 
 def _add_initial_pid_namespace(top: dict[str, Any], specs: _Specs) -> dict[str, Any]:
-    """A format-2 snapshot as format 3 would hold it: an initial pid namespace (the next id)
-    holding the values that were global before pid namespaces (``kernel.ns_last_pid``,
+    """A format-2 snapshot as format 3 would hold it: an initial pid namespace (id 0, as a
+    booted kernel numbers it, unless the file uses 0 already: then the next id) holding the values that were global before pid namespaces (``kernel.ns_last_pid``,
     ``vm.memfd_noexec``) when the profile now places them in a pid namespace.
 
     Malformed input is left as it is for the checks that follow to report."""
@@ -252,7 +252,9 @@ def _add_initial_pid_namespace(top: dict[str, Any], specs: _Specs) -> dict[str, 
     if (not isinstance(init, dict) or "pid" in init or not isinstance(next_id, int) or isinstance(next_id, bool)
             or not isinstance(rows, list)):
         return top
-    new_row: dict[str, Any] = {"id": next_id, "type": NamespaceType.PID.value, "values": {}, "base": {}}
+    taken = any(isinstance(row, dict) and row.get("id") == 0 for row in rows)
+    new_id = next_id if taken else 0
+    new_row: dict[str, Any] = {"id": new_id, "type": NamespaceType.PID.value, "values": {}, "base": {}}
     migrated = []
     for row in rows:
         if isinstance(row, dict) and row.get("id") == top.get("global") and row.get("type") == "global":
@@ -265,8 +267,8 @@ def _add_initial_pid_namespace(top: dict[str, Any], specs: _Specs) -> dict[str, 
                     row[field] = {k: v for k, v in stored.items() if k not in moved}
                     new_row[field] = moved
         migrated.append(row)
-    migrated.append(new_row)
-    return {**top, "init": {**init, "pid": next_id}, "next_id": next_id + 1, "namespaces": migrated}
+    return {**top, "init": {**init, "pid": new_id}, "next_id": next_id + 1 if taken else next_id,
+            "namespaces": [new_row, *migrated] if not taken else [*migrated, new_row]}
 
 
 def load(cls: type[Kernel], data: Any) -> Kernel:

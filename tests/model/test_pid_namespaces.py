@@ -49,6 +49,8 @@ def _write(k: Kernel, key: str, data: bytes, ns: NamespaceSet, caller: Caller | 
 def test_pid_is_a_namespace_type_every_set_carries() -> None:
     k = Kernel("6.18")
     assert NAMESPACE_TYPES[-1] is NamespaceType.PID
+    # Numbered 0, so every other namespace keeps the id it had before pid namespaces.
+    assert (k.init_ns.pid.id, k.init_ns.ipc.id, k.next_namespace_id) == (0, 3, 6)
     child = k.unshare(pid=True)
     assert child.pid.type is NamespaceType.PID and child.pid.parent is k.init_ns.pid
     assert child.ids()["pid"] == child.pid.id
@@ -299,6 +301,7 @@ def test_a_format_2_state_file_gets_an_initial_pid_namespace_holding_the_old_glo
     old = {**snap, "format": 2, "namespaces": rows}
     copy = Kernel.from_snapshot(old)
     assert copy.init_ns.pid.type is NamespaceType.PID and copy.init_ns.pid.is_init
+    assert copy.init_ns.pid.id == 0 and copy.next_namespace_id == old["next_id"]
     assert copy.read("vm.memfd_noexec") == "2\n"
     assert copy.read("kernel.ns_last_pid") == "4242\n"
     assert copy.read("vm.swappiness") == "10\n"
