@@ -23,7 +23,7 @@ import pytest
 from fakeproc import Kernel
 from fakeproc.model.namespaces import NamespaceSet
 from fakeproc.model.permissions import Caller
-from fakeproc.spec import NAMESPACE_TYPES, NamespaceType
+from fakeproc.spec import NAMESPACE_TYPES, CreationRule, NamespaceType
 from tests.helpers import assert_errno
 
 NO_CAPS = Caller(uid=0, caps=frozenset())
@@ -397,3 +397,12 @@ def test_the_model_answers_like_the_running_kernel_in_throwaway_pid_namespaces()
     real = json.loads(run.stdout)
     k = Kernel("6.18")
     assert _model_run(k, k.unshare(pid=True), _LIVE_STEPS) == real
+
+
+def test_explain_describes_every_creation_rule_including_the_pid_namespaces() -> None:
+    from fakeproc.explain import _CREATION_TEXT, explain
+
+    assert set(_CREATION_TEXT) == set(CreationRule)
+    result = explain(key="vm.memfd_noexec", profile="6.18")
+    assert (result.namespace, result.creation) == ("pid", "copy_parent_max")
+    assert explain(key="kernel.ns_last_pid", profile="6.18").new_namespace_default == "1"
