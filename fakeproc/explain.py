@@ -22,6 +22,8 @@ _CREATION_TEXT = {
     CreationRule.COMPILE_DEFAULT: "a new namespace starts from the compile-time default",
     CreationRule.COPY_PARENT: "a new namespace copies the creating namespace's value",
     CreationRule.COPY_INIT: "a new namespace copies the initial namespace's value",
+    CreationRule.COPY_PARENT_MAX: ("a new namespace copies the largest value of the creating namespace and its "
+                                   "ancestors, and may not go below its parent's"),
     CreationRule.ABSENT: "exists in the initial namespace only",
     CreationRule.DEVCONF_IPV4: "a new netns copies init_net's value (net.core.devconf_inherit_init_net decides)",
     CreationRule.DEVCONF_IPV6: "a new netns uses the compiled default (net.core.devconf_inherit_init_net decides)",

@@ -62,14 +62,17 @@ class NamespaceType(enum.Enum):
     NET = "net"
     UTS = "uts"
     USER = "user"
+    PID = "pid"
 
 
 #: The namespace types a process has one instance of each (an ``nsproxy`` plus its user
 #: namespace), in the order namespace sets, write logs and snapshots list them. This is the
-#: one list: a namespace set, namespace creation and snapshots are generic over it, so a
-#: new type (PID) is one more enum member here plus its rules.
+#: one list: a namespace set, namespace creation and snapshots are generic over it. PID came
+#: last, so the ids of the older types keep their positions in write-log tuples. The PID
+#: member is the caller's *active* pid namespace (``task_active_pid_ns``), the one the
+#: kernel/pid_namespace.c and kernel/pid_sysctl.h handlers use.
 NAMESPACE_TYPES: tuple[NamespaceType, ...] = (NamespaceType.IPC, NamespaceType.NET, NamespaceType.UTS,
-                                              NamespaceType.USER)
+                                              NamespaceType.USER, NamespaceType.PID)
 
 #: Network devices every new namespace of a type registers when it is created: a new net
 #: namespace has only ``lo`` (``loopback_net_init``, drivers/net/loopback.c).
@@ -92,6 +95,10 @@ class CreationRule(enum.Enum):
     DEVCONF_IPV4 = "devconf_ipv4"
     #: IPv6 ``conf/all`` and ``conf/default`` (``addrconf_init_net`` in ``net/ipv6/addrconf.c``).
     DEVCONF_IPV6 = "devconf_ipv6"
+    #: The largest value the creating namespace or any of its ancestors holds: a new pid
+    #: namespace's ``memfd_noexec_scope`` is ``pidns_memfd_noexec_scope(parent)``
+    #: (``create_pid_namespace``, kernel/pid_namespace.c; include/linux/pid_namespace.h).
+    COPY_PARENT_MAX = "copy_parent_max"
     #: A per-device entry copied from ``device_source`` in the same namespace when the device
     #: registers (``conf/<dev>`` from ``conf/default``); see :attr:`SysctlSpec.device_source`.
     COPY_DEVICE_SOURCE = "copy_device_source"

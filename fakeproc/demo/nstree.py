@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from fakeproc.errors import UnavailableError, UsageError
 from fakeproc.model import NamespaceSet
-from fakeproc.spec import NamespaceType
+from fakeproc.spec import NAMESPACE_TYPES, NamespaceType
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel, Namespace
@@ -80,7 +80,7 @@ def _origin(ns: Namespace) -> str:
 
 def _nsset(kernel: Kernel, ns: Namespace) -> NamespaceSet:
     """A set made of ``ns`` and the initial namespaces of the other types (enough to read its keys)."""
-    members = {t: kernel.init_ns.get(NamespaceType(t)) for t in _TYPES}
+    members = {t.value: kernel.init_ns.get(t) for t in NAMESPACE_TYPES}
     members[ns.type.value] = ns
     return NamespaceSet(**members)  # type: ignore[arg-type]
 

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from fakeproc.handlers import bitmap, dostring, generic, ipc, kernel, net, uts, vm  # noqa: F401  (fill HANDLERS)
+from fakeproc.handlers import bitmap, dostring, generic, ipc, kernel, net, pid, uts, vm  # noqa: F401  (fill HANDLERS)
 from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, Value
 from fakeproc.handlers.legacy import LEGACY_BEHAVIOURS
 from fakeproc.handlers.registry import HANDLERS, get_handler

@@ -81,6 +81,11 @@ class HandlerEnv(Protocol):
         """Whether the caller holds ``capability`` (e.g. ``CAP_SYS_ADMIN``) over the entry's namespace."""
         ...
 
+    def ancestor_values(self) -> list[Value]:
+        """The entry's value in each ancestor of the caller's namespace that holds it, nearest
+        first (empty in an initial namespace): ``pid_ns->parent`` and up."""
+        ...
+
     def make_kgid(self, gid: int) -> int | None:
         """The kernel gid of ``gid`` as the caller's user namespace maps it (``make_kgid``);
         None when it is not mapped there (the kernel's INVALID_GID)."""

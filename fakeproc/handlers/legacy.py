@@ -22,6 +22,7 @@ __all__ = [
     "JIFFIES_LONG_MAX_BOUND",
     "LEGACY_BEHAVIOURS",
     "MINMAX_NO_INT_CHECK",
+    "NS_LAST_PID_SYSADMIN_ONLY",
     "PING_GROUP_RANGE_INT",
     "SIMPLE_STRTOUL",
 ]
@@ -35,9 +36,14 @@ BITMAP_TRUNCATE_4095 = "bitmap_truncate_4095"
 IPC_GLOBAL_SYSCTL_TABLE = "ipc_global_sysctl_table"
 PING_GROUP_RANGE_INT = "ping_group_range_int"
 COMPACT_MEMORY_ANY_WRITE = "compact_memory_any_write"
+NS_LAST_PID_SYSADMIN_ONLY = "ns_last_pid_sysadmin_only"
 
 #: Name -> what it changes, and which kernels behave that way.
 LEGACY_BEHAVIOURS: dict[str, str] = {
+    NS_LAST_PID_SYSADMIN_ONLY: (
+        "pid_ns_ctl_handler lets only CAP_SYS_ADMIN over the pid namespace's owner write "
+        "kernel.ns_last_pid; CAP_CHECKPOINT_RESTORE (checkpoint_restore_ns_capable) came in 5.9."
+    ),
     SIMPLE_STRTOUL: (
         "proc_get_long parses with simple_strtoul: no overflow detection, numbers wrap modulo 2**64 "
         "instead of failing with EINVAL. Pristine kernels before the strtoul_lenient change (5.1 era); "

@@ -54,6 +54,12 @@ _DEVCONF_SOURCE: dict[CreationRule, dict[int, CreationRule]] = {
 _OWNED_TYPES = tuple(t for t in NAMESPACE_TYPES if t is not NamespaceType.USER)
 
 
+#: Types the model gained after state files and documented outputs named namespace ids: the
+#: initial namespace of such a type is numbered 0, below every other id, so that each other
+#: namespace keeps the id it had before (the initial pid namespace).
+_LATE_TYPES = (NamespaceType.PID,)
+
+
 def _owner_of(user_ns: Namespace) -> Namespace | None:
     return None if user_ns.is_init else user_ns
 
@@ -91,10 +97,12 @@ class NamespaceCreation:
     def _boot(self) -> None:
         self._next_id = 1
         self._namespaces: dict[int, Namespace] = {}
+        late = {type: Namespace(type, 0) for type in _LATE_TYPES}
+        self._namespaces.update((ns.id, ns) for ns in late.values())  # oldest first means lowest id first
         self._global = self._new_ns(NamespaceType.GLOBAL, None, None)
         members = {"user": self._new_ns(NamespaceType.USER, None, None)}
         for type in _OWNED_TYPES:
-            members[type.value] = self._new_ns(type, None, None)
+            members[type.value] = late[type] if type in late else self._new_ns(type, None, None)
         self.init_ns = NamespaceSet(**members)
         self._boot_devices()
 
@@ -123,6 +131,7 @@ class NamespaceCreation:
         net: bool = False,
         uts: bool = False,
         user: bool = False,
+        pid: bool = False,
         label: str | None = None,
         owner_uid: int = 0,
         owner_gid: int = 0,
@@ -132,11 +141,16 @@ class NamespaceCreation:
         Each new namespace takes its values by its entries' creation rules: an
         IPC namespace starts from the compile-time defaults, UTS copies the
         parent, a user namespace gets ``user.max_*`` = INT_MAX, a net
-        namespace follows ``devconf_inherit_init_net`` and has only ``lo``.
+        namespace follows ``devconf_inherit_init_net`` and has only ``lo``, a
+        pid namespace takes the largest ``vm.memfd_noexec`` of its ancestors.
+
+        With ``pid`` the set returned is that of a child forked afterwards
+        (``unshare --pid --fork``): ``unshare(2)`` leaves the caller in its own
+        pid namespace and puts its next children in the new one.
 
         Args:
             parent: The creating process's namespaces (default: the initial ones).
-            ipc, net, uts, user: Which types to create anew.
+            ipc, net, uts, user, pid: Which types to create anew.
             label: A name to find the set again (:meth:`namespace_by_label`).
             owner_uid, owner_gid: With ``user``: the creator's kernel uid/gid,
                 mapped to root inside the new user namespace.
@@ -151,7 +165,8 @@ class NamespaceCreation:
                 new_user.gid_map = ((0, owner_gid, 1),)
                 self._inherit(new_user, parent)
             owner = _owner_of(new_user)
-            wanted = {NamespaceType.IPC: ipc, NamespaceType.NET: net, NamespaceType.UTS: uts}
+            wanted = {NamespaceType.IPC: ipc, NamespaceType.NET: net, NamespaceType.UTS: uts,
+                      NamespaceType.PID: pid}
             members: dict[str, Namespace] = {"user": new_user}
             for type in _OWNED_TYPES:
                 old = parent.get(type)
@@ -176,6 +191,12 @@ class NamespaceCreation:
             rule = spec.creation
             if rule in _DEVCONF_SOURCE:
                 rule = _DEVCONF_SOURCE[rule].get(devconf, CreationRule.COMPILE_DEFAULT)
+            if rule is CreationRule.COPY_PARENT_MAX:
+                assert from_parent is not None
+                largest = self._ancestor_max(spec, from_parent)
+                if largest != fresh:
+                    base[spec.key] = largest
+                continue
             if rule is CreationRule.COPY_PARENT:
                 source = from_parent
             elif rule is CreationRule.COPY_INIT:
@@ -191,6 +212,19 @@ class NamespaceCreation:
                     value = boot if source.is_init else fresh
             if value != fresh:
                 base[key] = value
+
+    def ancestry_values(self, spec: SysctlSpec, ns: Namespace) -> list[Value]:
+        """The values ``spec`` holds in ``ns`` and each of its ancestors, nearest first."""
+        values = []
+        node: Namespace | None = ns
+        while node is not None:
+            values.append(self._resolve(spec, spec.key, node))
+            node = node.parent
+        return values
+
+    def _ancestor_max(self, spec: SysctlSpec, ns: Namespace) -> Value:
+        """``pidns_memfd_noexec_scope(ns)``: the largest value of ``ns`` and its ancestors."""
+        return max(self.ancestry_values(spec, ns), key=_first)
 
     def _copy_plan(self, type: NamespaceType) -> list[tuple[SysctlSpec, Value, Value]]:
         """(spec, boot value, new-namespace value) of the entries a new ``type`` namespace copies."""

@@ -68,6 +68,12 @@ class CallEnv:
             owner = ns if ns.type is NamespaceType.USER else ns.owner
         return ns_capable(self._caller, owner, capability)
 
+    def ancestor_values(self) -> list[Value]:
+        ns = self._kernel._instance(self._spec, self._nsset)
+        if ns is None or ns.parent is None:
+            return []
+        return self._kernel.ancestry_values(self._spec, ns.parent)
+
     def make_kgid(self, gid: int) -> int | None:
         user_ns = self._caller.user_ns
         return (gid if 0 <= gid < _INVALID_ID else None) if user_ns is None else user_ns.map_gid(gid)

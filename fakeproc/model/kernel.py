@@ -535,7 +535,7 @@ class Kernel(NamespaceCreation):
                 ns.values.clear()
                 ns.base.clear()
                 ns.devices.clear()
-            self._namespaces = {ns.id: ns for ns in init}
+            self._namespaces = {ns.id: ns for ns in sorted(init, key=lambda ns: ns.id)}
             self._trees.clear()
             self._boot_devices()
             self.generation += 1

@@ -125,7 +125,7 @@ class NamespaceSet:
     """The namespaces a process lives in, one per type of :data:`~fakeproc.spec.NAMESPACE_TYPES`
     (an ``nsproxy`` plus the user namespace).
 
-    Built with one keyword per type (``NamespaceSet(ipc=..., net=..., uts=..., user=...)``);
+    Built with one keyword per type (``NamespaceSet(ipc=..., net=..., uts=..., user=..., pid=...)``);
     each member is an attribute named after its type. Immutable, compared by member ids.
     """
 
@@ -136,6 +136,7 @@ class NamespaceSet:
     net: Namespace
     uts: Namespace
     user: Namespace
+    pid: Namespace
     #: Member ids in :data:`NAMESPACE_TYPES` order (kept once: every logged write asks for them).
     id_tuple: tuple[int, ...]
 
@@ -177,7 +178,7 @@ class NamespaceSet:
         return NamespaceSet(**current)
 
     def ids(self) -> dict[str, int]:
-        """``{"ipc": id, "net": id, "uts": id, "user": id}`` (a fresh dict each call)."""
+        """``{"ipc": id, "net": id, "uts": id, "user": id, "pid": id}`` (a fresh dict each call)."""
         return dict(zip(_NAMES, self.id_tuple))
 
     def __eq__(self, other: object) -> bool:

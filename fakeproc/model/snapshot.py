@@ -8,8 +8,9 @@ are refused by Python's ``json``).
 
 Reading is strict: a file that is not a snapshot this fakeproc can hold raises
 :class:`~fakeproc.errors.StateError` with one line saying what is wrong and
-where, never another exception. Format 1 (fakeproc before bitmaps were tagged)
-is migrated on load; a newer format is refused with what to do.
+where, never another exception. Formats 1 (fakeproc before bitmaps were tagged)
+and 2 (before pid namespaces) are migrated on load; a newer format is refused
+with what to do.
 
 >>> from fakeproc.model.kernel import Kernel
 >>> k = Kernel("6.18")
@@ -38,9 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SNAPSHOT_FORMAT", "dump", "load", "read", "save"]
 
-#: Format written. 2: bitmaps as ``{"bitmap": hex}``. 1: bitmaps as JSON integers (migrated on load).
-SNAPSHOT_FORMAT = 2
-_READABLE_FORMATS = (1, 2)
+#: Format written. 3: pid namespaces. 2: bitmaps as ``{"bitmap": hex}``, no pid namespaces (an
+#: initial one is added on load). 1: bitmaps as JSON integers (migrated on load).
+SNAPSHOT_FORMAT = 3
+_READABLE_FORMATS = (1, 2, 3)
 #: Largest element of a stored numeric vector (``ULONG_MAX``) and smallest (``LONG_MIN``).
 _ELEMENT_MAX = 2**64 - 1
 _ELEMENT_MIN = -(2**63)
@@ -240,6 +242,35 @@ def _profile(raw: Any) -> Profile:
         raise _fail(f"profile: malformed ({type(e).__name__})") from None
 
 
+def _add_initial_pid_namespace(top: dict[str, Any], specs: _Specs) -> dict[str, Any]:
+    """A format-2 snapshot as format 3 would hold it: an initial pid namespace (id 0, as a
+    booted kernel numbers it, unless the file uses 0 already: then the next id) holding the values that were global before pid namespaces (``kernel.ns_last_pid``,
+    ``vm.memfd_noexec``) when the profile now places them in a pid namespace.
+
+    Malformed input is left as it is for the checks that follow to report."""
+    init, next_id, rows = top.get("init"), top.get("next_id"), top.get("namespaces")
+    if (not isinstance(init, dict) or "pid" in init or not isinstance(next_id, int) or isinstance(next_id, bool)
+            or not isinstance(rows, list)):
+        return top
+    taken = any(isinstance(row, dict) and row.get("id") == 0 for row in rows)
+    new_id = next_id if taken else 0
+    new_row: dict[str, Any] = {"id": new_id, "type": NamespaceType.PID.value, "values": {}, "base": {}}
+    migrated = []
+    for row in rows:
+        if isinstance(row, dict) and row.get("id") == top.get("global") and row.get("type") == "global":
+            row = dict(row)
+            for field in ("values", "base"):
+                stored = row.get(field)
+                if isinstance(stored, dict):
+                    moved = {k: v for k, v in stored.items()
+                             if (spec := specs.find(k)) is not None and spec.namespace is NamespaceType.PID}
+                    row[field] = {k: v for k, v in stored.items() if k not in moved}
+                    new_row[field] = moved
+        migrated.append(row)
+    return {**top, "init": {**init, "pid": new_id}, "next_id": next_id + 1 if taken else next_id,
+            "namespaces": [new_row, *migrated] if not taken else [*migrated, new_row]}
+
+
 def load(cls: type[Kernel], data: Any) -> Kernel:
     """Rebuild a kernel from :func:`dump` output (or a format-1 snapshot).
 
@@ -268,6 +299,8 @@ def load(cls: type[Kernel], data: Any) -> Kernel:
     except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as e:
         raise _fail(f"profile: its boot values cannot be set up ({type(e).__name__})") from None
     specs = _Specs(kernel.profile)
+    if fmt < 3:
+        top = _add_initial_pid_namespace(top, specs)
     by_id: dict[int, Namespace] = {}
     links: list[tuple[Namespace, int | None, int | None, str]] = []
     for i, row_raw in enumerate(_list(top.get("namespaces"), "namespaces")):

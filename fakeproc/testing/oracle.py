@@ -98,8 +98,7 @@ def _kernel(kernel: Kernel | Profile | str | None) -> Kernel:
 def _map_ns(original: Kernel, copy: Kernel, ns: NamespaceSet | None) -> NamespaceSet | None:
     if ns is None:
         return None
-    return NamespaceSet(ipc=copy.namespace(ns.ipc.id), net=copy.namespace(ns.net.id),
-                        uts=copy.namespace(ns.uts.id), user=copy.namespace(ns.user.id))
+    return NamespaceSet(**{t.value: copy.namespace(member.id) for t, member in ns.members().items()})
 
 
 def _trial(kernel: Kernel | Profile | str | None, ns: NamespaceSet | None) -> tuple[Kernel, NamespaceSet | None]:

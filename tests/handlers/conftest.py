@@ -35,6 +35,11 @@ class FakeEnv:
     gid_map: tuple[tuple[int, int, int], ...] = ((0, 0, 2**32 - 1),)
     logs: list[str] = field(default_factory=list)
     initial: bool = True  # the caller's namespaces are the initial ones
+    #: The entry's values in the ancestors of the caller's namespace, nearest first.
+    ancestors: list[Value] = field(default_factory=list)
+
+    def ancestor_values(self) -> list[Value]:
+        return list(self.ancestors)
 
     def lookup(self, key: str) -> Value:
         return self.values[key]

@@ -110,5 +110,6 @@ def test_415_legacy_matches_the_tree():
     # the v5.0 sources; the 4.15 ipc files are not in the index). net/ipv4/sysctl_net_ipv4.c runs
     # ipv4_ping_group_range through proc_dointvec_minmax on gid_t[2].
     # mm/compaction.c's sysctl_compaction_handler only calls compact_nodes() (no proc_dointvec).
+    # kernel/pid_namespace.c's pid_ns_ctl_handler wants CAP_SYS_ADMIN only (CAP_CHECKPOINT_RESTORE: 5.9).
     assert set(P415.legacy) == {"doulongvec_skip_negative", "bitmap_truncate_4095", "ipc_global_sysctl_table",
-                                "ping_group_range_int", "compact_memory_any_write"}
+                                "ping_group_range_int", "compact_memory_any_write", "ns_last_pid_sysadmin_only"}

@@ -19,7 +19,7 @@ SPEC_618 = load_profile("6.18").entries
 
 BAD_ARGS = {
     "interface_names": [{"vlan": "yes"}, {"max_size": 16}, {"max_size": 0}, {"vlan": True, "max_size": 2}],
-    "sysctl_entries": [{"profile": "9.99"}, {"namespace": "pid"}, {"namespace": []}, {"writable": 1},
+    "sysctl_entries": [{"profile": "9.99"}, {"namespace": "mnt"}, {"namespace": []}, {"writable": 1},
                        {"handlers": "proc_dointvec"}, {"handlers": ["no_such_handler"]}, {"devices": "eth0"}],
     "sysctl_keys": [{"form": "dots"}, {"profile": 6.18}, {"namespace": "mnt"}],
     "valid_values": [{"spec": "kernel.sem"}, {"spec": SPEC_618["net.ipv4.tcp_congestion_control"]},

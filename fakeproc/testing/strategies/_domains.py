@@ -137,6 +137,9 @@ DOMAINS: dict[str, Domain] = {
     "proc_dointvec_minmax": int_domain(True),
     "proc_dointvec_minmax_sysadmin": int_domain(True),
     "proc_dointvec_minmax_coredump": int_domain(True),
+    # The pid namespace handlers, as the initial pid namespace's root sees them (no parent scope).
+    "pid_ns_ctl_handler": int_domain(True),
+    "pid_mfd_noexec_dointvec_minmax": int_domain(True),
     "proc_ipc_dointvec_minmax": int_domain(True),
     "proc_ipc_dointvec_minmax_orphans": int_domain(True),
     "proc_ipc_auto_msgmni": int_domain(True),
