@@ -4,7 +4,7 @@ This alias keeps the names it used to export importable.
 
 >>> from fakeproc.fuse import NS_TYPES
 >>> NS_TYPES
-('ipc', 'net', 'uts', 'user')
+('ipc', 'net', 'uts', 'user', 'pid')
 """
 
 from __future__ import annotations

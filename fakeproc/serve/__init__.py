@@ -8,7 +8,7 @@ seccomp notifications) into calls on a :class:`Session` with the caller's
 and hands back bytes or the model's errno (:func:`errno_of`).
 
 >>> NS_TYPES
-('ipc', 'net', 'uts', 'user')
+('ipc', 'net', 'uts', 'user', 'pid')
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ layer (:class:`~fakeproc.spec.NamespaceType`): a type added there is followed he
 its ``/proc/PID/ns/<type>`` link without further changes.
 
 >>> [t.value for t in NAMESPACE_TYPES]
-['ipc', 'net', 'uts', 'user']
+['ipc', 'net', 'uts', 'user', 'pid']
 >>> ns_inodes("self") == ns_inodes(os.getpid())
 True
 """

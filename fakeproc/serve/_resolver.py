@@ -28,7 +28,7 @@ Divergence: a real namespace kept alive only by a bind mount of its ns file or
 an open ns fd (no process inside) is treated as gone; its values are dropped.
 
 >>> NS_TYPES
-('ipc', 'net', 'uts', 'user')
+('ipc', 'net', 'uts', 'user', 'pid')
 """
 
 from __future__ import annotations
