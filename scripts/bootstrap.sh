@@ -66,6 +66,20 @@ if ! "$venv/bin/python" -m pip install -q -e "$here[test,image]" >"$log" 2>&1; t
   exit 1
 fi
 
+# tuned's sysctl plugin, for the worked example the suite runs (examples/tools/tuned_sysctl): the
+# Debian packages unpacked into the virtualenv, not installed (tuned would start a daemon).
+tuned="$venv/tools/tuned"
+if [ "$job" = test ] && [ ! -d "$tuned/usr/lib/python3/dist-packages/tuned" ] && command -v apt-get >/dev/null; then
+  echo "bootstrap: unpacking tuned (Debian's package) into $tuned for its worked example" >&2
+  mkdir -p "$tuned/debs"
+  if (cd "$tuned/debs" && apt-get download -qq tuned python3-pyudev python3-linux-procfs >/dev/null 2>&1); then
+    for deb in "$tuned"/debs/*.deb; do dpkg -x "$deb" "$tuned"; done
+  else
+    echo "bootstrap: could not download tuned; its worked example will be skipped" >&2
+  fi
+fi
+[ -d "$tuned/usr/lib/python3/dist-packages/tuned" ] && export FAKEPROC_TUNED_PATH="${FAKEPROC_TUNED_PATH:-$tuned/usr/lib/python3/dist-packages}"
+
 echo "bootstrap: ready; running: fakeproc $job" >&2
 case "$job" in
   demo) exec "$venv/bin/fakeproc" demo "$@" ;;
