@@ -144,6 +144,17 @@ class Kernel(NamespaceCreation):
                     return template
         return None
 
+    def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
+        """The namespace types a read-only open and read of this entry look at: its table's and
+        the user namespace (capabilities are relative to it); None when that depends on the
+        namespaces themselves (device entries, aliases, entries absent from child namespaces)."""
+        spec = self._plain.get(self._key(key_or_path))
+        if spec is None:
+            return None
+        if spec.table_namespace is NamespaceType.GLOBAL:
+            return frozenset({NamespaceType.USER})
+        return frozenset({NamespaceType.USER, spec.table_namespace})
+
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
         if spec.creation is not CreationRule.ABSENT:
             return True

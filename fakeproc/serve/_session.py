@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fakeproc.serve._host import comm, groups
+from fakeproc.serve._host import NAMESPACE_TYPES, comm, groups
 from fakeproc.serve._resolver import NamespaceResolver
 
 if TYPE_CHECKING:
@@ -159,6 +159,7 @@ class Session:
         self.mount_time_ns = time.time_ns()
         self._caller_type = Caller
         self._root_callers: dict[int, Caller] = {}
+        self._needed: dict[str, tuple[int, ...]] = {}
 
     # ------------------------------------------------------------------ callers
 
@@ -253,13 +254,31 @@ class Session:
         Returns:
             The handle number for :meth:`read`, :meth:`write` and :meth:`release`.
         """
-        ns = self.namespaces(ctx[2])
-        caller = self.caller(ctx, ns, writing=(flags & os.O_ACCMODE) in _WRITE_ACCESS)
+        writing = (flags & os.O_ACCMODE) in _WRITE_ACCESS
+        resolver = self.resolver
+        if resolver is None or writing:
+            ns = self.namespaces(ctx[2])
+        else:
+            needed = self._needed.get(path)
+            if needed is None:
+                needed = self._needed_for(path)
+            ns = resolver.resolve_for(ctx[2], needed) if needed else resolver.resolve(ctx[2])
+        caller = self.caller(ctx, ns, writing=writing)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
         with self._fh_lock:
             fh = next(self._fh)
         self.open_files[fh] = handle
         return fh
+
+    def _needed_for(self, path: str) -> tuple[int, ...]:
+        """Which namespace links a read-only open of ``path`` needs (indices into ``NS_TYPES``;
+        empty: all of them), remembered per path."""
+        types = self.kernel.namespaces_read(path)
+        needed = () if types is None else tuple(i for i, t in enumerate(NAMESPACE_TYPES) if t in types)
+        if len(self._needed) > 65536:
+            self._needed.clear()
+        self._needed[path] = needed
+        return needed
 
     def read(self, fh: int, size: int, offset: int) -> bytes:
         """One ``read(2)``: the handler's output at ``offset``."""
