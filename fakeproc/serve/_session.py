@@ -127,6 +127,7 @@ class Session:
         resolver: The caller resolver (None with ``fixed``).
         identity: The id mapping.
         open_files: Handle number -> open model file.
+        read_ends: Handle number -> where its output ends, once a read at 0 got all of it.
         counts: Requests served per operation name (None unless counting).
         mount_time_ns: When the session started (the tree's timestamps).
     """
@@ -160,6 +161,11 @@ class Session:
         self._caller_type = Caller
         self._root_callers: dict[int, Caller] = {}
         self._needed: dict[str, tuple[int, ...]] = {}
+        # Handle -> length of the whole output its first read (at 0) got. A later read at or past
+        # it is EOF without calling the handler again (sysctl and cat read until a 0-byte read).
+        # Divergence (6.18): procfs calls the handler again; a proc_dostring value made longer
+        # through another file in between would show its tail there, and EOF here.
+        self.read_ends: dict[int, int] = {}
 
     # ------------------------------------------------------------------ callers
 
@@ -284,7 +290,13 @@ class Session:
         """One ``read(2)``: the handler's output at ``offset``."""
         # Divergence (6.18): sendfile/splice from a FUSE file stop at its size (0) and never get
         # here (fuse_splice_read -> filemap_splice_read); procfs splices through read_iter.
-        return self.open_files[fh].read(size, offset)
+        end = self.read_ends.get(fh)
+        if end is not None and offset >= end:
+            return b""
+        data = self.open_files[fh].read(size, offset)
+        if offset == 0 and len(data) < size:
+            self.read_ends[fh] = len(data)
+        return data
 
     def write(self, fh: int, data: bytes, offset: int, *, append: bool = False) -> int:
         """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such).
@@ -293,11 +305,13 @@ class Session:
         size, which is 0 for procfs (``generic_write_checks``), so at offset 0 whatever offset a
         backend's own size cache suggests (FUSE grows its cached size after each write).
         """
+        self.read_ends.pop(fh, None)
         return self.open_files[fh].write(data, 0 if append else offset)
 
     def release(self, fh: int) -> None:
         """Close a handle (FUSE's RELEASE carries no caller: nothing here looks at one)."""
         self.open_files.pop(fh, None)
+        self.read_ends.pop(fh, None)
 
     def truncate(self, ctx: Context, path: str | None, fh: int | None = None) -> None:
         """``O_TRUNC``/``truncate(2)``: accepted and ignored (``proc_sys_setattr``), after a write

@@ -300,6 +300,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     memmove = ctypes.memmove
     string_at = ctypes.string_at
     files = session.open_files
+    ends = session.read_ends
     count = session.count
     context = fuse.fuse_get_context
     stat = session.stat
@@ -338,8 +339,14 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
             count("read")
-            data = files[fip.contents.fh].read(size, offset)
+            fh = fip.contents.fh
+            end = ends.get(fh)
+            if end is not None and offset >= end:
+                return 0  # EOF of an output read whole already (Session.read)
+            data = files[fh].read(size, offset)
             n = len(data)
+            if offset == 0 and n < size:
+                ends[fh] = n
             if n:
                 memmove(buf, data, n)
             return n
@@ -357,7 +364,9 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def release_cb(path: bytes, fip: Any) -> int:
         count("release")
-        files.pop(fip.contents.fh, None)
+        fh = fip.contents.fh
+        files.pop(fh, None)
+        ends.pop(fh, None)
         return 0
 
     return {
