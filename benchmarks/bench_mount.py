@@ -44,7 +44,7 @@ import time
 
 #: The issue-15 targets that need no C server (ratio or absolute limit; see docs/mount.md).
 TARGETS = {
-    "sysctl -a": ("<=", 4.0, "x real, unpinned"),
+    "sysctl -a": ("<=", 4.0, "x real; the target is for unpinned"),
     "parallel": (">=", 2.0, "x one reader's throughput"),
     "devices": ("<=", 3.0, "x the time per line without devices"),
     "run": ("<=", 100.0, "ms"),
