@@ -160,7 +160,7 @@ class Session:
         self.mount_time_ns = time.time_ns()
         self._caller_type = Caller
         self._root_callers: dict[int, Caller] = {}
-        self._needed: dict[str, tuple[int, ...]] = {}
+        self._needed: dict[str, tuple[int, ...] | None] = {}
         # Handle -> length of the whole output its first read (at 0) got. A later read at or past
         # it is EOF without calling the handler again (sysctl and cat read until a 0-byte read).
         # Divergence (6.18): procfs calls the handler again; a proc_dostring value made longer
@@ -265,10 +265,16 @@ class Session:
         if resolver is None or writing:
             ns = self.namespaces(ctx[2])
         else:
-            needed = self._needed.get(path)
-            if needed is None:
+            try:
+                needed = self._needed[path]
+            except KeyError:
                 needed = self._needed_for(path)
-            ns = resolver.resolve_for(ctx[2], needed) if needed else resolver.resolve(ctx[2])
+            if needed is None:
+                ns = resolver.resolve(ctx[2])
+            elif needed:
+                ns = resolver.resolve_for(ctx[2], needed)
+            else:
+                ns = resolver.base  # a global key that reads the same from every namespace
         caller = self.caller(ctx, ns, writing=writing)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
         with self._fh_lock:
@@ -276,11 +282,11 @@ class Session:
         self.open_files[fh] = handle
         return fh
 
-    def _needed_for(self, path: str) -> tuple[int, ...]:
+    def _needed_for(self, path: str) -> tuple[int, ...] | None:
         """Which namespace links a read-only open of ``path`` needs (indices into ``NS_TYPES``;
-        empty: all of them), remembered per path."""
+        None: all of them, the full attribution), remembered per path."""
         types = self.kernel.namespaces_read(path)
-        needed = () if types is None else tuple(i for i, t in enumerate(NAMESPACE_TYPES) if t in types)
+        needed = None if types is None else tuple(i for i, t in enumerate(NAMESPACE_TYPES) if t in types)
         if len(self._needed) > 65536:
             self._needed.clear()
         self._needed[path] = needed
