@@ -242,36 +242,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _fmt(us: float | None) -> str:
-    if us is None:
-        return "-"
-    return f"{us / 1000:.1f} ms" if us >= 1000 else f"{us:.1f} us"
-
-
-def _request_counts(handle, prefix: list[str]) -> dict[str, dict[str, int]]:
-    """FUSE requests per operation for one ``sysctl -a`` and for one open/read/close."""
-    ops = handle.server.ops
-    out = {}
-    for label, argv in (
-        ("sysctl -a", ["sysctl", "-a"]),
-        ("one read (cat)", ["cat", "/proc/sys/kernel/sem"]),
-        (
-            "one read (os.open/read/close)",
-            [
-                sys.executable,
-                "-c",
-                "import os; fd=os.open('/proc/sys/kernel/sem', os.O_RDONLY); os.read(fd, 4096); os.close(fd)",
-            ],
-        ),
-    ):
-        # Warm the entry cache first so that only the steady-state requests are counted.
-        subprocess.run([*prefix, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        ops.counts.clear()
-        subprocess.run([*prefix, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        out[label] = dict(sorted(ops.counts.items()))
-    return out
-
-
 HELLO = r"""
 import errno, os, stat, sys
 binding, mnt = sys.argv[1], sys.argv[2]
