@@ -302,6 +302,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     files = session.open_files
     ends = session.read_ends
     count = session.count
+    counting = session.counts is not None  # fixed for the session's life; skips a call per request
     context = fuse.fuse_get_context
     stat = session.stat
     session_open = session.open
@@ -313,7 +314,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
         try:
-            count("getattr")
+            if counting:
+                count("getattr")
             st = stat(context(), path.decode("utf-8", "surrogateescape"))
             memmove(buf, template_address, stat_size)
             out = buf.contents
@@ -327,7 +329,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def open_cb(path: bytes, fip: Any) -> int:
         try:
-            count("open")
+            if counting:
+                count("open")
             fi = fip.contents
             fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
             fi.direct_io = 1
@@ -338,7 +341,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
-            count("read")
+            if counting:
+                count("read")
             fh = fip.contents.fh
             end = ends.get(fh)
             if end is not None and offset >= end:
@@ -355,7 +359,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def write_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
-            count("write")
+            if counting:
+                count("write")
             fi = fip.contents
             count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
             return count_written
@@ -363,7 +368,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             return failed("write", e)
 
     def release_cb(path: bytes, fip: Any) -> int:
-        count("release")
+        if counting:
+            count("release")
         fh = fip.contents.fh
         files.pop(fh, None)
         ends.pop(fh, None)
