@@ -144,6 +144,28 @@ class Kernel(NamespaceCreation):
                     return template
         return None
 
+    def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
+        """The namespace types a read-only open and the reads of this entry depend on, so that a
+        server can attribute its caller by those alone; None when that depends on the namespaces
+        themselves (device entries, aliases, entries absent from child namespaces).
+
+        The entry's table namespace, unless global; the user namespace too when the caller's
+        capabilities count (net and user tables, ``mode_if_capable``, handlers whose read depends
+        on the caller): :func:`~fakeproc.model.permissions.effective_mode` and ``cacheable``.
+        """
+        spec = self._plain.get(self._key(key_or_path))
+        if spec is None:
+            return None
+        table = spec.table_namespace
+        types = set() if table is NamespaceType.GLOBAL else {table}
+        if (
+            table in (NamespaceType.NET, NamespaceType.USER)
+            or spec.mode_if_capable is not None
+            or not HANDLERS[spec.handler].cacheable
+        ):
+            types.add(NamespaceType.USER)
+        return frozenset(types)
+
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
         if spec.creation is not CreationRule.ABSENT:
             return True

@@ -34,6 +34,7 @@ an open ns fd (no process inside) is treated as gone; its values are dropped.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +66,8 @@ log = logging.getLogger("fakeproc.serve")
 #: The names of the namespace types that hold sysctl values (``/proc/PID/ns`` link names).
 NS_TYPES = tuple(t.value for t in NAMESPACE_TYPES)
 
+#: Where the inode starts in a ``/proc/PID/ns/<type>`` link's text ("ipc:[4026531839]").
+_SKIP = tuple(len(name) + 2 for name in NS_TYPES)
 _SWEEP_INTERVAL = 5.0
 _PID_CACHE_MAX = 4096
 _LOG_LIMIT = 50
@@ -161,6 +164,9 @@ class NamespaceResolver:
             return self.base
         if inodes == self.base_inodes:
             nsset = self.base
+            if len(self._pids) >= _PID_CACHE_MAX:
+                self._pids.clear()
+            self._pids[pid] = (inodes, nsset)
         else:
             cached = self._pids.get(pid)
             if cached is not None and cached[0] == inodes:
@@ -176,6 +182,34 @@ class NamespaceResolver:
         if len(self._recent) >= _PID_CACHE_MAX:
             self._recent.clear()
         self._recent[pid] = (time.monotonic(), nsset)
+        return nsset
+
+    def resolve_for(self, pid: int, needed: tuple[int, ...]) -> NamespaceSet:
+        """Like :meth:`resolve`, for a request that looks only at the namespace types ``needed``
+        (indices into :data:`NS_TYPES`): with an earlier answer for ``pid``, only those links are
+        read again (one ``readlink`` each, not one per type).
+
+        The guard: when one of them changed (``unshare``/``setns``, or a new process under a reused
+        pid), the full :meth:`resolve` runs. The answer's other members may be stale then; the
+        request does not look at them (the next request that does re-reads its own links).
+        """
+        cached = self._pids.get(pid)
+        if cached is None or pid <= 0:
+            return self.resolve(pid)
+        inodes, nsset = cached
+        base = f"/proc/{pid}/ns/"
+        try:
+            for index in needed:
+                if int(os.readlink(base + NS_TYPES[index])[_SKIP[index]:-1]) != inodes[index]:
+                    return self.resolve(pid)
+        except OSError:
+            return self.resolve(pid)
+        if nsset is not self.base:
+            now = boottime()  # keeps the namespaces "in use" (see _still_valid)
+            for index in needed:
+                entry = self._known[index].get(inodes[index])
+                if entry is not None:
+                    entry.last_seen = now
         return nsset
 
     def known_namespaces(self) -> dict[str, dict[int, Namespace]]:

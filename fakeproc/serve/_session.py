@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fakeproc.serve._host import comm, groups
+from fakeproc.serve._host import NAMESPACE_TYPES, comm, groups
 from fakeproc.serve._resolver import NamespaceResolver
 
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ class Session:
         resolver: The caller resolver (None with ``fixed``).
         identity: The id mapping.
         open_files: Handle number -> open model file.
+        read_ends: Handle number -> where its output ends, once a read at 0 got all of it.
         counts: Requests served per operation name (None unless counting).
         mount_time_ns: When the session started (the tree's timestamps).
     """
@@ -159,6 +160,12 @@ class Session:
         self.mount_time_ns = time.time_ns()
         self._caller_type = Caller
         self._root_callers: dict[int, Caller] = {}
+        self._needed: dict[str, tuple[int, ...] | None] = {}
+        # Handle -> length of the whole output its first read (at 0) got. A later read at or past
+        # it is EOF without calling the handler again (sysctl and cat read until a 0-byte read).
+        # Divergence (6.18): procfs calls the handler again; a proc_dostring value made longer
+        # through another file in between would show its tail there, and EOF here.
+        self.read_ends: dict[int, int] = {}
 
     # ------------------------------------------------------------------ callers
 
@@ -253,19 +260,49 @@ class Session:
         Returns:
             The handle number for :meth:`read`, :meth:`write` and :meth:`release`.
         """
-        ns = self.namespaces(ctx[2])
-        caller = self.caller(ctx, ns, writing=(flags & os.O_ACCMODE) in _WRITE_ACCESS)
+        writing = (flags & os.O_ACCMODE) in _WRITE_ACCESS
+        resolver = self.resolver
+        if resolver is None or writing:
+            ns = self.namespaces(ctx[2])
+        else:
+            try:
+                needed = self._needed[path]
+            except KeyError:
+                needed = self._needed_for(path)
+            if needed is None:
+                ns = resolver.resolve(ctx[2])
+            elif needed:
+                ns = resolver.resolve_for(ctx[2], needed)
+            else:
+                ns = resolver.base  # a global key that reads the same from every namespace
+        caller = self.caller(ctx, ns, writing=writing)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
         with self._fh_lock:
             fh = next(self._fh)
         self.open_files[fh] = handle
         return fh
 
+    def _needed_for(self, path: str) -> tuple[int, ...] | None:
+        """Which namespace links a read-only open of ``path`` needs (indices into ``NS_TYPES``;
+        None: all of them, the full attribution), remembered per path."""
+        types = self.kernel.namespaces_read(path)
+        needed = None if types is None else tuple(i for i, t in enumerate(NAMESPACE_TYPES) if t in types)
+        if len(self._needed) > 65536:
+            self._needed.clear()
+        self._needed[path] = needed
+        return needed
+
     def read(self, fh: int, size: int, offset: int) -> bytes:
         """One ``read(2)``: the handler's output at ``offset``."""
         # Divergence (6.18): sendfile/splice from a FUSE file stop at its size (0) and never get
         # here (fuse_splice_read -> filemap_splice_read); procfs splices through read_iter.
-        return self.open_files[fh].read(size, offset)
+        end = self.read_ends.get(fh)
+        if end is not None and offset >= end:
+            return b""
+        data = self.open_files[fh].read(size, offset)
+        if offset == 0 and len(data) < size:
+            self.read_ends[fh] = len(data)
+        return data
 
     def write(self, fh: int, data: bytes, offset: int, *, append: bool = False) -> int:
         """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such).
@@ -274,11 +311,13 @@ class Session:
         size, which is 0 for procfs (``generic_write_checks``), so at offset 0 whatever offset a
         backend's own size cache suggests (FUSE grows its cached size after each write).
         """
+        self.read_ends.pop(fh, None)
         return self.open_files[fh].write(data, 0 if append else offset)
 
     def release(self, fh: int) -> None:
         """Close a handle (FUSE's RELEASE carries no caller: nothing here looks at one)."""
         self.open_files.pop(fh, None)
+        self.read_ends.pop(fh, None)
 
     def truncate(self, ctx: Context, path: str | None, fh: int | None = None) -> None:
         """``O_TRUNC``/``truncate(2)``: accepted and ignored (``proc_sys_setattr``), after a write

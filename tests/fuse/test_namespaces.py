@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -276,3 +277,25 @@ unshare --net sh -c 'test -e /proc/sys/net/ipv4/conf/eth0/rp_filter && echo leak
 """,
         ).stdout
     assert out == "host-has-eth0\nabsent\n"
+
+
+@requires_fuse
+@requires_root
+def test_a_live_process_that_unshares_is_seen_at_its_next_open(mount):
+    # One process: read kernel.sem, unshare(CLONE_NEWIPC), read again (the per-pid cache must
+    # notice the changed ipc link: one readlink, not a fresh attribution).
+    script = textwrap.dedent(
+        """
+        import ctypes
+        def read(key):
+            with open("/proc/sys/" + key) as f:
+                return f.read()
+        print(read("kernel/sem"), end="")
+        assert ctypes.CDLL(None, use_errno=True).unshare(0x08000000) == 0  # CLONE_NEWIPC
+        print(read("kernel/sem"), end="")
+        """
+    )
+    mount.kernel.write("kernel.sem", "1 2 3 4")
+    done = mount.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    out = done.stdout + done.stderr
+    assert out.split("\n")[:2] == ["1\t2\t3\t4", DEFAULT_SEM], out

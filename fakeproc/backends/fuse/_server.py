@@ -300,7 +300,9 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     memmove = ctypes.memmove
     string_at = ctypes.string_at
     files = session.open_files
+    ends = session.read_ends
     count = session.count
+    counting = session.counts is not None  # fixed for the session's life; skips a call per request
     context = fuse.fuse_get_context
     stat = session.stat
     session_open = session.open
@@ -312,7 +314,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
         try:
-            count("getattr")
+            if counting:
+                count("getattr")
             st = stat(context(), path.decode("utf-8", "surrogateescape"))
             memmove(buf, template_address, stat_size)
             out = buf.contents
@@ -326,7 +329,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def open_cb(path: bytes, fip: Any) -> int:
         try:
-            count("open")
+            if counting:
+                count("open")
             fi = fip.contents
             fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
             fi.direct_io = 1
@@ -337,9 +341,16 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
-            count("read")
-            data = files[fip.contents.fh].read(size, offset)
+            if counting:
+                count("read")
+            fh = fip.contents.fh
+            end = ends.get(fh)
+            if end is not None and offset >= end:
+                return 0  # EOF of an output read whole already (Session.read)
+            data = files[fh].read(size, offset)
             n = len(data)
+            if offset == 0 and n < size:
+                ends[fh] = n
             if n:
                 memmove(buf, data, n)
             return n
@@ -348,7 +359,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def write_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
         try:
-            count("write")
+            if counting:
+                count("write")
             fi = fip.contents
             count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
             return count_written
@@ -356,8 +368,11 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             return failed("write", e)
 
     def release_cb(path: bytes, fip: Any) -> int:
-        count("release")
-        files.pop(fip.contents.fh, None)
+        if counting:
+            count("release")
+        fh = fip.contents.fh
+        files.pop(fh, None)
+        ends.pop(fh, None)
         return 0
 
     return {

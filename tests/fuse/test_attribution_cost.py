@@ -1,0 +1,55 @@
+"""A read-only open attributes its caller by the namespace links its key can depend on, no more."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+import fakeproc.serve._resolver as resolver_module
+from fakeproc.model import Kernel
+from fakeproc.serve import Session
+from fakeproc.spec import NamespaceType as T
+from tests.fuse.support import requires_root
+
+
+@pytest.mark.parametrize(
+    ("key", "types"),
+    [
+        ("kernel.sem", {T.IPC}),  # ipc table, fixed mode, cacheable handler
+        ("kernel.hostname", {T.UTS}),
+        ("vm.swappiness", set()),  # global: reads the same from every namespace
+        ("net.ipv4.ping_group_range", {T.NET, T.USER}),  # net tables check CAP_NET_ADMIN
+        ("user.max_user_namespaces", {T.USER}),
+        ("net.ipv4.conf.lo.forwarding", None),  # a device entry: visibility depends on the netns
+    ],
+)
+def test_the_namespaces_a_read_depends_on(key, types):
+    got = Kernel("6.18").namespaces_read(key)
+    assert (None if got is None else set(got)) == types
+
+
+@requires_root
+def test_a_repeat_open_of_kernel_sem_reads_one_link_and_a_global_key_none(monkeypatch):
+    session = Session(Kernel("6.18"))
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        ctx = (0, 0, child.pid)
+        session.release(session.open(ctx, "kernel/sem", os.O_RDONLY))  # first: full attribution
+        links: list[str] = []
+        real = os.readlink
+
+        def counting(path: str) -> str:
+            links.append(path)
+            return real(path)
+
+        monkeypatch.setattr(resolver_module.os, "readlink", counting)
+        session.release(session.open(ctx, "kernel/sem", os.O_RDONLY))
+        assert links == [f"/proc/{child.pid}/ns/ipc"]
+        links.clear()
+        session.release(session.open(ctx, "vm/swappiness", os.O_RDONLY))
+        assert links == []
+    finally:
+        child.kill()
+        child.wait()
