@@ -45,5 +45,18 @@ def unmount(path: str, *, lazy: bool = False) -> None:
     )
     if done.returncode != 0:
         text = done.stderr.decode(errors="replace").strip()
-        code = errno.EBUSY if "busy" in text.lower() else errno.EPERM
+        if not text and not _is_mountpoint(path):
+            code = errno.EINVAL  # `fusermount -q` says nothing when there is nothing mounted there
+        else:
+            code = errno.EBUSY if "busy" in text.lower() else errno.EPERM
         raise OSError(code, text or os.strerror(code), path)
+
+
+def _is_mountpoint(path: str) -> bool:
+    """Whether something is mounted at ``path`` in this process's mount namespace."""
+    target = os.path.realpath(path).encode()
+    try:
+        with open("/proc/self/mountinfo", "rb") as f:
+            return any(line.split(b" ")[4] == target for line in f)
+    except OSError:
+        return True
