@@ -22,11 +22,11 @@ import pytest
 
 import fakeproc
 from fakeproc.profiles.capture import capture_host
+from fakeproc.profiles.diff import diff_profiles
 from fakeproc.profiles.loader import profile_from_dict
 from fakeproc.profiles.probe import apply_probe, probeable_keys
 from fakeproc.spec import DEVICE_PLACEHOLDER
 from tests.differential.cases import CASES, bounds_cases, bounds_keys, sweep_cases
-from tests.differential.drift import drift_rows, format_drift
 from tests.differential.realkernel import (
     GUARDED_HOST_VALUES,
     Case,
@@ -182,6 +182,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print how the running host differs from the shipped 6.18 profile (data drift, not a failure)."""
     if not _HOST_PROFILE:
         return
-    rows = drift_rows(fakeproc.Kernel("6.18").profile, profile_from_dict(_HOST_PROFILE, "host"))
-    terminalreporter.write_sep("-", f"host drift: this kernel vs the shipped 6.18 profile ({len(rows)} lines)")
-    terminalreporter.write_line(format_drift(rows))
+    drift = diff_profiles("6.18", profile_from_dict(_HOST_PROFILE, "this host"))
+    terminalreporter.write_sep("-", "host drift: the shipped 6.18 profile -> this kernel (fakeproc diff's report)")
+    terminalreporter.write_line(drift.text())
