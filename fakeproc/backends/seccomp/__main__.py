@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["main"]
+__all__ = ["command_main", "main"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse, mount, run; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m fakeproc.backends.seccomp")
+def command_main(prog: str, argv: list[str] | None, available: Callable[[], str | None],
+                 run: Callable[[list[str], Any], int]) -> int:
+    """The shared ``python -m fakeproc.backends.*`` front: parse ``[--profile P] -- CMD``, check
+    ``available()``, then ``run(cmd, kernel)``; one ``fakeproc: ...`` line and exit 2 on failure."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--profile", default="6.18")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -22,7 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     if not cmd:
         parser.error("no command given")
     import fakeproc
-    from fakeproc.backends.seccomp import available, run_redirected
     from fakeproc.errors import FakeprocError
 
     why = available()
@@ -30,14 +33,22 @@ def main(argv: list[str] | None = None) -> int:
         print(why, file=sys.stderr)
         return 2
     try:
-        kernel = fakeproc.Kernel(args.profile)
-        with fakeproc.mounted(kernel) as m:
-            return run_redirected(cmd, mountpoint=m.path, uname=lambda: {
-                "nodename": kernel.read("kernel.hostname").rstrip("\n"),
-                "domainname": kernel.read("kernel.domainname").rstrip("\n")})
+        return run(cmd, fakeproc.Kernel(args.profile))
     except FakeprocError as e:
         print(f"fakeproc: {e}" if not str(e).startswith("fakeproc:") else str(e), file=sys.stderr)
         return e.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, mount, run; returns the exit status."""
+    import fakeproc
+    from fakeproc.backends.seccomp import available, run_redirected, uname_of
+
+    def run(cmd: list[str], kernel: Any) -> int:
+        with fakeproc.mounted(kernel) as m:
+            return run_redirected(cmd, mountpoint=m.path, uname=uname_of(kernel, kernel.init_ns))
+
+    return command_main("python -m fakeproc.backends.seccomp", argv, available, run)
 
 
 if __name__ == "__main__":
