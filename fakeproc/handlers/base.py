@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Protocol
 
+from fakeproc.handlers.domain import ValueDomain
 from fakeproc.spec import NamespaceType, SysctlSpec
 
 __all__ = [
@@ -161,7 +162,8 @@ HandlerFn = Callable[[Request], Result]
 
 @dataclass(frozen=True, slots=True)
 class Handler:
-    """A registered handler: its call plus how to load a default from text.
+    """A registered handler: its call, how to load a default from text, and the values it
+    accepts. Built by the :func:`fakeproc.handlers.registry.proc_handler` decorator.
 
     Attributes:
         name: The kernel function name (``proc_dointvec_minmax``).
@@ -169,6 +171,9 @@ class Handler:
         parse: Turns an entry's default text (as a read shows it, without the
             newline) into a stored value, without bounds checks.
         kind: ``"vector"``, ``"string"`` or ``"bitmap"``: the stored value's type.
+        domain: The values it accepts (6.18 behaviour), as data.
+        legacy_domains: (legacy behaviour, domain) pairs: the domain an older kernel's
+            behaviour (``HandlerEnv.legacy``) gives instead.
         since: First kernel (major, minor) that has this handler, if it matters.
         cacheable: Whether a complete read at offset 0 depends only on the stored
             value (so the model may reuse its output). False when the read
@@ -180,8 +185,18 @@ class Handler:
     call: HandlerFn
     parse: Callable[[SysctlSpec, str, HandlerEnv], Value]
     kind: str
+    domain: ValueDomain
+    legacy_domains: tuple[tuple[str, ValueDomain], ...] = ()
     since: tuple[int, int] | None = None
     cacheable: bool = True
+
+    def domain_for(self, legacy: frozenset[str]) -> ValueDomain:
+        """The domain under a profile's ``legacy`` behaviours (the last matching pair wins)."""
+        domain = self.domain
+        for behaviour, changed in self.legacy_domains:
+            if behaviour in legacy:
+                domain = changed
+        return domain
 
 
 #: Memo of :func:`derive` (a cache, not state: the same arguments always give an equal spec).

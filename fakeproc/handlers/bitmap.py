@@ -16,9 +16,10 @@ import errno
 import re
 
 from fakeproc.handlers._text import get_long, skip_char
-from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.base import PAGE_SIZE, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.domain import BITMAP
 from fakeproc.handlers.legacy import BITMAP_TRUNCATE_4095
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 
 __all__ = ["bitmap_value", "format_bitmap", "parse_bitmap", "proc_do_large_bitmap"]
@@ -58,6 +59,21 @@ def _bits_from_ranges(ranges: list[tuple[int, int]], nbits: int) -> int:
     return int(text, 2)
 
 
+def parse_bitmap(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    """A bitmap default (``"1,2-4"``, or empty) as a bit set."""
+    bits = 0
+    for item in text.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        a_text, _, b_text = item.partition("-")
+        a = int(a_text, 0)
+        b = int(b_text, 0) if b_text else a
+        bits |= ((1 << (b - a + 1)) - 1) << a
+    return bits
+
+
+@proc_handler(parse=parse_bitmap, kind="bitmap", domain=BITMAP)
 def proc_do_large_bitmap(req: Request) -> Result:
     """``proc_do_large_bitmap``: a bit set of ``spec.maxlen`` bits.
 
@@ -134,18 +150,3 @@ def proc_do_large_bitmap(req: Request) -> Result:
     return Result(value=new, count=count, pos=req.pos + count)
 
 
-def parse_bitmap(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    """A bitmap default (``"1,2-4"``, or empty) as a bit set."""
-    bits = 0
-    for item in text.replace("\n", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        a_text, _, b_text = item.partition("-")
-        a = int(a_text, 0)
-        b = int(b_text, 0) if b_text else a
-        bits |= ((1 << (b - a + 1)) - 1) << a
-    return bits
-
-
-register(Handler(name="proc_do_large_bitmap", call=proc_do_large_bitmap, parse=parse_bitmap, kind="bitmap"))

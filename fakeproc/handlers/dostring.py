@@ -14,8 +14,9 @@ b'ample\\n'
 from __future__ import annotations
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.base import HandlerEnv, Request, Result, Value
+from fakeproc.handlers.domain import STRING
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 
 __all__ = ["do_string", "parse_string", "proc_dostring", "string_value"]
@@ -65,6 +66,12 @@ def do_string(req: Request, maxlen: int) -> Result:
     return Result(value=current[:start] + bytes(taken), count=len(data), pos=req.pos + len(data))
 
 
+def parse_string(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    """A string default as stored: the text's bytes."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+@proc_handler(parse=parse_string, kind="string", domain=STRING)
 def proc_dostring(req: Request) -> Result:
     """``proc_dostring``: a string of at most ``spec.maxlen - 1`` bytes.
 
@@ -76,9 +83,3 @@ def proc_dostring(req: Request) -> Result:
     return do_string(req, req.spec.maxlen)
 
 
-def parse_string(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    """A string default as stored: the text's bytes."""
-    return text.encode("utf-8", "surrogateescape")
-
-
-register(Handler(name="proc_dostring", call=proc_dostring, parse=parse_string, kind="string"))

@@ -33,14 +33,15 @@ from fakeproc.handlers._text import (
     to_uint,
     to_ulong,
 )
-from fakeproc.handlers.base import PAGE_SIZE, Handler, HandlerEnv, Request, Result, TmpTable, Value
+from fakeproc.handlers.base import PAGE_SIZE, HandlerEnv, Request, Result, TmpTable, Value
+from fakeproc.handlers.domain import Unit, ints, unmodelled
 from fakeproc.handlers.legacy import (
     DOULONGVEC_SKIP_NEGATIVE,
     DOULONGVEC_SKIP_OUT_OF_RANGE,
     JIFFIES_LONG_MAX_BOUND,
     MINMAX_NO_INT_CHECK,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import INT_MAX, LONG_MAX, U8_MAX, UINT_MAX, ULONG_MAX, Bound, SysctlSpec
 
 __all__ = [
@@ -438,153 +439,6 @@ def _uint_minmax_conv(lo: int | None, hi: int | None) -> Callable[[int], int | N
     return conv
 
 
-# ------------------------------------------------------------------- handlers
-
-
-def proc_dointvec(req: Request) -> Result:
-    """``proc_dointvec``: a vector of ints, any value in the INT range.
-
-    Returns:
-        Result with errno EINVAL on a parse error, a value outside
-        [INT_MIN, INT_MAX] or an empty write.
-    """
-    return do_vector(req, _int_conv, _read_signed)
-
-
-def proc_dointvec_minmax(req: Request) -> Result:
-    """``proc_dointvec_minmax``: ints within ``[spec.min, spec.max]``.
-
-    Returns:
-        Result with errno EINVAL (never ERANGE) for a value outside the bounds
-        or the INT range, and for any parse error.
-    """
-    return do_vector(req, _minmax_conv(req.spec, req.env), _read_signed)
-
-
-def proc_dointvec_jiffies(req: Request) -> Result:
-    """``proc_dointvec_jiffies``: seconds in userspace, jiffies stored.
-
-    Returns:
-        Result with errno EINVAL above INT_MAX/HZ seconds or on parse errors.
-    """
-    hz = req.env.hz
-    return do_vector(req, _jiffies_conv(req.env), lambda v: (v < 0, abs(v) // hz))
-
-
-def proc_dointvec_userhz_jiffies(req: Request) -> Result:
-    """``proc_dointvec_userhz_jiffies``: 1/USER_HZ seconds in userspace, jiffies stored.
-
-    Returns:
-        Result with errno EINVAL above (LONG_MAX/HZ)*USER_HZ or on parse errors.
-    """
-    hz, user_hz = req.env.hz, req.env.user_hz
-    return do_vector(req, _userhz_conv(req.env), lambda v: (v < 0, jiffies_to_clock_t(abs(v), hz, user_hz)))
-
-
-def _ms_read(env: HandlerEnv) -> ReadConv:
-    hz = env.hz
-    return lambda v: (v < 0, jiffies_to_msecs(abs(v), hz))
-
-
-def proc_dointvec_ms_jiffies(req: Request) -> Result:
-    """``proc_dointvec_ms_jiffies``: milliseconds in userspace (rounded up to jiffies).
-
-    Returns:
-        Result with errno EINVAL when the jiffies value exceeds INT_MAX (any
-        negative number) or on parse errors.
-    """
-    return do_vector(req, _ms_conv(req.env), _ms_read(req.env))
-
-
-def proc_dointvec_ms_jiffies_minmax(req: Request) -> Result:
-    """``proc_dointvec_ms_jiffies_minmax``: like ms_jiffies, bounds checked in jiffies.
-
-    Returns:
-        Result with errno EINVAL outside ``[spec.min, spec.max]`` (jiffies).
-    """
-    conv = _ms_conv(req.env, *bounds(req.spec, req.env))
-    return do_vector(req, conv, _ms_read(req.env))
-
-
-def proc_doulongvec_minmax(req: Request) -> Result:
-    """``proc_doulongvec_minmax``: unsigned longs within ``[spec.min, spec.max]``.
-
-    Returns:
-        Result with errno EINVAL for a negative element, a value outside the
-        bounds or above ULONG_MAX, and parse errors (see LEGACY_BEHAVIOURS for
-        the v4.15 skip rules).
-    """
-    return do_vector(req, _ulong_conv(req.spec, req.env, 1, 1), _read_unsigned)
-
-
-def proc_doulongvec_ms_jiffies_minmax(req: Request) -> Result:
-    """``proc_doulongvec_ms_jiffies_minmax``: milliseconds, stored as ``HZ*ms/1000``.
-
-    Returns:
-        Result with errno EINVAL as for :func:`proc_doulongvec_minmax`.
-    """
-    hz = req.env.hz
-    return do_vector(
-        req, _ulong_conv(req.spec, req.env, hz, 1000), lambda v: (False, to_ulong(1000 * v) // hz)
-    )
-
-
-def proc_douintvec(req: Request) -> Result:
-    """``proc_douintvec``: one unsigned int.
-
-    Returns:
-        Result with errno EINVAL for a sign, a value above UINT_MAX, a parse
-        error, an empty write, or a vector entry (length != 1).
-    """
-    return do_uint_vector(req, _uint_minmax_conv(None, None))
-
-
-def proc_douintvec_minmax(req: Request) -> Result:
-    """``proc_douintvec_minmax``: one unsigned int within ``[spec.min, spec.max]``.
-
-    Returns:
-        Result with errno EINVAL for any failure, range failures included
-        (the kernel's internal ERANGE is masked by ``do_proc_douintvec_w``).
-    """
-    lo, hi = bounds(req.spec, req.env)
-    return do_uint_vector(req, _uint_minmax_conv(lo, hi))
-
-
-def proc_dou8vec_minmax(req: Request) -> Result:
-    """``proc_dou8vec_minmax`` (5.13+): one u8 within ``[spec.min or 0, spec.max or 255]``.
-
-    Returns:
-        Result with errno EINVAL for any failure (256 included).
-    """
-    lo, hi = bounds(req.spec, req.env)
-    conv = _uint_minmax_conv(0 if lo is None else lo, U8_MAX if hi is None else hi)
-    return do_uint_vector(req, conv)
-
-
-_BOOL_AS_INT_TABLE = TmpTable(length=1)
-
-
-def proc_dobool(req: Request) -> Result:
-    """``proc_dobool`` (6.3 form): ``proc_dointvec`` on an int copy, stored as a C bool.
-
-    Any int is accepted (``-7`` stores true); reads show 0 or 1.
-
-    Returns:
-        Result with errno EINVAL for INT overflow or parse errors.
-    """
-    # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
-    # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
-    current = vector_value(req.value, 1)
-    tmp = req._replace(spec=_BOOL_AS_INT_TABLE(req.spec), value=(1 if current[0] else 0,))
-    res = proc_dointvec(tmp)
-    if res.errno:
-        return res._replace(value=req.value)
-    if req.data is not None:
-        stored = res.value[0] if isinstance(res.value, tuple) else 0
-        return res._replace(value=(1 if stored else 0,))
-    return res._replace(value=req.value)
-
-
 # ------------------------------------------------------------ default loading
 
 
@@ -629,18 +483,168 @@ def _parse_bool(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
     return tuple(1 if v else 0 for v in parse_vector(spec, text, lambda v: v))
 
 
-for _name, _call, _parse, _since in (
-    ("proc_dointvec", proc_dointvec, parse_plain, None),
-    ("proc_dointvec_minmax", proc_dointvec_minmax, parse_plain, None),
-    ("proc_dointvec_jiffies", proc_dointvec_jiffies, _parse_jiffies, None),
-    ("proc_dointvec_userhz_jiffies", proc_dointvec_userhz_jiffies, _parse_userhz, None),
-    ("proc_dointvec_ms_jiffies", proc_dointvec_ms_jiffies, _parse_ms, None),
-    ("proc_dointvec_ms_jiffies_minmax", proc_dointvec_ms_jiffies_minmax, _parse_ms, None),
-    ("proc_douintvec", proc_douintvec, parse_plain, None),
-    ("proc_douintvec_minmax", proc_douintvec_minmax, parse_plain, None),
-    ("proc_dou8vec_minmax", proc_dou8vec_minmax, parse_plain, (5, 13)),
-    ("proc_dobool", proc_dobool, _parse_bool, (5, 17)),
-    ("proc_doulongvec_minmax", proc_doulongvec_minmax, parse_plain, None),
-    ("proc_doulongvec_ms_jiffies_minmax", proc_doulongvec_ms_jiffies_minmax, _parse_ulong_ms, None),
-):
-    register(Handler(name=_name, call=_call, parse=_parse, kind="vector", since=_since))
+# ------------------------------------------------------------------- handlers
+
+
+@proc_handler(parse=parse_plain, kind="vector", domain=ints())
+def proc_dointvec(req: Request) -> Result:
+    """``proc_dointvec``: a vector of ints, any value in the INT range.
+
+    Returns:
+        Result with errno EINVAL on a parse error, a value outside
+        [INT_MIN, INT_MAX] or an empty write.
+    """
+    return do_vector(req, _int_conv, _read_signed)
+
+
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
+def proc_dointvec_minmax(req: Request) -> Result:
+    """``proc_dointvec_minmax``: ints within ``[spec.min, spec.max]``.
+
+    Returns:
+        Result with errno EINVAL (never ERANGE) for a value outside the bounds
+        or the INT range, and for any parse error.
+    """
+    return do_vector(req, _minmax_conv(req.spec, req.env), _read_signed)
+
+
+@proc_handler(parse=_parse_jiffies, kind="vector",
+              domain=ints(lo=-INT_MAX, hi=INT_MAX, unit=Unit.JIFFIES))
+def proc_dointvec_jiffies(req: Request) -> Result:
+    """``proc_dointvec_jiffies``: seconds in userspace, jiffies stored.
+
+    Returns:
+        Result with errno EINVAL above INT_MAX/HZ seconds or on parse errors.
+    """
+    hz = req.env.hz
+    return do_vector(req, _jiffies_conv(req.env), lambda v: (v < 0, abs(v) // hz))
+
+
+@proc_handler(parse=_parse_userhz, kind="vector",
+              domain=ints(lo=0, hi=INT_MAX, type_lo=0, unit=Unit.USER_HZ, overflow_hi=None))
+def proc_dointvec_userhz_jiffies(req: Request) -> Result:
+    """``proc_dointvec_userhz_jiffies``: 1/USER_HZ seconds in userspace, jiffies stored.
+
+    Returns:
+        Result with errno EINVAL above (LONG_MAX/HZ)*USER_HZ or on parse errors.
+    """
+    hz, user_hz = req.env.hz, req.env.user_hz
+    return do_vector(req, _userhz_conv(req.env), lambda v: (v < 0, jiffies_to_clock_t(abs(v), hz, user_hz)))
+
+
+def _ms_read(env: HandlerEnv) -> ReadConv:
+    hz = env.hz
+    return lambda v: (v < 0, jiffies_to_msecs(abs(v), hz))
+
+
+@proc_handler(parse=_parse_ms, kind="vector", domain=ints(type_lo=0, overflow_hi=UINT_MAX))
+def proc_dointvec_ms_jiffies(req: Request) -> Result:
+    """``proc_dointvec_ms_jiffies``: milliseconds in userspace (rounded up to jiffies).
+
+    Returns:
+        Result with errno EINVAL when the jiffies value exceeds INT_MAX (any
+        negative number) or on parse errors.
+    """
+    return do_vector(req, _ms_conv(req.env), _ms_read(req.env))
+
+
+@proc_handler(parse=_parse_ms, kind="vector",
+              domain=unmodelled("bounds are checked in jiffies after a rounding millisecond conversion"))
+def proc_dointvec_ms_jiffies_minmax(req: Request) -> Result:
+    """``proc_dointvec_ms_jiffies_minmax``: like ms_jiffies, bounds checked in jiffies.
+
+    Returns:
+        Result with errno EINVAL outside ``[spec.min, spec.max]`` (jiffies).
+    """
+    conv = _ms_conv(req.env, *bounds(req.spec, req.env))
+    return do_vector(req, conv, _ms_read(req.env))
+
+
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=ints(minmax=True, type_lo=0, type_hi=ULONG_MAX, unsigned=True, ulong=True))
+def proc_doulongvec_minmax(req: Request) -> Result:
+    """``proc_doulongvec_minmax``: unsigned longs within ``[spec.min, spec.max]``.
+
+    Returns:
+        Result with errno EINVAL for a negative element, a value outside the
+        bounds or above ULONG_MAX, and parse errors (see LEGACY_BEHAVIOURS for
+        the v4.15 skip rules).
+    """
+    return do_vector(req, _ulong_conv(req.spec, req.env, 1, 1), _read_unsigned)
+
+
+@proc_handler(parse=_parse_ulong_ms, kind="vector",
+              domain=unmodelled("bounds are checked in jiffies after a HZ/1000 conversion"))
+def proc_doulongvec_ms_jiffies_minmax(req: Request) -> Result:
+    """``proc_doulongvec_ms_jiffies_minmax``: milliseconds, stored as ``HZ*ms/1000``.
+
+    Returns:
+        Result with errno EINVAL as for :func:`proc_doulongvec_minmax`.
+    """
+    hz = req.env.hz
+    return do_vector(
+        req, _ulong_conv(req.spec, req.env, hz, 1000), lambda v: (False, to_ulong(1000 * v) // hz)
+    )
+
+
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=ints(type_lo=0, type_hi=UINT_MAX, unsigned=True, scalar=True))
+def proc_douintvec(req: Request) -> Result:
+    """``proc_douintvec``: one unsigned int.
+
+    Returns:
+        Result with errno EINVAL for a sign, a value above UINT_MAX, a parse
+        error, an empty write, or a vector entry (length != 1).
+    """
+    return do_uint_vector(req, _uint_minmax_conv(None, None))
+
+
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=ints(minmax=True, type_lo=0, type_hi=UINT_MAX, unsigned=True, scalar=True))
+def proc_douintvec_minmax(req: Request) -> Result:
+    """``proc_douintvec_minmax``: one unsigned int within ``[spec.min, spec.max]``.
+
+    Returns:
+        Result with errno EINVAL for any failure, range failures included
+        (the kernel's internal ERANGE is masked by ``do_proc_douintvec_w``).
+    """
+    lo, hi = bounds(req.spec, req.env)
+    return do_uint_vector(req, _uint_minmax_conv(lo, hi))
+
+
+@proc_handler(parse=parse_plain, kind="vector", since=(5, 13),
+              domain=ints(minmax=True, lo=0, hi=U8_MAX, type_lo=0, type_hi=UINT_MAX, unsigned=True, scalar=True))
+def proc_dou8vec_minmax(req: Request) -> Result:
+    """``proc_dou8vec_minmax`` (5.13+): one u8 within ``[spec.min or 0, spec.max or 255]``.
+
+    Returns:
+        Result with errno EINVAL for any failure (256 included).
+    """
+    lo, hi = bounds(req.spec, req.env)
+    conv = _uint_minmax_conv(0 if lo is None else lo, U8_MAX if hi is None else hi)
+    return do_uint_vector(req, conv)
+
+
+_BOOL_AS_INT_TABLE = TmpTable(length=1)
+
+
+@proc_handler(parse=_parse_bool, kind="vector", since=(5, 17), domain=ints(scalar=True))
+def proc_dobool(req: Request) -> Result:
+    """``proc_dobool`` (6.3 form): ``proc_dointvec`` on an int copy, stored as a C bool.
+
+    Any int is accepted (``-7`` stores true); reads show 0 or 1.
+
+    Returns:
+        Result with errno EINVAL for INT overflow or parse errors.
+    """
+    # Divergence: 5.17-6.2 ran the loop with maxlen = sizeof(bool), i.e. zero
+    # ints (every write EINVAL, reads empty); fakeproc always uses the 6.3 form.
+    current = vector_value(req.value, 1)
+    tmp = req._replace(spec=_BOOL_AS_INT_TABLE(req.spec), value=(1 if current[0] else 0,))
+    res = proc_dointvec(tmp)
+    if res.errno:
+        return res._replace(value=req.value)
+    if req.data is not None:
+        stored = res.value[0] if isinstance(res.value, tuple) else 0
+        return res._replace(value=(1 if stored else 0,))
+    return res._replace(value=req.value)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, Request, Result, TmpTable
+from fakeproc.handlers.base import Request, Result, TmpTable
+from fakeproc.handlers.domain import ints
 from fakeproc.handlers.generic import parse_plain, proc_dointvec, proc_dointvec_minmax, vector_value
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = [
     "IPC_MNI",
@@ -30,6 +31,8 @@ __all__ = [
 IPC_MNI = 1 << 15
 
 
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=ints(minmax=True, lo=0, range_errno=errno.ERANGE, checked_element=3))
 def proc_ipc_sem_dointvec(req: Request) -> Result:
     """``proc_ipc_sem_dointvec`` (kernel.sem): ``proc_dointvec``, then SEMMNI in [0, ipc_mni].
 
@@ -57,6 +60,7 @@ def proc_ipc_sem_dointvec(req: Request) -> Result:
 _AUTO_MSGMNI_TABLE = TmpTable(min=0, max=1, length=1)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def proc_ipc_auto_msgmni(req: Request) -> Result:
     """``proc_ipc_auto_msgmni``: writes are range-checked in [0, 1] and discarded; reads show 0.
 
@@ -69,6 +73,7 @@ def proc_ipc_auto_msgmni(req: Request) -> Result:
     return proc_dointvec_minmax(tmp)._replace(value=req.value)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def proc_ipc_dointvec_minmax_orphans(req: Request) -> Result:
     """``proc_ipc_dointvec_minmax_orphans`` (kernel.shm_rmid_forced): ``proc_dointvec_minmax``.
 
@@ -80,21 +85,13 @@ def proc_ipc_dointvec_minmax_orphans(req: Request) -> Result:
     return proc_dointvec_minmax(req)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints())
 def proc_ipc_dointvec(req: Request) -> Result:
     """``proc_ipc_dointvec`` (kernels before 5.1): ``proc_dointvec`` on the caller's IPC namespace."""
     return proc_dointvec(req)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def proc_ipc_dointvec_minmax(req: Request) -> Result:
     """``proc_ipc_dointvec_minmax`` (kernels before 5.1): ``proc_dointvec_minmax`` per namespace."""
     return proc_dointvec_minmax(req)
-
-
-for _handler in (
-    Handler("proc_ipc_sem_dointvec", proc_ipc_sem_dointvec, parse_plain, "vector"),
-    Handler("proc_ipc_auto_msgmni", proc_ipc_auto_msgmni, parse_plain, "vector"),
-    Handler("proc_ipc_dointvec_minmax_orphans", proc_ipc_dointvec_minmax_orphans, parse_plain, "vector"),
-    Handler("proc_ipc_dointvec", proc_ipc_dointvec, parse_plain, "vector"),
-    Handler("proc_ipc_dointvec_minmax", proc_ipc_dointvec_minmax, parse_plain, "vector"),
-):
-    register(_handler)

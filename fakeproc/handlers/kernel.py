@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, TmpTable
+from fakeproc.handlers.base import HandlerEnv, Request, Result, TmpTable
+from fakeproc.handlers.domain import ints, unmodelled
 from fakeproc.handlers.dostring import parse_string, proc_dostring
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -21,7 +22,7 @@ from fakeproc.handlers.generic import (
     proc_doulongvec_minmax,
     vector_value,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = [
     "proc_do_static_key",
@@ -39,6 +40,7 @@ def _denied(req: Request) -> Result | None:
     return None
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def proc_dointvec_minmax_sysadmin(req: Request) -> Result:
     """``proc_dointvec_minmax_sysadmin`` (kptr_restrict, dmesg_restrict): writes need CAP_SYS_ADMIN.
 
@@ -58,6 +60,8 @@ def taint_flags_count(env: HandlerEnv) -> int:
 _TAINT_TABLE = TmpTable(length=1, min=None, max=None)
 
 
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=unmodelled("taint bits can only be added, and which exist is a constant of the kernel"))
 def proc_taint(req: Request) -> Result:
     """``proc_taint`` (kernel.tainted): ``proc_doulongvec_minmax`` on a copy; bits can only be added.
 
@@ -83,6 +87,7 @@ def proc_taint(req: Request) -> Result:
 _STATIC_KEY_TABLE = TmpTable(length=1, min=0, max=1)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True, lo=0, hi=1, scalar=True))
 def proc_do_static_key(req: Request) -> Result:
     """``proc_do_static_key``: a static key shown as 0 or 1, written through ``proc_dointvec_minmax``.
 
@@ -101,21 +106,14 @@ def proc_do_static_key(req: Request) -> Result:
     return res
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def proc_dointvec_minmax_coredump(req: Request) -> Result:
     """``proc_dointvec_minmax_coredump`` (fs.suid_dumpable): ``proc_dointvec_minmax`` plus a warning check."""
     return proc_dointvec_minmax(req)
 
 
+@proc_handler(parse=parse_string, kind="string",
+              domain=unmodelled("a core pattern: what it means depends on its text (pipes, %% specifiers)"))
 def proc_dostring_coredump(req: Request) -> Result:
     """``proc_dostring_coredump`` (kernel.core_pattern): ``proc_dostring`` plus a warning check."""
     return proc_dostring(req)
-
-
-for _handler in (
-    Handler("proc_dointvec_minmax_sysadmin", proc_dointvec_minmax_sysadmin, parse_plain, "vector"),
-    Handler("proc_taint", proc_taint, parse_plain, "vector"),
-    Handler("proc_do_static_key", proc_do_static_key, parse_plain, "vector"),
-    Handler("proc_dointvec_minmax_coredump", proc_dointvec_minmax_coredump, parse_plain, "vector"),
-    Handler("proc_dostring_coredump", proc_dostring_coredump, parse_string, "string"),
-):
-    register(_handler)

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, Request, Result, derive
+from fakeproc.handlers.base import Request, Result, derive
+from fakeproc.handlers.domain import ints
 from fakeproc.handlers.generic import parse_plain, proc_dointvec_minmax, vector_value
 from fakeproc.handlers.legacy import NS_LAST_PID_SYSADMIN_ONLY
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = ["pid_mfd_noexec_dointvec_minmax", "pid_ns_ctl_handler"]
 
@@ -31,6 +32,7 @@ def _eperm(req: Request) -> Result:
     return Result(value=req.value, pos=req.pos, errno=errno.EPERM)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True))
 def pid_ns_ctl_handler(req: Request) -> Result:
     """``pid_ns_ctl_handler`` (kernel.ns_last_pid, registered 0666): the last pid the
     caller's pid namespace allocated, through ``proc_dointvec_minmax`` on a copy.
@@ -52,6 +54,8 @@ def pid_ns_ctl_handler(req: Request) -> Result:
     return proc_dointvec_minmax(req)
 
 
+# A read depends on the ancestors' values, not only on the stored one.
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True), cacheable=False)
 def pid_mfd_noexec_dointvec_minmax(req: Request) -> Result:
     """``pid_mfd_noexec_dointvec_minmax`` (vm.memfd_noexec, 6.3+).
 
@@ -77,12 +81,3 @@ def pid_mfd_noexec_dointvec_minmax(req: Request) -> Result:
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     return res
-
-
-for _handler in (
-    Handler("pid_ns_ctl_handler", pid_ns_ctl_handler, parse_plain, "vector"),
-    # A read depends on the ancestors' values, not only on the stored one.
-    Handler("pid_mfd_noexec_dointvec_minmax", pid_mfd_noexec_dointvec_minmax, parse_plain, "vector",
-            cacheable=False),
-):
-    register(_handler)

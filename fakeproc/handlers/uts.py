@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, Request, Result
+from fakeproc.handlers.base import Request, Result
+from fakeproc.handlers.domain import STRING
 from fakeproc.handlers.dostring import do_string, parse_string
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = ["UTS_MAXLEN", "proc_do_uts_string"]
 
@@ -22,6 +23,7 @@ __all__ = ["UTS_MAXLEN", "proc_do_uts_string"]
 UTS_MAXLEN = 65
 
 
+@proc_handler(parse=parse_string, kind="string", domain=STRING)
 def proc_do_uts_string(req: Request) -> Result:
     """``proc_do_uts_string``: ``proc_dostring`` on a 65-byte copy of the field.
 
@@ -34,6 +36,3 @@ def proc_do_uts_string(req: Request) -> Result:
     if req.data is not None:
         first_pos_non_zero_ignore(req)  # proc_dostring's warn-mode message
     return do_string(req, UTS_MAXLEN)
-
-
-register(Handler("proc_do_uts_string", proc_do_uts_string, parse_string, "string"))

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import errno
 
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.base import HandlerEnv, Request, Result, Value
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.generic import parse_plain, proc_dointvec
 from fakeproc.handlers.legacy import COMPACT_MEMORY_ANY_WRITE
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 
 __all__ = ["sysctl_compaction_handler", "vmstat_refresh"]
 
 
+def _parse_empty(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    return b""
+
+
+@proc_handler(parse=_parse_empty, kind="string", domain=unmodelled("a trigger: a write acts and stores nothing"))
 def vmstat_refresh(req: Request) -> Result:
     """``vmstat_refresh`` (mm/vmstat.c, vm.stat_refresh): a write folds the per-CPU counters
     and consumes every byte, whatever they are (``*ppos += *lenp``); a read shows nothing
@@ -33,6 +39,7 @@ def vmstat_refresh(req: Request) -> Result:
     return Result(value=req.value, count=len(req.data), pos=req.pos + len(req.data))
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=unmodelled("a trigger: a write acts and stores nothing"))
 def sysctl_compaction_handler(req: Request) -> Result:
     """``sysctl_compaction_handler`` (mm/compaction.c, vm.compact_memory, mode 0200).
 
@@ -54,10 +61,3 @@ def sysctl_compaction_handler(req: Request) -> Result:
     return res
 
 
-def _parse_empty(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    return b""
-
-
-register(Handler(name="vmstat_refresh", call=vmstat_refresh, parse=_parse_empty, kind="string"))
-register(Handler(name="sysctl_compaction_handler", call=sysctl_compaction_handler, parse=parse_plain,
-                 kind="vector"))

@@ -16,8 +16,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "fakeproc"
 #: For each layer, the fakeproc modules/packages it must not import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "fakeproc.spec": ("fakeproc.handlers", "fakeproc.profiles", "fakeproc.model", "fakeproc.cli"),
+    # Value domains are plain data here; the testing toolkit turns them into strategies.
     "fakeproc.handlers": ("fakeproc.profiles", "fakeproc.model", "fakeproc.fuse", "fakeproc.sandbox",
-                          "fakeproc.kubernetes", "fakeproc.testing", "fakeproc.cli"),
+                          "fakeproc.kubernetes", "fakeproc.testing", "fakeproc.cli", "hypothesis"),
     "fakeproc.profiles": ("fakeproc.model", "fakeproc.fuse", "fakeproc.sandbox", "fakeproc.kubernetes",
                           "fakeproc.testing", "fakeproc.cli"),
     "fakeproc.model": ("fakeproc.fuse", "fakeproc.sandbox", "fakeproc.kubernetes", "fakeproc.testing",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fakeproc.handlers import HANDLERS, LEGACY_BEHAVIOURS
+from fakeproc.handlers.domain import ValueDomain, ValueKind
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 from tests.handlers.conftest import FakeEnv
 
@@ -43,6 +45,30 @@ def test_every_required_handler_is_registered_under_its_kernel_name() -> None:
     for name, handler in HANDLERS.items():
         assert handler.name == name
         assert handler.kind in {"vector", "string", "bitmap"}
+
+
+def test_every_registered_handler_declares_its_value_domain() -> None:
+    for name, handler in HANDLERS.items():
+        assert isinstance(handler.domain, ValueDomain), name
+        # A handler the strategies cannot generate values for says why.
+        assert handler.domain.modelled or handler.domain.note, name
+        kinds = {"vector": ValueKind.INT, "string": ValueKind.STRING, "bitmap": ValueKind.BITMAP}
+        assert not handler.domain.modelled or handler.domain.kind is kinds[handler.kind], name
+        for behaviour, domain in handler.legacy_domains:
+            assert behaviour in LEGACY_BEHAVIOURS and isinstance(domain, ValueDomain), (name, behaviour)
+
+
+def test_a_legacy_behaviour_picks_its_own_domain() -> None:
+    ping = HANDLERS["ipv4_ping_group_range"]
+    assert ping.domain_for(frozenset()).hi == 4294967294
+    assert ping.domain_for(frozenset({"ping_group_range_int"})).hi == 2**31 - 1
+    assert ping.domain_for(frozenset({"simple_strtoul"})) is ping.domain
+
+
+def test_a_handler_name_registers_once() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        proc_handler(parse=HANDLERS["proc_dointvec"].parse, kind="vector",
+                     domain=HANDLERS["proc_dointvec"].domain, name="proc_dointvec")(HANDLERS["proc_dointvec"].call)
 
 
 def test_legacy_table_names_the_required_behaviours() -> None:

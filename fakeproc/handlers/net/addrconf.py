@@ -6,7 +6,8 @@ import errno
 import ipaddress
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, TmpTable, Value, derive
+from fakeproc.handlers.base import HandlerEnv, Request, Result, TmpTable, Value, derive
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.dostring import do_string, string_value
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -19,7 +20,7 @@ from fakeproc.handlers.net._common import (
     IPV6_MIN_MTU,
     UNSET_SECRET,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 
 __all__ = [
@@ -49,6 +50,18 @@ def _format_in6(packed: bytes) -> bytes:
     return ":".join(packed[i : i + 2].hex() for i in range(0, 16, 2)).encode()
 
 
+def _parse_secret(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    packed = in6_pton(text.strip().encode()) if text.strip() else None
+    return _format_in6(packed) if packed is not None else b""
+
+
+def _parse_device_mtu(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    """A device's boot ``mtu6`` is its ``dev->mtu``: store both."""
+    mtu = vector_value(parse_plain(spec, text, env), 1)[0]
+    return (mtu, mtu)
+
+
+@proc_handler(parse=_parse_secret, kind="string", domain=unmodelled("an IPv6 address"))
 def addrconf_sysctl_stable_secret(req: Request) -> Result:
     """``addrconf_sysctl_stable_secret`` (net.ipv6.conf.*.stable_secret).
 
@@ -76,11 +89,6 @@ def addrconf_sysctl_stable_secret(req: Request) -> Result:
     return res._replace(value=_format_in6(packed))
 
 
-def _parse_secret(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    packed = in6_pton(text.strip().encode()) if text.strip() else None
-    return _format_in6(packed) if packed is not None else b""
-
-
 #: ``IN6_ADDR_GEN_MODE_STABLE_PRIVACY`` (include/uapi/linux/if_link.h).
 _ADDR_GEN_MODE_STABLE_PRIVACY = 2
 
@@ -88,6 +96,8 @@ _ADDR_GEN_MODE_STABLE_PRIVACY = 2
 _ADDR_GEN_MODE_TABLE = TmpTable(min=0, max=3)
 
 
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=unmodelled("stable privacy (2) on a device needs a stable_secret set first"))
 def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
     """``addrconf_sysctl_addr_gen_mode`` (net.ipv6.conf.*.addr_gen_mode): one unsigned
     mode in [0, 3]; on a device, stable-privacy (2) needs a ``stable_secret`` set on the
@@ -110,6 +120,8 @@ def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
     return res
 
 
+@proc_handler(parse=_parse_device_mtu, kind="vector",
+              domain=unmodelled("bounded by the device's own MTU"))
 def addrconf_sysctl_mtu(req: Request) -> Result:
     """``addrconf_sysctl_mtu`` (net.ipv6.conf.<dev>.mtu): ``proc_dointvec_minmax`` on
     [IPV6_MIN_MTU, dev->mtu].
@@ -133,20 +145,3 @@ def addrconf_sysctl_mtu(req: Request) -> Result:
     if req.data is None or res.errno:
         return res._replace(value=req.value)
     return res._replace(value=vector_value(res.value, 1)[:1] + stored[1:2])
-
-
-def _parse_device_mtu(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    """A device's boot ``mtu6`` is its ``dev->mtu``: store both."""
-    mtu = vector_value(parse_plain(spec, text, env), 1)[0]
-    return (mtu, mtu)
-
-
-# --------------------------------------------------------------------------- cpumask
-
-
-for _handler in (
-    Handler("addrconf_sysctl_addr_gen_mode", addrconf_sysctl_addr_gen_mode, parse_plain, "vector"),
-    Handler("addrconf_sysctl_stable_secret", addrconf_sysctl_stable_secret, _parse_secret, "string"),
-    Handler("addrconf_sysctl_mtu", addrconf_sysctl_mtu, _parse_device_mtu, "vector"),
-):
-    register(_handler)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fakeproc.handlers.base import Handler, HandlerEnv, Request, Result, Value
+from fakeproc.handlers.base import HandlerEnv, Request, Result, Value
 from fakeproc.handlers.bitmap import bitmap_value
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.net.bitmap_str import bitmap_parse, format_cpumask
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 from fakeproc.spec import SysctlSpec
 
 __all__ = [
@@ -13,6 +14,13 @@ __all__ = [
 ]
 
 
+def _parse_cpumask(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
+    return bitmap_parse(text.encode(), spec.maxlen, 0)[0]
+
+
+# dump_cpumask gives nothing to a 1-byte read: a short output is not always the whole text.
+@proc_handler(parse=_parse_cpumask, kind="bitmap", cacheable=False,
+              domain=unmodelled("a hex CPU mask, bounded by the CPUs the machine has"))
 def rps_default_mask_sysctl(req: Request) -> Result:
     """``rps_default_mask_sysctl`` (net.core.rps_default_mask, net/core/sysctl_net_core.c).
 
@@ -48,12 +56,3 @@ def rps_default_mask_sysctl(req: Request) -> Result:
     return Result(value=bits, count=len(req.data), pos=req.pos)
 
 
-def _parse_cpumask(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:
-    return bitmap_parse(text.encode(), spec.maxlen, 0)[0]
-
-
-for _handler in (
-    # dump_cpumask gives nothing to a 1-byte read: a short output is not always the whole text.
-    Handler("rps_default_mask_sysctl", rps_default_mask_sysctl, _parse_cpumask, "bitmap", cacheable=False),
-):
-    register(_handler)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, Request, Result, TmpTable
+from fakeproc.handlers.base import Request, Result, TmpTable
+from fakeproc.handlers.domain import ints, unmodelled
 from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -24,8 +25,8 @@ from fakeproc.handlers.net._common import (
     TCP_FASTOPEN_KEY_MAXLEN,
     lookup_first,
 )
-from fakeproc.handlers.registry import register
-from fakeproc.spec import INT_MAX, NamespaceType
+from fakeproc.handlers.registry import proc_handler
+from fakeproc.spec import INT_MAX, ULONG_MAX, NamespaceType
 
 __all__ = [
     "ipv4_local_port_range",
@@ -42,6 +43,7 @@ __all__ = [
 _PORT_RANGE_TABLE = TmpTable(length=2, min=1, max=65535, min_key=None)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True, ascending=True))
 def ipv4_local_port_range(req: Request) -> Result:
     """``ipv4_local_port_range`` (net.ipv4.ip_local_port_range): atomic on a copy.
 
@@ -72,6 +74,7 @@ def ipv4_local_port_range(req: Request) -> Result:
 _PRIVILEGED_PORTS_TABLE = TmpTable(length=1, min=0, max=65535, max_key=None)
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=ints(minmax=True, scalar=True))
 def ipv4_privileged_ports(req: Request) -> Result:
     """``ipv4_privileged_ports`` (net.ipv4.ip_unprivileged_port_start).
 
@@ -95,6 +98,12 @@ _PING_GROUP_TABLE = TmpTable(length=2, min=0, max=GID_T_MAX)
 _PING_GROUP_INT_TABLE = TmpTable(length=2, min=0, max=INT_MAX)
 
 
+# Reads map gids through the reader's user namespace: not a function of the value alone.
+@proc_handler(parse=parse_plain, kind="vector", cacheable=False,
+              domain=ints(minmax=True, lo=0, hi=GID_T_MAX, type_lo=0, type_hi=ULONG_MAX, unsigned=True,
+                          ulong=True, ascending=True),
+              # proc_dointvec_minmax on gid_t[2] up to GID_T_MAX = INT_MAX (v4.15).
+              legacy_domains={PING_GROUP_RANGE_INT: ints(minmax=True, lo=0, hi=INT_MAX, ascending=True)})
 def ipv4_ping_group_range(req: Request) -> Result:
     """``ipv4_ping_group_range`` (net.ipv4.ping_group_range): two gids, atomic on a copy.
 
@@ -129,6 +138,8 @@ def ipv4_ping_group_range(req: Request) -> Result:
     return res._replace(value=(low, high))
 
 
+@proc_handler(parse=parse_string, kind="string",
+              domain=unmodelled("the name of an available congestion control algorithm"))
 def proc_tcp_congestion_control(req: Request) -> Result:
     """``proc_tcp_congestion_control`` (net.ipv4.tcp_congestion_control).
 
@@ -158,6 +169,7 @@ def proc_tcp_congestion_control(req: Request) -> Result:
     return res
 
 
+@proc_handler(parse=parse_string, kind="string", domain=unmodelled("read-only in effect"))
 def proc_tcp_available_congestion_control(req: Request) -> Result:
     """``proc_tcp_available_congestion_control``: the registered algorithms, read-only in effect.
 
@@ -208,6 +220,7 @@ def sscanf_key(text: bytes) -> tuple[int, int, int, int] | None:
     return words[0], words[1], words[2], words[3]
 
 
+@proc_handler(parse=parse_string, kind="string", domain=unmodelled("keys as 32 hex digits in dashed groups"))
 def proc_tcp_fastopen_key(req: Request) -> Result:
     """``proc_tcp_fastopen_key`` (net.ipv4.tcp_fastopen_key, 0600, net/ipv4/sysctl_net_ipv4.c).
 
@@ -230,23 +243,3 @@ def proc_tcp_fastopen_key(req: Request) -> Result:
         return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     text = b",".join(b"%08x-%08x-%08x-%08x" % k for k in keys if k is not None)
     return res._replace(value=text)
-
-
-# --------------------------------------------------------------------------- names from a list
-
-
-for _handler in (
-    Handler("ipv4_local_port_range", ipv4_local_port_range, parse_plain, "vector"),
-    Handler("ipv4_privileged_ports", ipv4_privileged_ports, parse_plain, "vector"),
-    # Reads map gids through the reader's user namespace: not a function of the value alone.
-    Handler("ipv4_ping_group_range", ipv4_ping_group_range, parse_plain, "vector", cacheable=False),
-    Handler("proc_tcp_fastopen_key", proc_tcp_fastopen_key, parse_string, "string"),
-    Handler("proc_tcp_congestion_control", proc_tcp_congestion_control, parse_string, "string"),
-    Handler(
-        "proc_tcp_available_congestion_control",
-        proc_tcp_available_congestion_control,
-        parse_string,
-        "string",
-    ),
-):
-    register(_handler)

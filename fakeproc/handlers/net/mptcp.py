@@ -5,12 +5,13 @@ from __future__ import annotations
 import errno
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, Request, Result
+from fakeproc.handlers.base import Request, Result
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.net._common import (
     MPTCP_NAME_MAX,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = [
     "proc_path_manager",
@@ -28,6 +29,7 @@ def _named(req: Request, maxlen: int, known: list[bytes]) -> Result:
     return Result(value=req.value, pos=req.pos, errno=errno.ENOENT)
 
 
+@proc_handler(parse=parse_string, kind="string", domain=unmodelled("one of the registered path managers"))
 def proc_path_manager(req: Request) -> Result:
     """``proc_path_manager`` (net.mptcp.path_manager, net/mptcp/ctrl.c): the name must be one
     of ``net.mptcp.available_path_managers`` (``mptcp_set_path_manager``).
@@ -39,6 +41,7 @@ def proc_path_manager(req: Request) -> Result:
     return _named(req, req.spec.maxlen or MPTCP_NAME_MAX, known)
 
 
+@proc_handler(parse=parse_string, kind="string", domain=unmodelled("one of the registered schedulers"))
 def proc_scheduler(req: Request) -> Result:
     """``proc_scheduler`` (net.mptcp.scheduler, net/mptcp/ctrl.c): the name must be one of
     ``net.mptcp.available_schedulers`` (``mptcp_set_scheduler``).
@@ -48,10 +51,3 @@ def proc_scheduler(req: Request) -> Result:
     """
     known = string_value(req.env.lookup("net.mptcp.available_schedulers")).split()
     return _named(req, req.spec.maxlen or MPTCP_NAME_MAX, known)
-
-
-for _handler in (
-    Handler("proc_path_manager", proc_path_manager, parse_string, "string"),
-    Handler("proc_scheduler", proc_scheduler, parse_string, "string"),
-):
-    register(_handler)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 
 from fakeproc.handlers._text import first_pos_non_zero_ignore
-from fakeproc.handlers.base import Handler, Request, Result, TmpTable
+from fakeproc.handlers.base import Request, Result, TmpTable
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.dostring import do_string, parse_string, string_value
 from fakeproc.handlers.generic import (
     parse_plain,
@@ -16,7 +17,7 @@ from fakeproc.handlers.net._common import (
     NF_LOG_EVERY_FAMILY,
     NFLOGGER_NAME_LEN,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = [
     "nf_hooks_lwtunnel_sysctl_handler",
@@ -27,6 +28,8 @@ __all__ = [
 _LWTUNNEL_TABLE = TmpTable(length=1, min=0, max=1)
 
 
+@proc_handler(parse=parse_plain, kind="vector",
+              domain=unmodelled("turning it on is a one-way switch of the whole kernel"))
 def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
     """``nf_hooks_lwtunnel_sysctl_handler`` (net.netfilter.nf_hooks_lwtunnel): a [0, 1]
     switch that, once on, cannot be turned off (net/netfilter/nf_hooks_lwtnl.c).
@@ -46,6 +49,7 @@ def nf_hooks_lwtunnel_sysctl_handler(req: Request) -> Result:
     return res._replace(value=(wanted or current[0],))
 
 
+@proc_handler(parse=parse_string, kind="string", domain=unmodelled("NONE or the name of a registered logger"))
 def nf_log_proc_dostring(req: Request) -> Result:
     """``nf_log_proc_dostring`` (net.netfilter.nf_log.<pf>, net/netfilter/nf_log.c).
 
@@ -75,10 +79,3 @@ def nf_log_proc_dostring(req: Request) -> Result:
         if name[: len(logger)].lower() == logger.lower():
             return res._replace(value=logger)
     return Result(value=req.value, pos=req.pos, errno=errno.ENOENT)
-
-
-for _handler in (
-    Handler("nf_hooks_lwtunnel_sysctl_handler", nf_hooks_lwtunnel_sysctl_handler, parse_plain, "vector"),
-    Handler("nf_log_proc_dostring", nf_log_proc_dostring, parse_string, "string"),
-):
-    register(_handler)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fakeproc.handlers.base import Handler, Request, Result
+from fakeproc.handlers.base import Request, Result
+from fakeproc.handlers.domain import unmodelled
 from fakeproc.handlers.generic import (
     parse_plain,
 )
-from fakeproc.handlers.registry import register
+from fakeproc.handlers.registry import proc_handler
 
 __all__ = [
     "ipv4_sysctl_rtcache_flush",
 ]
 
 
+@proc_handler(parse=parse_plain, kind="vector", domain=unmodelled("a trigger: a write acts and stores nothing"))
 def ipv4_sysctl_rtcache_flush(req: Request) -> Result:
     """``ipv4_sysctl_rtcache_flush`` (net.ipv4.route.flush, mode 0200): any write flushes
     the route cache and succeeds; the bytes are not parsed (net/ipv4/route.c).
@@ -23,7 +25,3 @@ def ipv4_sysctl_rtcache_flush(req: Request) -> Result:
     if req.data is None:
         return Result(value=req.value, pos=req.pos)
     return Result(value=req.value, count=len(req.data), pos=req.pos + len(req.data))
-
-
-for _handler in (Handler("ipv4_sysctl_rtcache_flush", ipv4_sysctl_rtcache_flush, parse_plain, "vector"),):
-    register(_handler)

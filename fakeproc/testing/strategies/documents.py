@@ -20,7 +20,7 @@ from fakeproc.spec import (
 from fakeproc.sysctlconf import DIALECTS, ParsedConf, PlannedWrite, parse, plan, system_order
 from fakeproc.testing._versions import resolve_dialect
 from fakeproc.testing.strategies._common import check_sizes, check_type, defines_strategy, resolve_profile
-from fakeproc.testing.strategies._domains import DOMAINS
+from fakeproc.testing.strategies._domains import has_domain
 from fakeproc.testing.strategies.names import instantiate, select_specs
 from fakeproc.testing.strategies.values import valid_values
 
@@ -114,7 +114,7 @@ def boot_keys(profile: Profile) -> tuple[str, ...]:
 
 
 def conf_value(spec: SysctlSpec, prof: Profile) -> SearchStrategy[str]:
-    if spec.handler in DOMAINS:
+    if has_domain(spec.handler):
         return valid_values(spec, profile=prof).filter(lambda v: "\n" not in v and v == v.strip())
     return st.just(spec.default.split("\n")[0].strip() or "0")
 

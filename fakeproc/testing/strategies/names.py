@@ -28,7 +28,7 @@ from fakeproc.testing.strategies._common import (
     defines_strategy,
     resolve_profile,
 )
-from fakeproc.testing.strategies._domains import DOMAINS
+from fakeproc.testing.strategies._domains import supported_handlers
 
 __all__ = ["interface_names", "sysctl_entries", "sysctl_keys"]
 
@@ -146,11 +146,11 @@ def sysctl_entries(*, profile: str | Profile | None = None, namespace: Any = Non
         if isinstance(handlers, str):
             raise InvalidArgument(f"handlers={handlers!r} must be a collection of names, not one string")
         wanted = frozenset(handlers)
-        unknown = sorted(wanted - set(DOMAINS) - {s.handler for s in prof.entries.values()})
+        unknown = sorted(wanted - supported_handlers() - {s.handler for s in prof.entries.values()})
         if unknown:
             raise InvalidArgument(f"handlers={sorted(wanted)!r}: no entry of profile {prof.name} uses {unknown}")
     if with_domain:
-        wanted = (wanted if wanted is not None else frozenset(DOMAINS)) & frozenset(DOMAINS)
+        wanted = (wanted if wanted is not None else supported_handlers()) & supported_handlers()
     specs = select_specs(prof, namespaces, writable, wanted)
     if not specs:
         raise InvalidArgument(f"No entry of profile {prof.name} matches namespace={namespace!r}, "

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from fakeproc.handlers.domain import Unit, ValueDomain, ValueKind
 from fakeproc.profiles import Profile
 from fakeproc.spec import (
     INT_MAX,
@@ -21,7 +22,6 @@ from fakeproc.spec import (
 )
 from fakeproc.testing.strategies._common import check_type, defines_strategy, resolve_profile
 from fakeproc.testing.strategies._domains import (
-    Domain,
     domain_of,
     element_bounds,
     element_ints,
@@ -63,10 +63,10 @@ def valid_values(spec: SysctlSpec, *, profile: str | Profile | None = None,
     check_type(str, separators, "separators")
     if not separators or set(separators) - set(" \t\n"):
         raise InvalidArgument(f"separators={separators!r} must be non-empty and only contain ' ', '\\t', '\\n'")
-    if d.kind == "string":
+    if d.kind is ValueKind.STRING:
         limit = max(0, spec.maxlen - 1)
         return st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=limit)
-    if d.kind == "bitmap":
+    if d.kind is ValueKind.BITMAP:
         return _bitmaps(spec.maxlen)
     n = vector_length(spec, d)
     sep = st.sampled_from(list(separators))
@@ -76,8 +76,8 @@ def valid_values(spec: SysctlSpec, *, profile: str | Profile | None = None,
         nums: list[int] = []
         for i in range(n):
             lo, hi = element_bounds(spec, prof, d, i)
-            if spec.handler == "ipv4_local_port_range" and i == 1 or spec.handler == "ipv4_ping_group_range" and i == 1:
-                lo = max(lo, nums[0])
+            if d.ascending and i > 0:
+                lo = max(lo, nums[-1])
             nums.append(draw(st.integers(lo, hi)))
         out = str(nums[0])
         for x in nums[1:]:
@@ -121,13 +121,13 @@ class InvalidValue:
 _GARBAGE = "abcz.,;:!#/_=%"
 
 
-def _invalid_classes(spec: SysctlSpec, prof: Profile, d: Domain) -> dict[str, Callable[[], SearchStrategy[InvalidValue]]]:
+def _invalid_classes(spec: SysctlSpec, prof: Profile, d: ValueDomain) -> dict[str, Callable[[], SearchStrategy[InvalidValue]]]:
     legacy = prof.legacy
     einval = errno_mod.EINVAL
     out: dict[str, Callable[[], SearchStrategy[InvalidValue]]] = {}
-    if d.kind == "string":
+    if d.kind is ValueKind.STRING:
         return out
-    if d.kind == "bitmap":
+    if d.kind is ValueKind.BITMAP:
         nbits = spec.maxlen
         if nbits <= 0:
             return out
@@ -169,14 +169,10 @@ def _invalid_classes(spec: SysctlSpec, prof: Profile, d: Domain) -> dict[str, Ca
     if "simple_strtoul" not in legacy:
         overflow.append(st.integers(ULONG_MAX + 1, 10**20 - 1))
     type_hi = UINT_MAX if d.unsigned and not d.ulong else (None if d.ulong else INT_MAX)
-    if type_hi is not None and not (d.minmax and "minmax_no_int_check" in legacy and not d.unsigned):
-        if d.jiffies:
-            if "jiffies_long_max_bound" not in legacy:
-                overflow.append(st.integers(INT_MAX // prof.hz + 1, ULONG_MAX))
-        elif spec.handler in ("proc_dointvec_ms_jiffies",):
-            overflow.append(st.integers(INT_MAX + 1, UINT_MAX))
-        elif spec.handler != "proc_dointvec_userhz_jiffies":
-            overflow.append(st.integers(type_hi + 1, ULONG_MAX))
+    if (type_hi is not None and d.overflow_hi is not None
+            and not (d.minmax and "minmax_no_int_check" in legacy and not d.unsigned)
+            and not (d.unit is Unit.JIFFIES and "jiffies_long_max_bound" in legacy)):
+        overflow.append(st.integers(d.unit.shown(type_hi, prof.hz, prof.user_hz) + 1, d.overflow_hi))
     if overflow:
         out["overflow"] = lambda: st.one_of(overflow).map(
             lambda v: InvalidValue(str(v).encode(), "overflow", einval, "beyond the element type"))
@@ -196,9 +192,7 @@ def _invalid_classes(spec: SysctlSpec, prof: Profile, d: Domain) -> dict[str, Ca
         def out_of_range(draw: Any) -> InvalidValue:
             i, lo, hi = draw(st.sampled_from(ranges))
             nums = [draw(element_ints(spec, prof, d, j)) if j != i else draw(st.integers(lo, hi)) for j in range(i + 1)]
-            if spec.handler == "ipv4_local_port_range" and i == 0:
-                nums = [nums[0]]
-            return InvalidValue(" ".join(map(str, nums)).encode(), "out_of_range", d.range_errno(i),
+            return InvalidValue(" ".join(map(str, nums)).encode(), "out_of_range", d.range_errno,
                                 f"element {i} outside [{element_bounds(spec, prof, d, i)[0]}, {element_bounds(spec, prof, d, i)[1]}]")
         out["out_of_range"] = out_of_range
     out["empty"] = lambda: st.sampled_from([b"\n", b" ", b"\t", b"  \n", b"\n\n"]).map(
