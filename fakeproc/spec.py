@@ -12,6 +12,10 @@ value it holds at boot, and how a new namespace obtains its own copy.
 'kernel/shmmni'
 >>> key_to_path("net.ipv4.conf.eth0/100.rp_filter")
 'net/ipv4/conf/eth0.100/rp_filter'
+>>> SysctlSpec(key="net.ipv6.conf.all.stable_secret", mode=0o600, handler="x").devconf
+<DevconfScope.ALL: 'all'>
+>>> devconf_key("net.ipv6.conf.eth0.addr_gen_mode", "stable_secret", DevconfScope.DEFAULT)
+'net.ipv6.conf.default.stable_secret'
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ __all__ = [
     "ULONG_MAX",
     "Bound",
     "CreationRule",
+    "DevconfScope",
     "NamespaceType",
     "Provenance",
     "SysctlSpec",
+    "devconf_key",
     "key_to_path",
     "path_to_key",
 ]
@@ -102,6 +108,25 @@ class CreationRule(enum.Enum):
     #: A per-device entry copied from ``device_source`` in the same namespace when the device
     #: registers (``conf/<dev>`` from ``conf/default``); see :attr:`SysctlSpec.device_source`.
     COPY_DEVICE_SOURCE = "copy_device_source"
+
+
+class DevconfScope(enum.Enum):
+    """Which per-interface configuration of an address family a ``conf`` row belongs to.
+
+    The kernel registers one copy of the devconf table per configuration, under
+    ``net/ipv4/conf/<name>`` and ``net/ipv6/conf/<name>``, each row's data pointing into
+    that configuration; handlers tell them apart by that pointer (``addrconf_sysctl_stable_secret``
+    compares ``ctl->data`` with ``&net->ipv6.devconf_all->stable_secret``). In fakeproc the
+    directory name is the configuration, so the scope follows from the row's key.
+    """
+
+    ALL = "all"  #: ``net->ipv6.devconf_all`` / ``net->ipv4.devconf_all``
+    DEFAULT = "default"  #: ``devconf_dflt``: what a new device copies
+    DEVICE = "device"  #: a device's own (``idev->cnf``, ``in_dev->cnf``); template rows
+
+
+#: Components of a devconf key: ``net.<family>.conf.<configuration>.<procname>``.
+_DEVCONF_PARTS = 5
 
 
 class Provenance(enum.Enum):
@@ -196,11 +221,42 @@ class SysctlSpec:
         """The namespace type whose table registers the file (visibility and ``child_mode``)."""
         return self.registered_in or self.namespace
 
+    @property
+    def procname(self) -> str:
+        """The file's own name (the ``ctl_table``'s ``procname``): the key's last component."""
+        return self.key.rpartition(".")[2]
+
+    @property
+    def devconf(self) -> DevconfScope | None:
+        """The configuration a ``net.ipv4.conf``/``net.ipv6.conf`` row belongs to; None for
+        any other row."""
+        parts = self.key.split(".")
+        if len(parts) != _DEVCONF_PARTS or parts[0] != "net" or parts[2] != "conf":
+            return None
+        for scope in (DevconfScope.ALL, DevconfScope.DEFAULT):
+            if parts[3] == scope.value:
+                return scope
+        return DevconfScope.DEVICE
+
     def bound_at(self, bound: Bound, index: int) -> int | None:
         """The bound that applies to element ``index``."""
         if isinstance(bound, tuple):
             return bound[index] if index < len(bound) else bound[-1]
         return bound
+
+
+def devconf_key(key: str, procname: str, scope: DevconfScope | None = None) -> str:
+    """The key of ``procname`` in the configuration of devconf key ``key`` (the same
+    device), or, given ``scope`` ``ALL`` or ``DEFAULT``, in that configuration of the same
+    family: where a handler finds a sibling row of the same ``ipv6_devconf``.
+
+    Raises:
+        ValueError: ``key`` is not a devconf key, or ``scope`` is ``DEVICE``.
+    """
+    parts = key.split(".")
+    if len(parts) != _DEVCONF_PARTS or parts[0] != "net" or parts[2] != "conf" or scope is DevconfScope.DEVICE:
+        raise ValueError(f"no devconf sibling {procname!r} of {key!r} in scope {scope}")
+    return ".".join((*parts[:3], parts[3] if scope is None else scope.value, procname))
 
 
 def key_to_path(key: str) -> str:

@@ -178,9 +178,8 @@ def first_pos_non_zero_ignore(req: Request) -> bool:
     if mode == 1:
         return True
     if mode == 0:
-        procname = req.spec.key.rsplit(".", 1)[-1]
         req.env.log(
-            f"fakeproc wrote to {procname} when file position was not 0!\n"
+            f"fakeproc wrote to {req.spec.procname} when file position was not 0!\n"
             "This will not be supported in the future. To silence this\n"
             "warning, set kernel.sysctl_writes_strict = -1\n"
         )

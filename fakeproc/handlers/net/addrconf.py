@@ -21,7 +21,7 @@ from fakeproc.handlers.net._common import (
     UNSET_SECRET,
 )
 from fakeproc.handlers.registry import proc_handler
-from fakeproc.spec import SysctlSpec
+from fakeproc.spec import DevconfScope, SysctlSpec, devconf_key
 
 __all__ = [
     "addrconf_sysctl_addr_gen_mode",
@@ -73,7 +73,7 @@ def addrconf_sysctl_stable_secret(req: Request) -> Result:
         reading an unset secret (``sysctl -a`` then skips the file), and for
         writing something that is not an IPv6 address.
     """
-    if ".conf.all." in req.spec.key:
+    if req.spec.devconf is DevconfScope.ALL:
         return Result(value=req.value, pos=req.pos, errno=errno.EIO)
     current = string_value(req.value)
     if req.data is None and not current:
@@ -110,11 +110,11 @@ def addrconf_sysctl_addr_gen_mode(req: Request) -> Result:
     res = proc_douintvec_minmax(
         Request(_ADDR_GEN_MODE_TABLE(req.spec), req.value, req.pos, req.data, req.size, req.env, req.key)
     )
-    if req.data is None or res.errno or not req.spec.is_template or not req.key:
+    if req.data is None or res.errno or req.spec.devconf is not DevconfScope.DEVICE or not req.key:
         return res
     if vector_value(res.value, 1)[0] == _ADDR_GEN_MODE_STABLE_PRIVACY:
-        device_secret = req.env.lookup(req.key.rsplit(".", 1)[0] + ".stable_secret")
-        default_secret = req.env.lookup("net.ipv6.conf.default.stable_secret")
+        device_secret = req.env.lookup(devconf_key(req.key, "stable_secret"))
+        default_secret = req.env.lookup(devconf_key(req.key, "stable_secret", DevconfScope.DEFAULT))
         if not device_secret and not default_secret:
             return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
     return res
