@@ -57,13 +57,19 @@ def do_string(req: Request, maxlen: int) -> Result:
         start = req.pos
     else:
         start = 0
-    taken = bytearray()
-    room = maxlen - 1 - start
-    for byte in data:
-        if len(taken) >= room or byte in (0, 0x0A):
-            break
-        taken.append(byte)
-    return Result(value=current[:start] + bytes(taken), count=len(data), pos=req.pos + len(data))
+    # The bytes before the first newline or NUL, at most the room left in the buffer.
+    take = min(len(data), maxlen - 1 - start)
+    if take > 0:
+        stop = data.find(b"\n", 0, take)
+        if stop >= 0:
+            take = stop
+        stop = data.find(b"\0", 0, take)
+        if stop >= 0:
+            take = stop
+        taken = data[:take]
+    else:
+        taken = b""
+    return Result(value=current[:start] + taken, count=len(data), pos=req.pos + len(data))
 
 
 def parse_string(spec: SysctlSpec, text: str, env: HandlerEnv) -> Value:

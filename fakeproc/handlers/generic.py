@@ -42,7 +42,7 @@ from fakeproc.handlers.legacy import (
     MINMAX_NO_INT_CHECK,
 )
 from fakeproc.handlers.registry import proc_handler
-from fakeproc.spec import INT_MAX, LONG_MAX, U8_MAX, UINT_MAX, ULONG_MAX, Bound, SysctlSpec
+from fakeproc.spec import INT_MAX, INT_MIN, LONG_MAX, U8_MAX, UINT_MAX, ULONG_MAX, Bound, SysctlSpec
 
 __all__ = [
     "SKIP",
@@ -149,8 +149,19 @@ def do_vector(req: Request, write_conv: WriteConv, read_conv: ReadConv) -> Resul
                 return Result(req.value, b"", 0, 0, errno.EINVAL)
             return Result(vector_value(req.value, 1) if stored is SKIP else (stored,), b"", len(data), len(data))
         if len(tokens) <= length:
-            current = vector_value(req.value, length)
+            current = req.value
+            if not isinstance(current, tuple) or len(current) < length:  # vector_value, inline
+                current = vector_value(current, length)
             values: list[int] = []
+            if write_conv is _int_conv:
+                # proc_dointvec's conversion inline: a call per element would cost more than
+                # the range check (the tokens are plain decimals, "-0" included, so int() is exact).
+                for token in tokens:
+                    number = int(token)
+                    if number > INT_MAX or number < INT_MIN:
+                        return Result((*values, *current[len(values):]), b"", 0, 0, errno.EINVAL)
+                    values.append(number)
+                return Result((*values, *current[len(values):]), b"", len(data), len(data))
             for token in tokens:
                 neg = token[0] == _MINUS
                 stored = write_conv(neg, -int(token) if neg else int(token))
@@ -338,19 +349,20 @@ def _as_bound(value: Value) -> Bound:
     return value if isinstance(value, tuple) else None
 
 
-#: Memo of :func:`_minmax_conv` for entries with static bounds: id(spec) -> (spec, legacy
-#: flag, converter). A cache, not state: the converter depends only on the spec and the flag.
-_MINMAX_CONVS: dict[int, tuple[SysctlSpec, bool, WriteConv]] = {}
+#: Memo of :func:`_minmax_conv` for entries with static bounds: id(spec) -> (spec, the legacy
+#: set it was made under, converter). A cache, not state: the converter depends only on the
+#: spec and the legacy set (a profile's, the same object for every call).
+_MINMAX_CONVS: dict[int, tuple[SysctlSpec, frozenset[str], WriteConv]] = {}
 
 
 def _minmax_conv(spec: SysctlSpec, env: HandlerEnv) -> WriteConv:
     """``do_proc_dointvec_minmax_conv``: the INT range, then ``[extra1, extra2]``."""
-    no_int_check = MINMAX_NO_INT_CHECK in env.legacy
+    legacy = env.legacy
+    hit = _MINMAX_CONVS.get(id(spec))
+    if hit is not None and hit[0] is spec and hit[1] is legacy:
+        return hit[2]
+    no_int_check = MINMAX_NO_INT_CHECK in legacy
     static = spec.min_key is None and spec.max_key is None
-    if static:
-        hit = _MINMAX_CONVS.get(id(spec))
-        if hit is not None and hit[0] is spec and hit[1] is no_int_check:
-            return hit[2]
     lo, hi = bounds(spec, env)
 
     def conv(neg: bool, magnitude: int) -> int | None:
@@ -367,7 +379,7 @@ def _minmax_conv(spec: SysctlSpec, env: HandlerEnv) -> WriteConv:
         return tmp
 
     if static:
-        _MINMAX_CONVS[id(spec)] = (spec, no_int_check, conv)
+        _MINMAX_CONVS[id(spec)] = (spec, legacy, conv)
     return conv
 
 
@@ -505,7 +517,11 @@ def proc_dointvec_minmax(req: Request) -> Result:
         Result with errno EINVAL (never ERANGE) for a value outside the bounds
         or the INT range, and for any parse error.
     """
-    return do_vector(req, _minmax_conv(req.spec, req.env), _read_signed)
+    spec = req.spec
+    hit = _MINMAX_CONVS.get(id(spec))  # _minmax_conv's memo, looked up inline
+    if hit is not None and hit[0] is spec and hit[1] is req.env.legacy:
+        return do_vector(req, hit[2], _read_signed)
+    return do_vector(req, _minmax_conv(spec, req.env), _read_signed)
 
 
 @proc_handler(parse=_parse_jiffies, kind="vector",

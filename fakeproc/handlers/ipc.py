@@ -46,9 +46,12 @@ def proc_ipc_sem_dointvec(req: Request) -> Result:
     ipc_mni = req.spec.extra.get("ipc_mni", IPC_MNI)
     if not isinstance(ipc_mni, int):
         ipc_mni = IPC_MNI
-    semmni = vector_value(req.value, 4)[3]
+    value = req.value
+    semmni = value[3] if isinstance(value, tuple) and len(value) > 3 else vector_value(value, 4)[3]
     res = proc_dointvec(req)
-    new = vector_value(res.value, 4)
+    new = res.value
+    if not isinstance(new, tuple) or len(new) < 4:
+        new = vector_value(new, 4)
     err = res.errno
     if not err and not (0 <= new[3] <= ipc_mni):
         err = errno.ERANGE

@@ -33,6 +33,6 @@ def proc_do_uts_string(req: Request) -> Result:
     Returns:
         Result, never an errno.
     """
-    if req.data is not None:
+    if req.pos and req.data is not None:
         first_pos_non_zero_ignore(req)  # proc_dostring's warn-mode message
     return do_string(req, UTS_MAXLEN)

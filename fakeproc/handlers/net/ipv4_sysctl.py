@@ -57,15 +57,19 @@ def ipv4_local_port_range(req: Request) -> Result:
         low``, ``low`` below the unprivileged port start, or parse errors; on
         error nothing changes.
     """
-    current = vector_value(req.value, 2)
+    current = req.value
+    if not isinstance(current, tuple) or len(current) != 2:
+        current = vector_value(current, 2)
     spec = _PORT_RANGE_TABLE(req.spec)
     res = proc_dointvec_minmax(Request(spec, current, req.pos, req.data, req.size, req.env))
     if req.data is None or res.errno:
         return Result(req.value, res.output, res.count, res.pos, res.errno)
     low, high = res.value  # type: ignore[misc]  # the two-int table's vector
+    if high < low:
+        return Result(req.value, b"", 0, req.pos, errno.EINVAL)
     floor = req.spec.min_key
-    if high < low or (floor is not None and low < lookup_first(req.env, floor)):
-        return Result(value=req.value, pos=req.pos, errno=errno.EINVAL)
+    if floor is not None and low < lookup_first(req.env, floor):
+        return Result(req.value, b"", 0, req.pos, errno.EINVAL)
     if not (low ^ high) & 1:
         req.env.log("ip_local_port_range: prefer different parity for start/end values.\n")
     return res
