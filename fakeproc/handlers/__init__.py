@@ -2,10 +2,14 @@
 
 ``HANDLERS`` maps the kernel's function name to a :class:`Handler`. Profile rows
 name their handler by that key, the way a ``ctl_table`` row names its
-``.proc_handler``. Importing this package fills the table.
+``.proc_handler``. Importing this package fills the table: each handler module
+registers its functions with the ``@proc_handler`` decorator (:mod:`.registry`),
+which also states the values each one accepts (:mod:`.domain`).
 
 >>> HANDLERS["proc_dointvec_minmax"].kind
 'vector'
+>>> HANDLERS["proc_dointvec_minmax"].domain.minmax
+True
 >>> "simple_strtoul" in LEGACY_BEHAVIOURS
 True
 """
