@@ -82,3 +82,32 @@ def test_known_divergence_the_namespaces_backend_checks_the_type_first(as_uid):
     if as_uid is not None:
         prefix = [*prefix, "setpriv", f"--reuid={as_uid}", f"--regid={as_uid}", "--clear-groups"]
     assert removals(*prefix) == ["EISDIR", "ENOTDIR", "EACCES", "EACCES", "EISDIR", "EACCES"]
+
+
+ONLY_IN_THE_FAKE = r"""
+import errno, os
+base = "/proc/sys/net/ipv4/conf/fpq0"
+def attempt(call, path):
+    try:
+        call(path)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+    return "OK"
+print(os.path.isdir(base), attempt(os.rmdir, base), attempt(os.unlink, base + "/forwarding"))
+"""
+
+
+@pytest.mark.parametrize("name", ["seccomp", "emulated"])
+def test_known_divergence_the_supervised_backends_remove_against_the_hosts_tree(name, tmp_path):
+    """Known divergence (seccomp, emulated): their filters do not notify unlink/rmdir, so the host's
+    procfs answers, and a directory or file that exists only in the fake (here a device the host
+    lacks) is ENOENT there, where procfs would refuse the existing entry with EACCES."""
+    from fakeproc import Kernel
+
+    kernel = Kernel("6.18")
+    kernel.add_device(kernel.init_ns, "fpq0")
+    state = tmp_path / "state.json"
+    kernel.save(state)
+    done = subprocess.run([*backend(name)[:-1], "--state", str(state), "--", sys.executable, "-c", ONLY_IN_THE_FAKE],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert (done.returncode, done.stdout.split()) == (0, ["True", "ENOENT", "ENOENT"]), done.stderr
