@@ -197,6 +197,9 @@ class UtsValues(dict[str, Value]):
     first takes up what ``real`` holds when that changed since the last look (a
     ``sethostname(2)`` by a process inside). Other keys are a plain dict's.
 
+    Limit: ``Kernel.reboot()`` while mirrored clears the model's names but leaves the real ones
+    until the next write or ``sethostname`` (the store does not know the profile's defaults).
+
     Args:
         values: The namespace's values so far.
         real: The real namespace.
