@@ -38,6 +38,7 @@ from fakeproc.sandbox._lock import Notify
 from fakeproc.sandbox._mount import start_mount
 from fakeproc.sandbox._mounts import enter_user_namespace, unmount
 from fakeproc.sandbox._process import wait_forwarding
+from fakeproc.serve import UTS_KEYS, NamespaceResolver, RealUts, start_in_new_uts
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel
@@ -103,16 +104,48 @@ def _run_here(argv: list[str], kernel: Kernel, ns_label: str | None, identity: s
         if base is None:
             raise UsageError(f"no namespaces labelled {ns_label!r} in this kernel")
     with start_mount(kernel, base=base, identity=identity) as handle:
+        resolver = handle.resolver
+        assert resolver is not None
         try:
-            proc = subprocess.Popen(handle.bind_argv(argv))
+            proc = _start_in_private_uts(handle.bind_argv(argv), kernel, resolver)
         except OSError as e:
             raise LaunchError(f"cannot start the sandbox: {e}") from None
-        if _wait_bound(proc):
-            # The command's namespace holds its own copy of the mount; the host needs none, and
-            # without it nothing is left behind even if this process is killed.
-            with contextlib.suppress(OSError):
-                unmount(handle.path, lazy=True)
-        return wait_forwarding(proc)
+        try:
+            if _wait_bound(proc):
+                # The command's namespace holds its own copy of the mount; the host needs none, and
+                # without it nothing is left behind even if this process is killed.
+                with contextlib.suppress(OSError):
+                    unmount(handle.path, lazy=True)
+            return wait_forwarding(proc)
+        finally:
+            resolver.release_uts()  # the model keeps what `hostname NAME` set (the state file too)
+
+
+def _start_in_private_uts(argv: list[str], kernel: Kernel, resolver: NamespaceResolver) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a private real UTS namespace named as the resolver's base model one, so
+    that ``uname(2)`` in the command follows ``kernel.hostname`` and ``kernel.domainname`` and
+    ``sethostname(2)`` there shows in the fake (:meth:`NamespaceResolver.adopt_uts`).
+
+    Where the kernel refuses the namespace, the command starts in this process's own one
+    (``uname`` then shows the host's name) and one line is logged.
+    """
+    base = resolver.base
+    names = {key: kernel.read(key, ns=base).rstrip("\n").encode("utf-8", "surrogateescape") for key in UTS_KEYS}
+
+    adopted = []
+
+    def start(real: RealUts) -> subprocess.Popen[bytes]:
+        resolver.adopt_uts(real)
+        adopted.append(real)
+        return subprocess.Popen(argv)
+
+    try:
+        return start_in_new_uts(names, start)[1]
+    except OSError as e:
+        if adopted:
+            raise  # the namespace is there; the command itself could not start
+        log.warning("no private UTS namespace for the command (%s); uname shows the host's name", e.strerror or e)
+        return subprocess.Popen(argv)
 
 
 def _wait_bound(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> bool:

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 from fakeproc.serve._resolver import NS_TYPES, CallerInfo, NamespaceResolver, make_set
 from fakeproc.serve._session import IDENTITIES, PLAIN_UID, Context, Identity, Session, errno_of
+from fakeproc.serve._uts import UTS_KEYS, RealUts, UtsValues, start_in_new_uts
 
 __all__ = [
     "IDENTITIES",
     "NS_TYPES",
     "PLAIN_UID",
+    "UTS_KEYS",
     "CallerInfo",
     "Context",
     "Identity",
     "NamespaceResolver",
+    "RealUts",
     "Session",
+    "UtsValues",
     "errno_of",
     "make_set",
+    "start_in_new_uts",
 ]

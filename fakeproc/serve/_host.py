@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 
@@ -30,6 +31,7 @@ __all__ = [
     "live_inodes",
     "ns_inodes",
     "owner_ids",
+    "parent_inodes",
     "stat_fields",
     "topmost",
 ]
@@ -66,6 +68,37 @@ def ns_inodes(pid: int | str) -> Inodes:
     base = f"/proc/{pid}/ns/"
     rl = os.readlink
     return tuple(int(rl(base + name)[skip:-1]) for name, skip in zip(_NAMES, _PREFIX))
+
+
+#: ``NS_GET_PARENT`` = ``_IO(NSIO, 0x2)`` with ``NSIO`` 0xb7 (include/uapi/linux/nsfs.h).
+NS_GET_PARENT = (0xB7 << 8) | 0x2
+
+
+def parent_inodes(pid: int, type_name: str, limit: int = 33) -> list[int]:
+    """The inodes of the parent, grandparent, ... of ``pid``'s namespace of type ``type_name``
+    (pid and user namespaces: ``ioctl(NS_GET_PARENT)``), nearest first.
+
+    The list ends where the kernel stops answering: at the initial namespace, at one outside
+    this process's own (EPERM), for a type without parents (EINVAL), or after ``limit`` steps
+    (pid namespaces nest at most 32 deep, ``MAX_PID_NS_LEVEL``). Empty if none is known.
+    """
+    found: list[int] = []
+    try:
+        fd = os.open(f"/proc/{pid}/ns/{type_name}", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return found
+    try:
+        while len(found) < limit:
+            try:
+                parent = fcntl.ioctl(fd, NS_GET_PARENT)
+            except OSError:
+                break
+            os.close(fd)
+            fd = parent
+            found.append(os.fstat(fd).st_ino)
+    finally:
+        os.close(fd)
+    return found
 
 
 def stat_fields(pid: int) -> tuple[int, int] | None:

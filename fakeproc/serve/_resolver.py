@@ -8,11 +8,21 @@ inode to one model :class:`~fakeproc.model.Namespace`:
 * The server's own namespaces (or those of a chosen reference process) map to
   the *base* set: the kernel's initial namespaces, or a labelled set.
 * A real namespace seen for the first time gets a new model namespace, made
-  with the kernel's creation rule for its type (``Kernel.unshare``). Its parent
-  is the model namespace of the caller's nearest ancestor process that lives
-  in a different namespace of that type (where ``unshare(1)`` or ``clone(2)``
-  ran), else the base one. The user namespace is resolved first: a new namespace
-  of any other type is owned by the caller's (model) user namespace.
+  with the kernel's creation rule for its type (``Kernel.unshare``). Its parent:
+  for the hierarchical types (pid, user), the real parent the kernel names
+  (``ioctl(NS_GET_PARENT)`` on ``/proc/PID/ns/<type>``, include/uapi/linux/nsfs.h),
+  or its nearest known ancestor; a pid namespace between them that no caller
+  has shown yet is made too, so the chain of ``vm.memfd_noexec`` stays whole.
+  Otherwise (other types, or the ioctl refused) the model namespace of the
+  caller's nearest ancestor process that lives in a different namespace of that
+  type (where ``unshare(1)`` or ``clone(2)`` ran), else the base one. The user
+  namespace is resolved first: a new namespace of any other type is owned by
+  the caller's (model) user namespace.
+* With UTS mirroring on (:meth:`NamespaceResolver.adopt_uts`, ``fakeproc run``'s
+  namespace backend), the command's private real UTS namespace is part of the
+  base, and every model UTS namespace made for a real one keeps its hostname and
+  domainname in that real namespace (:class:`~fakeproc.serve._uts.UtsValues`),
+  so that ``uname(2)`` and the fake agree in both directions.
 * Namespace inode numbers are reused by the kernel once a namespace dies. Each
   model namespace keeps an *anchor* process (the topmost ancestor of its first
   caller still inside it). A new process presenting a known inode is trusted
@@ -51,9 +61,11 @@ from fakeproc.serve._host import (
     live_inodes,
     ns_inodes,
     owner_ids,
+    parent_inodes,
     stat_fields,
     topmost,
 )
+from fakeproc.serve._uts import RealUts, UtsValues
 from fakeproc.spec import NamespaceType
 
 if TYPE_CHECKING:
@@ -75,6 +87,16 @@ _LOG_LIMIT = 50
 _START_MARGIN = 0.05
 #: Resolution order: the user namespace first, as it owns the others.
 _ORDER = tuple(sorted(range(len(NAMESPACE_TYPES)), key=lambda i: NAMESPACE_TYPES[i] is not NamespaceType.USER))
+#: Types whose namespaces name their parent (``ns->ops->get_parent``: pidns_get_parent, userns_get_parent).
+_HIERARCHICAL = frozenset({NamespaceType.PID, NamespaceType.USER})
+#: Types whose missing intermediate namespaces are made (a user namespace needs its creator's ids).
+_FILL_IN = frozenset({NamespaceType.PID})
+_UTS = NAMESPACE_TYPES.index(NamespaceType.UTS)
+
+
+def _own_start() -> int:
+    fields = stat_fields(os.getpid())
+    return fields[1] if fields is not None else 0
 
 
 def make_set(members: dict[NamespaceType, Namespace]) -> NamespaceSet:
@@ -92,6 +114,8 @@ class _Entry:
     anchor_pid: int
     anchor_start: int
     last_seen: float
+    #: The real UTS namespace the model one keeps its names in (UTS mirroring only).
+    real: RealUts | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,7 @@ class NamespaceResolver:
         self._mutex = threading.RLock()
         self._next_sweep = 0.0
         self._logged = 0
+        self._mirror_uts: RealUts | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -211,6 +236,45 @@ class NamespaceResolver:
                 if entry is not None:
                     entry.last_seen = now
         return nsset
+
+    def adopt_uts(self, real: RealUts) -> None:
+        """Make ``real`` (a private UTS namespace the command is about to start in) the base UTS
+        namespace, kept in step with the base model one, and mirror every real UTS namespace
+        met from now on into its model namespace.
+
+        ``real`` must already hold the base namespace's names (see :func:`start_in_new_uts`).
+        Callers still in the old base UTS namespace keep mapping to the base one.
+        """
+        with self._mutex:
+            t = NamespaceType.UTS
+            member = self._base_member(t)
+            old = self.base_inodes[_UTS]
+            if old != real.inode:
+                self._known[_UTS][old] = _Entry(member, os.getpid(), _own_start(), boottime())
+            self.base_inodes = tuple(real.inode if i == _UTS else ino for i, ino in enumerate(self.base_inodes))
+            self._sets[self.base_inodes] = self.base
+            self._pids.clear()
+            self._recent.clear()
+            member.values = UtsValues(member.values, real, real.names())
+            self._mirror_uts = real
+
+    def release_uts(self) -> None:
+        """Stop mirroring (after a last look at the real names) and close the real namespaces.
+
+        The model keeps the names the real namespaces had, so a state file saved afterwards
+        holds what ``hostname NAME`` set inside the command.
+        """
+        with self._mutex:
+            real = self._mirror_uts
+            if real is None:
+                return
+            self._mirror_uts = None
+            member = self._base_member(NamespaceType.UTS)
+            if isinstance(member.values, UtsValues):
+                member.values = member.values.plain()
+            real.close()
+            for entry in self._known[_UTS].values():
+                self._unmirror(entry)
 
     def known_namespaces(self) -> dict[str, dict[int, Namespace]]:
         """Real inode -> model namespace, per type name (the base ones excluded)."""
@@ -305,11 +369,8 @@ class NamespaceResolver:
             return True
         return False
 
-    def _create(
-        self, index: int, ino: int, chain: list[Ancestor], members: dict[NamespaceType, Namespace]
-    ) -> _Entry:
-        t = NAMESPACE_TYPES[index]
-        parent_member = self._base_member(t)
+    def _parent_by_ancestry(self, index: int, ino: int, chain: list[Ancestor]) -> Namespace:
+        """The model namespace of the nearest ancestor process in another known namespace of the type."""
         for _pid, anc_inodes, _start in chain[1:]:
             if anc_inodes is None:
                 break
@@ -320,8 +381,48 @@ class NamespaceResolver:
                 break
             known = self._known[index].get(anc_ino)
             if known is not None:
-                parent_member = known.ns
-                break
+                return known.ns
+        return self._base_member(NAMESPACE_TYPES[index])
+
+    def _parent_by_kernel(
+        self, index: int, chain: list[Ancestor], members: dict[NamespaceType, Namespace]
+    ) -> Namespace | None:
+        """The model parent of the caller's namespace of a hierarchical type, as the kernel names
+        it (``NS_GET_PARENT``); None when the kernel does not say (then the ancestry decides)."""
+        t = NAMESPACE_TYPES[index]
+        parents = parent_inodes(chain[0][0], t.value)
+        missing: list[int] = []
+        for pino in parents:
+            if pino == self.base_inodes[index]:
+                found = self._base_member(t)
+            else:
+                entry = self._known[index].get(pino)
+                if entry is None:
+                    missing.append(pino)
+                    continue
+                found = entry.ns
+            if missing and t in _FILL_IN:
+                for gap in reversed(missing):  # make the unseen ones between, outermost first
+                    entry = self._create(index, gap, chain, members, parent_member=found)
+                    self._known[index][gap] = entry
+                    found = entry.ns
+            return found
+        return None
+
+    def _create(
+        self,
+        index: int,
+        ino: int,
+        chain: list[Ancestor],
+        members: dict[NamespaceType, Namespace],
+        *,
+        parent_member: Namespace | None = None,
+    ) -> _Entry:
+        t = NAMESPACE_TYPES[index]
+        if parent_member is None and t in _HIERARCHICAL:
+            parent_member = self._parent_by_kernel(index, chain, members)
+        if parent_member is None:
+            parent_member = self._parent_by_ancestry(index, ino, chain)
         parent = {u: self._base_member(u) for u in NAMESPACE_TYPES}
         parent[t] = parent_member
         if t is not NamespaceType.USER:
@@ -332,15 +433,41 @@ class NamespaceResolver:
             created = self.kernel.unshare(parent_set, user=True, owner_uid=uid, owner_gid=gid)
         else:
             created = self.kernel.unshare(parent_set, **{t.value: True})  # type: ignore[arg-type]
-        top_pid, top_start = topmost(chain, index, ino)
+        inside = next((i for i, a in enumerate(chain) if a[1] is not None and a[1][index] == ino), 0)
+        top_pid, top_start = topmost(chain[inside:], index, ino)  # a filled-in parent: its process, if any
         member = created.get(t)
         assert member is not None
         log.info("new %s namespace inode %d (pid %d) -> model namespace %s", t.value, ino, chain[0][0], member)
-        return _Entry(member, top_pid, top_start, boottime())
+        entry = _Entry(member, top_pid, top_start, boottime())
+        if t is NamespaceType.UTS and self._mirror_uts is not None:
+            self._mirror(entry, ino, chain)
+        return entry
+
+    def _mirror(self, entry: _Entry, ino: int, chain: list[Ancestor]) -> None:
+        """Keep a new model UTS namespace's names in its real namespace (opened through the caller)."""
+        try:
+            real = RealUts.of(chain[0][0])
+        except OSError as e:
+            log.info("real UTS namespace inode %d cannot be opened (%s); not mirrored", ino, e.strerror)
+            return
+        if real.inode != ino:  # the caller moved on since its links were read
+            real.close()
+            return
+        entry.real = real
+        entry.ns.values = UtsValues(entry.ns.values, real)
+
+    @staticmethod
+    def _unmirror(entry: _Entry) -> None:
+        if entry.real is not None:
+            if isinstance(entry.ns.values, UtsValues):
+                entry.ns.values = entry.ns.values.plain()
+            entry.real.close()
+            entry.real = None
 
     def _forget(self, index: int, ino: int, entry: _Entry) -> None:
         t = NAMESPACE_TYPES[index]
         self._known[index].pop(ino, None)
+        self._unmirror(entry)
         init = self.kernel.init_ns
         if entry.ns is not init.get(t) and entry.ns is not self.base.get(t):
             members = {u: self._init_member(u) for u in NAMESPACE_TYPES}

@@ -232,8 +232,10 @@ def run_real_table(keys: list[str], writes: list[str], *, container: bool, uid: 
     return real, raws, reply["creds"]
 
 
-def run_table(keys: list[str], writes: list[str], *, container: bool) -> Table:
-    """Run one table on the real kernel (host values guarded) and on a fresh 6.18 model.
+def run_table(keys: list[str], writes: list[str], *, container: bool, kernel: Kernel | None = None) -> Table:
+    """Run one table on the real kernel (host values guarded) and on ``kernel``, a fresh model
+    (default: the shipped 6.18 profile; the tests give one of the running host's profile, so that
+    host data such as an init_net value a new netns copies is not a difference).
 
     Raises:
         AssertionError: a host value changed.
@@ -245,7 +247,7 @@ def run_table(keys: list[str], writes: list[str], *, container: bool) -> Table:
     after = {k: read_host(k) for k in guarded}
     changed = {k: (before[k], after[k]) for k in guarded if before[k] != after[k]}
     assert not changed, f"HOST VALUES CHANGED by the permission worker: {changed}"
-    kernel = Kernel("6.18")
+    kernel = kernel or Kernel("6.18")
     model = (model_container(kernel, keys, writes, uid, gid) if container
              else model_plain(kernel, keys, uid, gid))
     return Table(real, model, raw, creds, before, after)

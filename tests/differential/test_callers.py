@@ -18,6 +18,7 @@ import pytest
 
 import fakeproc
 from fakeproc.profiles import nsworker as _worker
+from fakeproc.profiles.loader import profile_from_dict
 from tests.differential.callers import (
     CONTAINER_KEYS,
     CONTAINER_WRITES,
@@ -44,15 +45,19 @@ def available() -> None:
 
 
 @pytest.fixture(scope="module")
-def container(available: None) -> Iterator[Table]:
-    """The container-root table: one real worker child, then the model."""
-    yield run_table(list(CONTAINER_KEYS), list(CONTAINER_WRITES), container=True)
+def container(available: None, host_profile: dict[str, Any]) -> Iterator[Table]:
+    """The container-root table: one real worker child, then a model of the running host."""
+    yield run_table(list(CONTAINER_KEYS), list(CONTAINER_WRITES), container=True, kernel=_host_kernel(host_profile))
 
 
 @pytest.fixture(scope="module")
-def plain(available: None) -> Iterator[Table]:
-    """The plain-user table: one real worker child, then the model."""
-    yield run_table(list(PLAIN_KEYS), [], container=False)
+def plain(available: None, host_profile: dict[str, Any]) -> Iterator[Table]:
+    """The plain-user table: one real worker child, then a model of the running host."""
+    yield run_table(list(PLAIN_KEYS), [], container=False, kernel=_host_kernel(host_profile))
+
+
+def _host_kernel(host_profile: dict[str, Any]) -> fakeproc.Kernel:
+    return fakeproc.Kernel(profile_from_dict(host_profile, "host"))
 
 
 def _sides(table: Table, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
