@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import subprocess
@@ -49,7 +50,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples", "tools", "ansible_sysctl"))
 from ansible_locate import ansible_env
 from fixed_module import fixed_collection
 
-ANSIBLE = ansible_env()
+ANSIBLE = functools.cache(ansible_env)  # probed when a test runs (ansible-doc takes about 0.6 s)
 NO_ANSIBLE = ("ansible-core with ansible.posix is not installed (bash scripts/bootstrap.sh test installs the "
               "pinned ones: examples/tools/ansible_sysctl/install_ansible.py)")
 
@@ -64,7 +65,7 @@ def _run_ansible_example(**env: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.fuse
 @pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
 def test_the_ansible_example_finds_the_idempotence_bug():
-    _need(ANSIBLE, NO_ANSIBLE)
+    _need(ANSIBLE(), NO_ANSIBLE)
     r = _run_ansible_example()
     assert "1 failed" in r.stdout, r.stdout
     assert "setting=('net.bridge.bridge-nf-call-arptables', '0x0')" in r.stdout, r.stdout
@@ -77,7 +78,7 @@ def test_the_ansible_example_finds_the_idempotence_bug():
 def test_the_ansible_property_holds_for_a_module_that_compares_the_kernels_values(tmp_path):
     """The property is not one no module could pass: a copy of the module that reports
     ``changed`` by what the kernel shows (fixed_module.py) passes the same examples."""
-    _need(ANSIBLE, NO_ANSIBLE)
+    _need(ANSIBLE(), NO_ANSIBLE)
     fixed = fixed_collection(str(tmp_path))
     assert "self.reload_sysctl()" in pathlib.Path(fixed).read_text()
     r = _run_ansible_example(FAKEPROC_ANSIBLE_COLLECTIONS=str(tmp_path), FAKEPROC_ANSIBLE_EXAMPLES="6")
