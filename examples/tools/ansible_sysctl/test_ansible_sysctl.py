@@ -56,7 +56,10 @@ BOOLEAN_WORDS = {"y", "yes", "on", "true", "t", "n", "no", "off", "false", "f"}
 
 @st.composite
 def spellings(draw, value: str) -> str:
-    """``value`` with each number written in decimal, ``0x`` hex or ``0`` octal (same value)."""
+    """``value`` with each number written in decimal, ``0x`` hex or ``0`` octal (same value);
+    a value that is not a list of numbers (a string, a bitmap's ranges) as it is."""
+    if not re.fullmatch(r"-?\d+(\s+-?\d+)*", value):
+        return value
     def respell(m: re.Match) -> str:
         n = int(m.group())
         sign = "-" if n < 0 else ""
