@@ -80,6 +80,17 @@ if [ "$job" = test ] && [ ! -d "$tuned/usr/lib/python3/dist-packages/tuned" ] &&
 fi
 [ -d "$tuned/usr/lib/python3/dist-packages/tuned" ] && export FAKEPROC_TUNED_PATH="${FAKEPROC_TUNED_PATH:-$tuned/usr/lib/python3/dist-packages}"
 
+# ansible-core and the ansible.posix collection, pinned, for examples/tools/ansible_sysctl: a
+# virtualenv of their own in $venv/tools/ansible (PyPI; a no-op once installed), found there by
+# the example's ansible_locate.py.
+if [ "$job" = test ]; then
+  echo "bootstrap: installing the pinned ansible-core and ansible.posix into $venv/tools/ansible" >&2
+  if ! "$python" examples/tools/ansible_sysctl/install_ansible.py "$venv/tools/ansible" >"$venv/bootstrap-ansible.log" 2>&1; then
+    cat "$venv/bootstrap-ansible.log" >&2
+    echo "bootstrap: could not install ansible; its worked example will be skipped (a failure under CI=true)" >&2
+  fi
+fi
+
 echo "bootstrap: ready; running: fakeproc $job" >&2
 case "$job" in
   demo) exec "$venv/bin/fakeproc" demo "$@" ;;
