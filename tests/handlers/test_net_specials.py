@@ -108,6 +108,35 @@ def test_congestion_control_in_a_child_netns_needs_an_allowed_algorithm(
     assert s.value == value
 
 
+# --------------------------------------------------------------------------- proc_allowed_congestion_control
+
+
+@pytest.mark.parametrize(
+    ("data", "err", "count", "shown"),
+    [
+        (b"reno cubic\n", 0, 11, b"reno cubic\n"),
+        (b"cubic reno", 0, 10, b"reno cubic\n"),  # flags on the algorithms: the available list's order
+        (b"bbr bbr reno", 0, 12, b"reno bbr\n"),  # each name once
+        (b"cubic", 0, 5, b"cubic\n"),
+        (b"reno  cubic", 0, 11, b"reno\n"),  # strsep stops at the first empty name
+        (b" cubic", 0, 6, b"\n"),  # a leading space allows nothing
+        (b"\n", 0, 1, b"\n"),
+        (b"reno\tbbr", ENOENT, 0, b"reno bbr\n"),  # a tab is part of the name
+        (b"reno vegas", ENOENT, 0, b"reno bbr\n"),  # one unknown name: nothing changes
+        (b"nope", ENOENT, 0, b"reno bbr\n"),
+        (b"", 0, 0, b"reno bbr\n"),
+    ],
+)
+def test_allowed_congestion_control_takes_available_names_and_reads_them_in_list_order(
+    data: bytes, err: int, count: int, shown: bytes
+) -> None:
+    s = make_sysctl("proc_allowed_congestion_control", b"reno bbr", _env(),
+                    key="net.ipv4.tcp_allowed_congestion_control", maxlen=2048)
+    res = s.write(data)
+    assert (res.errno, res.count) == (err, count)
+    assert s.cat() == shown
+
+
 # --------------------------------------------------------------------------- rps_default_mask_sysctl
 
 

@@ -108,7 +108,8 @@ def test_every_writable_numeric_entry_of_the_default_profile_has_a_value_domain(
                if s.mode & 0o200 and "string" not in s.handler and "stable_secret" not in s.handler}
     missing = sorted(numeric - S.supported_handlers())
     # Handlers with their own grammar (taint bits, congestion names, flush) are covered by table tests.
-    assert set(missing) <= {"proc_taint", "addrconf_sysctl_addr_gen_mode", "proc_tcp_congestion_control", "ipv4_sysctl_rtcache_flush",
+    assert set(missing) <= {"proc_taint", "addrconf_sysctl_addr_gen_mode", "proc_tcp_congestion_control", "proc_allowed_congestion_control",
+                            "ipv4_sysctl_rtcache_flush",
                             "nf_hooks_lwtunnel_sysctl_handler", "proc_dointvec_ms_jiffies_minmax",
                             "proc_doulongvec_ms_jiffies_minmax", "proc_do_static_key",
                             "proc_dointvec_minmax_coredump",

@@ -32,6 +32,7 @@ __all__ = [
     "ipv4_local_port_range",
     "ipv4_ping_group_range",
     "ipv4_privileged_ports",
+    "proc_allowed_congestion_control",
     "proc_tcp_available_congestion_control",
     "proc_tcp_congestion_control",
     "proc_tcp_fastopen_key",
@@ -181,6 +182,35 @@ def proc_tcp_available_congestion_control(req: Request) -> Result:
         Result; a write (possible only by mode) is accepted and discarded.
     """
     return do_string(req, TCP_CA_BUF_MAX)._replace(value=req.value)
+
+
+@proc_handler(parse=parse_string, kind="string",
+              domain=unmodelled("a list of available congestion control algorithm names"))
+def proc_allowed_congestion_control(req: Request) -> Result:
+    """``proc_allowed_congestion_control`` (net.ipv4.tcp_allowed_congestion_control).
+
+    ``proc_dostring`` on a copy of the allowed list, then ``tcp_set_allowed_congestion_control``
+    (net/ipv4/tcp_cong.c): every name must be an available algorithm, else ENOENT and nothing
+    changes. The list is kept as flags on the algorithms, so it reads back in the order of
+    ``tcp_available_congestion_control`` with each name once, whatever order was written.
+
+    Returns:
+        Result with errno ENOENT for an unknown name.
+    """
+    res = do_string(req, TCP_CA_BUF_MAX)
+    if req.data is None or res.errno:
+        return res
+    available = string_value(req.env.lookup("net.ipv4.tcp_available_congestion_control")).split()
+    chosen = set()
+    # strsep(&clone, " ") stops at the first empty name: "reno  bbr" allows reno only, a
+    # leading space allows nothing, and a tab is part of a name.
+    for name in string_value(res.value).split(b" "):
+        if not name:
+            break
+        if name not in available:
+            return Result(value=req.value, pos=req.pos, errno=errno.ENOENT)
+        chosen.add(name)
+    return res._replace(value=b" ".join(a for a in available if a in chosen))
 
 
 # --------------------------------------------------------------------------- TCP Fast Open
