@@ -7,16 +7,21 @@ True
 
 from __future__ import annotations
 
+import errno
+import functools
+import importlib
 import os
 import shutil
 import stat
 import subprocess
+import sys
 
 __all__ = [
     "fuse_available",
     "fuse_problem",
     "has_cap_sys_admin",
     "mount_problem",
+    "redirect_needed",
     "require_fuse",
     "require_userns",
     "userns_problem",
@@ -93,8 +98,49 @@ def mount_problem() -> str | None:
     return fuse_problem()
 
 
+#: A child that makes a user + mount namespace the way the namespaces backend does, and prints the
+#: first step that fails with its errno ("ok" if none does).
+_USERNS_PROBE = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+uid, gid = os.geteuid(), os.getegid()
+if libc.unshare(0x10000000 | 0x20000) != 0:
+    raise SystemExit(print("unshare", ctypes.get_errno()))
+for name, text in (("uid_map", f"0 {uid} 1"), ("setgroups", "deny"), ("gid_map", f"0 {gid} 1")):
+    try:
+        fd = os.open("/proc/self/" + name, os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise SystemExit(print("writing /proc/self/" + name, e.errno))
+if libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None) != 0:
+    raise SystemExit(print("mount", ctypes.get_errno()))
+print("ok 0")
+"""
+
+
+def _userns_failure() -> tuple[str, int] | None:
+    """The first step of making a user + mount namespace that fails here, with its errno."""
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", _USERNS_PROBE], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    step, _, code = done.stdout.strip().rpartition(" ")
+    if not code.isdigit() or step == "ok":
+        return None
+    return step, int(code)
+
+
 def userns_problem() -> str | None:
-    """What prevents an unprivileged user + mount namespace here, with the fix; None if nothing does."""
+    """What prevents an unprivileged user + mount namespace here, with the fix; None if nothing does.
+
+    Where a namespace is created but gets no capabilities inside (AppArmor's restriction on
+    Ubuntu 23.10+: the uid_map write fails with EPERM, a mount with EACCES), the message says so:
+    the creation succeeding is not enough.
+    """
     if shutil.which("unshare") is None:
         return "the `unshare` command is missing: install util-linux (`apt-get install util-linux`)"
     try:
@@ -109,6 +155,14 @@ def userns_problem() -> str | None:
         return f"cannot run unshare: {e}"
     if done.returncode == 0:
         return None
+    failure = _userns_failure()
+    if failure and failure[0] != "unshare" and failure[1] in (errno.EPERM, errno.EACCES):
+        return (
+            f"user namespaces are created here but get no capabilities inside ({failure[0]}: "
+            f"{os.strerror(failure[1])}), as AppArmor's restriction of unprivileged user namespaces does "
+            "(Ubuntu 23.10+): lift it with `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, "
+            "or use `--backend seccomp`, which needs no user namespace"
+        )
     detail = done.stderr.decode(errors="replace").strip().splitlines()
     return (
         f"unprivileged user namespaces are not available ({detail[-1] if detail else 'unshare failed'}): "
@@ -117,6 +171,21 @@ def userns_problem() -> str | None:
         "`kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10+); in Docker, the default "
         "seccomp profile forbids them: use `--security-opt seccomp=unconfined` or run as root"
     )
+
+
+@functools.cache
+def redirect_needed() -> bool:
+    """Whether a command that must see a mount at ``/proc/sys`` is run under the seccomp backend's
+    redirection instead of a user + mount namespace: for a normal user where user namespaces are
+    unusable (Docker's seccomp profile, AppArmor's restriction) and the backend can run.
+    Checked once per process."""
+    if os.geteuid() == 0 or userns_problem() is None:
+        return False
+    try:
+        seccomp = importlib.import_module("fakeproc.backends.seccomp")
+    except ModuleNotFoundError:
+        return False
+    return seccomp.available() is None
 
 
 def fuse_available() -> tuple[bool, str]:

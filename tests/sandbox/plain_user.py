@@ -8,6 +8,8 @@ to a plain uid with ``setpriv`` (no account is created: a uid needs none):
 * ``hide_libfuse2``: an empty file bound over every ``libfuse.so.2*`` (libfuse3 alone);
 * ``deny_userns``: a seccomp filter refusing ``unshare``/``clone`` with ``CLONE_NEWUSER`` (EPERM)
   and ``clone3`` (ENOSYS), as Docker's default profile does;
+* ``confine_userns``: user namespaces are created but confined without capabilities, as
+  AppArmor's restriction does on Ubuntu 23.10+ (``tests/sandbox/confined_userns.py``);
 * ``uid=0`` with ``drop_cap_sys_admin``: root without CAP_SYS_ADMIN.
 
 The plain uids get a name in a private copy of ``/etc/passwd`` bound over the real one
@@ -86,6 +88,9 @@ if cfg["deny_userns"]:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         sys.exit(f"seccomp: {os.strerror(ctypes.get_errno())}")
+if cfg["confine_userns"]:
+    from tests.sandbox.confined_userns import run_confined
+    sys.exit(run_confined(drop + ["--"] + argv))
 os.execvp(drop[0], drop + ["--"] + argv)
 '''
 
@@ -131,6 +136,7 @@ def as_plain_user(
     dev_fuse: str | None = "0666",
     hide_libfuse2: bool = False,
     deny_userns: bool = False,
+    confine_userns: bool = False,
     drop_cap_sys_admin: bool = False,
     env: dict[str, str] | None = None,
     timeout: float = 120,
@@ -144,6 +150,7 @@ def as_plain_user(
         "uid": uid,
         "uids": [PLAIN_UID, PLAIN_UID + 1, uid],
         "deny_userns": deny_userns,
+        "confine_userns": confine_userns,
         "drop_cap_sys_admin": drop_cap_sys_admin,
     }
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

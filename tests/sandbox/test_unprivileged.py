@@ -3,7 +3,8 @@
 Every scenario runs as a plain uid without creating an account, in a private mount namespace
 where root first made the environment (a private 0666 or 0600 fuse device node bound over
 /dev/fuse, no /dev/fuse, libfuse2 hidden, a Docker-like seccomp filter against user
-namespaces, root without CAP_SYS_ADMIN): see ``tests/sandbox/plain_user.py``. The machine's
+namespaces, user namespaces confined as AppArmor's restriction does, root without
+CAP_SYS_ADMIN): see ``tests/sandbox/plain_user.py``. The machine's
 /dev/fuse and accounts are never changed.
 """
 
@@ -37,6 +38,13 @@ NO_USERNS = (
     "allow them with `sysctl -w user.max_user_namespaces=15000` (and `kernel.unprivileged_userns_clone=1` "
     "on older Debian kernels, `kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10+); in Docker, "
     "the default seccomp profile forbids them: use `--security-opt seccomp=unconfined` or run as root"
+)
+
+CONFINED = (
+    "user namespaces are created here but get no capabilities inside (writing /proc/self/uid_map: Operation "
+    "not permitted), as AppArmor's restriction of unprivileged user namespaces does (Ubuntu 23.10+): lift it "
+    "with `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or use `--backend seccomp`, which "
+    "needs no user namespace"
 )
 
 pytestmark = [requires_root, pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv is missing")]
@@ -194,7 +202,8 @@ def test_user_namespaces_denied_by_seccomp_run_says_so_and_mounted_still_works(w
         _assert_unavailable(done, NO_USERNS)
     mounted = as_plain_user([PY, "-c", MOUNTED], work, deny_userns=True)
     assert mounted.returncode == 0, mounted.stderr
-    assert mounted.stdout.startswith("Linux\n1\t2\t3\t4\n")
+    # handle.run has no user namespace to bind the mount in: the seccomp backend redirects it.
+    assert mounted.stdout == "Linux\n1\t2\t3\t4\n1\t2\t3\t4\nplain user: EACCES\n"
 
 
 def test_libfuse2_absent_run_and_mounted_work_with_libfuse3(work):
@@ -206,6 +215,73 @@ def test_libfuse2_absent_run_and_mounted_work_with_libfuse3(work):
     assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
     mounted = as_plain_user([PY, "-c", MOUNTED], work, hide_libfuse2=True)
     assert (mounted.returncode, mounted.stderr) == (0, "")
+
+
+# ---------------------------------------------------------------------- AppArmor-like confinement (ubuntu-24.04)
+
+CONFINEMENT_PROBE = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def outcome(call):
+    try:
+        call()
+        return "ok"
+    except OSError as e:
+        return os.strerror(e.errno)
+def check(rc):
+    if rc != 0:
+        raise OSError(ctypes.get_errno(), "")
+uid = os.geteuid()
+print("unshare:", outcome(lambda: check(libc.unshare(0x10000000 | 0x20000))))
+print("open setgroups:", outcome(lambda: open("/proc/self/setgroups", "w")))
+uid_map = open("/proc/self/uid_map", "w")
+print("write uid_map:", outcome(lambda: uid_map.write(f"0 {uid} 1") and uid_map.flush()))
+print("uid_map:", repr(open("/proc/self/uid_map").read()))
+print("mount:", outcome(lambda: check(libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None))))
+print("unshare mount ns:", outcome(lambda: check(libc.unshare(0x20000))))
+"""
+
+
+def test_the_apparmor_like_confinement_fails_where_ubuntu_24_04_fails(work):
+    """The simulation itself: namespace creation succeeds, then every step that needs a capability
+    inside fails with the errno the restriction gives; outside a new namespace nothing changes."""
+    plain = as_plain_user(["unshare", "--user", "true"], work, confine_userns=True)
+    mapped = as_plain_user(["unshare", "--user", "--map-root-user", "true"], work, confine_userns=True)
+    probe = as_plain_user([PY, "-c", CONFINEMENT_PROBE], work, confine_userns=True)
+    assert (plain.returncode, plain.stderr) == (0, "")
+    assert (mapped.returncode, mapped.stderr) == (1, "unshare: write failed /proc/self/uid_map: Operation not permitted\n")
+    assert probe.stdout.splitlines() == [
+        "unshare: ok", "open setgroups: Permission denied", "write uid_map: Operation not permitted",
+        "uid_map: ''", "mount: Permission denied", "unshare mount ns: Operation not permitted",
+    ], probe.stderr
+    unconfined = as_plain_user([PY, "-c", CONFINEMENT_PROBE], work)
+    assert unconfined.stdout.splitlines()[:3] == ["unshare: ok", "open setgroups: ok", "write uid_map: ok"]
+
+
+def test_user_namespaces_confined_by_apparmor_run_falls_back_to_the_seccomp_backend(work):
+    done = as_plain_user([*FAKEPROC, "run", "-v", "--", "sysctl", "-n", "kernel.ostype"], work, confine_userns=True)
+    if _seccomp_problem() is None:
+        assert (done.returncode, done.stdout, done.stderr) == (0, "Linux\n", "fakeproc: backend: seccomp\n")
+    else:
+        _assert_emulated_or_unavailable(work, CONFINED, confine_userns=True)
+
+
+def test_user_namespaces_confined_by_apparmor_the_namespaces_backend_names_the_restriction_and_exits_2(work):
+    done = as_plain_user([*FAKEPROC, "run", "--backend", "namespaces", "--", "true"], work, confine_userns=True)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"fakeproc: {CONFINED}\n")
+
+
+def test_user_namespaces_confined_by_apparmor_mounted_and_the_fixture_work_through_fusermount(work):
+    mounted = as_plain_user([PY, "-c", MOUNTED], work, confine_userns=True)
+    assert (mounted.returncode, mounted.stdout, mounted.stderr) == (
+        0, "Linux\n1\t2\t3\t4\n1\t2\t3\t4\nplain user: EACCES\n", "")
+    path = os.path.join(work.home, "test_fixture.py")
+    with open(path, "w") as f:
+        f.write(FIXTURE_TEST)
+    argv = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", path]
+    fixture = as_plain_user(argv, work, confine_userns=True, env={"FAKEPROC_REQUIRE_MOUNT": "1"})
+    assert fixture.returncode == 0, fixture.stdout + fixture.stderr
+    assert "1 passed" in fixture.stdout
 
 
 @pytest.mark.parametrize(("scenario", "reason"), [("0600", DEV_FUSE_0600), ("absent", NO_DEV_FUSE)])
