@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from tests.backends.seccomp.test_redirect import GO_PROG, _static_busybox
+from tests.fuse.support import requires_fuse
 
 PY = [sys.executable, "-S", "-c"]
 
@@ -26,6 +27,7 @@ def test_sysctl_reads_a_key(served, kernel):
     assert served(["sysctl", "-N", "kernel.sem"])[1] == "kernel.sem\n"
 
 
+@requires_fuse  # the mount is the reference
 def test_sysctl_a_prints_what_the_mount_prints(served, kernel):
     from fakeproc.sandbox import mounted
 

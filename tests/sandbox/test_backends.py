@@ -29,8 +29,17 @@ def test_an_unknown_backend_is_a_usage_error_in_the_api():
         choose_backend("magic")
 
 
+@pytest.fixture
+def fuse_usable(monkeypatch):
+    """The FUSE precondition of the seccomp backend passes, whatever this host has (these tests are
+    about the launcher registry, and run in containers without /dev/fuse too)."""
+    from fakeproc.sandbox import _backends
+
+    monkeypatch.setattr(_backends, "fuse_problem", lambda: None)
+
+
 @pytest.mark.parametrize("name", ["seccomp", "emulated"])
-def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeypatch, capsys, name):
+def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeypatch, capsys, name, fuse_usable):
     monkeypatch.setitem(backends.LAUNCHERS, name, ("fakeproc.backends.no_such_package", "available", "launch"))
     assert main(["run", "--backend", name, "--", "true"]) == 2
     assert capsys.readouterr().err == (
@@ -54,7 +63,7 @@ def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None
     monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc_test_launcher", "available", "launch"))
 
 
-def test_an_unavailable_backend_gives_its_own_reason(monkeypatch):
+def test_an_unavailable_backend_gives_its_own_reason(monkeypatch, fuse_usable):
     _plugin(monkeypatch, "the kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE", [])
     with pytest.raises(UnavailableError, match="^backend seccomp is not available: the kernel lacks"):
         run(["true"], backend="seccomp")
@@ -70,7 +79,7 @@ def test_a_registered_launcher_gets_the_request_and_can_mount_the_kernel(monkeyp
     assert calls[0].kernel is kernel and calls[0].identity == "root" and calls[0].base is None
 
 
-def test_auto_without_any_backend_names_each_reason(monkeypatch):
+def test_auto_without_any_backend_names_each_reason(monkeypatch, fuse_usable):
     from fakeproc.sandbox import _backends
 
     monkeypatch.setattr(_backends, "namespaces_problem", lambda: "no /dev/fuse")
@@ -85,7 +94,7 @@ def test_auto_without_any_backend_names_each_reason(monkeypatch):
     )
 
 
-def test_auto_falls_back_to_seccomp_where_namespaces_cannot_run(monkeypatch):
+def test_auto_falls_back_to_seccomp_where_namespaces_cannot_run(monkeypatch, fuse_usable):
     from fakeproc.sandbox import _backends
 
     monkeypatch.setattr(_backends, "namespaces_problem", lambda: "user namespaces are disabled")

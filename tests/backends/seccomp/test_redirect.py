@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from fakeproc.backends.seccomp import available, run_redirected
+from tests.fuse.support import requires_root
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 
@@ -230,6 +231,7 @@ def test_a_filter_forbidding_new_filters_gives_one_line_and_exit_2_and_no_mount(
     assert f"fakeproc:{proc.pid} " not in Path("/proc/mounts").read_text()
 
 
+@requires_root  # setpriv to uid 1001
 def test_fully_unprivileged_flow_mounts_with_fusermount_and_redirects():
     r = subprocess.run([*UNPRIV, sys.executable, "-m", "fakeproc.backends.seccomp", "--", "sh", "-c",
                         "sysctl -n kernel.sem; hostname"], capture_output=True, text=True, check=False,
