@@ -31,16 +31,37 @@ _DOCKER = "in Docker/Podman, run the container with `--device /dev/fuse --cap-ad
 _CAP_SYS_ADMIN = 21
 
 
-def has_cap_sys_admin() -> bool:
-    """Whether this process has CAP_SYS_ADMIN in its own user namespace."""
+def _status(field: str) -> int | None:
+    """A numeric field of /proc/self/status (``CapEff`` and ``CapBnd`` are hexadecimal)."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("CapEff:"):
-                    return bool(int(line.split()[1], 16) >> _CAP_SYS_ADMIN & 1)
-    except (OSError, ValueError):
+                if line.startswith(field + ":"):
+                    value = line.split()[1]
+                    return int(value, 16 if field.startswith("Cap") else 10)
+    except (OSError, ValueError, IndexError):
         pass
-    return os.geteuid() == 0
+    return None
+
+
+def has_cap_sys_admin() -> bool:
+    """Whether this process has CAP_SYS_ADMIN in its own user namespace."""
+    caps = _status("CapEff")
+    return os.geteuid() == 0 if caps is None else bool(caps >> _CAP_SYS_ADMIN & 1)
+
+
+def _setuid_problem() -> str | None:
+    """Why the setuid fusermount could not mount for this process even though it is installed:
+    it gains nothing under no_new_privs, and no more than the capability bounding set allows
+    (Docker drops CAP_SYS_ADMIN from it unless ``--cap-add SYS_ADMIN``)."""
+    if _status("NoNewPrivs"):
+        return ("the setuid fusermount cannot mount under no_new_privs (set on this process or an "
+                "ancestor, e.g. by a seccomp sandbox): run fakeproc outside it, or as root")
+    bounding = _status("CapBnd")
+    if bounding is not None and not bounding >> _CAP_SYS_ADMIN & 1:
+        return ("the setuid fusermount cannot mount: CAP_SYS_ADMIN is not in this process's capability "
+                f"bounding set (a container started without it); {_DOCKER}")
+    return None
 
 
 def _fusermount() -> str | None:
@@ -84,11 +105,13 @@ def fuse_problem(*, for_userns: bool = False) -> str | None:
         return str(e)
     if os.geteuid() == 0 and not has_cap_sys_admin():
         return f"root without CAP_SYS_ADMIN cannot mount: {_DOCKER}"
-    if os.geteuid() != 0 and not for_userns and _fusermount() is None:
-        return (
-            "mounting as a non-root user needs the setuid fusermount: install it with "
-            "`apt-get install fuse3` (Debian/Ubuntu) or run as root"
-        )
+    if os.geteuid() != 0 and not for_userns:
+        if _fusermount() is None:
+            return (
+                "mounting as a non-root user needs the setuid fusermount: install it with "
+                "`apt-get install fuse3` (Debian/Ubuntu) or run as root"
+            )
+        return _setuid_problem()
     return None
 
 
@@ -156,7 +179,13 @@ def userns_problem() -> str | None:
     if done.returncode == 0:
         return None
     failure = _userns_failure()
-    if failure and failure[0] != "unshare" and failure[1] in (errno.EPERM, errno.EACCES):
+    # AppArmor's restriction: the maps need CAP_SYS_ADMIN inside (EPERM, setgroups EACCES), and a
+    # mount is refused by its profile (EACCES); a mount refused with EPERM is something else.
+    confined = failure is not None and (
+        failure[0].startswith("writing") and failure[1] in (errno.EPERM, errno.EACCES)
+        or failure == ("mount", errno.EACCES)
+    )
+    if failure and confined:
         return (
             f"user namespaces are created here but get no capabilities inside ({failure[0]}: "
             f"{os.strerror(failure[1])}), as AppArmor's restriction of unprivileged user namespaces does "

@@ -144,3 +144,49 @@ def test_uname_follows_the_fake_hostname_under_the_supervised_backends(name):
                            "sysctl -qw kernel.hostname=fake-node; uname -n; hostname"],
                           capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert (done.returncode, done.stdout) == (0, "fake-node\nfake-node\n"), done.stderr
+
+
+def _emulated_plugin(monkeypatch, calls: list[LaunchRequest]) -> None:
+    module = types.ModuleType("fakeproc_test_emulated")
+
+    def launch(request: LaunchRequest) -> int:
+        calls.append(request)
+        return 5
+
+    module.available = lambda: None  # type: ignore[attr-defined]
+    module.launch = launch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fakeproc_test_emulated", module)
+    monkeypatch.setitem(backends.LAUNCHERS, "emulated", ("fakeproc_test_emulated", "available", "launch"))
+
+
+def test_auto_hands_the_command_to_emulated_when_the_seccomp_mount_itself_fails(monkeypatch, kernel):
+    from fakeproc.sandbox._backends import launch
+
+    def mount_fails(**kwargs):
+        raise UnavailableError("libfuse could not mount /run/x (see its message above)")
+
+    def seccomp(request: LaunchRequest) -> int:
+        request.start_mount()
+        return 0
+
+    calls: list[LaunchRequest] = []
+    _emulated_plugin(monkeypatch, calls)
+    request = LaunchRequest(argv=["true"], kernel=kernel, base=None, identity="root", start_mount=mount_fails)
+    assert launch("seccomp", seccomp, request, auto=True) == (5, "emulated")
+    assert calls == [request]
+    with pytest.raises(UnavailableError, match="^libfuse could not mount"):
+        launch("seccomp", seccomp, request)  # asked for by name: no fallback
+
+
+def test_auto_does_not_hand_over_a_failure_that_is_not_the_mount(monkeypatch, kernel):
+    from fakeproc.sandbox._backends import launch
+
+    def seccomp(request: LaunchRequest) -> int:
+        raise UnavailableError("a new seccomp filter is refused here")
+
+    calls: list[LaunchRequest] = []
+    _emulated_plugin(monkeypatch, calls)
+    request = LaunchRequest(argv=["true"], kernel=kernel, base=None, identity="root", start_mount=lambda **kw: None)
+    with pytest.raises(UnavailableError, match="filter is refused"):
+        launch("seccomp", seccomp, request, auto=True)
+    assert calls == []

@@ -11,6 +11,7 @@ CAP_SYS_ADMIN): see ``tests/sandbox/plain_user.py``. The machine's
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -172,6 +173,9 @@ def test_a_planted_runtime_directory_is_never_used(work):
     done = as_plain_user([*FAKEPROC, "run", "--", "cat", "/proc/sys/kernel/ostype"], work)
     assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
     assert os.path.islink(planted) and os.listdir(work.scratch) == []
+    # One line names the refused directory and the fresh one used instead.
+    assert re.fullmatch(rf"not using {re.escape(planted)} \(it is a symbolic link\): made "
+                        rf"{re.escape(planted)}-\w+ instead\n", done.stderr), done.stderr
 
 
 # ---------------------------------------------------------------------- environments without the mount
@@ -284,18 +288,58 @@ def test_user_namespaces_confined_by_apparmor_mounted_and_the_fixture_work_throu
     assert "1 passed" in fixture.stdout
 
 
-@pytest.mark.parametrize(("scenario", "reason"), [("0600", DEV_FUSE_0600), ("absent", NO_DEV_FUSE)])
+NO_CAP_IN_BOUNDING_SET = (
+    "the setuid fusermount cannot mount: CAP_SYS_ADMIN is not in this process's capability bounding set "
+    f"(a container started without it); {DOCKER}"
+)
+MOUNT_CALL_FAILED = "libfuse could not mount "  # + the private mountpoint + " (see its message above)"
+DOCKER_DEVICE_ONLY = {"deny_userns": True, "drop_cap_sys_admin": True}  # --device /dev/fuse, no --cap-add
+
+
+@pytest.mark.parametrize(("scenario", "reason"), [
+    ({"dev_fuse": "0600"}, DEV_FUSE_0600),
+    ({"dev_fuse": "absent"}, NO_DEV_FUSE),
+    (DOCKER_DEVICE_ONLY, NO_CAP_IN_BOUNDING_SET),
+    ({"deny_mount": True}, MOUNT_CALL_FAILED),  # every precondition passes, the mount call fails
+], ids=["dev-fuse-0600", "dev-fuse-absent", "no-cap-sys-admin-in-bounding-set", "mount-call-refused"])
 def test_the_fixture_skips_with_the_reason_and_require_mount_makes_it_fail(work, scenario, reason):
     path = os.path.join(work.home, "test_fixture.py")
     with open(path, "w") as f:
         f.write(FIXTURE_TEST)
     argv = [PY, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", path]
-    skipped = as_plain_user(argv, work, dev_fuse=scenario)
+    skipped = as_plain_user(argv, work, **scenario)
     assert skipped.returncode == 0, skipped.stdout
     assert f"fakeproc: FUSE mount unavailable: {reason}" in skipped.stdout and "1 skipped" in skipped.stdout
-    failed = as_plain_user(argv, work, dev_fuse=scenario, env={"FAKEPROC_REQUIRE_MOUNT": "1"})
+    failed = as_plain_user(argv, work, **scenario, env={"FAKEPROC_REQUIRE_MOUNT": "1"})
     assert failed.returncode == 1 and "1 error" in failed.stdout  # the fixture fails the setup
     assert "FAKEPROC_REQUIRE_MOUNT=1" in failed.stdout
+
+
+def test_a_container_with_dev_fuse_but_without_cap_sys_admin_runs_the_emulated_backend(work):
+    """Docker's ``--device /dev/fuse`` without ``--cap-add SYS_ADMIN``, as a plain user: the setuid
+    fusermount3 gains no CAP_SYS_ADMIN, so seccomp is not tried; the emulated backend serves."""
+    done = as_plain_user([*FAKEPROC, "run", "-v", "--", "sysctl", "-n", "kernel.ostype"], work, **DOCKER_DEVICE_ONLY)
+    if _emulated_problem() is None:
+        assert (done.returncode, done.stdout, done.stderr) == (0, "Linux\n", "fakeproc: backend: emulated\n")
+    else:
+        _assert_unavailable(done, NO_USERNS, NO_CAP_IN_BOUNDING_SET)
+    seccomp = as_plain_user([*FAKEPROC, "run", "--backend", "seccomp", "--", "true"], work, **DOCKER_DEVICE_ONLY)
+    assert (seccomp.returncode, seccomp.stderr) == (
+        2, f"fakeproc: backend seccomp is not available: {NO_CAP_IN_BOUNDING_SET}\n")
+
+
+def test_when_the_mount_call_itself_fails_auto_hands_the_command_to_the_emulated_backend(work):
+    done = as_plain_user([*FAKEPROC, "run", "-v", "--", "sysctl", "-n", "kernel.ostype"], work, deny_mount=True)
+    lines = done.stderr.splitlines()
+    if _emulated_problem() is not None:
+        assert done.returncode == 2 and lines[-1].startswith(f"fakeproc: {MOUNT_CALL_FAILED}"), done.stderr
+        return
+    assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
+    assert lines[0] == "fusermount3: mount failed: Operation not permitted"  # libfuse's own line
+    assert lines[1].startswith("running under the emulated backend: the FUSE mount failed: libfuse could not mount ")
+    assert lines[2:] == ["fakeproc: backend: emulated"]
+    asked = as_plain_user([*FAKEPROC, "run", "--backend", "seccomp", "--", "true"], work, deny_mount=True)
+    assert asked.returncode == 2 and asked.stderr.splitlines()[-1].startswith(f"fakeproc: {MOUNT_CALL_FAILED}")
 
 
 # ---------------------------------------------------------------------- unavailability, in-process
