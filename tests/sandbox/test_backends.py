@@ -190,3 +190,46 @@ def test_auto_does_not_hand_over_a_failure_that_is_not_the_mount(monkeypatch, ke
     with pytest.raises(UnavailableError, match="filter is refused"):
         launch("seccomp", seccomp, request, auto=True)
     assert calls == []
+
+
+@requires_root  # unshare --ipc needs CAP_SYS_ADMIN
+@pytest.mark.parametrize("name", [
+    "namespaces",
+    pytest.param("seccomp", marks=pytest.mark.xfail(strict=True, reason=(
+        "known defect: the supervisor opens the file in the mount itself, so the FUSE open (where the "
+        "namespace is bound) carries the supervisor's pid, not the caller's"))),
+    "emulated",
+])
+def test_each_backend_attributes_a_read_to_the_callers_own_ipc_namespace(name):
+    reason = _backend_unusable(name)
+    if reason:
+        pytest.skip(f"backend {name} cannot run here: {reason}")
+    script = ("sysctl -qw kernel.sem='33000 1024000000 500 32000'; unshare --ipc cat /proc/sys/kernel/sem; "
+              "cat /proc/sys/kernel/sem")
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--backend", name, "--", "sh", "-c", script],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    # A new IPC namespace starts from the compile-time defaults; the first one keeps the write.
+    assert done.stdout.splitlines() == ["32000\t1024000000\t500\t32000", "33000\t1024000000\t500\t32000"]
+
+
+def test_a_kernel_without_seccomp_user_notification_is_one_line_and_exit_2(monkeypatch, capsys):
+    import builtins
+
+    from fakeproc.backends import seccomp
+
+    real_open = builtins.open
+
+    def actions_without_user_notif(path, *args, **kwargs):
+        if path == "/proc/sys/kernel/seccomp/actions_avail":  # a read of the host's value, faked
+            import io
+
+            return io.StringIO("kill_process kill_thread trap errno trace log allow\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(seccomp, "open", actions_without_user_notif, raising=False)
+    assert main(["run", "--backend", "emulated", "--", "true"]) == 2
+    assert capsys.readouterr().err == (
+        "fakeproc: backend emulated is not available: this kernel has no seccomp user notification "
+        "(user_notif missing from /proc/sys/kernel/seccomp/actions_avail; CONFIG_SECCOMP_FILTER)\n"
+    )

@@ -148,6 +148,24 @@ def test_mounted_makes_its_owner_root_of_the_fake_and_exits_silently(work):
     assert done.stderr == ""
 
 
+MOUNT_CLI = """set -u
+fp() { "$PY" -m fakeproc "$@"; }
+mkdir "$HOME/root" "$HOME/user"
+fp mount "$HOME/root" >/dev/null && fp mount --as user "$HOME/user" >/dev/null || exit 9
+echo 5 > "$HOME/root/vm/swappiness"; cat "$HOME/root/vm/swappiness"
+(echo 6 > "$HOME/user/vm/swappiness") 2>&1 | sed 's/.*: //'
+cat "$HOME/user/vm/swappiness"
+fp umount "$HOME/root" >/dev/null && fp umount "$HOME/user" >/dev/null && echo unmounted
+fp run --as user -- sh -c 'echo 1 > /proc/sys/vm/swappiness' 2>&1 | sed 's/.*: //'
+"""
+
+
+def test_fakeproc_mount_makes_its_owner_root_and_as_user_makes_them_a_plain_user(work):
+    done = as_plain_user(["sh", "-c", MOUNT_CLI], work, env={"PY": PY})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == ["5", "Permission denied", "60", "unmounted", "Permission denied"]
+
+
 def test_the_fixture_works_for_a_plain_user(work):
     path = os.path.join(work.home, "test_fixture.py")
     with open(path, "w") as f:
@@ -167,14 +185,21 @@ def test_plain_users_get_their_own_runtime_directories(work):
     assert second.stdout.strip() == os.path.join(work.tmp, f"fakeproc-{PLAIN_UID + 1}")
 
 
-def test_a_planted_runtime_directory_is_never_used(work):
+@pytest.mark.parametrize("kind", ["symlink", "directory"])
+def test_a_planted_runtime_directory_is_never_used(work, kind):
     planted = os.path.join(work.tmp, f"fakeproc-{PLAIN_UID}")
-    os.symlink(work.scratch, planted)  # owned by root: another user's trap
+    if kind == "symlink":
+        os.symlink(work.scratch, planted)  # owned by root: another user's trap
+    else:
+        os.mkdir(planted, 0o777)  # another user's directory, open to all
+        os.chmod(planted, 0o777)
     done = as_plain_user([*FAKEPROC, "run", "--", "cat", "/proc/sys/kernel/ostype"], work)
     assert (done.returncode, done.stdout) == (0, "Linux\n"), done.stderr
-    assert os.path.islink(planted) and os.listdir(work.scratch) == []
+    assert os.listdir(work.scratch) == [] and os.listdir(planted) == []
     # One line names the refused directory and the fresh one used instead.
-    assert re.fullmatch(rf"not using {re.escape(planted)} \(it is a symbolic link\): made "
+    # (root's uid reads as the overflow uid 65534 inside the run's user namespace, where this is checked)
+    why = "it is a symbolic link" if kind == "symlink" else "it is owned by uid 65534"
+    assert re.fullmatch(rf"not using {re.escape(planted)} \({why}\): made "
                         rf"{re.escape(planted)}-\w+ instead\n", done.stderr), done.stderr
 
 
