@@ -53,7 +53,7 @@ if [ -z "${DOCKER_HOST:-}" ]; then
 fi
 
 # The image: a Debian 12 minbase from Debian's packages, no registry involved.
-debootstrap --variant=minbase --include=python3,procps,util-linux bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+debootstrap --variant=minbase --include=python3,procps,util-linux,busybox,gcc,libc6-dev bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { echo "docker_tests: debootstrap failed (see $work/debootstrap.log)" >&2; tail -5 "$work/debootstrap.log" >&2; exit 2; }
 tar -C "$work/rootfs" -c . | docker import - "$image" >/dev/null
 rm -rf "$work/rootfs"
