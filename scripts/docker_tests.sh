@@ -10,7 +10,8 @@
 # minbase built here with debootstrap; the checkout is mounted read-only and its .venv used).
 # Unless DOCKER_HOST is set, it starts its own dockerd (vfs storage, no iptables, no bridge,
 # state under $FAKEPROC_DOCKER_WORK, default /tmp/fakeproc-docker) and on exit stops it and
-# removes that state, so the machine is left as it was. It never passes --privileged or sysctls.
+# removes that state, so the machine is left as it was. It never passes --privileged or sysctls,
+# and dockerd cannot write the host's /proc/sys (see below).
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,8 +39,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [ -z "${DOCKER_HOST:-}" ]; then
-    dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
-        --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/dockerd.pid" \
+    # --ip-forward=false: by default dockerd writes net.ipv4.ip_forward=1 on the host at start (even
+    # with --bridge=none). Belt and braces: it runs in a private mount namespace whose /proc/sys is
+    # read-only, so nothing it (or containerd) does can change a host sysctl; containers get their
+    # own procfs.
+    unshare --mount --propagation private -- sh -c '
+        mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"' sh \
+        dockerd --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --bridge=none \
+        --storage-driver=vfs --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/dockerd.pid" \
         -H "unix://$work/docker.sock" --containerd-namespace fakeproc-tests >"$work/dockerd.log" 2>&1 &
     own_daemon=$!
     export DOCKER_HOST="unix://$work/docker.sock"
