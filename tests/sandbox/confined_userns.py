@@ -21,7 +21,8 @@ working, and without a listener, so fakeproc's own seccomp backend can still ins
 filter) sends only the calls above to the tracer, which answers them as the restriction
 would for a caller outside the initial user namespace and lets everything else continue.
 Other capability checks inside the namespace (``sethostname``, ``setgroups(2)``...) and
-``clone3`` are not simulated.
+``clone3`` are not simulated. The tracer ends with the first process; one that outlives it gets
+ENOSYS for the traced calls (a daemon started inside should be stopped before).
 
 A map file opened for writing inside is redirected to the same file of a throw-away
 namespace held by a helper of the caller's uid: its reads give the same (empty) map, and
