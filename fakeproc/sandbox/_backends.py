@@ -5,7 +5,9 @@
 * ``seccomp``, ``emulated``: launchers of the optional ``fakeproc.backends.seccomp`` package
   (see :mod:`fakeproc.backends` for the contract);
 * ``auto``: ``namespaces`` where it works here, else ``seccomp`` (FUSE without user namespaces),
-  else ``emulated`` (no FUSE), else the reasons of all three.
+  else ``emulated`` (no FUSE), else the reasons of all three. Where every precondition of
+  ``seccomp`` passes but the FUSE mount itself fails, ``auto`` hands the command to ``emulated``
+  (:func:`launch`).
 
 >>> BACKENDS
 ('auto', 'namespaces', 'seccomp', 'emulated')
@@ -15,8 +17,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 from fakeproc.backends import LAUNCHERS
 from fakeproc.errors import UnavailableError, UsageError
@@ -24,9 +28,11 @@ from fakeproc.sandbox._checks import fuse_problem
 from fakeproc.sandbox._namespaces import namespaces_problem
 
 if TYPE_CHECKING:
-    from fakeproc.backends import Launcher
+    from fakeproc.backends import Launcher, LaunchRequest
 
-__all__ = ["BACKENDS", "backend_problem", "choose_backend", "launcher"]
+__all__ = ["BACKENDS", "backend_problem", "choose_backend", "launch", "launcher"]
+
+log = logging.getLogger("fakeproc.sandbox")
 
 #: The values of ``fakeproc run --backend``.
 BACKENDS = ("auto", "namespaces", "seccomp", "emulated")
@@ -105,3 +111,33 @@ def launcher(name: str) -> Launcher:
     if function is None:
         raise UnavailableError(f"backend {name} is not available: {reason}")
     return function
+
+
+def launch(name: str, function: Launcher, request: LaunchRequest, *, auto: bool = False) -> tuple[int, str]:
+    """Run ``request`` with the optional backend ``name`` (its launcher ``function``); the exit
+    status and the backend that ran.
+
+    Under ``auto``, a ``seccomp`` launch whose FUSE mount fails at the mount call itself (every
+    precondition passed: e.g. a policy refusing mount(2) to the setuid fusermount) runs the
+    command under ``emulated`` instead, which needs no mount. The command had not started.
+
+    Raises:
+        UnavailableError: the backend cannot run (and, under ``auto``, neither can ``emulated``).
+    """
+    failed = []
+    start = request.start_mount
+
+    def start_mount(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return start(*args, **kwargs)
+        except UnavailableError:
+            failed.append(True)
+            raise
+
+    try:
+        return function(dataclasses.replace(request, start_mount=start_mount)), name
+    except UnavailableError as e:
+        if not (auto and name == "seccomp" and failed and backend_problem("emulated") is None):
+            raise
+        log.warning("running under the emulated backend: the FUSE mount failed: %s", e)
+    return launcher("emulated")(request), "emulated"

@@ -15,12 +15,13 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fakeproc.errors import UnavailableError, UsageError
-from fakeproc.sandbox._checks import fuse_problem, require_fuse
+from fakeproc.sandbox._checks import fuse_problem, redirect_needed, require_fuse
 from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._mounts import clean_dead_mount
 from fakeproc.sandbox._runtime import make_mountpoint, sweep_dead_mounts
@@ -42,6 +43,20 @@ BIND_SCRIPT = (
     'mount --bind "$mnt" /proc/sys || { echo "fakeproc: cannot bind $mnt over /proc/sys" >&2; exit 125; }; '
     'umount -l "$mnt" 2>/dev/null; '
     'exec "$@"'
+)
+
+#: Run by ``python -c SCRIPT SYSPATH MNT PATH CMD...`` where a normal user has no usable user
+#: namespaces: CMD's ``/proc/sys`` lookups are redirected into MNT by the seccomp backend.
+REDIRECT_SCRIPT = (
+    "import os, sys\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "from fakeproc.backends.seccomp import run_redirected\n"
+    "from fakeproc.errors import FakeprocError\n"
+    "try:\n"
+    "    sys.exit(run_redirected(sys.argv[4:], mountpoint=sys.argv[2], env={**os.environ, 'PATH': sys.argv[3]}))\n"
+    "except FakeprocError as e:\n"
+    "    print(e if str(e).startswith('fakeproc:') else f'fakeproc: {e}', file=sys.stderr)\n"
+    "    sys.exit(e.exit_code)\n"
 )
 
 #: Default kernel cache time for lookups and attributes (FUSE ``entry_timeout``/``attr_timeout``),
@@ -113,7 +128,13 @@ class MountHandle:
         self._closed = False
 
     def bind_argv(self, argv: Sequence[str]) -> list[str]:
-        """The argv running ``argv`` with this mount at ``/proc/sys`` (see :func:`bind_argv`)."""
+        """The argv running ``argv`` with this mount at ``/proc/sys`` (see :func:`bind_argv`); for a
+        normal user without usable user namespaces, under the seccomp backend's redirection."""
+        if redirect_needed():
+            if not argv:
+                raise UsageError("no command given")
+            package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            return [sys.executable, "-c", REDIRECT_SCRIPT, package_parent, self.path, search_path(), *argv]
         return bind_argv(self.path, argv, user_namespace=os.geteuid() != 0)
 
     def run(self, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from fakeproc.backends import LaunchRequest
 from fakeproc.errors import CommandNotFound, UsageError
-from fakeproc.sandbox._backends import choose_backend, launcher
+from fakeproc.sandbox._backends import choose_backend, launch, launcher
 from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._lock import Notify
 from fakeproc.sandbox._mount import start_mount
@@ -117,7 +117,8 @@ def run(
             start_mount=partial(start_mount, k, base=base, identity=identity),
             env={"PATH": search_path()},  # a shell in CMD finds sysctl off a normal user's PATH
         )
-        return RunResult(function(request), name)
+        code, ran = launch(name, function, request, auto=backend == "auto")
+        return RunResult(code, ran)
 
 
 def run_command(

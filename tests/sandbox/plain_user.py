@@ -8,7 +8,14 @@ to a plain uid with ``setpriv`` (no account is created: a uid needs none):
 * ``hide_libfuse2``: an empty file bound over every ``libfuse.so.2*`` (libfuse3 alone);
 * ``deny_userns``: a seccomp filter refusing ``unshare``/``clone`` with ``CLONE_NEWUSER`` (EPERM)
   and ``clone3`` (ENOSYS), as Docker's default profile does;
-* ``uid=0`` with ``drop_cap_sys_admin``: root without CAP_SYS_ADMIN.
+* ``confine_userns``: user namespaces are created but confined without capabilities, as
+  AppArmor's restriction does on Ubuntu 23.10+ (``tests/sandbox/confined_userns.py``);
+* ``deny_mount``: ``mount(2)`` and the new mount API (open_tree to fspick, mount_setattr) refused with EPERM
+  for every process, the setuid ``fusermount`` included: every precondition passes, the mount
+  call itself fails;
+* ``drop_cap_sys_admin``: CAP_SYS_ADMIN out of the bounding set (as Docker without
+  ``--cap-add SYS_ADMIN``): with ``uid=0`` root without it; for a plain uid, a setuid
+  ``fusermount`` that cannot mount.
 
 The plain uids get a name in a private copy of ``/etc/passwd`` bound over the real one
 (``fusermount`` refuses a uid without a name).
@@ -71,13 +78,21 @@ elif cfg["dev_fuse"]:
     os.chmod(node, mode)
     sh("mount", "--bind", node, "/dev/fuse")
 drop = ["setpriv", f"--reuid={cfg['uid']}", f"--regid={cfg['uid']}", "--clear-groups"]
-if cfg["drop_cap_sys_admin"]:
+if cfg["drop_cap_sys_admin"] and cfg["uid"] == 0:
     drop = ["setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin"]
+elif cfg["drop_cap_sys_admin"]:  # as Docker without --cap-add SYS_ADMIN: even setuid root gets none
+    drop.append("--bounding-set=-sys_admin")
+EPERM, ENOSYS, ALLOW, ERRNO = 1, 38, 0x7FFF0000, 0x00050000
+programs = []
 if cfg["deny_userns"]:
-    EPERM, ENOSYS, ALLOW, ERRNO = 1, 38, 0x7FFF0000, 0x00050000
-    prog = [(0x20, 0, 0, 4), (0x15, 0, 8, 0xC000003E), (0x20, 0, 0, 0), (0x15, 3, 0, 272),
-            (0x15, 2, 0, 56), (0x15, 0, 4, 435), (0x06, 0, 0, ERRNO | ENOSYS), (0x20, 0, 0, 16),
-            (0x45, 0, 1, 0x10000000), (0x06, 0, 0, ERRNO | EPERM), (0x06, 0, 0, ALLOW)]
+    programs.append([(0x20, 0, 0, 4), (0x15, 0, 8, 0xC000003E), (0x20, 0, 0, 0), (0x15, 3, 0, 272),
+                     (0x15, 2, 0, 56), (0x15, 0, 4, 435), (0x06, 0, 0, ERRNO | ENOSYS), (0x20, 0, 0, 16),
+                     (0x45, 0, 1, 0x10000000), (0x06, 0, 0, ERRNO | EPERM), (0x06, 0, 0, ALLOW)])
+if cfg["deny_mount"]:  # mount(2) and the new mount API refused, also for the setuid fusermount
+    programs.append([(0x20, 0, 0, 4), (0x15, 0, 6, 0xC000003E), (0x20, 0, 0, 0), (0x15, 3, 0, 165),
+                     (0x15, 2, 0, 442), (0x35, 0, 2, 428), (0x25, 1, 0, 433), (0x06, 0, 0, ERRNO | EPERM),
+                     (0x06, 0, 0, ALLOW)])
+for prog in programs:
     raw = b"".join(struct.pack("HBBI", *i) for i in prog)
     buf = ctypes.create_string_buffer(raw, len(raw))
     class Prog(ctypes.Structure):
@@ -86,6 +101,9 @@ if cfg["deny_userns"]:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         sys.exit(f"seccomp: {os.strerror(ctypes.get_errno())}")
+if cfg["confine_userns"]:
+    from tests.sandbox.confined_userns import run_confined
+    sys.exit(run_confined(drop + ["--"] + argv))
 os.execvp(drop[0], drop + ["--"] + argv)
 '''
 
@@ -131,6 +149,8 @@ def as_plain_user(
     dev_fuse: str | None = "0666",
     hide_libfuse2: bool = False,
     deny_userns: bool = False,
+    confine_userns: bool = False,
+    deny_mount: bool = False,
     drop_cap_sys_admin: bool = False,
     env: dict[str, str] | None = None,
     timeout: float = 120,
@@ -144,6 +164,8 @@ def as_plain_user(
         "uid": uid,
         "uids": [PLAIN_UID, PLAIN_UID + 1, uid],
         "deny_userns": deny_userns,
+        "confine_userns": confine_userns,
+        "deny_mount": deny_mount,
         "drop_cap_sys_admin": drop_cap_sys_admin,
     }
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

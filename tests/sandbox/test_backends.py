@@ -29,8 +29,17 @@ def test_an_unknown_backend_is_a_usage_error_in_the_api():
         choose_backend("magic")
 
 
+@pytest.fixture
+def fuse_usable(monkeypatch):
+    """The FUSE precondition of the seccomp backend passes, whatever this host has (these tests are
+    about the launcher registry, and run in containers without /dev/fuse too)."""
+    from fakeproc.sandbox import _backends
+
+    monkeypatch.setattr(_backends, "fuse_problem", lambda: None)
+
+
 @pytest.mark.parametrize("name", ["seccomp", "emulated"])
-def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeypatch, capsys, name):
+def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeypatch, capsys, name, fuse_usable):
     monkeypatch.setitem(backends.LAUNCHERS, name, ("fakeproc.backends.no_such_package", "available", "launch"))
     assert main(["run", "--backend", name, "--", "true"]) == 2
     assert capsys.readouterr().err == (
@@ -54,7 +63,7 @@ def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None
     monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc_test_launcher", "available", "launch"))
 
 
-def test_an_unavailable_backend_gives_its_own_reason(monkeypatch):
+def test_an_unavailable_backend_gives_its_own_reason(monkeypatch, fuse_usable):
     _plugin(monkeypatch, "the kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE", [])
     with pytest.raises(UnavailableError, match="^backend seccomp is not available: the kernel lacks"):
         run(["true"], backend="seccomp")
@@ -70,7 +79,7 @@ def test_a_registered_launcher_gets_the_request_and_can_mount_the_kernel(monkeyp
     assert calls[0].kernel is kernel and calls[0].identity == "root" and calls[0].base is None
 
 
-def test_auto_without_any_backend_names_each_reason(monkeypatch):
+def test_auto_without_any_backend_names_each_reason(monkeypatch, fuse_usable):
     from fakeproc.sandbox import _backends
 
     monkeypatch.setattr(_backends, "namespaces_problem", lambda: "no /dev/fuse")
@@ -85,7 +94,7 @@ def test_auto_without_any_backend_names_each_reason(monkeypatch):
     )
 
 
-def test_auto_falls_back_to_seccomp_where_namespaces_cannot_run(monkeypatch):
+def test_auto_falls_back_to_seccomp_where_namespaces_cannot_run(monkeypatch, fuse_usable):
     from fakeproc.sandbox import _backends
 
     monkeypatch.setattr(_backends, "namespaces_problem", lambda: "user namespaces are disabled")
@@ -135,3 +144,92 @@ def test_uname_follows_the_fake_hostname_under_the_supervised_backends(name):
                            "sysctl -qw kernel.hostname=fake-node; uname -n; hostname"],
                           capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert (done.returncode, done.stdout) == (0, "fake-node\nfake-node\n"), done.stderr
+
+
+def _emulated_plugin(monkeypatch, calls: list[LaunchRequest]) -> None:
+    module = types.ModuleType("fakeproc_test_emulated")
+
+    def launch(request: LaunchRequest) -> int:
+        calls.append(request)
+        return 5
+
+    module.available = lambda: None  # type: ignore[attr-defined]
+    module.launch = launch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fakeproc_test_emulated", module)
+    monkeypatch.setitem(backends.LAUNCHERS, "emulated", ("fakeproc_test_emulated", "available", "launch"))
+
+
+def test_auto_hands_the_command_to_emulated_when_the_seccomp_mount_itself_fails(monkeypatch, kernel):
+    from fakeproc.sandbox._backends import launch
+
+    def mount_fails(**kwargs):
+        raise UnavailableError("libfuse could not mount /run/x (see its message above)")
+
+    def seccomp(request: LaunchRequest) -> int:
+        request.start_mount()
+        return 0
+
+    calls: list[LaunchRequest] = []
+    _emulated_plugin(monkeypatch, calls)
+    request = LaunchRequest(argv=["true"], kernel=kernel, base=None, identity="root", start_mount=mount_fails)
+    assert launch("seccomp", seccomp, request, auto=True) == (5, "emulated")
+    assert calls == [request]
+    with pytest.raises(UnavailableError, match="^libfuse could not mount"):
+        launch("seccomp", seccomp, request)  # asked for by name: no fallback
+
+
+def test_auto_does_not_hand_over_a_failure_that_is_not_the_mount(monkeypatch, kernel):
+    from fakeproc.sandbox._backends import launch
+
+    def seccomp(request: LaunchRequest) -> int:
+        raise UnavailableError("a new seccomp filter is refused here")
+
+    calls: list[LaunchRequest] = []
+    _emulated_plugin(monkeypatch, calls)
+    request = LaunchRequest(argv=["true"], kernel=kernel, base=None, identity="root", start_mount=lambda **kw: None)
+    with pytest.raises(UnavailableError, match="filter is refused"):
+        launch("seccomp", seccomp, request, auto=True)
+    assert calls == []
+
+
+@requires_root  # unshare --ipc needs CAP_SYS_ADMIN
+@pytest.mark.parametrize("name", [
+    "namespaces",
+    pytest.param("seccomp", marks=pytest.mark.xfail(strict=True, reason=(
+        "known defect: the supervisor opens the file in the mount itself, so the FUSE open (where the "
+        "namespace is bound) carries the supervisor's pid, not the caller's"))),
+    "emulated",
+])
+def test_each_backend_attributes_a_read_to_the_callers_own_ipc_namespace(name):
+    reason = _backend_unusable(name)
+    if reason:
+        pytest.skip(f"backend {name} cannot run here: {reason}")
+    script = ("sysctl -qw kernel.sem='33000 1024000000 500 32000'; unshare --ipc cat /proc/sys/kernel/sem; "
+              "cat /proc/sys/kernel/sem")
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--backend", name, "--", "sh", "-c", script],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    # A new IPC namespace starts from the compile-time defaults; the first one keeps the write.
+    assert done.stdout.splitlines() == ["32000\t1024000000\t500\t32000", "33000\t1024000000\t500\t32000"]
+
+
+def test_a_kernel_without_seccomp_user_notification_is_one_line_and_exit_2(monkeypatch, capsys):
+    import builtins
+
+    from fakeproc.backends import seccomp
+
+    real_open = builtins.open
+
+    def actions_without_user_notif(path, *args, **kwargs):
+        if path == "/proc/sys/kernel/seccomp/actions_avail":  # a read of the host's value, faked
+            import io
+
+            return io.StringIO("kill_process kill_thread trap errno trace log allow\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(seccomp, "open", actions_without_user_notif, raising=False)
+    assert main(["run", "--backend", "emulated", "--", "true"]) == 2
+    assert capsys.readouterr().err == (
+        "fakeproc: backend emulated is not available: this kernel has no seccomp user notification "
+        "(user_notif missing from /proc/sys/kernel/seccomp/actions_avail; CONFIG_SECCOMP_FILTER)\n"
+    )

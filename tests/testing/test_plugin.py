@@ -68,10 +68,11 @@ class UnittestUser(unittest.TestCase):
 @pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reason()))
 def test_fake_procsys_runs_procps_sysctl_and_logs_its_writes(tmp_path):
     r = run_pytest(tmp_path, """
-        import shutil, pytest
+        import pytest
+        from fakeproc.sandbox import find_tool
         from fakeproc.testing import write_log
 
-        @pytest.mark.skipif(shutil.which("sysctl") is None, reason="no sysctl")
+        @pytest.mark.skipif(find_tool("sysctl") is None, reason="no sysctl")  # /usr/sbin: off a user's PATH
         def test_sysctl_writes(fake_procsys, tmp_path):
             conf = tmp_path / "s.conf"
             conf.write_text("vm.swappiness = 7\\n# c\\n-no.such.key = 1\\n")

@@ -15,6 +15,7 @@ import errno
 import logging
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -172,6 +173,7 @@ class Supervisor:
             UnavailableError: the filter could not be installed (the message says why).
             CommandNotFound: ``argv[0]`` does not exist.
         """
+        argv = [_find_command(argv[0], (os.environ if env is None else env).get("PATH")), *argv[1:]] if argv else []
         buf = ctypes.create_string_buffer(self.program, len(self.program))
         fprog = SockFprog(len(self.program) // 8, ctypes.addressof(buf))
         need_nnp = not has_cap_sys_admin()
@@ -349,6 +351,22 @@ class Supervisor:
         addfd.flags = flags
         newfd = ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, ctypes.byref(addfd))
         return Reply(value=newfd)
+
+
+#: Searched after ``PATH`` when it lacks them: Debian's PATH for normal users has no sbin, where
+#: sysctl lives (the sandbox layer's ``find_tool`` does the same for ``fakeproc run``).
+SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def _find_command(name: str, path: str | None) -> str:
+    """``name`` as given when ``path`` finds it (or it has a slash), else from the sbin directories."""
+    if "/" in name or shutil.which(name, path=path) is not None:
+        return name
+    for directory in SBIN_DIRS:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return name
 
 
 class SockFprog(ctypes.Structure):

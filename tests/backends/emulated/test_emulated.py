@@ -16,6 +16,7 @@ import sys
 import pytest
 
 from fakeproc.backends.emulated import available, run_emulated
+from tests.fuse.support import requires_root
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 PY = [sys.executable, "-S", "-c"]
@@ -131,6 +132,7 @@ def _docker_like() -> None:
     os.setresuid(1001, 1001, 1001)
 
 
+@requires_root  # the container is set up by root, then dropped to uid 1001
 def test_in_a_docker_like_container_emulated_serves_sysctl_and_namespaces_are_refused():
     script = ("test -e /dev/fuse && echo fuse-present; sysctl -w vm.swappiness=5; sysctl -n vm.swappiness;"
               " unshare -U true 2>/dev/null || echo unshare-refused; id -u")
@@ -141,6 +143,7 @@ def test_in_a_docker_like_container_emulated_serves_sysctl_and_namespaces_are_re
     assert (r.returncode, r.stdout) == (0, "vm.swappiness = 5\n5\nunshare-refused\n1001\n"), r.stderr
 
 
+@requires_root  # the container is set up by root, then dropped to uid 1001
 def test_in_a_docker_like_container_the_fuse_backends_say_what_is_missing():
     r = subprocess.run([sys.executable, "-m", "fakeproc.backends.seccomp", "--", "true"],
                        capture_output=True, text=True, check=False, preexec_fn=_docker_like, cwd="/",
