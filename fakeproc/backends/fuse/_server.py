@@ -28,10 +28,12 @@ import ctypes
 import errno
 import logging
 import os
+import select
 import threading
+import time
 from typing import Any
 
-from fakeproc.backends.fuse._binding import FuseArgs, load_binding
+from fakeproc.backends.fuse._binding import FuseArgs, FuseBuf, load_binding
 from fakeproc.backends.fuse._ops import SysctlOperations
 from fakeproc.backends.fuse._umount import unmount
 from fakeproc.errors import UnavailableError
@@ -70,6 +72,9 @@ class FuseServer:
         mountpoint: An existing, empty directory.
         threaded: Use libfuse's multi-threaded loop (slower for Python: the GIL).
         options: Extra ``-o`` options (``None`` values remove a default).
+        busy_poll_us: After each request, poll ``/dev/fuse`` without blocking for this many
+            microseconds before sleeping (libfuse3, single-threaded only; 0: libfuse's own loop).
+            Default ``$FAKEPROC_FUSE_BUSY_POLL_US`` or 0; see docs/mount.md for the measurements.
 
     Attributes:
         mountpoint: Absolute mountpoint.
@@ -84,8 +89,12 @@ class FuseServer:
         *,
         threaded: bool = False,
         options: dict[str, str | bool | None] | None = None,
+        busy_poll_us: float | None = None,
     ) -> None:
         self.ops = ops
+        if busy_poll_us is None:
+            busy_poll_us = float(os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US", "0") or 0)
+        self.busy_poll_us = busy_poll_us
         self.mountpoint = os.path.abspath(mountpoint)
         self.threaded = threaded
         opts: dict[str, str | bool | None] = dict(DEFAULT_OPTIONS)
@@ -238,6 +247,8 @@ class FuseServer:
             self._mounted.set()
             if self.threaded:
                 fuse.fakeproc_fuse_loop_mt(handle)
+            elif self.busy_poll_us > 0 and self._major == 3:
+                _polling_loop(lib, handle, self.busy_poll_us / 1e6)
             else:
                 lib.fuse_loop(handle)
             with self._handle_lock:
@@ -258,6 +269,38 @@ class FuseServer:
             self._done.set()
 
 
+def _polling_loop(lib: Any, handle: int, spin: float) -> None:
+    """``fuse_session_loop`` with a busy-poll: after each request, keep reading ``/dev/fuse``
+    without blocking for ``spin`` seconds before sleeping in ``poll``, so that a caller's next
+    request, when it comes at once, finds the server awake (no wake-up of a halted vCPU)."""
+    session = lib.fuse_get_session(handle)
+    fd = lib.fuse_session_fd(session)
+    receive, process, exited = lib.fuse_session_receive_buf, lib.fuse_session_process_buf, lib.fuse_session_exited
+    buf = FuseBuf()
+    ref = ctypes.byref(buf)
+    again, interrupted = -errno.EAGAIN, -errno.EINTR
+    clock = time.perf_counter
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    os.set_blocking(fd, False)
+    try:
+        while not exited(session):
+            result = receive(session, ref)
+            if result == again:
+                deadline = clock() + spin
+                while result == again and clock() < deadline:
+                    result = receive(session, ref)
+                if result == again:
+                    poller.poll(1000)  # also wakes at unmount (POLLERR); the timeout rechecks exited()
+                    continue
+            if result > 0:
+                process(session, ref)
+            elif result != interrupted:
+                break  # 0: exited; -ENODEV: unmounted
+    finally:
+        ctypes.CDLL(None).free(ctypes.c_void_p(buf.mem))
+
+
 class _Dispatch:
     """What the binding's request wrappers see as the operations object: every FUSE operation of
     :class:`SysctlOperations` routed through its ``__call__`` (counting, one errno mapping)."""
@@ -276,12 +319,14 @@ class _Dispatch:
             return ops(name, *args)
 
         request.__name__ = name
+        self.__dict__[name] = request  # made once: later lookups find it without __getattr__
         return request
 
 
 def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     """Direct ctypes callbacks for the requests every access makes (LOOKUP/GETATTR, OPEN, READ,
-    WRITE, RELEASE), skipping fusepy's per-call wrapper chain and its dict-to-struct copy.
+    WRITE, RELEASE) and for directory listings (OPENDIR, READDIR, RELEASEDIR), skipping fusepy's
+    per-call wrapper chain and its dict-to-struct copy.
 
     They call the same :class:`SysctlOperations` methods and turn ``OSError`` into the same
     errno as :meth:`SysctlOperations.__call__`; anything else is logged and becomes EIO.
@@ -305,6 +350,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     counting = session.counts is not None  # fixed for the session's life; skips a call per request
     context = fuse.fuse_get_context
     stat = session.stat
+    listdir = session.listdir
+    opendir = session.opendir
+    no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
+    major = int(fuse.fuse_version_major)
     session_open = session.open
     session_write = session.write
     append = os.O_APPEND
@@ -375,7 +424,38 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         ends.pop(fh, None)
         return 0
 
+    def opendir_cb(path: bytes, fip: Any) -> int:
+        try:
+            if counting:
+                count("opendir")
+            opendir(context(), path.decode("utf-8", "surrogateescape"))
+            fip.contents.fh = 0
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return failed("opendir", e)
+
+    def readdir_cb(path: bytes, buf: Any, filler: Any, offset: int, fip: Any, flags: int = 0) -> int:
+        try:
+            if counting:
+                count("readdir")
+            names = listdir(context(), path.decode("utf-8", "surrogateescape"))
+            extra = (0,) if major == 3 else ()  # libfuse3's filler takes fuse_fill_dir_flags
+            for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
+                if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0, *extra):
+                    break
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return failed("readdir", e)
+
+    def releasedir_cb(path: bytes, fip: Any) -> int:
+        if counting:
+            count("releasedir")
+        return 0
+
     return {
+        "opendir": opendir_cb,
+        "readdir": readdir_cb,
+        "releasedir": releasedir_cb,
         "getattr": getattr_cb,
         "fgetattr": getattr_cb,
         "open": open_cb,
