@@ -169,7 +169,24 @@ def _start_floor(tmp: str, dump: str, threads: int = 1) -> tuple[str, subprocess
     return mnt, proc
 
 
+def _start_python_floor(tmp: str, dump: str) -> tuple[str, subprocess.Popen[str]] | None:
+    """Start benchmarks/python_floor.py (fakeproc's FUSE server without the model) serving ``dump``
+    in a process of its own: (mountpoint, process)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_floor.py")
+    mnt = os.path.join(tmp, "pyfloor")
+    os.mkdir(mnt)
+    proc = subprocess.Popen(
+        [sys.executable, script, dump, mnt], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    if proc.stdout is None or proc.stdout.readline().strip() != "ready":
+        _stop_floor(mnt, proc)
+        return None
+    return mnt, proc
+
+
 def _stop_floor(mnt: str, proc: subprocess.Popen[str]) -> None:
+    if proc.stdin is not None:
+        proc.stdin.close()  # python_floor.py unmounts itself
     subprocess.run(["umount", "-l", mnt], check=False, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=5)
@@ -225,6 +242,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                 started = _start_floor(tmp, dump, threads)
                 if started is not None:
                     floors[name] = started
+            started = _start_python_floor(tmp, dump)
+            if started is not None:
+                floors["pyfloor"] = started
             with start_mount(plain) as handle, start_mount(devices) as dev_handle:
                 servers = {"fake": (handle.bind_argv(["true"])[:-1], os.getpid())}
                 servers.update({name: (bind_argv(mnt, ["true"])[:-1], proc.pid) for name, (mnt, proc) in floors.items()})
@@ -271,6 +291,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "parallel": (m["par8 fake"], m["par1 fake"], m["par8 fake"] / m["par1 fake"]),
         "parallel floor": None,
         "parallel floor2": None,
+        "sysctl pyfloor": None,
+        "parallel pyfloor": None,
         "devices": (per_line_dev * 1e6, per_line * 1e6, per_line_dev / per_line),
         "run": (m["run"] * 1e3, None, m["run"] * 1e3),
         "import": (m["import"] * 1e3, None, m["import"] * 1e3),
@@ -285,6 +307,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         result["sysctl floor"] = (m["sysctl fake"] * 1e3, m["sysctl floor"] * 1e3, m["sysctl fake"] / m["sysctl floor"])
         result["floor"] = (m["read direct"] * 1e6, m["read floor"] * 1e6, m["read direct"] / m["read floor"])
         result["parallel floor"] = (m["par8 floor"], m["par1 floor"], m["par8 floor"] / m["par1 floor"])
+    if "pyfloor" in floors and "floor" in floors:
+        result["sysctl pyfloor"] = (
+            m["sysctl pyfloor"] * 1e3, m["sysctl floor"] * 1e3, m["sysctl pyfloor"] / m["sysctl floor"]
+        )
+        result["parallel pyfloor"] = (m["par8 pyfloor"], m["par1 pyfloor"], m["par8 pyfloor"] / m["par1 pyfloor"])
     if "floor2" in floors:
         result["parallel floor2"] = (m["par8 floor2"], m["par1 floor2"], m["par8 floor2"] / m["par1 floor2"])
     return result
@@ -293,11 +320,13 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 ROWS = {
     "sysctl -a": ("sysctl -a: mount vs real (ms)", "{:.1f}"),
     "sysctl floor": ("sysctl -a: mount vs C floor, same tree (ms)", "{:.1f}"),
+    "sysctl pyfloor": ("sysctl -a: Python floor vs C floor (ms)", "{:.1f}"),
     "read": ("open+read+read+close kernel/sem: mount vs real (us)", "{:.1f}"),
     "floor": ("open+read+read+close: mount vs C floor (us)", "{:.1f}"),
     "parallel": ("reads/s: 8 readers vs 1 (mount)", "{:.0f}"),
     "parallel floor": ("reads/s: 8 readers vs 1 (C floor, 1 thread)", "{:.0f}"),
     "parallel floor2": ("reads/s: 8 readers vs 1 (C floor, 2 threads)", "{:.0f}"),
+    "parallel pyfloor": ("reads/s: 8 readers vs 1 (Python floor)", "{:.0f}"),
     "devices": ("sysctl -a us per line: 100 devices vs none", "{:.1f}"),
     "run": ("fakeproc run -- true (ms, wall)", "{:.0f}"),
     "import": ("import fakeproc; Kernel('6.18') (ms)", "{:.0f}"),
@@ -365,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         cells = []
         for mode in ("unpinned", "pinned"):
             if results[mode][name] is None:
-                cells.append("(no gcc)")
+                cells.append("(not measured)")
                 continue
             a, b, ratio = results[mode][name]
             if b is None:
