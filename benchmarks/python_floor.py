@@ -51,7 +51,7 @@ class DumpSession:
             if f.readline() != b"fakeproc-floor 1\n":
                 raise SystemExit(f"{dump} is not a floor dump")
             for line in iter(f.readline, b""):
-                kind, mode, oerr, rerr, length, rel = line.rstrip(b"\n").split(b" ", 5)
+                _kind, mode, oerr, rerr, length, rel = line.rstrip(b"\n").split(b" ", 5)
                 data = f.read(int(length) + 1)[:-1]
                 path = "" if rel == b"." else rel.decode()
                 self.entries[path] = Entry(int(mode, 8), int(oerr), int(rerr), data)

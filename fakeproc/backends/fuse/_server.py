@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import itertools
 import logging
 import os
 import select
@@ -44,6 +45,10 @@ __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 log = logging.getLogger("fakeproc.backends.fuse")
 
 FSNAME = "fakeproc"
+
+# libfuse3's readdir flag (enum fuse_readdir_flags) and filler flag (enum fuse_fill_dir_flags).
+_READDIR_PLUS = 1
+_FILL_DIR_PLUS = 2
 
 DEFAULT_OPTIONS: dict[str, str | bool] = {
     "fsname": FSNAME,
@@ -352,6 +357,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     stat = session.stat
     listdir = session.listdir
     opendir = session.opendir
+    listings: dict[int, tuple[str, ...]] = {}  # open directory handle -> its names (libfuse3)
+    dir_handles = itertools.count(1)
     no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
     major = int(fuse.fuse_version_major)
     session_open = session.open
@@ -429,19 +436,54 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("opendir")
             opendir(context(), path.decode("utf-8", "surrogateescape"))
-            fip.contents.fh = 0
+            fip.contents.fh = next(dir_handles)
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("opendir", e)
+
+    plus_stat = c_stat()
+    plus_address = ctypes.addressof(plus_stat)
 
     def readdir_cb(path: bytes, buf: Any, filler: Any, offset: int, fip: Any, flags: int = 0) -> int:
         try:
             if counting:
                 count("readdir")
-            names = listdir(context(), path.decode("utf-8", "surrogateescape"))
-            extra = (0,) if major == 3 else ()  # libfuse3's filler takes fuse_fill_dir_flags
-            for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
-                if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0, *extra):
+            ctx = context()
+            where = path.decode("utf-8", "surrogateescape")
+            if major == 2:
+                names = listdir(ctx, where)
+                for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
+                    if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0):
+                        break
+                return 0
+            # libfuse3: offsets (each entry's is its index + 1), so that libfuse passes READDIRPLUS
+            # attributes on (it ignores them for a listing filled without offsets). With
+            # READDIRPLUS each entry carries its attributes (FUSE_FILL_DIR_PLUS) and the kernel
+            # makes its dentry now instead of sending a LOOKUP per name (one per file in sysctl -a).
+            # One listing per open directory, made at its first READDIR: the later ones (the next
+            # buffer, then the empty one at the end) continue it, as libfuse's own buffer did.
+            handle = fip.contents.fh
+            entries = listings.get(handle) if offset else None
+            if entries is None:
+                entries = listings[handle] = (".", "..", *listdir(ctx, where))
+            plus_wanted = flags & _READDIR_PLUS
+            prefix = where.rstrip("/") + "/"
+            for index in range(offset, len(entries)):
+                name = entries[index]
+                plus = 0
+                if plus_wanted and index >= 2:
+                    try:
+                        st = stat(ctx, prefix + name)
+                    except OSError:
+                        pass  # gone meanwhile: a plain entry, the kernel's LOOKUP will say ENOENT
+                    else:
+                        memmove(plus_address, template_address, stat_size)
+                        plus_stat.st_mode = st.mode
+                        plus_stat.st_nlink = st.nlink
+                        plus_stat.st_uid = st.uid
+                        plus_stat.st_gid = st.gid
+                        plus = _FILL_DIR_PLUS
+                if filler(buf, name.encode("utf-8", "surrogateescape"), plus_stat if plus else no_stat, index + 1, plus):
                     break
             return 0
         except BaseException as e:  # noqa: BLE001
@@ -450,6 +492,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def releasedir_cb(path: bytes, fip: Any) -> int:
         if counting:
             count("releasedir")
+        listings.pop(fip.contents.fh, None)
         return 0
 
     return {
