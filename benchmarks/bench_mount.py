@@ -195,10 +195,15 @@ def _stop_floor(mnt: str, proc: subprocess.Popen[str]) -> None:
         proc.wait()
 
 
-def _cpu_ns(pid: int) -> int:
-    """CPU time of every thread of process ``pid`` so far (ns, ``/proc/PID/task/*/schedstat``)."""
+def _cpu_ns(pid: int | tuple[int, int]) -> int:
+    """CPU time so far (ns, ``schedstat``) of every thread of process ``pid``, or of one thread
+    given as ``(pid, tid)``."""
+    if isinstance(pid, tuple):
+        pid, tids = pid[0], [str(pid[1])]
+    else:
+        tids = os.listdir(f"/proc/{pid}/task")
     total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
                 total += int(f.read().split()[0])
@@ -246,7 +251,10 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             if started is not None:
                 floors["pyfloor"] = started
             with start_mount(plain) as handle, start_mount(devices) as dev_handle:
-                servers = {"fake": (handle.bind_argv(["true"])[:-1], os.getpid())}
+                server_thread = (os.getpid(), handle.server._thread.native_id)  # type: ignore[union-attr]
+                servers: dict[str, tuple[list[str], int | tuple[int, int]]] = {
+                    "fake": (handle.bind_argv(["true"])[:-1], server_thread)
+                }
                 servers.update({name: (bind_argv(mnt, ["true"])[:-1], proc.pid) for name, (mnt, proc) in floors.items()})
                 dev = dev_handle.bind_argv(["true"])[:-1]
                 for prefix in (*(p for p, _ in servers.values()), dev, []):  # warm up: dentry caches, trees
@@ -260,7 +268,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                     sides = [("fake", servers["fake"][0]), ("real", []), ("devices", dev)]
                     sides += [(name, servers[name][0]) for name in floors]
                     for side, prefix in sides:
+                        pid = servers[side][1] if side in servers else None
+                        before = _cpu_ns(pid) if pid else 0
                         per, count = _run_driver(prefix, driver, "sysctl", 1)  # type: ignore[misc]
+                        if pid:
+                            add(f"sysctl {side} server", (_cpu_ns(pid) - before) / 1e9)
                         add(f"sysctl {side}", per)
                         lines[side] = count
                     for side, prefix in (("fake", servers["fake"][0]), ("real", [])):
@@ -280,7 +292,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             add("run", _wall([sys.executable, "-m", "fakeproc", "run", "--", "true"]))
             done = subprocess.run([sys.executable, "-c", IMPORT], capture_output=True, text=True, check=False)
             add("import", float(done.stdout))
-    m = {k: med(v) for k, v in raw.items()}
+    m = {k: (min if args.stat == "min" else med)(v) for k, v in raw.items()}
     per_line = m["sysctl fake"] / lines["fake"]
     per_line_dev = m["sysctl devices"] / lines["devices"]
     result: dict[str, object] = {
@@ -292,6 +304,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "parallel floor": None,
         "parallel floor2": None,
         "sysctl pyfloor": None,
+        "sysctl cpu": None,
+        "sysctl pyfloor cpu": None,
         "parallel pyfloor": None,
         "devices": (per_line_dev * 1e6, per_line * 1e6, per_line_dev / per_line),
         "run": (m["run"] * 1e3, None, m["run"] * 1e3),
@@ -304,12 +318,20 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         },
     }
     if "floor" in floors:
+        result["sysctl cpu"] = (
+            m["sysctl fake server"] * 1e3, m["sysctl floor server"] * 1e3,
+            m["sysctl fake server"] / m["sysctl floor server"],
+        )
         result["sysctl floor"] = (m["sysctl fake"] * 1e3, m["sysctl floor"] * 1e3, m["sysctl fake"] / m["sysctl floor"])
         result["floor"] = (m["read direct"] * 1e6, m["read floor"] * 1e6, m["read direct"] / m["read floor"])
         result["parallel floor"] = (m["par8 floor"], m["par1 floor"], m["par8 floor"] / m["par1 floor"])
     if "pyfloor" in floors and "floor" in floors:
         result["sysctl pyfloor"] = (
             m["sysctl pyfloor"] * 1e3, m["sysctl floor"] * 1e3, m["sysctl pyfloor"] / m["sysctl floor"]
+        )
+        result["sysctl pyfloor cpu"] = (
+            m["sysctl pyfloor server"] * 1e3, m["sysctl floor server"] * 1e3,
+            m["sysctl pyfloor server"] / m["sysctl floor server"],
         )
         result["parallel pyfloor"] = (m["par8 pyfloor"], m["par1 pyfloor"], m["par8 pyfloor"] / m["par1 pyfloor"])
     if "floor2" in floors:
@@ -321,6 +343,8 @@ ROWS = {
     "sysctl -a": ("sysctl -a: mount vs real (ms)", "{:.1f}"),
     "sysctl floor": ("sysctl -a: mount vs C floor, same tree (ms)", "{:.1f}"),
     "sysctl pyfloor": ("sysctl -a: Python floor vs C floor (ms)", "{:.1f}"),
+    "sysctl cpu": ("server CPU per sysctl -a: mount vs C floor (ms)", "{:.1f}"),
+    "sysctl pyfloor cpu": ("server CPU per sysctl -a: Python vs C floor (ms)", "{:.1f}"),
     "read": ("open+read+read+close kernel/sem: mount vs real (us)", "{:.1f}"),
     "floor": ("open+read+read+close: mount vs C floor (us)", "{:.1f}"),
     "parallel": ("reads/s: 8 readers vs 1 (mount)", "{:.0f}"),
@@ -348,6 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reads", type=int, default=4000, help="reads per read-loop run")
     parser.add_argument("--cpu", default="0", help="the CPU of the pinned mode (taskset)")
     parser.add_argument("--profile", default="6.18")
+    parser.add_argument(
+        "--stat", choices=("median", "min"), default="median",
+        help="how repetitions are summarised (min is steadier on a loaded machine)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--mode", choices=("pinned", "unpinned"), help=argparse.SUPPRESS)
     parser.add_argument("--bindings", action="store_true", help="compare FUSE bindings (see above)")
@@ -376,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix = ["taskset", "-c", args.cpu] if mode == "pinned" else []
         done = subprocess.run(
             [*prefix, sys.executable, os.path.abspath(__file__), "--mode", mode, "--reps", str(args.reps),
-             "--reads", str(args.reads), "--profile", args.profile],
+             "--reads", str(args.reads), "--profile", args.profile, "--stat", args.stat],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:
@@ -387,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"cpus": cpus, "load": load, "reps": args.reps, "results": results}, indent=2))
         return 0
-    print(f"fakeproc mount benchmark: median of {args.reps}; unpinned = server and commands free on CPUs "
+    print(f"fakeproc mount benchmark: {args.stat} of {args.reps}; unpinned = server and commands free on CPUs "
           f"{cpus}; pinned = everything on CPU {args.cpu} (taskset); load average {load[0]:.1f}")
     print(f"{'measurement':<52}{'unpinned':>30}{'pinned':>30}")
     for name, (label, fmt) in ROWS.items():

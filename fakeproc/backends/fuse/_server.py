@@ -162,13 +162,14 @@ class FuseServer:
             if self._fuse:
                 load_binding()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
+            # Set first: the loop can end (and look at it) as soon as the unmount lands, before
+            # unmount() returns; libfuse would then try again and print "failed to unmount".
+            self._unmounted = True
             try:
                 unmount(self.mountpoint, lazy=True)
-                self._unmounted = True
             except OSError as e:
-                if e.errno in (errno.EINVAL, errno.ENOENT):
-                    self._unmounted = True  # gone already (unmounted from outside)
-                else:
+                if e.errno not in (errno.EINVAL, errno.ENOENT):  # those: gone already (from outside)
+                    self._unmounted = False
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
         if not self._done.wait(timeout):
             log.warning(
