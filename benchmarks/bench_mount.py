@@ -1,23 +1,30 @@
 """Time the FUSE mount against the real /proc/sys and issue 15's targets, pinned and unpinned, in one run.
 
-Usage (root, with procps ``sysctl`` and ``taskset``)::
+Usage (root, with procps ``sysctl`` and ``taskset``; gcc for the C floor)::
 
-    .venv/bin/python benchmarks/bench_mount.py [--reps 5] [--reads 4000] [--cpu 0] [--json]
+    .venv/bin/python benchmarks/bench_mount.py [--reps 5] [--reads 4000] [--cpu 0] [--stat median|min] [--json]
 
 One command runs every measurement twice, each mode in its own process with its own mounts:
 *unpinned* (server thread and commands free on all CPUs: what ``fakeproc run`` users get) and
 *pinned* (everything on ``--cpu`` through ``taskset``, which the server thread inherits). Per mode,
-medians of ``--reps``, fake and real alternated so that load spreads over both:
+medians (or minima) of ``--reps``, the sides alternated so that load spreads over all of them:
 
-* ``sysctl -a`` (procps) through the mount vs the real /proc/sys (only ever read);
-* a loop of ``open``/``read``/``read`` (the EOF read)/``close`` of ``kernel/sem``, mount vs real;
-* throughput of 8 reader processes vs 1 on the mount;
+* ``sysctl -a`` (procps) through the mount vs the real /proc/sys (only ever read), vs the C floor
+  and vs the Python floor serving the same tree, and the server CPU time each ``sysctl -a`` costs;
+* a loop of ``open``/``read``/``read`` (the EOF read)/``close`` of ``kernel/sem``, mount vs real,
+  and on the mount's own path vs the C floor's;
+* throughput of 8 reader processes vs 1, on the mount and on each floor, with the server's and the
+  readers' CPU time per loop (what bounds the 8-reader throughput);
 * ``sysctl -a`` time per output line on a kernel with 100 net devices (``Kernel.add_device``)
   vs one without;
 * ``fakeproc run -- true`` (wall time, a fresh interpreter) and ``import fakeproc;
-  fakeproc.Kernel("6.18")`` (timed inside a fresh interpreter);
-* with gcc: the same read loop on the mount's own path vs ``floor_server.c`` (compiled here; the
-  raw FUSE protocol on ``/dev/fuse``, no libfuse: the floor any FUSE server pays).
+  fakeproc.Kernel("6.18")`` (timed inside a fresh interpreter).
+
+The floors serve the model's tree (initial namespaces, as root sees it: names, modes, contents,
+errnos), dumped to a file (:func:`dump_tree`): ``floor_server.c`` (compiled here; the raw FUSE
+protocol on ``/dev/fuse``, no libfuse: the floor any FUSE server pays; also with 2 threads) and
+``python_floor.py`` (fakeproc's own FUSE server and callbacks answering from a dict: what libfuse
+and ctypes cost, without the session and the model).
 
 The machine's load average is printed: on a shared VM, compare ratios from one run.
 
