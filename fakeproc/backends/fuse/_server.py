@@ -203,7 +203,16 @@ class FuseServer:
             check = name[1:] if name in ("ftruncate", "fgetattr") else name
             if getattr(self.ops, check, None) is None:
                 continue
-            if name in fast:
+            if name in _BY_ADDRESS and name in fast:
+                # Pointers as plain addresses: no ctypes pointer/struct objects made per request.
+                argtypes = [
+                    ctypes.c_void_p if t is ctypes.c_char_p or hasattr(t, "contents") else t
+                    for t in prototype._argtypes_
+                ]
+                raw = ctypes.CFUNCTYPE(prototype._restype_, *argtypes)(fast[name])
+                self._keep.append(raw)
+                callback = ctypes.cast(raw, prototype)
+            elif name in fast:
                 callback = prototype(fast[name])
             else:
                 method = getattr(shim, f"{name}_fuse_{major}", None) or getattr(shim, name)
@@ -307,6 +316,10 @@ def _polling_loop(lib: Any, handle: int, spin: float) -> None:
         ctypes.CDLL(None).free(ctypes.c_void_p(buf.mem))
 
 
+#: Requests whose fast callback takes its pointers (path, buffer, fuse_file_info) as addresses.
+_BY_ADDRESS = frozenset({"read", "release"})
+
+
 class _Dispatch:
     """What the binding's request wrappers see as the operations object: every FUSE operation of
     :class:`SysctlOperations` routed through its ``__call__`` (counting, one errno mapping)."""
@@ -358,6 +371,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     stat = session.stat
     listdir = session.listdir
     opendir = session.opendir
+    handle_at = ctypes.c_uint64.from_address  # fuse_file_info.fh, read in place
+    fh_offset = fuse.fuse_file_info.fh.offset
     listings: dict[int, tuple[str, ...]] = {}  # open directory handle -> its names (libfuse3)
     dir_handles = itertools.count(1)
     no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
@@ -396,11 +411,11 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("open", e)
 
-    def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
+    def read_cb(path: int | None, buf: int, size: int, offset: int, fip: int) -> int:
         try:
             if counting:
                 count("read")
-            fh = fip.contents.fh
+            fh = handle_at(fip + fh_offset).value
             end = ends.get(fh)
             if end is not None and offset >= end:
                 return 0  # EOF of an output read whole already (Session.read)
@@ -424,10 +439,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)
 
-    def release_cb(path: bytes, fip: Any) -> int:
+    def release_cb(path: int | None, fip: int) -> int:
         if counting:
             count("release")
-        fh = fip.contents.fh
+        fh = handle_at(fip + fh_offset).value
         files.pop(fh, None)
         ends.pop(fh, None)
         return 0
