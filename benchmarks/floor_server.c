@@ -4,7 +4,8 @@
  * It serves a fixed tree loaded from a dump file that bench_mount.py writes from the model
  * (names, modes, contents and errnos of every file of one namespace set, as root sees them),
  * so that `sysctl -a` through it walks the same tree as through fakeproc. Files are direct_io
- * and size 0, like fakeproc's; opens check the mode bits as procfs does (no override for root).
+ * and size 0, like fakeproc's; opens check the mode bits as procfs does (no override for root);
+ * listings carry attributes (READDIRPLUS), as fakeproc's do, so no LOOKUP follows them.
  *
  * Dump format: a line "fakeproc-floor 1", then per entry a line
  *     KIND MODE OPEN_ERRNO READ_ERRNO LENGTH PATH
@@ -142,21 +143,31 @@ static void fill(struct fuse_attr *a, uint64_t id) {
     a->blksize = 1024;
 }
 
-static size_t dirent(char *at, size_t room, uint64_t ino, uint64_t next, const char *name, uint32_t mode) {
-    size_t namelen = strlen(name), size = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
+/* One directory entry at `at` (READDIR) or, with `plus`, one entry with its attributes (READDIRPLUS,
+ * no attributes for "." and ".."); its size, 0 when it does not fit in `room`. */
+static size_t dirent(char *at, size_t room, int plus, uint32_t id, uint64_t next, const char *name, uint32_t mode) {
+    size_t namelen = strlen(name);
+    size_t head = plus ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
+    size_t size = FUSE_DIRENT_ALIGN(head + namelen);
     if (size > room)
         return 0;
-    struct fuse_dirent *d = (void *)at;
-    d->ino = ino;
+    memset(at, 0, size);
+    struct fuse_dirent *d = (void *)(at + head - FUSE_NAME_OFFSET);
+    if (plus && strcmp(name, ".") && strcmp(name, "..")) {
+        struct fuse_entry_out *e = (void *)at;
+        e->nodeid = id;
+        e->entry_valid = e->attr_valid = 1;
+        fill(&e->attr, id);
+    }
+    d->ino = id;
     d->off = next;
     d->namelen = namelen;
     d->type = mode >> 12;
     memcpy(d->name, name, namelen);
-    memset(d->name + namelen, 0, size - FUSE_NAME_OFFSET - namelen);
     return size;
 }
 
-static void readdir_reply(const struct fuse_in_header *in, const struct fuse_read_in *rd) {
+static void readdir_reply(const struct fuse_in_header *in, const struct fuse_read_in *rd, int plus) {
     static __thread char out[1 << 17];
     size_t used = 0, room = rd->size < sizeof(out) ? rd->size : sizeof(out), n;
     uint64_t off = 0, id = in->nodeid;
@@ -166,13 +177,13 @@ static void readdir_reply(const struct fuse_in_header *in, const struct fuse_rea
             if (!child)
                 break;
             if (off >= rd->offset) {
-                if (!(n = dirent(out + used, room - used, child, off + 1, nodes[child].name, nodes[child].mode)))
+                if (!(n = dirent(out + used, room - used, plus, child, off + 1, nodes[child].name, nodes[child].mode)))
                     break;
                 used += n;
             }
             child = nodes[child].next;
         } else if (off >= rd->offset) {
-            if (!(n = dirent(out + used, room - used, id, off + 1, dots[off], S_IFDIR)))
+            if (!(n = dirent(out + used, room - used, plus, id, off + 1, dots[off], S_IFDIR)))
                 break;
             used += n;
         }
@@ -201,6 +212,8 @@ static void *serve(void *unused) {
             out.minor = FUSE_KERNEL_MINOR_VERSION;
             out.max_readahead = init->max_readahead;
             out.max_write = 131072;
+            /* what libfuse3 asks for by default and fakeproc answers: entries with attributes */
+            out.flags = init->flags & (FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO);
             reply(in, 0, &out, sizeof(out));
             break;
         }
@@ -264,7 +277,8 @@ static void *serve(void *unused) {
             break;
         }
         case FUSE_READDIR:
-            readdir_reply(in, (const void *)arg);
+        case FUSE_READDIRPLUS:
+            readdir_reply(in, (const void *)arg, in->opcode == FUSE_READDIRPLUS);
             break;
         case FUSE_RELEASE:
         case FUSE_RELEASEDIR:
