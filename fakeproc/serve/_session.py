@@ -294,8 +294,9 @@ class Session:
 
     def read(self, fh: int, size: int, offset: int) -> bytes:
         """One ``read(2)``: the handler's output at ``offset``."""
-        # Divergence (6.18): sendfile/splice from a FUSE file stop at its size (0) and never get
-        # here (fuse_splice_read -> filemap_splice_read); procfs splices through read_iter.
+        # Divergence (6.18): sendfile/splice from a FUSE file not opened O_DIRECT stop at its size (0)
+        # and never get here (fuse_splice_read -> filemap_splice_read); procfs splices through
+        # read_iter. O_DIRECT opens do get here (do_splice_read -> copy_splice_read).
         end = self.read_ends.get(fh)
         if end is not None and offset >= end:
             return b""

@@ -102,8 +102,8 @@ def test_setxattr_on_a_directory_is_eacces_and_on_a_writable_file_eopnotsupp(mou
 
 def test_an_append_writes_at_offset_zero_as_procfs_files_have_size_zero(mount):
     done = mount.run(
-        ["sh", "-c", "echo 60 > /proc/sys/vm/swappiness; echo 5 >> /proc/sys/vm/swappiness; "
-         "cat /proc/sys/vm/swappiness"],
+        ["sh", "-c", ("echo 60 > /proc/sys/vm/swappiness; echo 5 >> /proc/sys/vm/swappiness; "
+                      "cat /proc/sys/vm/swappiness")],
         capture_output=True, text=True, timeout=60,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "5\n", "")

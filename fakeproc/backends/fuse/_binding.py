@@ -22,7 +22,16 @@ from typing import Any
 
 from fakeproc.errors import UnavailableError
 
-__all__ = ["LIBRARIES", "FuseArgs", "libfuse", "libfuse_major", "load_binding", "load_fusepy", "loadable_libfuses"]
+__all__ = [
+    "LIBRARIES",
+    "FuseArgs",
+    "FuseBuf",
+    "libfuse",
+    "libfuse_major",
+    "load_binding",
+    "load_fusepy",
+    "loadable_libfuses",
+]
 
 #: The shared library of each libfuse major version (Debian/Ubuntu package in the message below).
 LIBRARIES = {3: "libfuse3.so.3", 2: "libfuse.so.2"}
@@ -42,6 +51,20 @@ class FuseArgs(ctypes.Structure):
         ("argc", ctypes.c_int),
         ("argv", ctypes.POINTER(ctypes.c_char_p)),
         ("allocated", ctypes.c_int),
+    ]
+
+
+class FuseBuf(ctypes.Structure):
+    """``struct fuse_buf`` of libfuse3 (``fuse_common.h``), for :func:`fuse_session_receive_buf`; the
+    trailing spare covers ``mem_size``, which 3.17 appends (zero: libfuse allocates ``mem`` itself)."""
+
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("flags", ctypes.c_int),
+        ("mem", ctypes.c_void_p),
+        ("fd", ctypes.c_int),
+        ("pos", ctypes.c_longlong),
+        ("spare", ctypes.c_size_t * 2),
     ]
 
 
@@ -162,6 +185,18 @@ def _prototypes(binding: ModuleType) -> None:
             binding.__dict__["fakeproc_fuse_loop_mt"] = lambda handle: loop(handle, 0)
         else:
             binding.__dict__["fakeproc_fuse_loop_mt"] = lib.fuse_loop
+        # The session calls of fuse_session_loop, for a receive loop of our own (busy-polling).
+        buf_p = ctypes.POINTER(FuseBuf)
+        for name, argtypes, restype in (
+            ("fuse_get_session", [void_p], void_p),
+            ("fuse_session_fd", [void_p], ctypes.c_int),
+            ("fuse_session_exited", [void_p], ctypes.c_int),
+            ("fuse_session_receive_buf", [void_p, buf_p], ctypes.c_int),
+            ("fuse_session_process_buf", [void_p, buf_p], None),
+        ):
+            function = getattr(lib, name)
+            function.argtypes = argtypes
+            function.restype = restype
     lib.fuse_unmount.restype = None
     lib.fuse_loop.argtypes = [void_p]
     lib.fuse_loop.restype = ctypes.c_int

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import itertools
 import logging
 import os
+import select
 import threading
+import time
 from typing import Any
 
-from fakeproc.backends.fuse._binding import FuseArgs, load_binding
+from fakeproc.backends.fuse._binding import FuseArgs, FuseBuf, load_binding
 from fakeproc.backends.fuse._ops import SysctlOperations
 from fakeproc.backends.fuse._umount import unmount
 from fakeproc.errors import UnavailableError
@@ -42,6 +45,10 @@ __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 log = logging.getLogger("fakeproc.backends.fuse")
 
 FSNAME = "fakeproc"
+
+# libfuse3's readdir flag (enum fuse_readdir_flags) and filler flag (enum fuse_fill_dir_flags).
+_READDIR_PLUS = 1
+_FILL_DIR_PLUS = 2
 
 DEFAULT_OPTIONS: dict[str, str | bool] = {
     "fsname": FSNAME,
@@ -70,6 +77,9 @@ class FuseServer:
         mountpoint: An existing, empty directory.
         threaded: Use libfuse's multi-threaded loop (slower for Python: the GIL).
         options: Extra ``-o`` options (``None`` values remove a default).
+        busy_poll_us: After each request, poll ``/dev/fuse`` without blocking for this many
+            microseconds before sleeping (libfuse3, single-threaded only; 0: libfuse's own loop).
+            Default ``$FAKEPROC_FUSE_BUSY_POLL_US`` or 0; see docs/mount.md for the measurements.
 
     Attributes:
         mountpoint: Absolute mountpoint.
@@ -84,8 +94,12 @@ class FuseServer:
         *,
         threaded: bool = False,
         options: dict[str, str | bool | None] | None = None,
+        busy_poll_us: float | None = None,
     ) -> None:
         self.ops = ops
+        if busy_poll_us is None:
+            busy_poll_us = float(os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US", "0") or 0)
+        self.busy_poll_us = busy_poll_us
         self.mountpoint = os.path.abspath(mountpoint)
         self.threaded = threaded
         opts: dict[str, str | bool | None] = dict(DEFAULT_OPTIONS)
@@ -148,13 +162,14 @@ class FuseServer:
             if self._fuse:
                 load_binding()._libfuse.fuse_exit(self._fuse)
         if not self._done.is_set():
+            # Set first: the loop can end (and look at it) as soon as the unmount lands, before
+            # unmount() returns; libfuse would then try again and print "failed to unmount".
+            self._unmounted = True
             try:
                 unmount(self.mountpoint, lazy=True)
-                self._unmounted = True
             except OSError as e:
-                if e.errno in (errno.EINVAL, errno.ENOENT):
-                    self._unmounted = True  # gone already (unmounted from outside)
-                else:
+                if e.errno not in (errno.EINVAL, errno.ENOENT):  # those: gone already (from outside)
+                    self._unmounted = False
                     log.warning("unmount of %s failed: %s", self.mountpoint, e)
         if not self._done.wait(timeout):
             log.warning(
@@ -188,7 +203,16 @@ class FuseServer:
             check = name[1:] if name in ("ftruncate", "fgetattr") else name
             if getattr(self.ops, check, None) is None:
                 continue
-            if name in fast:
+            if name in _BY_ADDRESS and name in fast:
+                # Pointers as plain addresses: no ctypes pointer/struct objects made per request.
+                argtypes = [
+                    ctypes.c_void_p if t is ctypes.c_char_p or hasattr(t, "contents") else t
+                    for t in prototype._argtypes_
+                ]
+                raw = ctypes.CFUNCTYPE(prototype._restype_, *argtypes)(fast[name])
+                self._keep.append(raw)
+                callback = ctypes.cast(raw, prototype)
+            elif name in fast:
                 callback = prototype(fast[name])
             else:
                 method = getattr(shim, f"{name}_fuse_{major}", None) or getattr(shim, name)
@@ -238,6 +262,8 @@ class FuseServer:
             self._mounted.set()
             if self.threaded:
                 fuse.fakeproc_fuse_loop_mt(handle)
+            elif self.busy_poll_us > 0 and self._major == 3:
+                _polling_loop(lib, handle, self.busy_poll_us / 1e6)
             else:
                 lib.fuse_loop(handle)
             with self._handle_lock:
@@ -258,6 +284,42 @@ class FuseServer:
             self._done.set()
 
 
+def _polling_loop(lib: Any, handle: int, spin: float) -> None:
+    """``fuse_session_loop`` with a busy-poll: after each request, keep reading ``/dev/fuse``
+    without blocking for ``spin`` seconds before sleeping in ``poll``, so that a caller's next
+    request, when it comes at once, finds the server awake (no wake-up of a halted vCPU)."""
+    session = lib.fuse_get_session(handle)
+    fd = lib.fuse_session_fd(session)
+    receive, process, exited = lib.fuse_session_receive_buf, lib.fuse_session_process_buf, lib.fuse_session_exited
+    buf = FuseBuf()
+    ref = ctypes.byref(buf)
+    again, interrupted = -errno.EAGAIN, -errno.EINTR
+    clock = time.perf_counter
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    os.set_blocking(fd, False)
+    try:
+        while not exited(session):
+            result = receive(session, ref)
+            if result == again:
+                deadline = clock() + spin
+                while result == again and clock() < deadline:
+                    result = receive(session, ref)
+                if result == again:
+                    poller.poll(1000)  # also wakes at unmount (POLLERR); the timeout rechecks exited()
+                    continue
+            if result > 0:
+                process(session, ref)
+            elif result != interrupted:
+                break  # 0: exited; -ENODEV: unmounted
+    finally:
+        ctypes.CDLL(None).free(ctypes.c_void_p(buf.mem))
+
+
+#: Requests whose fast callback takes its pointers (path, buffer, fuse_file_info) as addresses.
+_BY_ADDRESS = frozenset({"read", "release"})
+
+
 class _Dispatch:
     """What the binding's request wrappers see as the operations object: every FUSE operation of
     :class:`SysctlOperations` routed through its ``__call__`` (counting, one errno mapping)."""
@@ -276,12 +338,14 @@ class _Dispatch:
             return ops(name, *args)
 
         request.__name__ = name
+        self.__dict__[name] = request  # made once: later lookups find it without __getattr__
         return request
 
 
 def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     """Direct ctypes callbacks for the requests every access makes (LOOKUP/GETATTR, OPEN, READ,
-    WRITE, RELEASE), skipping fusepy's per-call wrapper chain and its dict-to-struct copy.
+    WRITE, RELEASE) and for directory listings (OPENDIR, READDIR, RELEASEDIR), skipping fusepy's
+    per-call wrapper chain and its dict-to-struct copy.
 
     They call the same :class:`SysctlOperations` methods and turn ``OSError`` into the same
     errno as :meth:`SysctlOperations.__call__`; anything else is logged and becomes EIO.
@@ -305,6 +369,14 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     counting = session.counts is not None  # fixed for the session's life; skips a call per request
     context = fuse.fuse_get_context
     stat = session.stat
+    listdir = session.listdir
+    opendir = session.opendir
+    handle_at = ctypes.c_uint64.from_address  # fuse_file_info.fh, read in place
+    fh_offset = fuse.fuse_file_info.fh.offset
+    listings: dict[int, tuple[str, ...]] = {}  # open directory handle -> its names (libfuse3)
+    dir_handles = itertools.count(1)
+    no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
+    major = int(fuse.fuse_version_major)
     session_open = session.open
     session_write = session.write
     append = os.O_APPEND
@@ -339,11 +411,11 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("open", e)
 
-    def read_cb(path: bytes, buf: Any, size: int, offset: int, fip: Any) -> int:
+    def read_cb(path: int | None, buf: int, size: int, offset: int, fip: int) -> int:
         try:
             if counting:
                 count("read")
-            fh = fip.contents.fh
+            fh = handle_at(fip + fh_offset).value
             end = ends.get(fh)
             if end is not None and offset >= end:
                 return 0  # EOF of an output read whole already (Session.read)
@@ -367,15 +439,82 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)
 
-    def release_cb(path: bytes, fip: Any) -> int:
+    def release_cb(path: int | None, fip: int) -> int:
         if counting:
             count("release")
-        fh = fip.contents.fh
+        fh = handle_at(fip + fh_offset).value
         files.pop(fh, None)
         ends.pop(fh, None)
         return 0
 
+    def opendir_cb(path: bytes, fip: Any) -> int:
+        try:
+            if counting:
+                count("opendir")
+            opendir(context(), path.decode("utf-8", "surrogateescape"))
+            fip.contents.fh = next(dir_handles)
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return failed("opendir", e)
+
+    plus_stat = c_stat()
+    plus_address = ctypes.addressof(plus_stat)
+
+    def readdir_cb(path: bytes, buf: Any, filler: Any, offset: int, fip: Any, flags: int = 0) -> int:
+        try:
+            if counting:
+                count("readdir")
+            ctx = context()
+            where = path.decode("utf-8", "surrogateescape")
+            if major == 2:
+                names = listdir(ctx, where)
+                for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
+                    if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0):
+                        break
+                return 0
+            # libfuse3: offsets (each entry's is its index + 1), so that libfuse passes READDIRPLUS
+            # attributes on (it ignores them for a listing filled without offsets). With
+            # READDIRPLUS each entry carries its attributes (FUSE_FILL_DIR_PLUS) and the kernel
+            # makes its dentry now instead of sending a LOOKUP per name (one per file in sysctl -a).
+            # One listing per open directory, made at its first READDIR: the later ones (the next
+            # buffer, then the empty one at the end) continue it, as libfuse's own buffer did.
+            handle = fip.contents.fh
+            entries = listings.get(handle) if offset else None
+            if entries is None:
+                entries = listings[handle] = (".", "..", *listdir(ctx, where))
+            plus_wanted = flags & _READDIR_PLUS
+            prefix = where.rstrip("/") + "/"
+            for index in range(offset, len(entries)):
+                name = entries[index]
+                plus = 0
+                if plus_wanted and index >= 2:
+                    try:
+                        st = stat(ctx, prefix + name)
+                    except OSError:
+                        pass  # gone meanwhile: a plain entry, the kernel's LOOKUP will say ENOENT
+                    else:
+                        memmove(plus_address, template_address, stat_size)
+                        plus_stat.st_mode = st.mode
+                        plus_stat.st_nlink = st.nlink
+                        plus_stat.st_uid = st.uid
+                        plus_stat.st_gid = st.gid
+                        plus = _FILL_DIR_PLUS
+                if filler(buf, name.encode("utf-8", "surrogateescape"), plus_stat if plus else no_stat, index + 1, plus):
+                    break
+            return 0
+        except BaseException as e:  # noqa: BLE001
+            return failed("readdir", e)
+
+    def releasedir_cb(path: bytes, fip: Any) -> int:
+        if counting:
+            count("releasedir")
+        listings.pop(fip.contents.fh, None)
+        return 0
+
     return {
+        "opendir": opendir_cb,
+        "readdir": readdir_cb,
+        "releasedir": releasedir_cb,
         "getattr": getattr_cb,
         "fgetattr": getattr_cb,
         "open": open_cb,
