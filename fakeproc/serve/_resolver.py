@@ -47,7 +47,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -163,8 +164,25 @@ class NamespaceResolver:
         self._next_sweep = 0.0
         self._logged = 0
         self._mirror_uts: RealUts | None = None
+        self.proxies: dict[int, int] = {}
+        """Thread id -> the pid it opens or stats files for (see :meth:`acting_for`)."""
 
     # ------------------------------------------------------------------ public
+
+    @contextmanager
+    def acting_for(self, pid: int) -> Iterator[None]:
+        """Attribute this thread's requests to ``pid`` while the block runs.
+
+        The seccomp backend's supervisor opens and stats files in the mount on behalf of the
+        process it answers; the open is where a file's namespaces are bound, so the request must
+        count as that process's, not the supervisor's.
+        """
+        tid = threading.get_native_id()
+        self.proxies[tid] = pid
+        try:
+            yield
+        finally:
+            self.proxies.pop(tid, None)
 
     def resolve(self, pid: int, *, max_age: float = 0.0) -> NamespaceSet:
         """The model namespaces of the thread ``pid`` (the base set if it cannot be attributed).
@@ -175,6 +193,8 @@ class NamespaceResolver:
                 ago instead of reading its ``/proc/PID/ns`` links again. Only for requests whose
                 answers the kernel caches for as long anyway (attributes: ``attr_timeout``).
         """
+        if self.proxies:
+            pid = self.proxies.get(pid, pid)
         if pid <= 0:
             self._log_unattributed(pid, "no pid (the server is in a child pid namespace?)")
             return self.base
@@ -218,6 +238,8 @@ class NamespaceResolver:
         pid), the full :meth:`resolve` runs. The answer's other members may be stale then; the
         request does not look at them (the next request that does re-reads its own links).
         """
+        if self.proxies:
+            pid = self.proxies.get(pid, pid)
         cached = self._pids.get(pid)
         if cached is None or pid <= 0:
             return self.resolve(pid)

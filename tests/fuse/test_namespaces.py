@@ -8,10 +8,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
-from fakeproc.serve import NamespaceResolver
+from fakeproc.serve import NS_TYPES, NamespaceResolver
 from fakeproc.spec import NamespaceType
 from tests.fuse.support import requires_fuse, requires_root, requires_tool, sh
 
@@ -69,6 +70,25 @@ def test_a_new_real_ipc_namespace_maps_to_a_new_model_one_with_compile_defaults(
         child.wait()
     assert resolver.maybe_sweep(force=True) == 1
     assert kernel.namespaces(NamespaceType.IPC) == [kernel.init_ns.ipc]
+
+
+@requires_root
+@requires_tool("unshare")
+def test_a_thread_acting_for_a_caller_is_attributed_as_that_caller(kernel):
+    resolver = NamespaceResolver(kernel)
+    me = threading.get_native_id()
+    child = subprocess.Popen(["unshare", "--ipc", "sleep", "30"])
+    try:
+        _wait_unshared(child.pid)
+        with resolver.acting_for(child.pid):
+            nsset = resolver.resolve(me)
+            assert nsset.ipc is not kernel.init_ns.ipc
+            assert resolver.resolve_for(me, (NS_TYPES.index("ipc"),)) is nsset
+        assert resolver.resolve(me) is kernel.init_ns
+        assert resolver.proxies == {}
+    finally:
+        child.kill()
+        child.wait()
 
 
 def _wait_unshared(pid: int) -> None:
