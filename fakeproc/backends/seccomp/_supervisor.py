@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import logging
 import os
 import select
@@ -22,14 +23,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from fakeproc.backends.seccomp import _abi
-from fakeproc.backends.seccomp._abi import (
-    NR,
-    SeccompNotif,
-    SeccompNotifAddfd,
-    SeccompNotifResp,
-    ioctl,
-    syscall,
-)
+from fakeproc.backends.seccomp._abi import NOTIF, NOTIF_ADDFD, NOTIF_RESP, NR, syscall
+from fakeproc.backends.seccomp._memory import Memory
 from fakeproc.errors import CommandNotFound, UnavailableError
 
 __all__ = ["CONTINUE", "Notification", "Reply", "SockFprog", "Supervisor", "caller_creds", "has_cap_sys_admin", "log"]
@@ -48,6 +43,7 @@ class Reply:
     sent: bool = False
 
 
+_ZEROS = bytes(NOTIF.size)
 CONTINUE = Reply(cont=True)
 SENT = Reply(sent=True)
 
@@ -57,11 +53,11 @@ class Notification:
 
     __slots__ = ("args", "id", "nr", "pid")
 
-    def __init__(self, notif: SeccompNotif) -> None:
-        self.id = int(notif.id)
-        self.pid = int(notif.pid)
-        self.nr = int(notif.data.nr)
-        self.args = tuple(int(a) for a in notif.data.args)
+    def __init__(self, id: int, pid: int, nr: int, args: tuple[int, ...]) -> None:  # noqa: A002
+        self.id = id
+        self.pid = pid
+        self.nr = nr
+        self.args = args
 
 
 Handler = Callable[[Notification], Reply]
@@ -157,8 +153,11 @@ class Supervisor:
         self.handlers = dict(handlers)
         self.listener = -1
         self.send_flag = True  # SECCOMP_ADDFD_FLAG_SEND (5.14); cleared on the first EINVAL
-        self._notif = SeccompNotif()
-        self._resp = SeccompNotifResp()
+        self.sync_wake_up = False
+        """Whether the kernel hands notifications over on the caller's CPU (6.6+, see :meth:`run`)."""
+        self.mem = Memory()
+        """The callers' memory, for the handlers (used from the serving thread only)."""
+        self._recv = bytearray(NOTIF.size)
         self.notifications = 0
 
     # ------------------------------------------------------------------ launch
@@ -215,9 +214,14 @@ class Supervisor:
             parent_sock.close()
             with contextlib.suppress(OSError):
                 child_sock.close()
-        with contextlib.suppress(OSError):
-            ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-                  ctypes.c_ulong(_abi.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP))
+        # Linux 6.6+: wake the supervisor on the caller's CPU and switch to it directly
+        # (kernel/seccomp.c, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP). Without it each notification
+        # pays a cross-CPU wake-up, several times the cost of answering it. Older kernels: EINVAL.
+        try:
+            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_SET_FLAGS, _abi.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+            self.sync_wake_up = True
+        except OSError as e:
+            log.debug("fakeproc: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP here (%s)", os.strerror(e.errno or 0))
         try:
             self._serve(proc)
         finally:
@@ -287,33 +291,38 @@ class Supervisor:
             os.close(pidfd)
 
     def _one(self) -> bool:
-        notif = self._notif
-        ctypes.memset(ctypes.byref(notif), 0, ctypes.sizeof(notif))
+        """Receive one notification and answer it; False when the listener failed for good."""
+        buf = self._recv
+        buf[:] = _ZEROS  # SECCOMP_IOCTL_NOTIF_RECV wants a zeroed struct
         try:
-            ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_RECV, ctypes.byref(notif))
+            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_RECV, buf, True)
         except OSError as e:
             return e.errno in (errno.ENOENT, errno.EINTR)  # ENOENT: the caller went away meanwhile
         self.notifications += 1
-        n = Notification(notif)
-        handler = self.handlers.get(n.nr)
+        nid, pid, _flags, nr, _arch, _ip, *args = NOTIF.unpack(buf)
+        handler = self.handlers.get(nr)
+        if handler is None:
+            self._send(nid, 0, 0, _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+            return True
+        n = Notification(nid, pid, nr, tuple(args))
         try:
-            reply = handler(n) if handler is not None else CONTINUE
+            reply = handler(n)
         except OSError as e:
             reply = Reply(error=e.errno or errno.EIO)
         except Exception:  # a bug here must not let the syscall reach the real /proc/sys
-            log.exception("fakeproc: internal error answering syscall %d of pid %d", n.nr, n.pid)
+            log.exception("fakeproc: internal error answering syscall %d of pid %d", nr, pid)
             reply = Reply(error=errno.EIO)
         if reply.sent:
             return True
-        resp = self._resp
-        resp.id = n.id
         if reply.cont:
-            resp.val, resp.error, resp.flags = 0, 0, _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE
+            self._send(nid, 0, 0, _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE)
         else:
-            resp.val, resp.error, resp.flags = reply.value, -reply.error if reply.error else 0, 0
-        with contextlib.suppress(OSError):  # ENOENT: the caller was interrupted by a signal
-            ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_SEND, ctypes.byref(resp))
+            self._send(nid, reply.value, -reply.error if reply.error else 0, 0)
         return True
+
+    def _send(self, nid: int, value: int, error: int, flags: int) -> None:
+        with contextlib.suppress(OSError):  # ENOENT: the caller was interrupted by a signal
+            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_SEND, NOTIF_RESP.pack(nid, value, error, flags))
 
     # ------------------------------------------------------------------ helpers for handlers
 
@@ -321,7 +330,7 @@ class Supervisor:
         """Whether ``n``'s caller still waits (checked before writing its memory: the pid may
         otherwise have been reused)."""
         try:
-            ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ID_VALID, ctypes.byref(ctypes.c_uint64(n.id)))
+            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ID_VALID, n.id.to_bytes(8, "little"))
         except OSError:
             return False
         return True
@@ -329,26 +338,21 @@ class Supervisor:
     def inject(self, n: Notification, fd: int, *, cloexec: bool, at: int | None = None) -> Reply:
         """Install our ``fd`` in the caller (at the lowest free number, or at ``at``) as the
         syscall's result."""
-        addfd = SeccompNotifAddfd()
-        addfd.id = n.id
-        addfd.srcfd = fd
-        addfd.newfd_flags = os.O_CLOEXEC if cloexec else 0
-        flags = 0
-        if at is not None:
-            flags |= _abi.SECCOMP_ADDFD_FLAG_SETFD
-            addfd.newfd = at
+        flags = 0 if at is None else _abi.SECCOMP_ADDFD_FLAG_SETFD
+        newfd_flags = os.O_CLOEXEC if cloexec else 0
         if self.send_flag:
-            addfd.flags = flags | _abi.SECCOMP_ADDFD_FLAG_SEND
             try:
-                ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, ctypes.byref(addfd))
+                self._addfd(n.id, flags | _abi.SECCOMP_ADDFD_FLAG_SEND, fd, at or 0, newfd_flags)
                 return SENT
             except OSError as e:
                 if e.errno != errno.EINVAL or at is not None and at < 0:
                     raise
                 self.send_flag = False  # kernel < 5.14: add, then answer separately
-        addfd.flags = flags
-        newfd = ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, ctypes.byref(addfd))
-        return Reply(value=newfd)
+        return Reply(value=self._addfd(n.id, flags, fd, at or 0, newfd_flags))
+
+    def _addfd(self, nid: int, flags: int, srcfd: int, newfd: int, newfd_flags: int) -> int:
+        arg = bytearray(NOTIF_ADDFD.pack(nid, flags, srcfd, newfd & 0xFFFFFFFF, newfd_flags))
+        return fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, arg, True)
 
 
 class SockFprog(ctypes.Structure):
