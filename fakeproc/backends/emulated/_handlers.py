@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeproc.backends.seccomp._abi import NR, syscall
-from fakeproc.backends.seccomp._memory import read_bytes, read_path, write_bytes
 from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
 from fakeproc.backends.seccomp._redirect import (
     AT_EMPTY_PATH,
     AT_SYMLINK_NOFOLLOW,
     note_own_filter,
     refuse_io_uring,
+    view_handlers,
 )
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
@@ -80,6 +80,7 @@ class EmulatedHandlers:
         self.sup = supervisor
         self.kernel = kernel
         self.paths = Resolver()
+        self.mem = supervisor.mem
         self.files: dict[int, OpenFile] = {}
         self.owner = os.geteuid()
         self.started = int(time.time())
@@ -127,6 +128,7 @@ class EmulatedHandlers:
             NR["uname"]: self._uname,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
+            **view_handlers(self.sup, self.paths),
         }
 
     # ------------------------------------------------------------------ who and where
@@ -145,7 +147,9 @@ class EmulatedHandlers:
         return ns, Caller(uid=creds.fsuid, gid=creds.fsgid, groups=creds.groups, pid=pid, comm=creds.comm)
 
     def _where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> tuple[str, bool] | None:
-        path = read_path(n.pid, addr)
+        if addr == 0:
+            return None  # NULL: the kernel's EFAULT (or, 6.11+ with AT_EMPTY_PATH, the dirfd)
+        path = self.mem.read_path(n.pid, addr)
         return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
 
     def _lookup(self, pid: int, fd: int) -> OpenFile | None:
@@ -164,7 +168,7 @@ class EmulatedHandlers:
     def _openat2(self, n: Notification) -> Reply:
         if n.args[3] < 24:
             return CONTINUE
-        how = read_bytes(n.pid, n.args[2], 24)
+        how = self.mem.read(n.pid, n.args[2], 24)
         flags, mode = int.from_bytes(how[:8], "little"), int.from_bytes(how[8:16], "little")
         return self._open(n, signed32(n.args[0]), n.args[1], flags, mode)
 
@@ -226,7 +230,7 @@ class EmulatedHandlers:
         data = f.file.read(count, f.pos if at is None else at)
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
-        write_bytes(n.pid, buf, data)
+        self.mem.write(n.pid, buf, data)
         if at is None:
             f.pos += len(data)
         return Reply(value=len(data))
@@ -236,7 +240,7 @@ class EmulatedHandlers:
         if f is None:
             return CONTINUE
         if data is None:
-            data = read_bytes(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
+            data = self.mem.read(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         if f.file.is_dir:
@@ -250,7 +254,7 @@ class EmulatedHandlers:
         cnt = signed32(n.args[2])
         if cnt < 0 or cnt > 1024:
             raise OSError(errno.EINVAL, "iovcnt")
-        raw = read_bytes(n.pid, n.args[1], 16 * cnt)
+        raw = self.mem.read(n.pid, n.args[1], 16 * cnt)
         return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(cnt)]
 
     def _readv(self, n: Notification) -> Reply:
@@ -264,7 +268,7 @@ class EmulatedHandlers:
         for base, ln in iov:
             if off >= len(data):
                 break
-            write_bytes(n.pid, base, data[off:off + ln])
+            self.mem.write(n.pid, base, data[off:off + ln])
             off += ln
         return Reply(value=len(data))
 
@@ -272,7 +276,7 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
-        data = b"".join(read_bytes(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
+        data = b"".join(self.mem.read(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
         return self._write(n, data, None)
 
     def _lseek(self, n: Notification) -> Reply:
@@ -325,7 +329,7 @@ class EmulatedHandlers:
             ent = struct.pack("<QqHB", _ino(child), f.pos + 1, reclen, dtype) + raw
             out += ent.ljust(reclen, b"\0")
             f.pos += 1
-        write_bytes(n.pid, n.args[1], out)
+        self.mem.write(n.pid, n.args[1], out)
         return Reply(value=len(out))
 
     # ------------------------------------------------------------------ stat, access, readlink
@@ -340,11 +344,11 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
-        write_bytes(n.pid, buf, self._pack_stat(f.rel, f.file.nsset))
+        self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset))
         return Reply(value=0)
 
     def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
-        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
+        if flags & AT_EMPTY_PATH and (addr == 0 or not self.mem.read_path(n.pid, addr)):
             return self._fstat(n, dirfd, buf)
         found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
@@ -354,7 +358,7 @@ class EmulatedHandlers:
         data = self._pack_stat(rel, ns)
         if slash and not self.kernel.stat(_p(rel), ns).is_dir:
             return Reply(error=errno.ENOTDIR)
-        write_bytes(n.pid, buf, data)
+        self.mem.write(n.pid, buf, data)
         return Reply(value=0)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
@@ -402,7 +406,7 @@ class EmulatedHandlers:
         fields = (real.sysname, value("kernel.hostname"), value("kernel.osrelease"), real.version,
                   real.machine, value("kernel.domainname"))
         data = b"".join(os.fsencode(f)[:64].ljust(65, b"\0") for f in fields)
-        write_bytes(n.pid, n.args[0], data)
+        self.mem.write(n.pid, n.args[0], data)
         return Reply(value=0)
 
     # ------------------------------------------------------------------ descriptors

@@ -124,11 +124,11 @@ def run_redirected(
     if why is not None:
         raise UnavailableError(why)
     from fakeproc.backends.seccomp._abi import NR, bpf_program
-    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, RedirectHandlers
+    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES, RedirectHandlers
     from fakeproc.backends.seccomp._supervisor import Supervisor
 
     names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
-    program = bpf_program([(NR[name], None) for name in names])
+    program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
     sup = Supervisor(program, {})
     handlers = RedirectHandlers(sup, mountpoint, uname)
     sup.handlers = handlers.table()
