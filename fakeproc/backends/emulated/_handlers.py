@@ -55,6 +55,9 @@ _F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
 _O_LARGEFILE = 0o100000
 _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes)
 _DEV = os.makedev(0, 0xFA)  # a fixed anonymous device for the fake tree
+ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
+"""How long a caller's namespaces answer its stats: the FUSE mount's default ``attr_timeout``
+(fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
 @dataclass(slots=True)
@@ -86,6 +89,7 @@ class EmulatedHandlers:
         self.started = int(time.time())
         self.memfd_dev: int | None = None
         self.resolver = _namespace_resolver(kernel)
+        self._needed: dict[str, tuple[int, ...] | None] = {}
         self.paths.dir_of = self._dir_of
 
     def _dir_of(self, pid: int, fd: int) -> str | None:
@@ -133,11 +137,39 @@ class EmulatedHandlers:
 
     # ------------------------------------------------------------------ who and where
 
-    def _caller(self, pid: int) -> tuple[Any, Any]:
-        """(model namespaces, model Caller) of thread ``pid``."""
+    def _ns(self, pid: int, path: str | None = None, *, attr: bool = False, writing: bool = False) -> Any:
+        """The model namespaces of thread ``pid``, read as the mount's server reads them
+        (:class:`fakeproc.serve.Session`): for an attribute (``attr``: stat, existence) the answer
+        of the last ``attr_timeout`` seconds, as the mount's kernel caches attributes that long;
+        for a read-only open of ``path``, only the namespace links its entry depends on."""
+        r = self.resolver
+        if r is None:
+            return self.kernel.init_ns
+        if attr:
+            return r.resolve(pid, max_age=ATTR_TIMEOUT)
+        if path is None or writing:
+            return r.resolve(pid)
+        try:
+            needed = self._needed[path]
+        except KeyError:
+            from fakeproc.serve import NS_TYPES
+
+            types = self.kernel.namespaces_read(path)
+            needed = None if types is None else tuple(i for i, name in enumerate(NS_TYPES) if name in
+                                                      {t.value for t in types})
+            if len(self._needed) > 65536:
+                self._needed.clear()
+            self._needed[path] = needed
+        if needed is None:
+            return r.resolve(pid)
+        return r.resolve_for(pid, needed) if needed else r.base
+
+    def _caller(self, pid: int, ns: Any = None) -> tuple[Any, Any]:
+        """(model namespaces, model Caller) of thread ``pid`` (``ns`` if already known)."""
         from fakeproc.model import ROOT, Caller
 
-        ns = self.resolver.resolve(pid) if self.resolver is not None else self.kernel.init_ns
+        if ns is None:
+            ns = self._ns(pid)
         creds = caller_creds(pid)
         if self.owner != 0 and creds.fsuid == 0:
             # Unprivileged supervisor: caller_creds does not read ids; CMD runs as us.
@@ -178,7 +210,8 @@ class EmulatedHandlers:
         if found is None:
             return CONTINUE
         rel, slash = found
-        ns, caller = self._caller(n.pid)
+        ns, caller = self._caller(n.pid, self._ns(n.pid, _p(rel), writing=flags & os.O_ACCMODE != os.O_RDONLY
+                                                  or bool(flags & os.O_TRUNC)))
         if flags & os.O_PATH:
             log.warning("fakeproc: O_PATH open of /proc/sys/%s is not emulated (EOPNOTSUPP)", rel)
             return Reply(error=errno.EOPNOTSUPP)
@@ -354,7 +387,7 @@ class EmulatedHandlers:
         if found is None:
             return CONTINUE
         rel, slash = found
-        ns, _caller = self._caller(n.pid)
+        ns = self._ns(n.pid, attr=True)
         data = self._pack_stat(rel, ns)
         if slash and not self.kernel.stat(_p(rel), ns).is_dir:
             return Reply(error=errno.ENOTDIR)
@@ -379,16 +412,14 @@ class EmulatedHandlers:
         found = self._where(n, dirfd, addr, follow=False)
         if found is None:
             return CONTINUE
-        ns, _caller = self._caller(n.pid)
-        self.kernel.stat(_p(found[0]), ns)  # ENOENT for a missing one
+        self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True))  # ENOENT for a missing one
         return Reply(error=errno.EINVAL)  # the fake tree has no symlinks
 
     def _chdir(self, n: Notification) -> Reply:
         found = self._where(n, AT_FDCWD, n.args[0])
         if found is None:
             return CONTINUE
-        ns, _caller = self._caller(n.pid)
-        if not self.kernel.stat(_p(found[0]), ns).is_dir:
+        if not self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True)).is_dir:
             return Reply(error=errno.ENOTDIR)
         if os.path.isdir("/proc/sys/" + found[0]):
             return CONTINUE  # the cwd is the real directory; relative lookups are redirected
@@ -397,7 +428,7 @@ class EmulatedHandlers:
 
     def _uname(self, n: Notification) -> Reply:
         """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
-        ns, _caller = self._caller(n.pid)
+        ns = self._ns(n.pid)
         real = os.uname()
 
         def value(key: str) -> str:
