@@ -240,8 +240,10 @@ class Supervisor:
                 forward()
             return
         # Block in SECCOMP_IOCTL_NOTIF_RECV itself (with SYNC_WAKE_UP the kernel then hands the
-        # notification over on the same CPU, several times faster than poll + recv). A waiter
-        # thread interrupts it with SIGUSR1 once the command has exited.
+        # notification over on the same CPU, several times faster than poll + recv). It returns
+        # at once when no process uses the filter any more (_one: False); while processes the
+        # command left behind still use it, a waiter thread interrupts it with SIGUSR1 once the
+        # command has exited.
         done = threading.Event()
         me = threading.get_ident()
         old = signal.signal(signal.SIGUSR1, lambda *_: None)
@@ -250,16 +252,19 @@ class Supervisor:
         def waiter() -> None:
             proc.wait()
             done.set()
-            while not stopped.wait(0.05):
+            while True:
                 with contextlib.suppress(ProcessLookupError):
                     signal.pthread_kill(me, signal.SIGUSR1)
+                if stopped.wait(0.05):
+                    return
 
         stopped = threading.Event()
         t = threading.Thread(target=waiter, name="fakeproc-seccomp-wait", daemon=True)
         t.start()
         try:
             while not done.is_set():
-                self._one()
+                if not self._one():
+                    done.wait()  # the command is gone; its exit status is the waiter's to collect
         finally:
             stopped.set()
             t.join()
@@ -297,7 +302,9 @@ class Supervisor:
         try:
             fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_RECV, buf, True)
         except OSError as e:
-            return e.errno in (errno.ENOENT, errno.EINTR)  # ENOENT: the caller went away meanwhile
+            if e.errno == errno.ENOENT:  # the caller went away meanwhile, or every process did
+                return not self._hung_up()
+            return e.errno == errno.EINTR
         self.notifications += 1
         nid, pid, _flags, nr, _arch, _ip, *args = NOTIF.unpack(buf)
         handler = self.handlers.get(nr)
@@ -319,6 +326,12 @@ class Supervisor:
         else:
             self._send(nid, reply.value, -reply.error if reply.error else 0, 0)
         return True
+
+    def _hung_up(self) -> bool:
+        """Whether no process uses the filter any more (the listener polls POLLHUP)."""
+        p = select.poll()
+        p.register(self.listener, select.POLLIN)
+        return any(ev & select.POLLHUP for _fd, ev in p.poll(0))
 
     def _send(self, nid: int, value: int, error: int, flags: int) -> None:
         with contextlib.suppress(OSError):  # ENOENT: the caller was interrupted by a signal
