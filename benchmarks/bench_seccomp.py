@@ -107,13 +107,14 @@ def _c_time(exe: str | None, argv: list[str], runs: int, *, plain: bool) -> tupl
 def _py_floor(argv: list[str]) -> tuple[int, bool]:
     """One run under the Python supervisor with the seccomp backend's filter and no handlers;
     returns (notifications, whether sync wake-up was used)."""
+    from fakeproc.backends.seccomp import _redirect
     from fakeproc.backends.seccomp._abi import NR, bpf_program
-    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES
     from fakeproc.backends.seccomp._supervisor import Supervisor
 
-    sup = Supervisor(bpf_program([(NR[name], None) for name in PATH_SYSCALLS] + list(VIEW_RULES)), {})
+    rules = [(NR[name], None) for name in _redirect.PATH_SYSCALLS] + list(getattr(_redirect, "VIEW_RULES", ()))
+    sup = Supervisor(bpf_program(rules), {})
     sup.run(argv)
-    return sup.notifications, sup.sync_wake_up
+    return sup.notifications, bool(getattr(sup, "sync_wake_up", True))
 
 
 def _rows(m, runs: int, exe: str | None):  # noqa: ANN001, ANN202
