@@ -1,10 +1,11 @@
 """Start CMD under a seccomp filter whose listener we hold, and answer its notifications.
 
-The child (before exec): ``PR_SET_NO_NEW_PRIVS`` (unless it holds CAP_SYS_ADMIN),
-``seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)``, the listener sent to
-the parent over a socketpair, exec. The parent polls the listener and a pidfd of the child;
-each notification goes to the handler registered for its syscall number, whose :class:`Reply`
-becomes the ``seccomp_notif_resp`` (or was already given with ``SECCOMP_ADDFD_FLAG_SEND``).
+A launching thread of the supervisor sets ``PR_SET_NO_NEW_PRIVS`` (unless it holds
+CAP_SYS_ADMIN) and ``seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)`` on
+itself alone, hands the listener to the serving thread and starts CMD, which inherits the
+filter (:class:`_Launch`). The serving thread receives each notification, gives it to the
+handler registered for its syscall number, and sends the handler's :class:`Reply` as the
+``seccomp_notif_resp`` (unless it was already given with ``SECCOMP_ADDFD_FLAG_SEND``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import logging
 import os
 import select
 import signal
-import socket
 import subprocess
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -171,49 +172,14 @@ class Supervisor:
             UnavailableError: the filter could not be installed (the message says why).
             CommandNotFound: ``argv[0]`` does not exist.
         """
-        buf = ctypes.create_string_buffer(self.program, len(self.program))
-        fprog = SockFprog(len(self.program) // 8, ctypes.addressof(buf))
-        need_nnp = not has_cap_sys_admin()
-        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        libc = _abi.libc
-
-        def install() -> None:  # runs in the child between fork and exec: no allocations of note
-            libc.prctl(_abi.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            if need_nnp and libc.prctl(_abi.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-                child_sock.send(b"E%d nnp" % ctypes.get_errno())
-                raise OSError(ctypes.get_errno(), "prctl")
-            fd = libc.syscall(ctypes.c_long(NR["seccomp"]), ctypes.c_long(_abi.SECCOMP_SET_MODE_FILTER),
-                              ctypes.c_long(_abi.SECCOMP_FILTER_FLAG_NEW_LISTENER), ctypes.byref(fprog))
-            if fd < 0:
-                child_sock.send(b"E%d seccomp" % ctypes.get_errno())
-                raise OSError(ctypes.get_errno(), "seccomp")
-            socket.send_fds(child_sock, [b"L"], [fd])
-            os.close(fd)
-
-        try:
-            try:
-                # The filter must be installed by the child itself, between fork and exec; install()
-                # only makes ctypes calls and one sendmsg, so the usual preexec_fn hazards with
-                # threads (locks held at fork) do not arise.
-                proc = subprocess.Popen(list(argv), env=dict(env) if env is not None else None, cwd=cwd,
-                                        preexec_fn=install,  # noqa: PLW1509
-                                        pass_fds=tuple(pass_fds), close_fds=True)
-            except FileNotFoundError as e:
-                raise CommandNotFound(f"{argv[0]}: command not found") from e
-            except subprocess.SubprocessError as e:
-                msg = parent_sock.recv(64) if select.select([parent_sock], [], [], 0)[0] else b""
-                raise UnavailableError(_install_error(msg)) from e
-            child_sock.close()
-            msg, fds, _flags, _addr = socket.recv_fds(parent_sock, 16, 1)
-            if not fds:
-                proc.kill()
-                proc.wait()
-                raise UnavailableError(_install_error(msg))
-            self.listener = fds[0]
-        finally:
-            parent_sock.close()
-            with contextlib.suppress(OSError):
-                child_sock.close()
+        launch = _Launch(self.program, list(argv), env, cwd, tuple(pass_fds))
+        launch.start()
+        launch.ready.wait()
+        if launch.error is not None:
+            launch.stopped.set()
+            launch.join()
+            raise launch.error
+        self.listener = launch.listener
         # Linux 6.6+: wake the supervisor on the caller's CPU and switch to it directly
         # (kernel/seccomp.c, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP). Without it each notification
         # pays a cross-CPU wake-up, several times the cost of answering it. Older kernels: EINVAL.
@@ -223,77 +189,64 @@ class Supervisor:
         except OSError as e:
             log.debug("fakeproc: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP here (%s)", os.strerror(e.errno or 0))
         try:
-            self._serve(proc)
+            self._serve(launch)
         finally:
             os.close(self.listener)
             self.listener = -1
-        return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
+        if launch.error is not None:
+            raise launch.error
+        assert launch.proc is not None
+        code = launch.proc.returncode
+        return code if code >= 0 else 128 - code
 
-    def _serve(self, proc: subprocess.Popen[bytes]) -> None:
-        import threading
+    def _serve(self, launch: _Launch) -> None:
+        forward = _forward_signals(launch)
+        try:
+            if threading.current_thread() is threading.main_thread():
+                self._serve_blocking(launch)
+            else:
+                self._serve_polling(launch)
+        finally:
+            launch.stopped.set()
+            launch.join()
+            forward()
 
-        forward = _forward_signals(proc)
-        if threading.current_thread() is not threading.main_thread():
-            try:
-                self._serve_polling(proc)
-            finally:
-                forward()
-            return
+    def _serve_blocking(self, launch: _Launch) -> None:
         # Block in SECCOMP_IOCTL_NOTIF_RECV itself (with SYNC_WAKE_UP the kernel then hands the
         # notification over on the same CPU, several times faster than poll + recv). It returns
         # at once when no process uses the filter any more (_one: False); while processes the
-        # command left behind still use it, a waiter thread interrupts it with SIGUSR1 once the
-        # command has exited.
-        done = threading.Event()
-        me = threading.get_ident()
+        # command left behind still use it, the launching thread interrupts it with SIGUSR1
+        # once the command has exited.
         old = signal.signal(signal.SIGUSR1, lambda *_: None)
         signal.siginterrupt(signal.SIGUSR1, True)
-
-        def waiter() -> None:
-            proc.wait()
-            done.set()
-            while True:
-                with contextlib.suppress(ProcessLookupError):
-                    signal.pthread_kill(me, signal.SIGUSR1)
-                if stopped.wait(0.05):
-                    return
-
-        stopped = threading.Event()
-        t = threading.Thread(target=waiter, name="fakeproc-seccomp-wait", daemon=True)
-        t.start()
+        launch.interrupt = threading.get_ident()
         try:
-            while not done.is_set():
+            while not launch.done.is_set():
                 if not self._one():
-                    done.wait()  # the command is gone; its exit status is the waiter's to collect
+                    launch.done.wait()  # the command is gone; its exit status is the launcher's to collect
         finally:
-            stopped.set()
-            t.join()
             signal.signal(signal.SIGUSR1, old)
-            forward()
 
-    def _serve_polling(self, proc: subprocess.Popen[bytes]) -> None:
-        pidfd = syscall(NR["pidfd_open"], proc.pid, 0)
+    def _serve_polling(self, launch: _Launch) -> None:
+        """Serve from a thread other than the main one (no signals here): poll the listener and
+        the launcher's end-of-command pipe."""
         poller = select.poll()
         poller.register(self.listener, select.POLLIN)
-        poller.register(pidfd, select.POLLIN)
-        try:
-            while True:
-                try:
-                    events = poller.poll()
-                except InterruptedError:
-                    continue
-                for fd, ev in events:
-                    if fd == pidfd:
-                        # Processes the command left behind get ENOSYS for notified syscalls
-                        # once the listener closes (docs/mount.md).
-                        proc.wait()
-                        return
-                    if ev & select.POLLIN:
-                        self._one()
-                    elif ev & (select.POLLHUP | select.POLLERR):
-                        poller.unregister(self.listener)
-        finally:
-            os.close(pidfd)
+        poller.register(launch.done_r, select.POLLIN)
+        while not launch.done.is_set():
+            try:
+                events = poller.poll()
+            except InterruptedError:
+                continue
+            for fd, ev in events:
+                if fd == launch.done_r:
+                    # Processes the command left behind get ENOSYS for notified syscalls
+                    # once the listener closes (docs/mount.md).
+                    return
+                if ev & select.POLLIN:
+                    self._one()
+                elif ev & (select.POLLHUP | select.POLLERR):
+                    poller.unregister(self.listener)
 
     def _one(self) -> bool:
         """Receive one notification and answer it; False when the listener failed for good."""
@@ -372,20 +325,86 @@ class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def _install_error(msg: bytes) -> str:
-    text = msg.decode("ascii", "replace")
-    if text.startswith("E"):
-        code, _, what = text[1:].partition(" ")
-        err = int(code) if code.isdigit() else errno.EPERM
-        if what == "seccomp":
-            return (f"fakeproc: a new seccomp filter is refused here ({os.strerror(err)}): a seccomp "
-                    "policy (e.g. a container's profile) forbids seccomp(2); allow it, or use the "
-                    "namespaces backend")
-        return f"fakeproc: cannot set no_new_privs ({os.strerror(err)})"
-    return "fakeproc: the command did not start under the seccomp filter"
+def _install_error(err: int, what: str) -> str:
+    if what == "seccomp":
+        return (f"fakeproc: a new seccomp filter is refused here ({os.strerror(err)}): a seccomp "
+                "policy (e.g. a container's profile) forbids seccomp(2); allow it, or use the "
+                "namespaces backend")
+    return f"fakeproc: cannot set no_new_privs ({os.strerror(err)})"
 
 
-def _forward_signals(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
+class _Launch(threading.Thread):
+    """The thread that starts the command and then waits for it.
+
+    It installs the filter on itself alone (``no_new_privs`` and seccomp filters belong to one
+    thread; the supervisor's other threads stay unfiltered), hands the listener over through
+    :attr:`ready`, then starts the command with ``subprocess`` without ``preexec_fn``: the child
+    inherits the filter, and Python can use vfork instead of copying a large supervisor's page
+    tables and running Python code in the child (about 2 ms a command). While it starts the
+    command, its own notified syscalls (and the vfork child's, before exec) are answered by the
+    serving thread. It then reaps the command, sets :attr:`done`, and interrupts the serving
+    thread's blocking receive (SIGUSR1 to :attr:`interrupt`) until :attr:`stopped`.
+    """
+
+    def __init__(self, program: bytes, argv: list[str], env: Mapping[str, str] | None, cwd: str | None,
+                 pass_fds: tuple[int, ...]) -> None:
+        super().__init__(name="fakeproc-seccomp-launch", daemon=True)
+        self.program = program
+        self.argv = argv
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.pass_fds = pass_fds
+        self.listener = -1
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.error: Exception | None = None
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.stopped = threading.Event()
+        self.interrupt: int | None = None
+        self.done_r, self._done_w = os.pipe2(os.O_CLOEXEC)
+
+    def run(self) -> None:
+        try:
+            self._launch()
+        finally:
+            self.ready.set()
+            self.done.set()
+            os.close(self._done_w)
+            while self.interrupt is not None and not self.stopped.is_set():
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pthread_kill(self.interrupt, signal.SIGUSR1)
+                self.stopped.wait(0.05)
+            self.stopped.wait()
+            os.close(self.done_r)
+
+    def _launch(self) -> None:
+        libc = _abi.libc
+        buf = ctypes.create_string_buffer(self.program, len(self.program))
+        fprog = SockFprog(len(self.program) // 8, ctypes.addressof(buf))
+        if not has_cap_sys_admin() and libc.prctl(_abi.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            self.error = UnavailableError(_install_error(ctypes.get_errno(), "nnp"))
+            return
+        fd = libc.syscall(ctypes.c_long(NR["seccomp"]), ctypes.c_long(_abi.SECCOMP_SET_MODE_FILTER),
+                          ctypes.c_long(_abi.SECCOMP_FILTER_FLAG_NEW_LISTENER), ctypes.byref(fprog))
+        if fd < 0:
+            self.error = UnavailableError(_install_error(ctypes.get_errno(), "seccomp"))
+            return
+        self.listener = fd
+        self.ready.set()
+        try:
+            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, pass_fds=self.pass_fds,
+                                         close_fds=True)
+        except FileNotFoundError as e:
+            self.error = CommandNotFound(f"{self.argv[0]}: command not found")
+            self.error.__cause__ = e
+            return
+        except Exception as e:  # noqa: BLE001 - handed to the serving thread, which raises it
+            self.error = e
+            return
+        self.proc.wait()
+
+
+def _forward_signals(launch: _Launch) -> Callable[[], None]:
     """Forward SIGTERM and SIGHUP to the command (Ctrl-C reaches it through the terminal)."""
     import threading
 
@@ -394,8 +413,9 @@ def _forward_signals(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
     old = {}
 
     def forward(signum: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signum)
+        if launch.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                launch.proc.send_signal(signum)
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         old[sig] = signal.signal(sig, forward)

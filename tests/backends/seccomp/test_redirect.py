@@ -302,3 +302,24 @@ def test_a_chroot_in_cmd_switches_to_the_component_walk(mount, capfd, tmp_path):
     status, _, handlers = _serve(mount, py(code))
     assert (status, capfd.readouterr().out) == (0, "False\n")
     assert handlers.paths.simple is False
+
+
+def test_the_supervisors_own_threads_stay_unfiltered(mount, capfd):
+    def mode() -> str:
+        with open("/proc/self/status") as f:
+            return next(line for line in f if line.startswith("Seccomp:"))
+
+    before = mode()
+    status, _, _ = _serve(mount, ["cat", "/proc/sys/kernel/ostype"])
+    assert (status, capfd.readouterr().out, mode()) == (0, "Linux\n", before)
+
+
+def test_a_command_started_from_another_thread_is_served(mount, capfd):
+    import threading
+
+    got: list[int] = []
+    t = threading.Thread(target=lambda: got.append(run_redirected(["sh", "-c", "cat /proc/sys/kernel/ostype; exit 4"],
+                                                                  mountpoint=mount.path)))
+    t.start()
+    t.join(30)
+    assert (got, capfd.readouterr().out) == ([4], "Linux\n")
