@@ -14,7 +14,7 @@ import os
 import stat as stat_mod
 from collections.abc import Callable
 
-from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, syscall
+from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
 from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
@@ -36,7 +36,11 @@ STAT_SIZE = 144
 STATX_SIZE = 256
 UTS_LEN = 65
 
-# syscall -> (index of dirfd or None, index of the path, how the rest is read)
+# newfstatat(2) as its own prototyped function (the generic syscall() converts every argument)
+_newfstatat = libc["syscall"]
+_newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
+_newfstatat.restype = ctypes.c_long
+
 PATH_SYSCALLS = ("open", "openat", "openat2", "stat", "lstat", "newfstatat", "statx", "access",
                  "faccessat", "faccessat2", "readlink", "readlinkat", "chdir")
 
@@ -92,6 +96,7 @@ class RedirectHandlers:
         self.uname = uname
         self.paths = Resolver()
         self.mem = supervisor.mem
+        self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
@@ -160,10 +165,12 @@ class RedirectHandlers:
         target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if target is None:  # also fstat(): an empty path with AT_EMPTY_PATH
             return CONTINUE
-        out = ctypes.create_string_buffer(STAT_SIZE)
+        out = self._stat_buf
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            syscall(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW)
+            if _newfstatat(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
+                err = ctypes.get_errno()
+                return Reply(error=err or errno.EIO)
         return self._give(n, buf, out.raw)
 
     def _statx(self, n: Notification) -> Reply:
@@ -195,6 +202,9 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         if signed32(size) <= 0:
+            return Reply(error=errno.EINVAL)
+        # The fake has no symlinks: an lstat answers EINVAL, ENOENT or ENOTDIR without raising.
+        if not stat_mod.S_ISLNK(os.stat(target, dir_fd=self.rootfd, follow_symlinks=False).st_mode):
             return Reply(error=errno.EINVAL)
         data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))

@@ -113,13 +113,20 @@ def caller_creds(pid: int) -> Creds:
 _SETGROUPS, _SETFSUID, _SETFSGID = 116, 122, 123
 
 
-@contextlib.contextmanager
-def acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> Iterator[None]:
+_UNCHANGED = contextlib.nullcontext()
+
+
+def acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> contextlib.AbstractContextManager[None]:
     """Make this thread's filesystem accesses use ``uid``/``gid``/``groups`` (root only; the raw
-    syscalls change this thread alone, not the FUSE server's threads, unlike glibc's wrappers)."""
-    if os.geteuid() != 0 or (uid == 0 and gid == 0):
-        yield
-        return
+    syscalls change this thread alone, not the FUSE server's threads, unlike glibc's wrappers).
+    Root's own ids (the common case) change nothing and cost nothing."""
+    if (uid == 0 and gid == 0) or os.geteuid() != 0:
+        return _UNCHANGED
+    return _acting_as(uid, gid, groups)
+
+
+@contextlib.contextmanager
+def _acting_as(uid: int, gid: int, groups: tuple[int, ...]) -> Iterator[None]:
     saved = os.getgroups()
     arr = (ctypes.c_uint32 * max(1, len(groups)))(*groups)
     syscall(_SETGROUPS, len(groups), arr)
