@@ -23,8 +23,8 @@ Floors, to tell what any supervisor of this kind must cost:
 namespace backend's work (the same FUSE mount) plus the notifications' round trips alone.
 ``C-floor/C-plain`` is the least emulated/plain can be for that command.
 
-Each is timed from start to exit (fork, exec, supervisor start-up included), best of N, unpinned
-and then pinned to one CPU (``taskset -c 0`` on this process: server, supervisor and command
+Each is timed from start to exit (fork, exec, supervisor start-up included), best of N (the
+variants in turn within each of the N rounds), unpinned and then pinned to one CPU (``taskset -c 0`` on this process: server, supervisor and command
 share it), and the ratios are printed.
 
 Run: ``.venv/bin/python benchmarks/bench_seccomp.py [--runs N]`` (root, or a usable FUSE).
@@ -52,7 +52,7 @@ PYTHON = os.path.realpath(sys.executable)
 TAR = f"/tmp/fakeproc-bench-{os.getpid()}.tar"
 
 
-def _best(fn, runs: int) -> float:  # noqa: ANN001
+def _best(fn, runs: int) -> float:
     best = float("inf")
     for _ in range(runs):
         t = time.perf_counter()
@@ -61,7 +61,7 @@ def _best(fn, runs: int) -> float:  # noqa: ANN001
     return best
 
 
-def _quiet(fn):  # noqa: ANN001, ANN202 - run fn with fd 1 on /dev/null (the commands inherit it)
+def _quiet(fn):
     def run() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
@@ -117,19 +117,29 @@ def _py_floor(argv: list[str]) -> tuple[int, bool]:
     return sup.notifications, bool(getattr(sup, "sync_wake_up", True))
 
 
-def _rows(m, runs: int, exe: str | None):  # noqa: ANN001, ANN202
+def _rows(m, runs: int, exe: str | None):
+    """Per command: the best of ``runs`` for each variant, the variants taken in turn within each
+    round so that a change of load on a shared machine weighs on all of them alike."""
     from fakeproc.backends.emulated import run_emulated
 
     for label, argv in COMMANDS:
-        plain = _best(_quiet(lambda argv=argv: subprocess.run(argv, check=False)), runs)
-        ns = _best(lambda argv=argv: m.run(argv, stdout=subprocess.DEVNULL), runs)
-        sec = _best(_quiet(lambda argv=argv: run_redirected(argv, mountpoint=m.path)), runs)
-        emu = _best(_quiet(lambda argv=argv: run_emulated(argv, kernel=m.kernel)), runs)
         notes: list[tuple[int, bool]] = []
-        pyf = _best(_quiet(lambda argv=argv: notes.append(_py_floor(argv))), runs)
-        cplain, _ = _c_time(exe, argv, runs, plain=True)
-        cfloor, _ = _c_time(exe, argv, runs, plain=False)
-        yield label, plain, ns, sec, emu, pyf, cplain, cfloor, notes[-1]
+        variants = {
+            "plain": _quiet(lambda argv=argv: subprocess.run(argv, check=False)),
+            "ns": lambda argv=argv: m.run(argv, stdout=subprocess.DEVNULL),
+            "seccomp": _quiet(lambda argv=argv: run_redirected(argv, mountpoint=m.path)),
+            "emulated": _quiet(lambda argv=argv: run_emulated(argv, kernel=m.kernel)),
+            "py-floor": _quiet(lambda argv=argv, notes=notes: notes.append(_py_floor(argv))),
+        }
+        best = dict.fromkeys(variants, float("inf"))
+        cplain = cfloor = float("inf")
+        for _ in range(runs):
+            for name, fn in variants.items():
+                best[name] = min(best[name], _best(fn, 1))
+            cplain = min(cplain, _c_time(exe, argv, 1, plain=True)[0])
+            cfloor = min(cfloor, _c_time(exe, argv, 1, plain=False)[0])
+        yield (label, best["plain"], best["ns"], best["seccomp"], best["emulated"], best["py-floor"], cplain,
+               cfloor, notes[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,8 @@ from fakeproc.errors import UnavailableError
 
 if TYPE_CHECKING:
     from fakeproc.backends import LaunchRequest
+    from fakeproc.backends.seccomp._redirect import RedirectHandlers
+    from fakeproc.backends.seccomp._supervisor import Supervisor
 
 __all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected"]
 
@@ -154,7 +156,9 @@ def run_redirected(
         os.close(handlers.rootfd)
 
 
-def redirecting_supervisor(mountpoint: str, uname: Callable[[], dict[str, str]] | None = None) -> tuple[Any, Any]:
+def redirecting_supervisor(
+    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None
+) -> tuple[Supervisor, RedirectHandlers]:
     """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
     and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
     caller closes), not yet started."""

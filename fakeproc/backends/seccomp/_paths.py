@@ -293,7 +293,7 @@ def _proc_sys_is_plain() -> bool:
 def _proc_devices() -> frozenset[int]:
     """The devices of procfs and of whatever is mounted at or below ``/proc`` (binfmt_misc...):
     a lookup that ends on one of them may be ours, or mean something else for the caller."""
-    devices = set()
+    devices: set[int] = set()
     with contextlib.suppress(OSError):
         devices.update(os.stat(p).st_dev for p in ("/proc", "/proc/sys"))
     try:

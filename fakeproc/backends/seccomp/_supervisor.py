@@ -54,7 +54,7 @@ class Notification:
 
     __slots__ = ("args", "id", "nr", "pid")
 
-    def __init__(self, id: int, pid: int, nr: int, args: tuple[int, ...]) -> None:  # noqa: A002
+    def __init__(self, id: int, pid: int, nr: int, args: tuple[int, ...]) -> None:
         self.id = id
         self.pid = pid
         self.nr = nr
@@ -325,7 +325,7 @@ class Supervisor:
 
     def _addfd(self, nid: int, flags: int, srcfd: int, newfd: int, newfd_flags: int) -> int:
         arg = bytearray(NOTIF_ADDFD.pack(nid, flags, srcfd, newfd & 0xFFFFFFFF, newfd_flags))
-        return fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, arg, True)
+        return int(fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_ADDFD, arg, True))
 
 
 class SockFprog(ctypes.Structure):
