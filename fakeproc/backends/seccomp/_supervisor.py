@@ -232,6 +232,10 @@ class Supervisor:
                 if not self._one():
                     launch.done.wait()  # the command is gone; its exit status is the launcher's to collect
         finally:
+            # The launcher sends SIGUSR1 until stopped: stop it before SIGUSR1's old (possibly
+            # default, fatal) action comes back.
+            launch.stopped.set()
+            launch.join()
             signal.signal(signal.SIGUSR1, old)
 
     def _serve_polling(self, launch: _Launch) -> None:
