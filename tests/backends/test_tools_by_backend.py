@@ -196,3 +196,8 @@ def test_systemd_sysctl_where_installed(served, kernel, tmp_path):
     conf.write_text("vm.swappiness = 11\n")
     assert served([tool, str(conf)])[0] == 0
     assert kernel.read("vm.swappiness") == "11\n"
+
+
+def test_a_command_started_in_a_cwd_is_served_there(served, kernel):
+    kernel.write("kernel.hostname", "incwd")
+    assert served(["sh", "-c", "pwd; cat hostname"], cwd="/proc/sys/kernel")[:2] == (0, "/proc/sys/kernel\nincwd\n")

@@ -402,9 +402,15 @@ class _Launch(threading.Thread):
             return
         self.listener = fd
         self.ready.set()
+        # With vfork this thread holds the GIL until the child execs, so the child must make no
+        # notified syscall before exec: the serving thread could not answer it. It makes one for
+        # a cwd (chdir) and where close_range(2) is refused (CPython then lists /proc/self/fd).
+        # There the child is forked instead (a Python preexec_fn forces fork), and then also gets
+        # the parent-death signal.
+        vfork = self.cwd is None and _close_range_works()
         try:
             self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, pass_fds=self.pass_fds,
-                                         close_fds=True)
+                                         close_fds=True, preexec_fn=None if vfork else _die_with_parent)  # noqa: PLW1509
         except FileNotFoundError as e:
             self.error = CommandNotFound(f"{self.argv[0]}: command not found")
             self.error.__cause__ = e
@@ -413,6 +419,24 @@ class _Launch(threading.Thread):
             self.error = e
             return
         self.proc.wait()
+
+
+def _die_with_parent() -> None:
+    """In a forked child: SIGKILL when the launching thread ends (it outlives the command)."""
+    _abi.libc.prctl(_abi.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_CLOSE_RANGE = 436  # arch/x86/entry/syscalls/syscall_64.tbl
+_close_range_ok: bool | None = None
+
+
+def _close_range_works() -> bool:
+    """Whether close_range(2) works here (Linux 5.9; a seccomp profile may refuse it)."""
+    global _close_range_ok
+    if _close_range_ok is None:
+        unused = ctypes.c_uint(0xFFFFFFFE)  # no such descriptor: closing it changes nothing
+        _close_range_ok = _abi.libc.syscall(ctypes.c_long(_CLOSE_RANGE), unused, unused, ctypes.c_uint(0)) == 0
+    return _close_range_ok
 
 
 def _forward_signals(launch: _Launch) -> Callable[[], None]:
