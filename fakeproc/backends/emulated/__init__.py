@@ -55,7 +55,7 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     rules += [(NR[name], fds) for name, fds in FD_SYSCALLS.items()]
     rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)
-    sup = Supervisor(program, {})
+    sup = Supervisor(program, {}, watch_from=WATCH_FROM)
     sup.handlers = EmulatedHandlers(sup, kernel).table()
     return sup.run(argv, env=env, cwd=cwd)
 

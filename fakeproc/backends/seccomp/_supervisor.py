@@ -156,9 +156,11 @@ class Supervisor:
         handlers: Syscall number -> handler; a notified syscall without one continues.
     """
 
-    def __init__(self, program: bytes, handlers: Mapping[int, Handler]) -> None:
+    def __init__(self, program: bytes, handlers: Mapping[int, Handler], *, watch_from: int | None = None) -> None:
         self.program = program
         self.handlers = dict(handlers)
+        self.watch_from = watch_from
+        """The lowest descriptor number whose calls the filter notifies (the emulated backend), if any."""
         self.listener = -1
         self.send_flag = True  # SECCOMP_ADDFD_FLAG_SEND (5.14); cleared on the first EINVAL
         self.sync_wake_up = False
@@ -179,7 +181,7 @@ class Supervisor:
             UnavailableError: the filter could not be installed (the message says why).
             CommandNotFound: ``argv[0]`` does not exist.
         """
-        launch = _Launch(self.program, list(argv), env, cwd, tuple(pass_fds))
+        launch = _Launch(self.program, list(argv), env, cwd, tuple(pass_fds), self.watch_from)
         launch.start()
         launch.ready.wait()
         if launch.error is not None:
@@ -358,13 +360,14 @@ class _Launch(threading.Thread):
     """
 
     def __init__(self, program: bytes, argv: list[str], env: Mapping[str, str] | None, cwd: str | None,
-                 pass_fds: tuple[int, ...]) -> None:
+                 pass_fds: tuple[int, ...], watch_from: int | None = None) -> None:
         super().__init__(name="fakeproc-seccomp-launch", daemon=True)
         self.program = program
         self.argv = argv
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.pass_fds = pass_fds
+        self.watch_from = watch_from
         self.listener = -1
         self.proc: subprocess.Popen[bytes] | None = None
         self.error: Exception | None = None
@@ -388,7 +391,24 @@ class _Launch(threading.Thread):
             self.stopped.wait()
             os.close(self.done_r)
 
+    def _fds_unwatched(self) -> bool:
+        """Whether the descriptors the child handles before exec are below the watched ones."""
+        if self.watch_from is None:
+            return True
+        if any(fd >= self.watch_from for fd in self.pass_fds):
+            return False
+        probe = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)  # the next pipe lands about here
+        os.close(probe)
+        return probe < self.watch_from - 16
+
     def _launch(self) -> None:
+        # With vfork this thread holds the GIL until the child execs, so the child must make no
+        # notified syscall before exec: the serving thread could not answer it. It makes one for
+        # a cwd (chdir), where close_range(2) is refused (CPython then lists /proc/self/fd), and
+        # under a filter watching descriptors (the emulated backend) when the ones it handles
+        # (passed descriptors, its error pipe) may be watched. There the child is forked instead
+        # (a Python preexec_fn forces fork), and then also gets the parent-death signal.
+        vfork = self.cwd is None and _close_range_works() and self._fds_unwatched()
         libc = _abi.libc
         buf = ctypes.create_string_buffer(self.program, len(self.program))
         fprog = SockFprog(len(self.program) // 8, ctypes.addressof(buf))
@@ -402,12 +422,6 @@ class _Launch(threading.Thread):
             return
         self.listener = fd
         self.ready.set()
-        # With vfork this thread holds the GIL until the child execs, so the child must make no
-        # notified syscall before exec: the serving thread could not answer it. It makes one for
-        # a cwd (chdir) and where close_range(2) is refused (CPython then lists /proc/self/fd).
-        # There the child is forked instead (a Python preexec_fn forces fork), and then also gets
-        # the parent-death signal.
-        vfork = self.cwd is None and _close_range_works()
         try:
             self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, pass_fds=self.pass_fds,
                                          close_fds=True, preexec_fn=None if vfork else _die_with_parent)  # noqa: PLW1509

@@ -169,3 +169,14 @@ def test_where_close_range_is_refused_commands_still_start_and_are_served():
                        env={**os.environ, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
                             "PYTHONPATH": os.getcwd()})
     assert (r.returncode, r.stdout) == (0, "vm.swappiness = 9\n9\n"), r.stderr
+
+
+def test_a_supervisor_with_hundreds_of_descriptors_open_still_starts_commands():
+    """Its pipes to the child then land on watched numbers (>= 512), which the child uses before exec."""
+    code = ("import os, fakeproc\nfrom fakeproc.backends.emulated import run_emulated\nfrom fakeproc.errors import CommandNotFound\n"
+            "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(600)]\nk = fakeproc.Kernel('6.18')\n"
+            "print(run_emulated(['cat', '/proc/sys/kernel/ostype'], kernel=k))\n"
+            "try:\n    run_emulated(['fakeproc-no-such-command'], kernel=k)\nexcept CommandNotFound as e:\n    print(e)")
+    r = subprocess.run([*PY, code], capture_output=True, text=True, check=False, timeout=60,
+                       env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert (r.returncode, r.stdout) == (0, "Linux\n0\nfakeproc-no-such-command: command not found\n"), r.stderr
