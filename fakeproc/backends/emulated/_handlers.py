@@ -54,6 +54,9 @@ _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, W
 _F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
 _O_LARGEFILE = 0o100000
 _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes)
+_STATX = struct.Struct("<IIQIIIH2xQQQQqI4xqI4xqI4xqI4xIIII")  # struct statx up to stx_dev_minor
+_STATX_SIZE = 256
+_STATX_BASIC_STATS = 0x7FF  # include/uapi/linux/stat.h: type, mode, nlink, uid, gid, times, ino, size, blocks
 _DEV = os.makedev(0, 0xFA)  # a fixed anonymous device for the fake tree
 ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 """How long a caller's namespaces answer its stats: the FUSE mount's default ``attr_timeout``
@@ -106,6 +109,7 @@ class EmulatedHandlers:
             NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
             NR["newfstatat"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["statx"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[4], n.args[2], statx=True),
             NR["fstat"]: lambda n: self._fstat(n, a(n.args[0]), n.args[1]),
             NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["faccessat"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], 0),
@@ -367,28 +371,34 @@ class EmulatedHandlers:
 
     # ------------------------------------------------------------------ stat, access, readlink
 
-    def _pack_stat(self, rel: str, ns: Any) -> bytes:
+    def _pack_stat(self, rel: str, ns: Any, *, statx: bool = False) -> bytes:
+        """``struct stat`` (or ``struct statx``) of ``/proc/sys/rel``: the model's mode, owner and
+        link count; size 0 and one timestamp for all, like procfs."""
         st = self.kernel.stat(_p(rel), ns)
         t = self.started
+        if statx:
+            return _STATX.pack(_STATX_BASIC_STATS, 1024, 0, st.nlink, st.uid, st.gid, st.mode, _ino(rel), 0, 0, 0,
+                               t, 0, t, 0, t, 0, t, 0, 0, 0, os.major(_DEV), os.minor(_DEV)).ljust(_STATX_SIZE, b"\0")
         return _STAT.pack(_DEV, _ino(rel), st.nlink, st.mode, st.uid, st.gid, 0, 0, 0, 1024, 0,
                           t, 0, t, 0, t, 0)
 
-    def _fstat(self, n: Notification, fd: int, buf: int) -> Reply:
+    def _fstat(self, n: Notification, fd: int, buf: int, *, statx: bool = False) -> Reply:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
-        self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset))
+        self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset, statx=statx))
         return Reply(value=0)
 
-    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
+    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int, *, statx: bool = False) -> Reply:
+        flags &= 0xFFFFFFFF
         if flags & AT_EMPTY_PATH and (addr == 0 or not self.mem.read_path(n.pid, addr)):
-            return self._fstat(n, dirfd, buf)
+            return self._fstat(n, dirfd, buf, statx=statx)
         found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
             return CONTINUE
         rel, slash = found
         ns = self._ns(n.pid, attr=True)
-        data = self._pack_stat(rel, ns)
+        data = self._pack_stat(rel, ns, statx=statx)
         if slash and not self.kernel.stat(_p(rel), ns).is_dir:
             return Reply(error=errno.ENOTDIR)
         self.mem.write(n.pid, buf, data)
