@@ -11,8 +11,20 @@ Both serve the same kernel from the same in-process FUSE mount (``fakeproc.mount
 Targets: seccomp/namespaces <= 1.5 for ``sysctl -a`` (issue 10), emulated/plain <= 1.2 for
 commands that never touch /proc/sys and emulated/seccomp <= 2 for ``sysctl -a`` (issue 11).
 
-Each is timed from start to exit (fork, exec, supervisor start-up included), best of N, unpinned
-and then pinned to one CPU (``taskset -c 0`` on this process: server, supervisor and command
+Floors, to tell what any supervisor of this kind must cost:
+
+* py-floor: fakeproc's Python supervisor with the seccomp backend's filter and no handlers (each
+  notification continued at once);
+* C: ``benchmarks/seccomp_floor.c`` (built with ``cc`` when there is one), the same filter served
+  by a minimal C supervisor that reads each path argument and continues, timed inside the C
+  launcher, with (C-floor) and without (C-plain) the filter.
+
+``bound`` = namespaces + (C-floor - C-plain) is the least the seccomp backend can take: the
+namespace backend's work (the same FUSE mount) plus the notifications' round trips alone.
+``C-floor/C-plain`` is the least emulated/plain can be for that command.
+
+Each is timed from start to exit (fork, exec, supervisor start-up included), best of N (the
+variants in turn within each of the N rounds), unpinned and then pinned to one CPU (``taskset -c 0`` on this process: server, supervisor and command
 share it), and the ratios are printed.
 
 Run: ``.venv/bin/python benchmarks/bench_seccomp.py [--runs N]`` (root, or a usable FUSE).
@@ -23,8 +35,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import fakeproc
@@ -32,8 +46,13 @@ from fakeproc.backends.seccomp import available, run_redirected
 
 __all__ = ["main"]
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The interpreter itself: a pyenv shim in PATH would time bash scripts and exec chains instead.
+PYTHON = os.path.realpath(sys.executable)
+TAR = f"/tmp/fakeproc-bench-{os.getpid()}.tar"
 
-def _best(fn, runs: int) -> float:  # noqa: ANN001
+
+def _best(fn, runs: int) -> float:
     best = float("inf")
     for _ in range(runs):
         t = time.perf_counter()
@@ -42,7 +61,7 @@ def _best(fn, runs: int) -> float:  # noqa: ANN001
     return best
 
 
-def _quiet(fn):  # noqa: ANN001, ANN202 - run fn with fd 1 on /dev/null (the commands inherit it)
+def _quiet(fn):
     def run() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
@@ -58,26 +77,69 @@ def _quiet(fn):  # noqa: ANN001, ANN202 - run fn with fd 1 on /dev/null (the com
 
 
 COMMANDS = (
-    ("sysctl -a", ["sysctl", "-a"], True),
-    ("python3 -S -c pass", ["python3", "-S", "-c", "pass"], False),
-    ("python3 -c pass", ["python3", "-c", "pass"], False),
+    ("sysctl -a", ["sysctl", "-a"]),
+    ("python3 -S -c pass", [PYTHON, "-S", "-c", "pass"]),
+    ("python3 -c pass", [PYTHON, "-c", "pass"]),
     # into a real file: GNU tar skips reading the files when the archive is /dev/null
-    ("tar of fakeproc/", ["tar", "-cf", f"/tmp/fakeproc-bench-{os.getpid()}.tar", "-C", os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                          "fakeproc"], False),
+    ("tar of fakeproc/", ["tar", "-cf", TAR, "-C", os.path.dirname(HERE), "fakeproc"]),
 )
 
 
-def _table(m, runs: int) -> list[tuple[str, float, float, float, float]]:  # noqa: ANN001
+def _c_floor(tmp: str) -> str | None:
+    """The C floor launcher, built into ``tmp``; None without a C compiler."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None
+    exe = os.path.join(tmp, "seccomp_floor")
+    r = subprocess.run([cc, "-O2", "-pthread", "-o", exe, os.path.join(HERE, "seccomp_floor.c")],
+                       capture_output=True, text=True, check=False)
+    return exe if r.returncode == 0 else None
+
+
+def _c_time(exe: str | None, argv: list[str], runs: int, *, plain: bool) -> tuple[float, int]:
+    if exe is None:
+        return float("nan"), 0
+    out = subprocess.run([exe, *(["-n"] if plain else []), "-r", str(runs), "--", *argv],
+                         capture_output=True, text=True, check=False).stdout.split()
+    return float(out[0]) / 1000, int(out[1])
+
+
+def _py_floor(argv: list[str]) -> tuple[int, bool]:
+    """One run under the Python supervisor with the seccomp backend's filter and no handlers;
+    returns (notifications, whether sync wake-up was used)."""
+    from fakeproc.backends.seccomp import _redirect
+    from fakeproc.backends.seccomp._abi import NR, bpf_program
+    from fakeproc.backends.seccomp._supervisor import Supervisor
+
+    rules = [(NR[name], None) for name in _redirect.PATH_SYSCALLS] + list(getattr(_redirect, "VIEW_RULES", ()))
+    sup = Supervisor(bpf_program(rules), {})
+    sup.run(argv)
+    return sup.notifications, bool(getattr(sup, "sync_wake_up", True))
+
+
+def _rows(m, runs: int, exe: str | None):
+    """Per command: the best of ``runs`` for each variant, the variants taken in turn within each
+    round so that a change of load on a shared machine weighs on all of them alike."""
     from fakeproc.backends.emulated import run_emulated
 
-    rows = []
-    for label, argv, _proc in COMMANDS:
-        plain = _best(_quiet(lambda argv=argv: subprocess.run(argv, check=False)), runs)
-        ns = _best(lambda argv=argv: m.run(argv, stdout=subprocess.DEVNULL), runs)
-        sec = _best(_quiet(lambda argv=argv: run_redirected(argv, mountpoint=m.path)), runs)
-        emu = _best(_quiet(lambda argv=argv: run_emulated(argv, kernel=m.kernel)), runs)
-        rows.append((label, plain, ns, sec, emu))
-    return rows
+    for label, argv in COMMANDS:
+        notes: list[tuple[int, bool]] = []
+        variants = {
+            "plain": _quiet(lambda argv=argv: subprocess.run(argv, check=False)),
+            "ns": lambda argv=argv: m.run(argv, stdout=subprocess.DEVNULL),
+            "seccomp": _quiet(lambda argv=argv: run_redirected(argv, mountpoint=m.path)),
+            "emulated": _quiet(lambda argv=argv: run_emulated(argv, kernel=m.kernel)),
+            "py-floor": _quiet(lambda argv=argv, notes=notes: notes.append(_py_floor(argv))),
+        }
+        best = dict.fromkeys(variants, float("inf"))
+        cplain = cfloor = float("inf")
+        for _ in range(runs):
+            for name, fn in variants.items():
+                best[name] = min(best[name], _best(fn, 1))
+            cplain = min(cplain, _c_time(exe, argv, 1, plain=True)[0])
+            cfloor = min(cfloor, _c_time(exe, argv, 1, plain=False)[0])
+        yield (label, best["plain"], best["ns"], best["seccomp"], best["emulated"], best["py-floor"], cplain,
+               cfloor, notes[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,22 +151,32 @@ def main(argv: list[str] | None = None) -> int:
     if why is not None:
         print(why, file=sys.stderr)
         return 2
-    print(f"{'command':<20} {'pinned':<7} {'plain':>8} {'namespaces':>11} {'seccomp':>9} {'emulated':>9}  "
-          "seccomp/ns  emulated/plain  emulated/seccomp")
-    with fakeproc.mounted(fakeproc.Kernel("6.18")) as m:
+    ms = "{:>8.1f}".format
+    print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}, "
+          f"{os.cpu_count()} CPUs, best of {args.runs}; python3 = {PYTHON}")
+    print(f"{'command':<19} {'pinned':<6} {'notifs':>6} {'plain':>8} {'namespcs':>8} {'seccomp':>8} "
+          f"{'emulated':>8} {'py-floor':>8} {'C-plain':>8} {'C-floor':>8} {'bound':>8} | seccomp/ns  "
+          "bound/ns  emulated/plain  C-floor/C-plain  emulated/seccomp   (ms)")
+    with tempfile.TemporaryDirectory() as tmp, fakeproc.mounted(fakeproc.Kernel("6.18")) as m:
+        exe = _c_floor(tmp)
+        sync = None
         for pinned in (False, True):
             old = os.sched_getaffinity(0)
             if pinned:
                 os.sched_setaffinity(0, {min(old)})
             try:
-                for label, plain, ns, sec, emu in _table(m, args.runs):
-                    print(f"{label:<20} {'yes' if pinned else 'no':<7} {plain * 1000:>6.1f}ms {ns * 1000:>9.1f}ms "
-                          f"{sec * 1000:>7.1f}ms {emu * 1000:>7.1f}ms  {sec / ns:>9.2f}x  {emu / plain:>13.2f}x  "
-                          f"{emu / sec:>15.2f}x", flush=True)
+                for label, plain, ns, sec, emu, pyf, cplain, cfloor, (notifs, sync) in _rows(m, args.runs, exe):
+                    bound = ns + cfloor - cplain
+                    print(f"{label:<19} {'yes' if pinned else 'no':<6} {notifs:>6} {ms(plain * 1e3)} {ms(ns * 1e3)} "
+                          f"{ms(sec * 1e3)} {ms(emu * 1e3)} {ms(pyf * 1e3)} {ms(cplain * 1e3)} {ms(cfloor * 1e3)} "
+                          f"{ms(bound * 1e3)} | {sec / ns:>9.2f}x {bound / ns:>8.2f}x {emu / plain:>14.2f}x "
+                          f"{cfloor / cplain:>15.2f}x {emu / sec:>15.2f}x", flush=True)
             finally:
                 os.sched_setaffinity(0, old)
+        print(f"sync wake-up (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP): {'used' if sync else 'not available'}; "
+              f"C floor: {'built with cc' if exe else 'no C compiler, not measured'}")
     with contextlib.suppress(OSError):
-        os.unlink(f"/tmp/fakeproc-bench-{os.getpid()}.tar")
+        os.unlink(TAR)
     return 0
 
 

@@ -198,3 +198,19 @@ def test_systemd_sysctl_where_installed(served, kernel, tmp_path):
     conf.write_text("vm.swappiness = 11\n")
     assert served([tool, str(conf)])[0] == 0
     assert kernel.read("vm.swappiness") == "11\n"
+
+
+def test_a_command_started_in_a_cwd_is_served_there(served, kernel):
+    kernel.write("kernel.hostname", "incwd")
+    assert served(["sh", "-c", "pwd; cat hostname"], cwd="/proc/sys/kernel")[:2] == (0, "/proc/sys/kernel\nincwd\n")
+
+
+def test_coreutils_stat_through_statx_sees_the_fake(served, kernel):
+    """coreutils stat(1) and ls -l use statx(2), which must be answered from the fake like stat(2):
+    the same inode numbers (the host's procfs has others)."""
+    code = ("import os, subprocess\nfor p in ('/proc/sys/kernel/sem', '/proc/sys/kernel/random'):\n"
+            "    via_statx = subprocess.run(['stat', '-c', '%i %a %s %F', p], capture_output=True, text=True).stdout\n"
+            "    print(via_statx == f'{os.stat(p).st_ino} ' + via_statx.split(' ', 1)[1], via_statx.split(' ', 1)[1], end='')")
+    assert served([*PY, code])[1] == "True 644 0 regular empty file\nTrue 555 0 directory\n"
+    status, _, err = served(["stat", "/proc/sys/kernel/nope"])
+    assert status == 1 and "No such file or directory" in err

@@ -47,14 +47,15 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
         raise UnavailableError(why)
     from fakeproc.backends.emulated._handlers import FD_SYSCALLS, WATCH_FROM, EmulatedHandlers
     from fakeproc.backends.seccomp._abi import NR, bpf_program
-    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS
+    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES
     from fakeproc.backends.seccomp._supervisor import Supervisor
 
     rules: list[tuple[int, tuple[int, ...] | None]] = [
         (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp", "uname")]
     rules += [(NR[name], fds) for name, fds in FD_SYSCALLS.items()]
+    rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)
-    sup = Supervisor(program, {})
+    sup = Supervisor(program, {}, watch_from=WATCH_FROM)
     sup.handlers = EmulatedHandlers(sup, kernel).table()
     return sup.run(argv, env=env, cwd=cwd)
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeproc.backends.seccomp._abi import NR, syscall
-from fakeproc.backends.seccomp._memory import read_bytes, read_path, write_bytes
 from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
 from fakeproc.backends.seccomp._redirect import (
     AT_EMPTY_PATH,
     AT_SYMLINK_NOFOLLOW,
     note_own_filter,
     refuse_io_uring,
+    view_handlers,
 )
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
@@ -54,7 +54,13 @@ _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, W
 _F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
 _O_LARGEFILE = 0o100000
 _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes)
+_STATX = struct.Struct("<IIQIIIH2xQQQQqI4xqI4xqI4xqI4xIIII")  # struct statx up to stx_dev_minor
+_STATX_SIZE = 256
+_STATX_BASIC_STATS = 0x7FF  # include/uapi/linux/stat.h: type, mode, nlink, uid, gid, times, ino, size, blocks
 _DEV = os.makedev(0, 0xFA)  # a fixed anonymous device for the fake tree
+ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
+"""How long a caller's namespaces answer its stats: the FUSE mount's default ``attr_timeout``
+(fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
 @dataclass(slots=True)
@@ -80,11 +86,13 @@ class EmulatedHandlers:
         self.sup = supervisor
         self.kernel = kernel
         self.paths = Resolver()
+        self.mem = supervisor.mem
         self.files: dict[int, OpenFile] = {}
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
         self.resolver = _namespace_resolver(kernel)
+        self._needed: dict[str, tuple[int, ...] | None] = {}
         self.paths.dir_of = self._dir_of
 
     def _dir_of(self, pid: int, fd: int) -> str | None:
@@ -101,6 +109,7 @@ class EmulatedHandlers:
             NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
             NR["newfstatat"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
+            NR["statx"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[4], n.args[2], statx=True),
             NR["fstat"]: lambda n: self._fstat(n, a(n.args[0]), n.args[1]),
             NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["faccessat"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], 0),
@@ -127,15 +136,44 @@ class EmulatedHandlers:
             NR["uname"]: self._uname,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
+            **view_handlers(self.sup, self.paths),
         }
 
     # ------------------------------------------------------------------ who and where
 
-    def _caller(self, pid: int) -> tuple[Any, Any]:
-        """(model namespaces, model Caller) of thread ``pid``."""
+    def _ns(self, pid: int, path: str | None = None, *, attr: bool = False, writing: bool = False) -> Any:
+        """The model namespaces of thread ``pid``, read as the mount's server reads them
+        (:class:`fakeproc.serve.Session`): for an attribute (``attr``: stat, existence) the answer
+        of the last ``attr_timeout`` seconds, as the mount's kernel caches attributes that long;
+        for a read-only open of ``path``, only the namespace links its entry depends on."""
+        r = self.resolver
+        if r is None:
+            return self.kernel.init_ns
+        if attr:
+            return r.resolve(pid, max_age=ATTR_TIMEOUT)
+        if path is None or writing:
+            return r.resolve(pid)
+        try:
+            needed = self._needed[path]
+        except KeyError:
+            from fakeproc.serve import NS_TYPES
+
+            types = self.kernel.namespaces_read(path)
+            needed = None if types is None else tuple(i for i, name in enumerate(NS_TYPES) if name in
+                                                      {t.value for t in types})
+            if len(self._needed) > 65536:
+                self._needed.clear()
+            self._needed[path] = needed
+        if needed is None:
+            return r.resolve(pid)
+        return r.resolve_for(pid, needed) if needed else r.base
+
+    def _caller(self, pid: int, ns: Any = None) -> tuple[Any, Any]:
+        """(model namespaces, model Caller) of thread ``pid`` (``ns`` if already known)."""
         from fakeproc.model import ROOT, Caller
 
-        ns = self.resolver.resolve(pid) if self.resolver is not None else self.kernel.init_ns
+        if ns is None:
+            ns = self._ns(pid)
         creds = caller_creds(pid)
         if self.owner != 0 and creds.fsuid == 0:
             # Unprivileged supervisor: caller_creds does not read ids; CMD runs as us.
@@ -145,7 +183,9 @@ class EmulatedHandlers:
         return ns, Caller(uid=creds.fsuid, gid=creds.fsgid, groups=creds.groups, pid=pid, comm=creds.comm)
 
     def _where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> tuple[str, bool] | None:
-        path = read_path(n.pid, addr)
+        if addr == 0:
+            return None  # NULL: the kernel's EFAULT (or, 6.11+ with AT_EMPTY_PATH, the dirfd)
+        path = self.mem.read_path(n.pid, addr)
         return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
 
     def _lookup(self, pid: int, fd: int) -> OpenFile | None:
@@ -164,7 +204,7 @@ class EmulatedHandlers:
     def _openat2(self, n: Notification) -> Reply:
         if n.args[3] < 24:
             return CONTINUE
-        how = read_bytes(n.pid, n.args[2], 24)
+        how = self.mem.read(n.pid, n.args[2], 24)
         flags, mode = int.from_bytes(how[:8], "little"), int.from_bytes(how[8:16], "little")
         return self._open(n, signed32(n.args[0]), n.args[1], flags, mode)
 
@@ -174,7 +214,8 @@ class EmulatedHandlers:
         if found is None:
             return CONTINUE
         rel, slash = found
-        ns, caller = self._caller(n.pid)
+        ns, caller = self._caller(n.pid, self._ns(n.pid, _p(rel), writing=flags & os.O_ACCMODE != os.O_RDONLY
+                                                  or bool(flags & os.O_TRUNC)))
         if flags & os.O_PATH:
             log.warning("fakeproc: O_PATH open of /proc/sys/%s is not emulated (EOPNOTSUPP)", rel)
             return Reply(error=errno.EOPNOTSUPP)
@@ -226,7 +267,7 @@ class EmulatedHandlers:
         data = f.file.read(count, f.pos if at is None else at)
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
-        write_bytes(n.pid, buf, data)
+        self.mem.write(n.pid, buf, data)
         if at is None:
             f.pos += len(data)
         return Reply(value=len(data))
@@ -236,7 +277,7 @@ class EmulatedHandlers:
         if f is None:
             return CONTINUE
         if data is None:
-            data = read_bytes(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
+            data = self.mem.read(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         if f.file.is_dir:
@@ -250,7 +291,7 @@ class EmulatedHandlers:
         cnt = signed32(n.args[2])
         if cnt < 0 or cnt > 1024:
             raise OSError(errno.EINVAL, "iovcnt")
-        raw = read_bytes(n.pid, n.args[1], 16 * cnt)
+        raw = self.mem.read(n.pid, n.args[1], 16 * cnt)
         return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(cnt)]
 
     def _readv(self, n: Notification) -> Reply:
@@ -264,7 +305,7 @@ class EmulatedHandlers:
         for base, ln in iov:
             if off >= len(data):
                 break
-            write_bytes(n.pid, base, data[off:off + ln])
+            self.mem.write(n.pid, base, data[off:off + ln])
             off += ln
         return Reply(value=len(data))
 
@@ -272,7 +313,7 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
-        data = b"".join(read_bytes(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
+        data = b"".join(self.mem.read(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
         return self._write(n, data, None)
 
     def _lseek(self, n: Notification) -> Reply:
@@ -325,36 +366,42 @@ class EmulatedHandlers:
             ent = struct.pack("<QqHB", _ino(child), f.pos + 1, reclen, dtype) + raw
             out += ent.ljust(reclen, b"\0")
             f.pos += 1
-        write_bytes(n.pid, n.args[1], out)
+        self.mem.write(n.pid, n.args[1], out)
         return Reply(value=len(out))
 
     # ------------------------------------------------------------------ stat, access, readlink
 
-    def _pack_stat(self, rel: str, ns: Any) -> bytes:
+    def _pack_stat(self, rel: str, ns: Any, *, statx: bool = False) -> bytes:
+        """``struct stat`` (or ``struct statx``) of ``/proc/sys/rel``: the model's mode, owner and
+        link count; size 0 and one timestamp for all, like procfs."""
         st = self.kernel.stat(_p(rel), ns)
         t = self.started
+        if statx:
+            return _STATX.pack(_STATX_BASIC_STATS, 1024, 0, st.nlink, st.uid, st.gid, st.mode, _ino(rel), 0, 0, 0,
+                               t, 0, t, 0, t, 0, t, 0, 0, 0, os.major(_DEV), os.minor(_DEV)).ljust(_STATX_SIZE, b"\0")
         return _STAT.pack(_DEV, _ino(rel), st.nlink, st.mode, st.uid, st.gid, 0, 0, 0, 1024, 0,
                           t, 0, t, 0, t, 0)
 
-    def _fstat(self, n: Notification, fd: int, buf: int) -> Reply:
+    def _fstat(self, n: Notification, fd: int, buf: int, *, statx: bool = False) -> Reply:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
-        write_bytes(n.pid, buf, self._pack_stat(f.rel, f.file.nsset))
+        self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset, statx=statx))
         return Reply(value=0)
 
-    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
-        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
-            return self._fstat(n, dirfd, buf)
+    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int, *, statx: bool = False) -> Reply:
+        flags &= 0xFFFFFFFF
+        if flags & AT_EMPTY_PATH and (addr == 0 or not self.mem.read_path(n.pid, addr)):
+            return self._fstat(n, dirfd, buf, statx=statx)
         found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
             return CONTINUE
         rel, slash = found
-        ns, _caller = self._caller(n.pid)
-        data = self._pack_stat(rel, ns)
+        ns = self._ns(n.pid, attr=True)
+        data = self._pack_stat(rel, ns, statx=statx)
         if slash and not self.kernel.stat(_p(rel), ns).is_dir:
             return Reply(error=errno.ENOTDIR)
-        write_bytes(n.pid, buf, data)
+        self.mem.write(n.pid, buf, data)
         return Reply(value=0)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
@@ -375,16 +422,14 @@ class EmulatedHandlers:
         found = self._where(n, dirfd, addr, follow=False)
         if found is None:
             return CONTINUE
-        ns, _caller = self._caller(n.pid)
-        self.kernel.stat(_p(found[0]), ns)  # ENOENT for a missing one
+        self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True))  # ENOENT for a missing one
         return Reply(error=errno.EINVAL)  # the fake tree has no symlinks
 
     def _chdir(self, n: Notification) -> Reply:
         found = self._where(n, AT_FDCWD, n.args[0])
         if found is None:
             return CONTINUE
-        ns, _caller = self._caller(n.pid)
-        if not self.kernel.stat(_p(found[0]), ns).is_dir:
+        if not self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True)).is_dir:
             return Reply(error=errno.ENOTDIR)
         if os.path.isdir("/proc/sys/" + found[0]):
             return CONTINUE  # the cwd is the real directory; relative lookups are redirected
@@ -393,7 +438,7 @@ class EmulatedHandlers:
 
     def _uname(self, n: Notification) -> Reply:
         """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
-        ns, _caller = self._caller(n.pid)
+        ns = self._ns(n.pid)
         real = os.uname()
 
         def value(key: str) -> str:
@@ -402,7 +447,7 @@ class EmulatedHandlers:
         fields = (real.sysname, value("kernel.hostname"), value("kernel.osrelease"), real.version,
                   real.machine, value("kernel.domainname"))
         data = b"".join(os.fsencode(f)[:64].ljust(65, b"\0") for f in fields)
-        write_bytes(n.pid, n.args[0], data)
+        self.mem.write(n.pid, n.args[0], data)
         return Reply(value=0)
 
     # ------------------------------------------------------------------ descriptors

@@ -22,8 +22,10 @@ from fakeproc.errors import UnavailableError
 
 if TYPE_CHECKING:
     from fakeproc.backends import LaunchRequest
+    from fakeproc.backends.seccomp._redirect import RedirectHandlers
+    from fakeproc.backends.seccomp._supervisor import Supervisor
 
-__all__ = ["MIN_KERNEL", "available", "launch", "run_redirected"]
+__all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected"]
 
 MIN_KERNEL = (5, 9)
 """SECCOMP_IOCTL_NOTIF_ADDFD; SECCOMP_USER_NOTIF_FLAG_CONTINUE is 5.5, user notification 5.0."""
@@ -40,9 +42,33 @@ def _release() -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
+_checked: dict[tuple[int, str, bytes], str | None] = {}
+
+
 def available() -> str | None:
     """None when this process can run commands under the seccomp backend, else one line saying
-    what is missing and how to get it."""
+    what is missing and how to get it.
+
+    The answer is kept while this process, its seccomp filters and the kernel override stay the
+    same: the check forks a child, which costs a large Python process milliseconds per command.
+    """
+    key = (os.getpid(), os.environ.get(KERNEL_OVERRIDE_ENV, ""), _seccomp_filters())
+    if key not in _checked:
+        _checked.clear()
+        _checked[key] = _available()
+    return _checked[key]
+
+
+def _seccomp_filters() -> bytes:
+    """This process's ``Seccomp:`` mode and ``Seccomp_filters:`` count (a new filter may forbid more)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            return b"".join(line for line in f if line.startswith(b"Seccomp"))
+    except OSError:
+        return b""
+
+
+def _available() -> str | None:
     from fakeproc.backends.seccomp import _abi
 
     if not _abi.x86_64():
@@ -123,19 +149,29 @@ def run_redirected(
     why = available()
     if why is not None:
         raise UnavailableError(why)
-    from fakeproc.backends.seccomp._abi import NR, bpf_program
-    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, RedirectHandlers
-    from fakeproc.backends.seccomp._supervisor import Supervisor
-
-    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
-    program = bpf_program([(NR[name], None) for name in names])
-    sup = Supervisor(program, {})
-    handlers = RedirectHandlers(sup, mountpoint, uname)
-    sup.handlers = handlers.table()
+    sup, handlers = redirecting_supervisor(mountpoint, uname)
     try:
         return sup.run(argv, env=env, cwd=cwd)
     finally:
         os.close(handlers.rootfd)
+
+
+def redirecting_supervisor(
+    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None
+) -> tuple[Supervisor, RedirectHandlers]:
+    """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
+    and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
+    caller closes), not yet started."""
+    from fakeproc.backends.seccomp._abi import NR, bpf_program
+    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES, RedirectHandlers
+    from fakeproc.backends.seccomp._supervisor import Supervisor
+
+    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
+    sup = Supervisor(program, {})
+    handlers = RedirectHandlers(sup, mountpoint, uname)
+    sup.handlers = handlers.table()
+    return sup, handlers
 
 
 def uname_of(kernel: Any, nsset: Any) -> Callable[[], dict[str, str]]:

@@ -18,12 +18,17 @@ import os
 import platform
 import struct
 from collections.abc import Sequence
+from typing import NamedTuple
 
 __all__ = [
     "AUDIT_ARCH_X86_64",
+    "NOTIF",
+    "NOTIF_ADDFD",
+    "NOTIF_RESP",
     "NR",
     "SECCOMP_RET_ALLOW",
     "SECCOMP_RET_USER_NOTIF",
+    "Bits",
     "SeccompNotif",
     "SeccompNotifAddfd",
     "SeccompNotifResp",
@@ -44,6 +49,9 @@ NR: dict[str, int] = {
     "seccomp": 317, "memfd_create": 319, "copy_file_range": 326, "preadv2": 327, "pwritev2": 328,
     "statx": 332, "io_uring_setup": 425, "pidfd_open": 434, "close_range": 436, "openat2": 437,
     "pidfd_getfd": 438, "faccessat2": 439,
+    # calls that can give a process another root or other mounts than the supervisor's
+    "clone": 56, "pivot_root": 155, "chroot": 161, "mount": 165, "umount2": 166, "unshare": 272,
+    "setns": 308, "move_mount": 429, "clone3": 435,
 }
 
 NR_UNSHARE = 272
@@ -65,6 +73,8 @@ SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1
 SECCOMP_ADDFD_FLAG_SETFD = 1
 SECCOMP_ADDFD_FLAG_SEND = 2
 SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1
+
+CLONE_NEWNS = 0x00020000  # include/uapi/linux/sched.h
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_GET_NO_NEW_PRIVS = 39
@@ -106,6 +116,17 @@ SECCOMP_IOCTL_NOTIF_ID_VALID = _ioc(1, 2, 8)
 SECCOMP_IOCTL_NOTIF_ADDFD = _ioc(1, 3, ctypes.sizeof(SeccompNotifAddfd))
 SECCOMP_IOCTL_NOTIF_SET_FLAGS = _ioc(1, 4, 8)
 
+# The same structs as byte layouts, for fcntl.ioctl on a reused bytearray (the hot path: a
+# ctypes call costs about twice as much as fcntl.ioctl).
+NOTIF = struct.Struct("<QIIiIQ6Q")
+"""seccomp_notif: id, pid, flags, data.nr, data.arch, data.instruction_pointer, data.args[6]."""
+NOTIF_RESP = struct.Struct("<QqiI")
+"""seccomp_notif_resp: id, val, error, flags."""
+NOTIF_ADDFD = struct.Struct("<QIIII")
+"""seccomp_notif_addfd: id, flags, srcfd, newfd, newfd_flags."""
+assert NOTIF.size == ctypes.sizeof(SeccompNotif) and NOTIF_RESP.size == ctypes.sizeof(SeccompNotifResp)
+assert NOTIF_ADDFD.size == ctypes.sizeof(SeccompNotifAddfd)
+
 libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _syscall = libc.syscall
 _syscall.restype = ctypes.c_long
@@ -141,6 +162,7 @@ def x86_64() -> bool:
 _LD_W_ABS = 0x20
 _JEQ_K = 0x15
 _JGE_K = 0x35
+_JSET_K = 0x45
 _RET_K = 0x06
 _OFF_NR = 0
 _OFF_ARCH = 4
@@ -150,8 +172,15 @@ def _arg_low(i: int) -> int:
     return 16 + 8 * i  # low 32 bits of args[i] (little endian)
 
 
-Rule = tuple[int, "tuple[int, ...] | None"]
-"""(syscall number, None: always notify | indexes of fd arguments to watch)."""
+class Bits(NamedTuple):
+    """A rule's condition: notify when argument ``arg`` has any of ``mask``'s bits (low 32 bits)."""
+
+    arg: int
+    mask: int
+
+
+Rule = tuple[int, "tuple[int, ...] | Bits | None"]
+"""(syscall number, None: always notify | indexes of fd arguments to watch | :class:`Bits`)."""
 
 
 def bpf_program(
@@ -188,6 +217,14 @@ def bpf_program(
         if fd_args is None:
             prog.append((_JEQ_K, 0, 1, nr))
             prog.append((_RET_K, 0, 0, notify))
+            continue
+        if isinstance(fd_args, Bits):
+            prog.append((_JEQ_K, 0, f"end{i}", nr))
+            prog.append((_LD_W_ABS, 0, 0, _arg_low(fd_args.arg)))
+            prog.append((_JSET_K, 0, 1, fd_args.mask))
+            prog.append((_RET_K, 0, 0, notify))
+            prog.append((_RET_K, 0, 0, default))
+            labels[f"end{i}"] = len(prog)
             continue
         prog.append((_JEQ_K, 0, f"end{i}", nr))
         for j, a in enumerate(fd_args):

@@ -14,8 +14,7 @@ import os
 import stat as stat_mod
 from collections.abc import Callable
 
-from fakeproc.backends.seccomp._abi import NR, syscall
-from fakeproc.backends.seccomp._memory import read_bytes, read_path, write_bytes
+from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
 from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
@@ -28,7 +27,7 @@ from fakeproc.backends.seccomp._supervisor import (
     log,
 )
 
-__all__ = ["PATH_SYSCALLS", "RedirectHandlers", "Uname"]
+__all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "view_handlers"]
 
 AT_SYMLINK_NOFOLLOW = 0x100
 AT_EACCESS = 0x200
@@ -37,11 +36,46 @@ STAT_SIZE = 144
 STATX_SIZE = 256
 UTS_LEN = 65
 
-# syscall -> (index of dirfd or None, index of the path, how the rest is read)
+# newfstatat(2) as its own prototyped function (the generic syscall() converts every argument)
+_newfstatat = libc["syscall"]
+_newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
+_newfstatat.restype = ctypes.c_long
+
 PATH_SYSCALLS = ("open", "openat", "openat2", "stat", "lstat", "newfstatat", "statx", "access",
                  "faccessat", "faccessat2", "readlink", "readlinkat", "chdir")
 
 Uname = Callable[[], dict[str, str]]
+
+VIEW_RULES: tuple[Rule, ...] = (
+    (NR["chroot"], None), (NR["pivot_root"], None), (NR["mount"], None), (NR["umount2"], None),
+    (NR["move_mount"], None), (NR["setns"], None), (NR["unshare"], Bits(0, CLONE_NEWNS)),
+    (NR["clone"], Bits(0, CLONE_NEWNS)), (NR["clone3"], None),
+)
+"""The calls after which a process of CMD may see another root or other mounts than the
+supervisor (clone3's flags are in memory, out of the filter's reach: all are notified)."""
+
+
+def view_handlers(supervisor: Supervisor, paths: Resolver) -> dict[int, Handler]:
+    """Handlers for :data:`VIEW_RULES`: each lets the call go on, and the first that changes a
+    root or the mounts switches ``paths`` to resolving component by component."""
+
+    def changed(n: Notification) -> Reply:
+        paths.view_changed(f"pid {n.pid} calls syscall {n.nr}")
+        return CONTINUE
+
+    def clone3(n: Notification) -> Reply:
+        if paths.simple and n.args[1] >= 8:  # struct clone_args starts with its u64 flags
+            try:
+                flags = int.from_bytes(supervisor.mem.read(n.pid, n.args[0], 8), "little")
+            except OSError:
+                return CONTINUE  # the kernel's EFAULT
+            if flags & CLONE_NEWNS:
+                paths.view_changed(f"pid {n.pid} clones into a new mount namespace")
+        return CONTINUE
+
+    table: dict[int, Handler] = {nr: changed for nr, _ in VIEW_RULES}
+    table[NR["clone3"]] = clone3
+    return table
 
 
 class RedirectHandlers:
@@ -61,6 +95,8 @@ class RedirectHandlers:
         self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.uname = uname
         self.paths = Resolver()
+        self.mem = supervisor.mem
+        self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
@@ -80,6 +116,7 @@ class RedirectHandlers:
             NR["chdir"]: self._chdir,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
+            **view_handlers(self.sup, self.paths),
         }
         if self.uname is not None:
             t[NR["uname"]] = self._uname
@@ -90,7 +127,9 @@ class RedirectHandlers:
     def where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> str | None:
         """The path in the mount (relative to :attr:`rootfd`) the caller's path stands for, or None
         when it is not ours."""
-        path = read_path(n.pid, addr)
+        if addr == 0:
+            return None  # NULL: the kernel's EFAULT, or (6.11+, with AT_EMPTY_PATH) the dirfd itself
+        path = self.mem.read_path(n.pid, addr)
         if not path:
             return None
         found = self.paths.resolve(n.pid, dirfd, path, follow=follow)
@@ -118,28 +157,26 @@ class RedirectHandlers:
         size = n.args[3]
         if size < 24:
             return CONTINUE  # the kernel's EINVAL
-        how = read_bytes(n.pid, n.args[2], 24)
+        how = self.mem.read(n.pid, n.args[2], 24)
         flags, mode, resolve = (int.from_bytes(how[i:i + 8], "little") for i in (0, 8, 16))
         return self._open(n, signed32(n.args[0]), n.args[1], flags, mode, resolve)
 
     def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
-        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
-            return CONTINUE
         target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
-        if target is None:
+        if target is None:  # also fstat(): an empty path with AT_EMPTY_PATH
             return CONTINUE
-        out = ctypes.create_string_buffer(STAT_SIZE)
+        out = self._stat_buf
         creds = caller_creds(n.pid)
         with acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            syscall(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW)
+            if _newfstatat(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
+                err = ctypes.get_errno()
+                return Reply(error=err or errno.EIO)
         return self._give(n, buf, out.raw)
 
     def _statx(self, n: Notification) -> Reply:
         dirfd, addr, flags, mask, buf = signed32(n.args[0]), n.args[1], n.args[2] & 0xFFFFFFFF, n.args[3], n.args[4]
-        if flags & AT_EMPTY_PATH and not read_path(n.pid, addr):
-            return CONTINUE
         target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
-        if target is None:
+        if target is None:  # also an empty path with AT_EMPTY_PATH
             return CONTINUE
         out = ctypes.create_string_buffer(STATX_SIZE)
         creds = caller_creds(n.pid)
@@ -165,6 +202,9 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         if signed32(size) <= 0:
+            return Reply(error=errno.EINVAL)
+        # The fake has no symlinks: an lstat answers EINVAL, ENOENT or ENOTDIR without raising.
+        if not stat_mod.S_ISLNK(os.stat(target, dir_fd=self.rootfd, follow_symlinks=False).st_mode):
             return Reply(error=errno.EINVAL)
         data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))
@@ -199,7 +239,7 @@ class RedirectHandlers:
     def _give(self, n: Notification, addr: int, data: bytes, value: int = 0) -> Reply:
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
-        write_bytes(n.pid, addr, data)
+        self.mem.write(n.pid, addr, data)
         return Reply(value=value)
 
 

@@ -149,3 +149,37 @@ def test_in_a_docker_like_container_the_fuse_backends_say_what_is_missing():
                        capture_output=True, text=True, check=False, preexec_fn=_docker_like, cwd="/",
                        env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "fuse" in r.stderr.lower()
+
+
+def _close_range_refused() -> None:
+    """In the child: a filter refusing close_range(2) with ENOSYS, as seccomp profiles older than
+    the syscall do (CPython then closes descriptors by listing /proc/self/fd)."""
+    from fakeproc.backends.seccomp import _abi
+    from fakeproc.backends.seccomp._supervisor import SockFprog
+
+    prog = _abi.bpf_program([], errno_rules=[(436, errno.ENOSYS)])
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = SockFprog(len(prog) // 8, ctypes.addressof(buf))
+    if _abi.libc.prctl(38, 1, 0, 0, 0) or _abi.libc.syscall(ctypes.c_long(_abi.NR["seccomp"]), ctypes.c_long(1),
+                                                             ctypes.c_long(0), ctypes.byref(fprog)):
+        raise OSError(ctypes.get_errno(), "seccomp")
+
+
+def test_where_close_range_is_refused_commands_still_start_and_are_served():
+    r = subprocess.run([sys.executable, "-m", "fakeproc.backends.emulated", "--", "sh", "-c",
+                        "sysctl -w vm.swappiness=9 && cat /proc/sys/vm/swappiness"],
+                       capture_output=True, text=True, check=False, preexec_fn=_close_range_refused, timeout=60,
+                       env={**os.environ, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+                            "PYTHONPATH": os.getcwd()})
+    assert (r.returncode, r.stdout) == (0, "vm.swappiness = 9\n9\n"), r.stderr
+
+
+def test_a_supervisor_with_hundreds_of_descriptors_open_still_starts_commands():
+    """Its pipes to the child then land on watched numbers (>= 512), which the child uses before exec."""
+    code = ("import os, fakeproc\nfrom fakeproc.backends.emulated import run_emulated\nfrom fakeproc.errors import CommandNotFound\n"
+            "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(600)]\nk = fakeproc.Kernel('6.18')\n"
+            "print(run_emulated(['cat', '/proc/sys/kernel/ostype'], kernel=k))\n"
+            "try:\n    run_emulated(['fakeproc-no-such-command'], kernel=k)\nexcept CommandNotFound as e:\n    print(e)")
+    r = subprocess.run([*PY, code], capture_output=True, text=True, check=False, timeout=60,
+                       env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert (r.returncode, r.stdout) == (0, "Linux\n0\nfakeproc-no-such-command: command not found\n"), r.stderr

@@ -251,3 +251,89 @@ def test_fully_unprivileged_flow_mounts_with_fusermount_and_redirects():
     if r.returncode == 2 and "fuse" in r.stderr.lower():
         pytest.skip(f"FUSE is not usable by uid 1001 here: {r.stderr.strip()}")
     assert (r.returncode, r.stdout) == (0, "32000\t1024000000\t500\t32000\n(none)\n"), r.stderr
+
+
+# ---------------------------------------------------------------- the supervisor's fast paths
+
+
+def _serve(mount, argv):
+    """Run ``argv`` under a fresh redirecting supervisor; returns (status, supervisor, handlers)."""
+    from fakeproc.backends.seccomp import redirecting_supervisor
+
+    sup, handlers = redirecting_supervisor(mount.path)
+    try:
+        status = sup.run(argv)
+    finally:
+        os.close(handlers.rootfd)
+    return status, sup, handlers
+
+
+def test_sync_wake_up_is_requested_where_the_kernel_has_it(mount, capfd):
+    from fakeproc.backends.seccomp import _release
+
+    status, sup, _ = _serve(mount, ["cat", "/proc/sys/kernel/ostype"])
+    assert (status, capfd.readouterr().out) == (0, "Linux\n")
+    assert sup.sync_wake_up is (_release() >= (6, 6))
+
+
+def test_without_sync_wake_up_the_supervisor_serves_all_the_same(mount, capfd, monkeypatch):
+    import fcntl
+
+    from fakeproc.backends.seccomp import _abi
+
+    real = fcntl.ioctl
+
+    def before_6_6(fd, request, *args):
+        if request == _abi.SECCOMP_IOCTL_NOTIF_SET_FLAGS:
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        return real(fd, request, *args)
+
+    monkeypatch.setattr(fcntl, "ioctl", before_6_6)
+    status, sup, _ = _serve(mount, ["cat", "/proc/sys/kernel/ostype"])
+    assert (status, capfd.readouterr().out, sup.sync_wake_up) == (0, "Linux\n", False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a new mount namespace needs root here")
+def test_a_new_mount_namespace_in_cmd_switches_to_the_component_walk(mount, capfd):
+    mount.kernel.write("vm.swappiness", "31")
+    status, _, handlers = _serve(mount, ["unshare", "--mount", "cat", "/proc/sys/vm/swappiness"])
+    assert (status, capfd.readouterr().out) == (0, "31\n")
+    assert handlers.paths.simple is False
+
+
+def test_threads_and_children_keep_the_quick_decisions(mount, capfd):
+    code = ("import subprocess, threading\nt = threading.Thread(target=print, args=('thread',))\nt.start()\n"
+            "t.join()\nsubprocess.run(['cat', '/proc/sys/kernel/ostype'])")
+    status, _, handlers = _serve(mount, py(code))
+    assert (status, capfd.readouterr().out) == (0, "thread\nLinux\n")
+    assert handlers.paths.simple is True
+
+
+def test_a_chroot_in_cmd_switches_to_the_component_walk(mount, capfd, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("chroot needs root")
+    code = f"import os\nos.chroot({str(tmp_path)!r})\nprint(os.path.exists('/proc/sys/kernel/ostype'))"
+    status, _, handlers = _serve(mount, py(code))
+    assert (status, capfd.readouterr().out) == (0, "False\n")
+    assert handlers.paths.simple is False
+
+
+def test_the_supervisors_own_threads_stay_unfiltered(mount, capfd):
+    def mode() -> str:
+        with open("/proc/self/status") as f:
+            return next(line for line in f if line.startswith("Seccomp:"))
+
+    before = mode()
+    status, _, _ = _serve(mount, ["cat", "/proc/sys/kernel/ostype"])
+    assert (status, capfd.readouterr().out, mode()) == (0, "Linux\n", before)
+
+
+def test_a_command_started_from_another_thread_is_served(mount, capfd):
+    import threading
+
+    got: list[int] = []
+    t = threading.Thread(target=lambda: got.append(run_redirected(["sh", "-c", "cat /proc/sys/kernel/ostype; exit 4"],
+                                                                  mountpoint=mount.path)))
+    t.start()
+    t.join(30)
+    assert (got, capfd.readouterr().out) == ([4], "Linux\n")
