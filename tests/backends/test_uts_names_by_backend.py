@@ -129,15 +129,15 @@ def as_root(own_uts: tuple[str, bytes], served: Any, kernel: Any) -> Callable[[l
 
 
 def test_hostname_as_root_renames_the_fake_and_not_the_host(as_root, kernel):
-    status, out, err = as_root(["sh", "-c", "hostname foo && uname -n && hostname && cat /proc/sys/kernel/hostname"
-                                " && sysctl kernel.hostname"])
+    script = "hostname foo && uname -n && hostname && cat /proc/sys/kernel/hostname && sysctl kernel.hostname"
+    status, out, err = as_root(["sh", "-c", script])
     assert (status, out, err) == (0, "foo\nfoo\nfoo\nkernel.hostname = foo\n", "")
     assert kernel.read("kernel.hostname") == "foo\n"
 
 
 def test_domainname_as_root_renames_the_fake_and_not_the_host(as_root, kernel):
-    status, out, err = as_root(["sh", "-c", "domainname bar && domainname && cat /proc/sys/kernel/domainname"
-                                " && sysctl kernel.domainname && uname -n"])
+    script = "domainname bar && domainname && cat /proc/sys/kernel/domainname && sysctl kernel.domainname && uname -n"
+    status, out, err = as_root(["sh", "-c", script])
     assert (status, out, err) == (0, "bar\nbar\nkernel.domainname = bar\n(none)\n", "")
     assert (kernel.read("kernel.domainname"), kernel.read("kernel.hostname")) == ("bar\n", "(none)\n")
 
