@@ -36,7 +36,8 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     """Run ``argv`` with ``/proc/sys`` emulated from ``kernel``; returns its exit status.
 
     ``uname(2)`` is answered from the kernel's ``kernel.hostname``, ``kernel.domainname`` and
-    ``kernel.osrelease`` as the caller's namespaces see them.
+    ``kernel.osrelease`` as the caller's namespaces see them, and ``sethostname(2)`` and
+    ``setdomainname(2)`` change those keys there (never the host's names).
 
     Raises:
         UnavailableError: the backend cannot run here (:func:`available` says why).
@@ -49,9 +50,10 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     from fakeproc.backends.seccomp._abi import NR, bpf_program
     from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES
     from fakeproc.backends.seccomp._supervisor import Supervisor
+    from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
     rules: list[tuple[int, tuple[int, ...] | None]] = [
-        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp", "uname")]
+        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp", "uname", *UTS_SYSCALLS)]
     rules += [(NR[name], fds) for name, fds in FD_SYSCALLS.items()]
     rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)

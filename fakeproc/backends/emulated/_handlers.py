@@ -37,6 +37,7 @@ from fakeproc.backends.seccomp._supervisor import (
     caller_creds,
     log,
 )
+from fakeproc.backends.seccomp._uts import model_caller, uts_handlers
 
 __all__ = ["FD_SYSCALLS", "WATCH_FROM", "EmulatedHandlers"]
 
@@ -92,6 +93,9 @@ class EmulatedHandlers:
         self.started = int(time.time())
         self.memfd_dev: int | None = None
         self.resolver = _namespace_resolver(kernel)
+        from fakeproc.serve import Identity
+
+        self.identity = Identity.of_this_process()
         self._needed: dict[str, tuple[int, ...] | None] = {}
         self.paths.dir_of = self._dir_of
 
@@ -137,9 +141,14 @@ class EmulatedHandlers:
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
             **view_handlers(self.sup, self.paths),
+            **uts_handlers(self.mem, self._uts_target, self.sup.valid),
         }
 
     # ------------------------------------------------------------------ who and where
+
+    def _uts_target(self, pid: int) -> tuple[Any, Any]:
+        """sethostname/setdomainname: the UTS namespace ``uname`` answers from, and the caller."""
+        return self._ns(pid).uts, model_caller(pid, self.identity)
 
     def _ns(self, pid: int, path: str | None = None, *, attr: bool = False, writing: bool = False) -> Any:
         """The model namespaces of thread ``pid``, read as the mount's server reads them

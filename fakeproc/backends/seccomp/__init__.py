@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from fakeproc.backends import LaunchRequest
     from fakeproc.backends.seccomp._redirect import RedirectHandlers
     from fakeproc.backends.seccomp._supervisor import Supervisor
+    from fakeproc.backends.seccomp._uts import UtsTarget
 
-__all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected"]
+__all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected", "uname_of", "uts_target_of"]
 
 MIN_KERNEL = (5, 9)
 """SECCOMP_IOCTL_NOTIF_ADDFD; SECCOMP_USER_NOTIF_FLAG_CONTINUE is 5.5, user notification 5.0."""
@@ -129,6 +130,7 @@ def run_redirected(
     env: dict[str, str] | None = None,
     cwd: str | None = None,
     uname: Callable[[], dict[str, str]] | None = None,
+    uts: UtsTarget | None = None,
 ) -> int:
     """Run ``argv`` with ``/proc/sys`` answered from the fake mounted at ``mountpoint``.
 
@@ -138,6 +140,8 @@ def run_redirected(
         env: The command's environment (default: ours).
         cwd: Its working directory.
         uname: Answers ``uname(2)``: a dict with any of ``nodename``, ``domainname``, ``release``.
+        uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` from the model instead of the
+            host (:func:`uts_target_of`); give it with ``uname`` (without it, the real calls run).
 
     Returns:
         The command's exit status (128+N if signal N killed it).
@@ -149,7 +153,7 @@ def run_redirected(
     why = available()
     if why is not None:
         raise UnavailableError(why)
-    sup, handlers = redirecting_supervisor(mountpoint, uname)
+    sup, handlers = redirecting_supervisor(mountpoint, uname, uts)
     try:
         return sup.run(argv, env=env, cwd=cwd)
     finally:
@@ -157,7 +161,7 @@ def run_redirected(
 
 
 def redirecting_supervisor(
-    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None
+    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None, uts: UtsTarget | None = None
 ) -> tuple[Supervisor, RedirectHandlers]:
     """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
     and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
@@ -165,11 +169,13 @@ def redirecting_supervisor(
     from fakeproc.backends.seccomp._abi import NR, bpf_program
     from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES, RedirectHandlers
     from fakeproc.backends.seccomp._supervisor import Supervisor
+    from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
     names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    names += list(UTS_SYSCALLS) if uts is not None else []
     program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
     sup = Supervisor(program, {})
-    handlers = RedirectHandlers(sup, mountpoint, uname)
+    handlers = RedirectHandlers(sup, mountpoint, uname, uts)
     sup.handlers = handlers.table()
     return sup, handlers
 
@@ -185,13 +191,25 @@ def uname_of(kernel: Any, nsset: Any) -> Callable[[], dict[str, str]]:
     return answer
 
 
+def uts_target_of(nsset: Any, identity: str = "root") -> UtsTarget:
+    """Where ``sethostname(2)``/``setdomainname(2)`` go: ``nsset``'s UTS namespace (the one
+    :func:`uname_of` reads), with the caller's ids mapped as a mount served with ``identity``
+    maps them (``"root"``: the supervisor's user is root of the fake)."""
+    from fakeproc.backends.seccomp._uts import model_caller
+    from fakeproc.serve import Identity
+
+    ids = Identity.of_this_process(identity)
+    return lambda pid: (nsset.uts, model_caller(pid, ids))
+
+
 def launch(request: LaunchRequest) -> int:
     """``fakeproc run --backend seccomp``: a private FUSE mount of the request's kernel, and
     ``request.argv`` run under the supervisor against it; returns the command's exit status."""
     env = {**os.environ, **(request.env or {})}
     handle = request.start_mount()
     try:
+        base = request.base or request.kernel.init_ns
         return run_redirected(list(request.argv), mountpoint=handle.path, env=env,
-                              uname=uname_of(request.kernel, request.base or request.kernel.init_ns))
+                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity))
     finally:
         handle.close()

@@ -42,11 +42,12 @@ def command_main(prog: str, argv: list[str] | None, available: Callable[[], str 
 def main(argv: list[str] | None = None) -> int:
     """Parse, mount, run; returns the exit status."""
     import fakeproc
-    from fakeproc.backends.seccomp import available, run_redirected, uname_of
+    from fakeproc.backends.seccomp import available, run_redirected, uname_of, uts_target_of
 
     def run(cmd: list[str], kernel: Any) -> int:
         with fakeproc.mounted(kernel) as m:
-            return run_redirected(cmd, mountpoint=m.path, uname=uname_of(kernel, kernel.init_ns))
+            return run_redirected(cmd, mountpoint=m.path, uname=uname_of(kernel, kernel.init_ns),
+                                  uts=uts_target_of(kernel.init_ns))
 
     return command_main("python -m fakeproc.backends.seccomp", argv, available, run)
 

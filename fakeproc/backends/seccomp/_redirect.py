@@ -26,6 +26,7 @@ from fakeproc.backends.seccomp._supervisor import (
     caller_creds,
     log,
 )
+from fakeproc.backends.seccomp._uts import UtsTarget, uts_handlers
 
 __all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "view_handlers"]
 
@@ -85,15 +86,19 @@ class RedirectHandlers:
         supervisor: Gives ``valid`` and ``inject``.
         mountpoint: Where the fake ``/proc/sys`` is mounted (FUSE).
         uname: Answers ``uname(2)``'s nodename, domainname and release when given.
+        uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` when given (the real calls
+            never run then; see :mod:`fakeproc.backends.seccomp._uts`).
     """
 
-    def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None) -> None:
+    def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None,
+                 uts: UtsTarget | None = None) -> None:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
         # caller's identity (used for every access below) could not traverse.
         self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.uname = uname
+        self.uts = uts
         self.paths = Resolver()
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
@@ -120,6 +125,8 @@ class RedirectHandlers:
         }
         if self.uname is not None:
             t[NR["uname"]] = self._uname
+        if self.uts is not None:
+            t.update(uts_handlers(self.mem, self.uts, self.sup.valid))
         return t
 
     # ------------------------------------------------------------------ resolution
