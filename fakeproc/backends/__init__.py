@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from fakeproc.model import Kernel, NamespaceSet
+    from fakeproc.serve import Session
 
 __all__ = ["LAUNCHERS", "LaunchRequest", "Launcher", "MountLike"]
 
@@ -40,6 +41,7 @@ class MountLike(Protocol):
     """A live FUSE mount of the request's kernel (a :class:`fakeproc.sandbox.MountHandle`)."""
 
     path: str
+    session: Session  #: the serving session (its resolver attributes requests to callers)
 
     def close(self) -> None: ...
 

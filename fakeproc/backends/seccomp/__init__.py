@@ -16,6 +16,7 @@ import ctypes
 import os
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from fakeproc.errors import UnavailableError
@@ -131,6 +132,7 @@ def run_redirected(
     cwd: str | None = None,
     uname: Callable[[], dict[str, str]] | None = None,
     uts: UtsTarget | None = None,
+    acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
 ) -> int:
     """Run ``argv`` with ``/proc/sys`` answered from the fake mounted at ``mountpoint``.
 
@@ -142,6 +144,9 @@ def run_redirected(
         uname: Answers ``uname(2)``: a dict with any of ``nodename``, ``domainname``, ``release``.
         uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` from the model instead of the
             host (:func:`uts_target_of`); give it with ``uname`` (without it, the real calls run).
+        acting_for: For a mount served by this process, its resolver's ``acting_for``
+            (``handle.session.resolver.acting_for``): the caller's namespaces are then bound at
+            the supervisor's opens, as a direct open would bind them.
 
     Returns:
         The command's exit status (128+N if signal N killed it).
@@ -153,7 +158,7 @@ def run_redirected(
     why = available()
     if why is not None:
         raise UnavailableError(why)
-    sup, handlers = redirecting_supervisor(mountpoint, uname, uts)
+    sup, handlers = redirecting_supervisor(mountpoint, uname, uts, acting_for)
     try:
         return sup.run(argv, env=env, cwd=cwd)
     finally:
@@ -161,7 +166,8 @@ def run_redirected(
 
 
 def redirecting_supervisor(
-    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None, uts: UtsTarget | None = None
+    mountpoint: str, uname: Callable[[], dict[str, str]] | None = None, uts: UtsTarget | None = None,
+    acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
 ) -> tuple[Supervisor, RedirectHandlers]:
     """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
     and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
@@ -175,7 +181,7 @@ def redirecting_supervisor(
     names += list(UTS_SYSCALLS) if uts is not None else []
     program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
     sup = Supervisor(program, {})
-    handlers = RedirectHandlers(sup, mountpoint, uname, uts)
+    handlers = RedirectHandlers(sup, mountpoint, uname, uts, acting_for)
     sup.handlers = handlers.table()
     return sup, handlers
 
@@ -209,7 +215,9 @@ def launch(request: LaunchRequest) -> int:
     handle = request.start_mount()
     try:
         base = request.base or request.kernel.init_ns
+        resolver = handle.session.resolver
         return run_redirected(list(request.argv), mountpoint=handle.path, env=env,
-                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity))
+                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity),
+                              acting_for=resolver.acting_for if resolver is not None else None)
     finally:
         handle.close()

@@ -8,11 +8,13 @@ continues untouched.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
 import stat as stat_mod
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
 from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
@@ -88,10 +90,14 @@ class RedirectHandlers:
         uname: Answers ``uname(2)``'s nodename, domainname and release when given.
         uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` when given (the real calls
             never run then; see :mod:`fakeproc.backends.seccomp._uts`).
+        acting_for: The mount's ``NamespaceResolver.acting_for``, when it is served in this
+            process: the supervisor's requests to the mount then count as the caller's, so an
+            open binds the caller's namespaces, not the supervisor's.
     """
 
     def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None,
-                 uts: UtsTarget | None = None) -> None:
+                 uts: UtsTarget | None = None,
+                 acting_for: Callable[[int], AbstractContextManager[None]] | None = None) -> None:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
@@ -102,6 +108,8 @@ class RedirectHandlers:
         self.paths = Resolver()
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
+        self._for: Callable[[int], AbstractContextManager[None]] = (
+            acting_for or (lambda pid: contextlib.nullcontext()))
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
@@ -153,7 +161,7 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         creds = caller_creds(n.pid)
-        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
             fd = os.open(target, (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC, mode & 0o7777, dir_fd=self.rootfd)
         try:
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
@@ -174,7 +182,7 @@ class RedirectHandlers:
             return CONTINUE
         out = self._stat_buf
         creds = caller_creds(n.pid)
-        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
             if _newfstatat(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
                 err = ctypes.get_errno()
                 return Reply(error=err or errno.EIO)
@@ -187,7 +195,7 @@ class RedirectHandlers:
             return CONTINUE
         out = ctypes.create_string_buffer(STATX_SIZE)
         creds = caller_creds(n.pid)
-        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
         return self._give(n, buf, out.raw)
 
@@ -199,7 +207,7 @@ class RedirectHandlers:
         creds = caller_creds(n.pid)
         # access(2) checks the real ids unless AT_EACCESS; we check as those ids with AT_EACCESS.
         uid, gid = (creds.fsuid, creds.fsgid) if flags & AT_EACCESS else (creds.ruid, creds.rgid)
-        with acting_as(uid, gid, creds.groups):
+        with self._for(n.pid), acting_as(uid, gid, creds.groups):
             syscall(NR["faccessat2"], self.rootfd, os.fsencode(target), mode & 0xFFFFFFFF,
                     AT_EACCESS | (flags & AT_SYMLINK_NOFOLLOW))
         return Reply(value=0)
@@ -211,7 +219,9 @@ class RedirectHandlers:
         if signed32(size) <= 0:
             return Reply(error=errno.EINVAL)
         # The fake has no symlinks: an lstat answers EINVAL, ENOENT or ENOTDIR without raising.
-        if not stat_mod.S_ISLNK(os.stat(target, dir_fd=self.rootfd, follow_symlinks=False).st_mode):
+        with self._for(n.pid):
+            st = os.stat(target, dir_fd=self.rootfd, follow_symlinks=False)
+        if not stat_mod.S_ISLNK(st.st_mode):
             return Reply(error=errno.EINVAL)
         data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))
@@ -221,7 +231,7 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         creds = caller_creds(n.pid)
-        with acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
             st = os.stat(target, dir_fd=self.rootfd)
         if not stat_mod.S_ISDIR(st.st_mode):
             return Reply(error=errno.ENOTDIR)
