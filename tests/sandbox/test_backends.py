@@ -192,6 +192,21 @@ def test_auto_does_not_hand_over_a_failure_that_is_not_the_mount(monkeypatch, ke
     assert calls == []
 
 
+@pytest.mark.parametrize("name", ["namespaces", "seccomp", "emulated"])
+def test_as_user_makes_the_command_a_plain_user_of_the_fake_under_every_backend(name):
+    reason = _backend_unusable(name)
+    if reason:
+        pytest.skip(f"backend {name} cannot run here: {reason}")
+    code = ("import errno, os\n"
+            "print(open('/proc/sys/vm/swappiness').read(), end='')\n"
+            "try:\n    os.open('/proc/sys/vm/swappiness', os.O_WRONLY)\n"
+            "except OSError as e:\n    print(errno.errorcode[e.errno])\n")
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--as", "user", "--backend", name, "--",
+                           sys.executable, "-S", "-c", code],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "60\nEACCES\n"), done.stderr
+
+
 @requires_root  # unshare --ipc needs CAP_SYS_ADMIN
 @pytest.mark.parametrize("name", [
     "namespaces",

@@ -32,8 +32,12 @@ def available() -> str | None:
 
 
 def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None = None,
-                 cwd: str | None = None) -> int:
+                 cwd: str | None = None, identity: str = "root", base: Any = None) -> int:
     """Run ``argv`` with ``/proc/sys`` emulated from ``kernel``; returns its exit status.
+
+    ``identity`` is what the command's user is to the kernel, as for a mount (``"root"``, or
+    ``"user"`` for a plain user); ``base`` is the model namespace set the command's own real
+    namespaces stand for (default: the initial one).
 
     ``uname(2)`` is answered from the kernel's ``kernel.hostname``, ``kernel.domainname`` and
     ``kernel.osrelease`` as the caller's namespaces see them, and ``sethostname(2)`` and
@@ -58,11 +62,12 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)
     sup = Supervisor(program, {}, watch_from=WATCH_FROM)
-    sup.handlers = EmulatedHandlers(sup, kernel).table()
+    sup.handlers = EmulatedHandlers(sup, kernel, identity=identity, base=base).table()
     return sup.run(argv, env=env, cwd=cwd)
 
 
 def launch(request: LaunchRequest) -> int:
     """``fakeproc run --backend emulated``: ``request.argv`` with ``/proc/sys`` emulated from the
     request's kernel (no mount); returns the command's exit status."""
-    return run_emulated(list(request.argv), kernel=request.kernel, env={**os.environ, **(request.env or {})})
+    return run_emulated(list(request.argv), kernel=request.kernel, env={**os.environ, **(request.env or {})},
+                        identity=request.identity, base=request.base)

@@ -83,7 +83,9 @@ class EmulatedHandlers:
         kernel: The model.
     """
 
-    def __init__(self, supervisor: Supervisor, kernel: Any) -> None:
+    def __init__(self, supervisor: Supervisor, kernel: Any, *, identity: str = "root", base: Any = None) -> None:
+        from fakeproc.serve import Identity, NamespaceResolver
+
         self.sup = supervisor
         self.kernel = kernel
         self.paths = Resolver()
@@ -92,10 +94,8 @@ class EmulatedHandlers:
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
-        self.resolver = _namespace_resolver(kernel)
-        from fakeproc.serve import Identity
-
-        self.identity = Identity.of_this_process()
+        self.identity = Identity.of_this_process(identity)
+        self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
         self._needed: dict[str, tuple[int, ...] | None] = {}
         self.paths.dir_of = self._dir_of
 
@@ -156,8 +156,6 @@ class EmulatedHandlers:
         of the last ``attr_timeout`` seconds, as the mount's kernel caches attributes that long;
         for a read-only open of ``path``, only the namespace links its entry depends on."""
         r = self.resolver
-        if r is None:
-            return self.kernel.init_ns
         if attr:
             return r.resolve(pid, max_age=ATTR_TIMEOUT)
         if path is None or writing:
@@ -184,12 +182,13 @@ class EmulatedHandlers:
         if ns is None:
             ns = self._ns(pid)
         creds = caller_creds(pid)
-        if self.owner != 0 and creds.fsuid == 0:
-            # Unprivileged supervisor: caller_creds does not read ids; CMD runs as us.
+        # An unprivileged supervisor reads no ids (caller_creds): CMD runs as the supervisor's user.
+        real = (creds.fsuid, creds.fsgid) if self.owner == 0 else (self.identity.owner_uid, self.identity.owner_gid)
+        uid, gid = self.identity.ids(*real)  # the mount's mapping: the owner is root unless --as user
+        if uid == 0:
             return ns, ROOT
-        if creds.fsuid in (0, self.owner):
-            return ns, ROOT  # the user who starts the fake is its root (issue 10, point 1)
-        return ns, Caller(uid=creds.fsuid, gid=creds.fsgid, groups=creds.groups, pid=pid, comm=creds.comm)
+        groups = creds.groups if (uid, gid) == real else ()
+        return ns, Caller(uid=uid, gid=gid, groups=groups, pid=pid, comm=creds.comm)
 
     def _where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> tuple[str, bool] | None:
         if addr == 0:
@@ -530,15 +529,3 @@ def _getfd(pid: int, fd: int) -> int:
         return syscall(NR["pidfd_getfd"], pidfd, fd, 0)
     finally:
         os.close(pidfd)
-
-
-def _namespace_resolver(kernel: Any) -> Any:
-    """The FUSE layer's resolver (caller pid -> model namespaces), wherever it lives now."""
-    for mod in ("fakeproc.serve", "fakeproc.fuse"):
-        try:
-            module = __import__(mod, fromlist=["NamespaceResolver"])
-            return module.NamespaceResolver(kernel)
-        except (ImportError, AttributeError, OSError):  # no fusepy or libfuse: init_ns for all
-            continue
-    return None
-
