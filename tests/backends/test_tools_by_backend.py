@@ -117,16 +117,27 @@ def test_cat_and_dd_read_and_write(served, kernel):
     assert kernel.read("kernel.domainname") == "abx\n"
 
 
-def test_python_open_read_write_and_copyfile(served, kernel, tmp_path, request):
-    if served.backend == "seccomp":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the FUSE mount answers sendfile/splice on its direct_io files with 0 bytes (the same under "
-            "the namespace backend: shutil.copyfile and static busybox cat copy nothing)")))
+def test_python_open_read_write_and_copyfile(served, kernel, tmp_path):
     code = ("import shutil\nopen('/proc/sys/vm/swappiness', 'w').write('21\\n')\n"
             "print(open('/proc/sys/vm/swappiness').read(), end='')\n"
             f"shutil.copyfile('/proc/sys/kernel/ostype', {str(tmp_path / 'o')!r})")
     assert served([*PY, code])[1] == "21\n"
     assert (tmp_path / "o").read_text() == "Linux\n"
+
+
+def test_busybox_cat_copies_through_sendfile(served, kernel):
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed")
+    assert served([busybox, "cat", "/proc/sys/kernel/ostype"])[1] == "Linux\n"
+
+
+def test_an_o_direct_open_is_einval_like_procfs(served, kernel):
+    code = ("import os\n"
+            "for path in ('/proc/sys/kernel/ostype', '/proc/sys/kernel/nope'):\n"
+            "    try:\n        os.open(path, os.O_RDONLY | os.O_DIRECT)\n"
+            "    except OSError as e:\n        print(e.errno)\n")
+    assert served([*PY, code])[1] == f"{errno.EINVAL}\n{errno.ENOENT}\n"
 
 
 def test_pread_and_pwrite_at_offsets(served, kernel):

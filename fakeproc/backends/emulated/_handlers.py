@@ -232,6 +232,8 @@ class EmulatedHandlers:
             return Reply(error=errno.ENOTDIR)
         if f.is_dir and (flags & os.O_ACCMODE) != os.O_RDONLY:
             return Reply(error=errno.EISDIR)
+        if flags & os.O_DIRECT:
+            return Reply(error=errno.EINVAL)  # procfs has no direct I/O (fs/open.c do_dentry_open)
         fd = self._placeholder(rel)
         try:
             self.files[os.fstat(fd).st_ino] = OpenFile(f, rel, flags)

@@ -161,9 +161,22 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         creds = caller_creds(n.pid)
+        # Opened O_DIRECT in the mount: FUSE then splices (sendfile, copy_file_range) through the
+        # server's read instead of the page cache, which holds nothing for a file of size 0
+        # (fs/splice.c do_splice_read -> copy_splice_read). The caller's F_GETFL shows O_DIRECT.
+        mount_flags = (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC | os.O_DIRECT
         with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            fd = os.open(target, (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC, mode & 0o7777, dir_fd=self.rootfd)
+            try:
+                fd = os.open(target, mount_flags, mode & 0o7777, dir_fd=self.rootfd)
+            except OSError as e:
+                if e.errno != errno.EINVAL or flags & os.O_DIRECT:
+                    raise
+                fd = os.open(target, mount_flags & ~os.O_DIRECT, mode & 0o7777, dir_fd=self.rootfd)  # a directory
         try:
+            if flags & os.O_DIRECT:
+                # procfs has no direct I/O: do_dentry_open refuses O_DIRECT after the lookup and
+                # the permission check (fs/open.c, FMODE_CAN_ODIRECT).
+                return Reply(error=errno.EINVAL)
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
         finally:
             os.close(fd)
