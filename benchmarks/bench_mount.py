@@ -228,7 +228,7 @@ def _wall(argv: list[str]) -> float:
 def measure(args: argparse.Namespace) -> dict[str, object]:
     """One mode's measurements (the caller chose the CPUs: this process and its children inherit them)."""
     from fakeproc import Kernel
-    from fakeproc.sandbox import bind_argv, start_mount
+    from fakeproc.sandbox import bind_argv, serving_busy_poll, start_mount
 
     plain = Kernel(args.profile)
     devices = Kernel(args.profile)
@@ -257,7 +257,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             started = _start_python_floor(tmp, dump)
             if started is not None:
                 floors["pyfloor"] = started
-            with start_mount(plain) as handle, start_mount(devices) as dev_handle:
+            # What fakeproc run serves with (its busy-poll; FAKEPROC_FUSE_BUSY_POLL_US=0 turns it off).
+            poll = serving_busy_poll()
+            with start_mount(plain, busy_poll_us=poll) as handle, start_mount(devices, busy_poll_us=poll) as dev_handle:
                 server_thread = (os.getpid(), handle.server._thread.native_id)  # type: ignore[union-attr]
                 servers: dict[str, tuple[list[str], int | tuple[int, int]]] = {
                     "fake": (handle.bind_argv(["true"])[:-1], server_thread)

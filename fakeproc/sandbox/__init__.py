@@ -20,7 +20,7 @@ from __future__ import annotations
 from fakeproc.sandbox._backends import BACKENDS, backend_problem, choose_backend
 from fakeproc.sandbox._checks import fuse_available, mount_problem
 from fakeproc.sandbox._daemon import serve_mount, unmount_path
-from fakeproc.sandbox._mount import MountHandle, bind_argv, mounted, start_mount
+from fakeproc.sandbox._mount import MountHandle, bind_argv, mounted, serving_busy_poll, start_mount
 from fakeproc.sandbox._namespaces import LaunchError
 from fakeproc.sandbox._run import RunResult, run, run_command
 from fakeproc.sandbox._runtime import runtime_dir, sweep_dead_mounts
@@ -42,6 +42,7 @@ __all__ = [
     "run_command",
     "runtime_dir",
     "serve_mount",
+    "serving_busy_poll",
     "start_mount",
     "sweep_dead_mounts",
     "unmount_path",

@@ -19,7 +19,7 @@ from fakeproc.errors import FakeprocError, UnavailableError, UsageError
 from fakeproc.sandbox._checks import require_fuse
 from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._lock import Notify, describe
-from fakeproc.sandbox._mount import start_mount
+from fakeproc.sandbox._mount import serving_busy_poll, start_mount
 from fakeproc.sandbox._mounts import (
     alive,
     clean_dead_mount,
@@ -161,7 +161,8 @@ def _serve_kernel(
         old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
         try:
             handle = start_mount(
-                kernel, mountpoint, options={"fsname": f"fakeproc:{os.getpid()}"}, identity=identity
+                kernel, mountpoint, options={"fsname": f"fakeproc:{os.getpid()}"}, identity=identity,
+                busy_poll_us=serving_busy_poll(),
             )
             try:
                 if ready_fd is not None:

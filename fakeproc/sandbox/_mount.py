@@ -185,6 +185,20 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
+#: Busy-poll (µs) of a server in a process that serves one command or one mount (``fakeproc
+#: run``'s namespace backend, ``fakeproc mount``): on an idle VM the command's next request then
+#: finds the server's vCPU awake. Not for in-process mounts (``mounted()``, the fixtures), where
+#: several servers and the caller's own threads share the GIL. See docs/mount.md.
+SERVING_BUSY_POLL_US = 50.0
+
+
+def serving_busy_poll() -> float:
+    """The busy-poll for a dedicated serving process: ``$FAKEPROC_FUSE_BUSY_POLL_US`` when set
+    (0 turns it off), else :data:`SERVING_BUSY_POLL_US`."""
+    env = os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US")
+    return SERVING_BUSY_POLL_US if env is None else float(env or 0)
+
+
 def start_mount(
     kernel: Kernel,
     mountpoint: str | None = None,
@@ -196,6 +210,7 @@ def start_mount(
     attr_timeout: float = DEFAULT_ATTR_TIMEOUT,
     options: dict[str, str | bool | None] | None = None,
     identity: str = "root",
+    busy_poll_us: float | None = None,
 ) -> MountHandle:
     """Mount ``kernel`` and start serving it; the caller must :meth:`~MountHandle.close` the handle.
 
@@ -215,6 +230,9 @@ def start_mount(
         identity: What the user serving the kernel is to it: ``"root"`` (init-namespace root,
             the default) or ``"user"`` (a plain user, to see how a tool meets EACCES).
             Other users are always plain users under the kernel's permission rules.
+        busy_poll_us: The server's busy-poll after each request (default
+            ``$FAKEPROC_FUSE_BUSY_POLL_US`` or none; :func:`serving_busy_poll` for a process
+            that serves one command).
 
     Raises:
         UnavailableError: FUSE cannot be used here (the message says why and how to fix it).
@@ -247,7 +265,7 @@ def start_mount(
         "entry_timeout": f"{attr_timeout:g}",
     }
     opts.update(options or {})
-    server = FuseServer(ops, mountpoint, threaded=threaded, options=opts)
+    server = FuseServer(ops, mountpoint, threaded=threaded, options=opts, busy_poll_us=busy_poll_us)
     try:
         server.start()
     except UnavailableError as e:

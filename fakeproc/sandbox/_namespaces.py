@@ -35,7 +35,7 @@ from fakeproc.errors import FakeprocError, UnavailableError, UsageError
 from fakeproc.sandbox._checks import fuse_problem, userns_problem
 from fakeproc.sandbox._kernel import open_kernel
 from fakeproc.sandbox._lock import Notify
-from fakeproc.sandbox._mount import start_mount
+from fakeproc.sandbox._mount import serving_busy_poll, start_mount
 from fakeproc.sandbox._mounts import enter_user_namespace, unmount
 from fakeproc.sandbox._process import wait_forwarding
 from fakeproc.serve import UTS_KEYS, NamespaceResolver, RealUts, start_in_new_uts
@@ -103,7 +103,7 @@ def _run_here(argv: list[str], kernel: Kernel, ns_label: str | None, identity: s
         base = kernel.namespace_by_label(ns_label)
         if base is None:
             raise UsageError(f"no namespaces labelled {ns_label!r} in this kernel")
-    with start_mount(kernel, base=base, identity=identity) as handle:
+    with start_mount(kernel, base=base, identity=identity, busy_poll_us=serving_busy_poll()) as handle:
         resolver = handle.resolver
         assert resolver is not None
         try:

@@ -32,3 +32,15 @@ def test_a_busy_polling_server_answers_reads_writes_listings_and_errnos_then_unm
             open(os.path.join(m.path, "kernel/ostype"), "w").close()
         path = m.path
     assert not any(path in line for line in fuse_mount_lines())
+
+
+def test_a_dedicated_serving_process_busy_polls_unless_the_environment_says_otherwise(monkeypatch):
+    from fakeproc.sandbox import serving_busy_poll
+    from fakeproc.sandbox._mount import SERVING_BUSY_POLL_US
+
+    monkeypatch.delenv("FAKEPROC_FUSE_BUSY_POLL_US", raising=False)
+    assert serving_busy_poll() == SERVING_BUSY_POLL_US == 50.0
+    monkeypatch.setenv("FAKEPROC_FUSE_BUSY_POLL_US", "0")
+    assert serving_busy_poll() == 0.0
+    monkeypatch.setenv("FAKEPROC_FUSE_BUSY_POLL_US", "20")
+    assert serving_busy_poll() == 20.0

@@ -79,7 +79,9 @@ class FuseServer:
         options: Extra ``-o`` options (``None`` values remove a default).
         busy_poll_us: After each request, poll ``/dev/fuse`` without blocking for this many
             microseconds before sleeping (libfuse3, single-threaded only; 0: libfuse's own loop).
-            Default ``$FAKEPROC_FUSE_BUSY_POLL_US`` or 0; see docs/mount.md for the measurements.
+            Default ``$FAKEPROC_FUSE_BUSY_POLL_US`` or 0. It applies only when the serving thread
+            may run on more than one CPU: pinned to one, it would take that CPU from its callers
+            (see docs/mount.md for the measurements).
 
     Attributes:
         mountpoint: Absolute mountpoint.
@@ -262,7 +264,7 @@ class FuseServer:
             self._mounted.set()
             if self.threaded:
                 fuse.fakeproc_fuse_loop_mt(handle)
-            elif self.busy_poll_us > 0 and self._major == 3:
+            elif self.busy_poll_us > 0 and self._major == 3 and len(os.sched_getaffinity(0)) > 1:
                 _polling_loop(lib, handle, self.busy_poll_us / 1e6)
             else:
                 lib.fuse_loop(handle)
