@@ -31,11 +31,4 @@ def find_tool(name: str) -> str | None:
     """The executable ``name`` would run: on ``PATH``, else in the sbin directories; None if nowhere."""
     if "/" in name:
         return name if os.path.isfile(name) and os.access(name, os.X_OK) else None
-    found = shutil.which(name)
-    if found:
-        return found
-    for directory in SBIN_DIRS:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+    return shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN_DIRS))

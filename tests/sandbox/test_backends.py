@@ -48,19 +48,24 @@ def test_a_backend_whose_package_is_missing_is_not_available_with_exit_2(monkeyp
     )
 
 
-def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None:
-    module = types.ModuleType("fakeproc_test_launcher")
+def _register(monkeypatch, backend: str, reason: str | None, launch) -> None:
+    """Make ``backend`` a test launcher: ``available()`` answers ``reason``, ``launch`` runs."""
+    name = f"fakeproc_test_{backend}"
+    module = types.ModuleType(name)
+    module.available = lambda: reason  # type: ignore[attr-defined]
+    module.launch = launch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setitem(backends.LAUNCHERS, backend, (name, "available", "launch"))
 
+
+def _plugin(monkeypatch, reason: str | None, calls: list[LaunchRequest]) -> None:
     def launch(request: LaunchRequest) -> int:
         calls.append(request)
         with request.start_mount() as handle, open(handle.path + "/kernel/ostype") as f:
             assert f.read() == "Linux\n"
         return 7
 
-    module.available = lambda: reason  # type: ignore[attr-defined]
-    module.launch = launch  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fakeproc_test_launcher", module)
-    monkeypatch.setitem(backends.LAUNCHERS, "seccomp", ("fakeproc_test_launcher", "available", "launch"))
+    _register(monkeypatch, "seccomp", reason, launch)
 
 
 def test_an_unavailable_backend_gives_its_own_reason(monkeypatch, fuse_usable):
@@ -120,16 +125,21 @@ def _backend_unusable(name: str) -> str | None:
     return backend_problem(name)
 
 
-@pytest.mark.parametrize("name", ["namespaces", "seccomp", "emulated"])
-def test_every_backend_runs_real_tools_against_the_same_fake(name):
+def _fakeproc_run(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``fakeproc run --backend NAME ARGS...`` (skips where that backend cannot run here)."""
     reason = _backend_unusable(name)
     if reason:
         pytest.skip(f"backend {name} cannot run here: {reason}")
+    return subprocess.run([sys.executable, "-m", "fakeproc", "run", "--backend", name, *args],
+                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("name", ["namespaces", "seccomp", "emulated"])
+def test_every_backend_runs_real_tools_against_the_same_fake(name):
     script = ("sysctl -w kernel.sem='10000 1024000000 500 32000' >/dev/null; cat /proc/sys/kernel/sem; "
               "echo 7 > /proc/sys/vm/swappiness; echo 5 >> /proc/sys/vm/swappiness; cat /proc/sys/vm/swappiness; "
               "printf x > /proc/sys/kernel/shmmni; echo $?")
-    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "-v", "--backend", name, "--", "sh", "-c", script],
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    done = _fakeproc_run(name, "-v", "--", "sh", "-c", script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["10000\t1024000000\t500\t32000", "5", "1"]
     assert done.stderr.splitlines()[-1] == f"fakeproc: backend: {name}"
@@ -147,16 +157,11 @@ def test_uname_follows_the_fake_hostname_under_the_supervised_backends(name):
 
 
 def _emulated_plugin(monkeypatch, calls: list[LaunchRequest]) -> None:
-    module = types.ModuleType("fakeproc_test_emulated")
-
     def launch(request: LaunchRequest) -> int:
         calls.append(request)
         return 5
 
-    module.available = lambda: None  # type: ignore[attr-defined]
-    module.launch = launch  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fakeproc_test_emulated", module)
-    monkeypatch.setitem(backends.LAUNCHERS, "emulated", ("fakeproc_test_emulated", "available", "launch"))
+    _register(monkeypatch, "emulated", None, launch)
 
 
 def test_auto_hands_the_command_to_emulated_when_the_seccomp_mount_itself_fails(monkeypatch, kernel):
@@ -194,16 +199,11 @@ def test_auto_does_not_hand_over_a_failure_that_is_not_the_mount(monkeypatch, ke
 
 @pytest.mark.parametrize("name", ["namespaces", "seccomp", "emulated"])
 def test_as_user_makes_the_command_a_plain_user_of_the_fake_under_every_backend(name):
-    reason = _backend_unusable(name)
-    if reason:
-        pytest.skip(f"backend {name} cannot run here: {reason}")
     code = ("import errno, os\n"
             "print(open('/proc/sys/vm/swappiness').read(), end='')\n"
             "try:\n    os.open('/proc/sys/vm/swappiness', os.O_WRONLY)\n"
             "except OSError as e:\n    print(errno.errorcode[e.errno])\n")
-    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--as", "user", "--backend", name, "--",
-                           sys.executable, "-S", "-c", code],
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    done = _fakeproc_run(name, "--as", "user", "--", sys.executable, "-S", "-c", code)
     assert (done.returncode, done.stdout) == (0, "60\nEACCES\n"), done.stderr
 
 
@@ -214,13 +214,9 @@ def test_as_user_makes_the_command_a_plain_user_of_the_fake_under_every_backend(
     "emulated",
 ])
 def test_each_backend_attributes_a_read_to_the_callers_own_ipc_namespace(name):
-    reason = _backend_unusable(name)
-    if reason:
-        pytest.skip(f"backend {name} cannot run here: {reason}")
     script = ("sysctl -qw kernel.sem='33000 1024000000 500 32000'; unshare --ipc cat /proc/sys/kernel/sem; "
               "cat /proc/sys/kernel/sem")
-    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--backend", name, "--", "sh", "-c", script],
-                          capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    done = _fakeproc_run(name, "--", "sh", "-c", script)
     assert done.returncode == 0, done.stderr
     # A new IPC namespace starts from the compile-time defaults; the first one keeps the write.
     assert done.stdout.splitlines() == ["32000\t1024000000\t500\t32000", "33000\t1024000000\t500\t32000"]

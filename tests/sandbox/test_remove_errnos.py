@@ -18,8 +18,8 @@ from tests.fuse.support import REPO, requires_root, requires_tool
 
 pytestmark = [requires_root, requires_tool("unshare", "mount")]
 
-#: Prints one errno name per removal, in the order of CASES.
-SCRIPT = r"""
+#: A script's ``attempt(call, path)``: the errno name of a removal, or OK.
+ATTEMPT = r"""
 import errno, os, sys
 def attempt(call, path):
     try:
@@ -27,6 +27,10 @@ def attempt(call, path):
     except OSError as e:
         return errno.errorcode[e.errno]
     return "OK"
+"""
+
+#: Prints one errno name per removal, in the order of CASES.
+SCRIPT = ATTEMPT + r"""
 print(attempt(os.unlink, "/proc/sys/net/ipv4"), attempt(os.rmdir, "/proc/sys/kernel/ostype"),
       attempt(os.unlink, "/proc/sys/kernel/ostype"), attempt(os.rmdir, "/proc/sys/kernel/random"), end=" ")
 os.chdir("/proc/sys")
@@ -84,15 +88,8 @@ def test_known_divergence_the_namespaces_backend_checks_the_type_first(as_uid):
     assert removals(*prefix) == ["EISDIR", "ENOTDIR", "EACCES", "EACCES", "EISDIR", "EACCES"]
 
 
-ONLY_IN_THE_FAKE = r"""
-import errno, os
+ONLY_IN_THE_FAKE = ATTEMPT + r"""
 base = "/proc/sys/net/ipv4/conf/fpq0"
-def attempt(call, path):
-    try:
-        call(path)
-    except OSError as e:
-        return errno.errorcode[e.errno]
-    return "OK"
 print(os.path.isdir(base), attempt(os.rmdir, base), attempt(os.unlink, base + "/forwarding"))
 """
 

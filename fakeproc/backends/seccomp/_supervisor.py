@@ -345,11 +345,7 @@ def _find_command(name: str, path: str | None) -> str:
     """``name`` as given when ``path`` finds it (or it has a slash), else from the sbin directories."""
     if "/" in name or shutil.which(name, path=path) is not None:
         return name
-    for directory in SBIN_DIRS:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return name
+    return shutil.which(name, path=os.pathsep.join(SBIN_DIRS)) or name
 
 
 class SockFprog(ctypes.Structure):
