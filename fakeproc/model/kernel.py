@@ -134,28 +134,44 @@ class Kernel(NamespaceCreation):
             if spec.is_template or not self._visible(spec, nsset):
                 return None
             return spec
+        found = self._device_template(key)
+        if found is not None and found[1] in nsset.net.devices:
+            return found[0]
+        return None
+
+    def _device_template(self, key: str) -> tuple[SysctlSpec, str] | None:
+        """The device template a concrete key names and the device (``eth0/100`` -> ``eth0.100``),
+        whether or not a namespace has that device."""
         for prefix in self._prefixes:
             if key.startswith(prefix):
                 dev, sep, leaf = key[len(prefix):].partition(".")
                 if not sep:
                     continue
                 template = self.profile.templates.get(f"{prefix}{DEVICE_PLACEHOLDER}.{leaf}")
-                if template is not None and dev.replace("/", ".") in nsset.net.devices:
-                    return template
+                if template is not None:
+                    return template, dev.replace("/", ".")
         return None
 
     def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
         """The namespace types a read-only open and the reads of this entry depend on, so that a
         server can attribute its caller by those alone; None when that depends on the namespaces
-        themselves (device entries, aliases, entries absent from child namespaces).
+        themselves (aliases, entries absent from child namespaces). A device entry depends on the
+        net namespace that has (or lacks) the device.
 
         The entry's table namespace, unless global; the user namespace too when the caller's
         capabilities count (net and user tables, ``mode_if_capable``, handlers whose read depends
         on the caller): :func:`~fakeproc.model.permissions.effective_mode` and ``cacheable``.
         """
-        spec = self._plain.get(self._key(key_or_path))
+        key = self._key(key_or_path)
+        spec = self._plain.get(key)
         if spec is None:
-            return None
+            if key in self.profile.entries:
+                return None
+            found = self._device_template(key)
+            if found is None:
+                return None
+            # A device's entry exists and holds its value in the netns that has the device.
+            spec = found[0]
         table = spec.table_namespace
         types = set() if table is NamespaceType.GLOBAL else {table}
         if (

@@ -22,7 +22,9 @@ from tests.fuse.support import requires_root
         ("vm.swappiness", set()),  # global: reads the same from every namespace
         ("net.ipv4.ping_group_range", {T.NET, T.USER}),  # net tables check CAP_NET_ADMIN
         ("user.max_user_namespaces", {T.USER}),
-        ("net.ipv4.conf.lo.forwarding", None),  # a device entry: visibility depends on the netns
+        ("net.ipv4.conf.lo.forwarding", {T.NET, T.USER}),  # a device entry: the netns that has the device
+        ("net.ipv4.conf.nosuchdev.forwarding", {T.NET, T.USER}),  # ... or lacks it (ENOENT there)
+        ("net.ipv4.conf.lo", None),  # a directory
     ],
 )
 def test_the_namespaces_a_read_depends_on(key, types):
