@@ -30,7 +30,7 @@ from fakeproc.spec import (
     SysctlSpec,
 )
 
-__all__ = ["NamespaceCreation"]
+__all__ = ["NamespaceCreation", "first_int"]
 
 _DEVCONF_KEY = "net.core.devconf_inherit_init_net"
 #: ``net_inherit_devconf()`` value -> where a new netns's conf/all and conf/default come from
@@ -64,7 +64,8 @@ def _owner_of(user_ns: Namespace) -> Namespace | None:
     return None if user_ns.is_init else user_ns
 
 
-def _first(value: Value) -> int:
+def first_int(value: Value) -> int:
+    """The first number of a stored value (0 for a string or an empty vector)."""
     if isinstance(value, tuple):
         return value[0] if value else 0
     if isinstance(value, int):
@@ -183,7 +184,7 @@ class NamespaceCreation:
 
     def _inherit(self, ns: Namespace, parent: NamespaceSet) -> None:
         """Capture the values a new namespace copies from elsewhere (its ``base``)."""
-        devconf = _first(self._value_of(_DEVCONF_KEY, self.init_ns)) if self._has_spec(_DEVCONF_KEY) else 0
+        devconf = first_int(self._value_of(_DEVCONF_KEY, self.init_ns)) if self._has_spec(_DEVCONF_KEY) else 0
         from_parent = parent.get(ns.type)
         from_init = self.init_ns.get(ns.type)
         base = ns.base
@@ -224,7 +225,7 @@ class NamespaceCreation:
 
     def _ancestor_max(self, spec: SysctlSpec, ns: Namespace) -> Value:
         """``pidns_memfd_noexec_scope(ns)``: the largest value of ``ns`` and its ancestors."""
-        return max(self.ancestry_values(spec, ns), key=_first)
+        return max(self.ancestry_values(spec, ns), key=first_int)
 
     def _copy_plan(self, type: NamespaceType) -> list[tuple[SysctlSpec, Value, Value]]:
         """(spec, boot value, new-namespace value) of the entries a new ``type`` namespace copies."""

@@ -30,7 +30,7 @@ from typing import Any
 from fakeproc.errors import ProfileError, StateError, raise_errno
 from fakeproc.handlers import HANDLERS, Handler, Request, Result, Value
 from fakeproc.model import snapshot
-from fakeproc.model.creation import NamespaceCreation
+from fakeproc.model.creation import NamespaceCreation, first_int
 from fakeproc.model.effects import EFFECTS
 from fakeproc.model.env import CallEnv
 from fakeproc.model.files import Stat, SysctlFile
@@ -263,7 +263,7 @@ class Kernel(NamespaceCreation):
         spec = self.profile.entries.get("kernel.sysctl_writes_strict")
         if spec is None:
             return 1
-        return _first(self._resolve(spec, spec.key, None))
+        return first_int(self._resolve(spec, spec.key, None))
 
     # ------------------------------------------------------------------ the call
 
@@ -652,14 +652,6 @@ class Kernel(NamespaceCreation):
 
     def __repr__(self) -> str:
         return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"
-
-
-def _first(value: Value) -> int:
-    if isinstance(value, tuple):
-        return value[0] if value else 0
-    if isinstance(value, int):
-        return value
-    return 0
 
 
 def _rel(path: str) -> str:
