@@ -16,11 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fakeproc.demo._text import text
 from fakeproc.demo._world import Demo, Output
 from fakeproc.model import Kernel, NamespaceSet
 from fakeproc.sysctlconf import apply, parse
+
+if TYPE_CHECKING:
+    from fakeproc.kubernetes import PodResult
 
 __all__ = ["CHILD_SEM", "HOST_SEM", "POD_NAME", "POD_SEM", "STEPS", "Step", "asset_text", "copy_asset"]
 
@@ -369,16 +373,24 @@ def step_kubernetes(d: Demo) -> None:
 # ---------------------------------------------------------------------- step 7: exec
 
 
-def step_exec(d: Demo) -> None:
+def _running_pod(d: Demo) -> PodResult | None:
+    """The demo's pod, applied first when an earlier step did not leave it running."""
     from fakeproc.kubernetes import Verdict, get_pod
 
-    k = d.kernel
-    pod = get_pod(k, POD_NAME)
+    pod = get_pod(d.kernel, POD_NAME)
     if pod is None or pod.verdict is not Verdict.RUNNING:
         d.say("exec.setup")
         yaml_file, vflag, _ = _kube(d)
         _apply(d, yaml_file, vflag, "kernel.sem")
-        pod = get_pod(k, POD_NAME)
+        pod = get_pod(d.kernel, POD_NAME)
+    return pod
+
+
+def step_exec(d: Demo) -> None:
+    from fakeproc.kubernetes import Verdict
+
+    k = d.kernel
+    pod = _running_pod(d)
     d.say("exec.intro")
     node_value = k.read("kernel.sem")
     d.sh(None, ["cat", "/proc/sys/kernel/sem"], lambda: _inproc_cat(k, "/proc/sys/kernel/sem"),
@@ -398,14 +410,9 @@ def step_exec(d: Demo) -> None:
 
 def step_ns_tree(d: Demo) -> None:
     from fakeproc.demo.nstree import namespace_tree, render_text
-    from fakeproc.kubernetes import Verdict, get_pod
 
     k = d.kernel
-    pod = get_pod(k, POD_NAME)
-    if pod is None or pod.verdict is not Verdict.RUNNING:
-        d.say("exec.setup")
-        yaml_file, vflag, _ = _kube(d)
-        _apply(d, yaml_file, vflag, "kernel.sem")
+    _running_pod(d)
     d.say("tree8.intro")
     keys = ["kernel.sem", "kernel.hostname"]
     d.api("fakeproc ns tree " + " ".join(f"--key {key}" for key in keys),
