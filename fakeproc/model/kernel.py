@@ -64,6 +64,10 @@ DMESG_LIMIT = 10_000
 _READ_CACHE_LIMIT = 50_000
 _READ_CACHE_BYTES = 8 << 20
 
+#: ``__O_TMPFILE`` without the ``O_DIRECTORY`` that ``os.O_TMPFILE`` includes (include/uapi/asm-generic/fcntl.h).
+_O_TMPFILE_ONLY = 0o20000000
+
+
 class Kernel(NamespaceCreation):
     """A fake Linux kernel's sysctl state: a profile, namespaces and their values.
 
@@ -418,15 +422,26 @@ class Kernel(NamespaceCreation):
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
              caller: Caller = ROOT) -> SysctlFile:
-        """Open an entry like ``open(2)`` on ``/proc/sys``: permissions are checked here.
+        """Open an entry like ``open(2)`` on ``/proc/sys``: flags and permissions are checked here,
+        in the order fs/namei.c ``do_open`` and ``may_open`` check them.
 
         Raises:
-            OSError(ENOENT): no such entry (also with ``O_CREAT``).
-            OSError(EACCES): mode bits refuse the access (no override for root).
-            OSError(EISDIR): a directory opened for writing.
+            OSError(ENOENT): no such entry (also with ``O_CREAT``: procfs creates nothing).
+            OSError(EEXIST): ``O_CREAT|O_EXCL`` on an existing entry.
+            OSError(EISDIR): a directory opened for writing, with ``O_TRUNC`` or with ``O_CREAT``.
+            OSError(ENOTDIR): a file opened with ``O_DIRECTORY`` or ``O_TMPFILE``.
+            OSError(EACCES): mode bits refuse the access (no override for root); ``O_TRUNC``
+                needs write permission; ``O_TMPFILE`` in a (0555) directory.
+            OSError(EINVAL): ``O_TMPFILE`` without write access; ``O_CREAT|O_DIRECTORY``.
+            OSError(EPERM): ``O_NOATIME`` by a caller that neither owns the file nor has CAP_FOWNER.
         """
         nsset = ns or self.init_ns
         accmode = flags & os.O_ACCMODE
+        tmpfile = flags & _O_TMPFILE_ONLY
+        if (tmpfile and accmode not in (os.O_WRONLY, os.O_RDWR)) or (
+            flags & os.O_CREAT and flags & os.O_DIRECTORY and not tmpfile
+        ):
+            raise_errno(errno.EINVAL, key_or_path)  # build_open_flags
         want_read = accmode in (os.O_RDONLY, os.O_RDWR)
         want_write = accmode in (os.O_WRONLY, os.O_RDWR)
         key = self._key(key_or_path)
@@ -436,13 +451,54 @@ class Kernel(NamespaceCreation):
                 # Not a file: a directory (the tree is only built for this rarer case), or nothing.
                 if not self.tree(nsset).is_dir(key_to_path(key)):
                     raise_errno(errno.ENOENT, key)
-                if want_write:
-                    raise_errno(errno.EISDIR, key_or_path)
-                return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
-            mode = self._effective_mode(spec, nsset, caller)
-        if not may_open(mode, caller, read=want_read, write=want_write):
+            else:
+                mode = self._effective_mode(spec, nsset, caller)
+        if flags & os.O_PATH:
+            # An O_PATH open checks no permission and gives a descriptor that neither reads nor
+            # writes (fs/open.c do_dentry_open: FMODE_PATH).
+            if spec is not None and flags & os.O_DIRECTORY:
+                raise_errno(errno.ENOTDIR, key_or_path)
+            return SysctlFile(self, key, nsset, caller, False, False, is_dir=spec is None)
+        if flags & os.O_CREAT:
+            if flags & os.O_EXCL:
+                raise_errno(errno.EEXIST, key_or_path)
+            if spec is None:
+                raise_errno(errno.EISDIR, key_or_path)
+        if spec is None:
+            if tmpfile:
+                # vfs_tmpfile: inode_permission(dir, MAY_WRITE | MAY_EXEC); sysctl directories are 0555.
+                raise_errno(errno.EACCES, key_or_path)
+            if want_write or flags & os.O_TRUNC:
+                raise_errno(errno.EISDIR, key_or_path)  # may_open: MAY_WRITE on a directory
+            return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
+        if flags & os.O_DIRECTORY:
+            raise_errno(errno.ENOTDIR, key_or_path)  # LOOKUP_DIRECTORY (O_TMPFILE includes it)
+        # build_open_flags: O_TRUNC asks for write permission, whatever the access mode.
+        if not may_open(mode, caller, read=want_read, write=want_write or bool(flags & os.O_TRUNC)):
             raise_errno(errno.EACCES, key)
+        if flags & os.O_NOATIME and not self._owner_or_capable(spec, nsset, caller):
+            raise_errno(errno.EPERM, key_or_path)  # may_open: inode_owner_or_capable
         return SysctlFile(self, key, nsset, caller, want_read, want_write)
+
+    def permits(self, key_or_path: str, ns: NamespaceSet, caller: Caller, *, write: bool) -> bool:
+        """``sysctl_perm`` at a read or write (not an open): may ``caller`` read (or write) the
+        entry, by its mode bits and the namespace's permission hook? False for a missing entry."""
+        key = self._key(key_or_path)
+        spec = self._spec(key, ns)
+        if spec is None:
+            return False
+        return may_open(self._effective_mode(spec, ns, caller), caller, read=not write, write=write)
+
+    def _owner_or_capable(self, spec: SysctlSpec, nsset: NamespaceSet, caller: Caller) -> bool:
+        """``inode_owner_or_capable``: the caller owns the file, or has CAP_FOWNER in a user
+        namespace where the file's owner is mapped."""
+        uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), self.profile.legacy)
+        if caller.uid == uid:
+            return True
+        if not caller.has_cap("CAP_FOWNER"):
+            return False
+        user_ns = caller.user_ns
+        return user_ns is None or (user_ns.uid_inside(uid) is not None and user_ns.gid_inside(gid) is not None)
 
     def chmod(self, key_or_path: str, mode: int, ns: NamespaceSet | None = None) -> None:
         """``chmod(2)``: procfs refuses mode changes of sysctl files (``proc_sys_setattr``).

@@ -101,6 +101,14 @@ class Namespace:
         """Kernel gid of ``inside`` in this user namespace (``make_kgid``), None if unmapped."""
         return _map_id(self.gid_map, inside)
 
+    def uid_inside(self, kuid: int) -> int | None:
+        """The uid kernel uid ``kuid`` has inside this user namespace (``from_kuid``), None if
+        it is not mapped here."""
+        for first, lower, count in self.uid_map:
+            if lower <= kuid < lower + count:
+                return first + (kuid - lower)
+        return None
+
     def gid_inside(self, kgid: int) -> int | None:
         """The gid kernel gid ``kgid`` has inside this user namespace (``from_kgid``), None if
         it is not mapped here."""
