@@ -55,29 +55,47 @@ class SysctlFile:
         self.writable = writable
         self.is_dir = is_dir
 
-    def read(self, size: int, pos: int = 0) -> bytes:
+    def read(self, size: int, pos: int = 0, caller: Caller | None = None) -> bytes:
         """One ``read(2)`` of ``size`` bytes at ``pos``.
+
+        ``caller``: the process reading now, when it may differ from the one that opened the
+        file (a descriptor passed on, or credentials changed since the open). procfs checks the
+        mode bits again against the reader's credentials at every call
+        (``proc_sys_call_handler``: ``sysctl_perm``, EPERM), and the handler sees that reader.
 
         Raises:
             OSError(EISDIR): a directory.
-            OSError(EBADF): opened write-only.
+            OSError(EBADF): opened write-only (or ``O_PATH``).
+            OSError(EPERM): ``caller`` may not read the file.
             OSError(ENOMEM): ``size`` of 4 MiB or more.
         """
         if self.is_dir:
             raise_errno(errno.EISDIR, self.key)
         if not self.readable:
             raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, None, pos, size).output
+        who = self.caller if caller is None else self._recheck(caller, write=False)
+        return self.kernel._call(self.key, self.nsset, who, None, pos, size).output
 
-    def write(self, data: bytes, pos: int = 0) -> int:
+    def write(self, data: bytes, pos: int = 0, caller: Caller | None = None) -> int:
         """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).
 
+        ``caller``: the process writing now (see :meth:`read`): EPERM unless its credentials
+        may write the file, whatever the opener could do.
+
         Raises:
-            OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only.
+            OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only,
+                EPERM if ``caller`` may not write the file.
         """
         if not self.writable:
             raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, bytes(data), pos, len(data)).count
+        who = self.caller if caller is None else self._recheck(caller, write=True)
+        return self.kernel._call(self.key, self.nsset, who, bytes(data), pos, len(data)).count
+
+    def _recheck(self, caller: Caller, *, write: bool) -> Caller:
+        """``sysctl_perm`` for the process making this call (EPERM if refused)."""
+        if caller != self.caller and not self.kernel.permits(self.key, self.nsset, caller, write=write):
+            raise_errno(errno.EPERM, self.key)
+        return caller
 
     def write_all(self, data: bytes, pos: int = 0) -> int:
         """Write ``data`` the way shells, Go and procps loop over ``write(2)``: after a short
