@@ -1,0 +1,593 @@
+"""Every file syscall on /proc/sys answers as Linux 6.18 does, through every way in.
+
+``_probe.py`` makes about 220 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
+stat/statx, directories) and prints each answer (``ok:<value>`` or ``err:<ERRNO>``). It runs once
+per backend, from inside throwaway IPC, net and UTS namespaces (so that its writes to
+``kernel/msgmax``, ``kernel/sem`` and ``kernel/hostname`` land in namespaces the run owns, and the
+calls the seccomp backend lets through reach only those namespaces' entries on the host):
+
+* ``mount``: the FUSE mount bound over /proc/sys (``fakeproc.mounted().run``, what ``fakeproc run
+  --backend namespaces`` does);
+* ``seccomp``: ``fakeproc run --backend seccomp`` (``run_redirected`` over a mount of the kernel);
+* ``emulated``: ``fakeproc run --backend emulated`` (``run_emulated``).
+
+:data:`REAL` is what the real kernel answered (6.18.44, the same probe in throwaway namespaces);
+``test_the_table_is_what_this_kernel_answers`` measures it again where that is safe.
+:data:`DIVERGES` lists where a backend answers otherwise: ``Documented`` divergences (FUSE or the
+VFS decides before the server sees the call; docs/mount.md "Known differences") assert fakeproc's
+documented answer, and ``Lead`` entries are open bugs in files this change does not own, marked
+``xfail(strict=True)`` with the file and what decides the kernel's answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+import pytest
+
+from tests.fuse.support import FUSE_OK, FUSE_WHY
+
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
+BACKENDS = ("mount", "seccomp", "emulated")
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None,
+    reason="needs root and unshare(1): the probe runs in throwaway namespaces and as uid 65534",
+)
+
+
+@dataclass(frozen=True)
+class Documented:
+    """fakeproc's answer where it cannot be the kernel's (see docs/mount.md)."""
+
+    answer: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``."""
+
+    owner: str
+    why: str
+
+
+# The real kernel's answers (Linux 6.18.44, the probe in throwaway ipc/net/uts namespaces).
+REAL = {
+    'access_w_dir': 'ok:False',
+    'access_w_plain_0644': 'ok:False',
+    'access_x_dir_plain': 'ok:True',
+    'access_x_file': 'ok:False',
+    'chdir_into_and_read_relative': "ok:b'Linux\\n'",
+    'chmod_directory': 'err:EPERM',
+    'chmod_same_mode': 'err:EPERM',
+    'chown_minus_one': 'ok:None',
+    'chown_plain_minus_one': 'ok:None',
+    'chown_same_owner': 'err:EPERM',
+    'dotdot_of_procsys_root': 'ok:([], True)',
+    'fallocate_rdonly': 'err:EBADF',
+    'fallocate_wronly': 'err:ENOTSUP',
+    'fchdir_into_dir': "ok:'kernel'",
+    'fchmod_file': 'err:EPERM',
+    'fchown_minus_one': 'ok:None',
+    'fcntl_getfd_cloexec': 'ok:1',
+    'fcntl_getfl_rdonly': "ok:'0x8000'",
+    'fcntl_getfl_rdwr_append': "ok:'0x8402'",
+    'fcntl_getlk': 'ok:2',
+    'fcntl_setfl_append_then_getfl': "ok:'0x8402'",
+    'fcntl_setlk_rdlck_on_rdonly': 'ok:None',
+    'fcntl_setlk_rdlck_on_wronly': 'err:EBADF',
+    'fcntl_setlk_wrlck_on_rdonly': 'err:EBADF',
+    'fcntl_setlk_wrlck_on_wronly': 'ok:None',
+    'fdatasync_file': 'err:EINVAL',
+    'flock_ex_on_rdonly': 'ok:None',
+    'flock_on_directory': 'ok:None',
+    'fsetxattr_rdonly_fd': 'err:ENOTSUP',
+    'fstat_fd': "ok:('0o100644', 1, 0, 0, 1024, 0)",
+    'fsync_directory': 'err:EINVAL',
+    'fsync_file': 'err:EINVAL',
+    'ftruncate_directory': 'err:EINVAL',
+    'ftruncate_rdonly': 'err:EINVAL',
+    'ftruncate_wronly': 'ok:None',
+    'ftruncate_wronly_negative': 'err:EINVAL',
+    'getdents_after_end': 'ok:[]',
+    'getdents_buffer_for_one': "ok:[('.', 4)]",
+    'getdents_dir_position_after_two': 'ok:2',
+    'getdents_first_two_and_types': "ok:([('.', 4), ('..', 4)], [4, 8], [('msgmax', 8), ('random', 4)])",
+    'getdents_on_file': 'err:ENOTDIR',
+    'getdents_resume_after_lseek_zero': 'ok:(True, True)',
+    'getdents_tiny_buffer': 'err:EINVAL',
+    'getxattr_file': 'err:ENOTSUP',
+    'getxattr_posix_acl': 'err:ENOTSUP',
+    'getxattr_security_selinux': 'err:ENOTSUP',
+    'inotify_on_file': "ok:'wd'",
+    'ioctl_fionread': 'ok:0',
+    'ioctl_tcgets': 'err:ENOTTY',
+    'link_directory': 'err:ENOENT',
+    'link_existing': 'err:EEXIST',
+    'link_new': 'err:ENOENT',
+    'link_out_to_tmp': 'err:EXDEV',
+    'listxattr_file': 'ok:[]',
+    'lseek_CUR_0': 'ok:0',
+    'lseek_CUR_5': 'ok:5',
+    'lseek_CUR_huge': 'ok:4611686018427387904',
+    'lseek_CUR_minus1': 'err:EINVAL',
+    'lseek_DATA_0': 'err:ENXIO',
+    'lseek_DATA_5': 'err:ENXIO',
+    'lseek_DATA_huge': 'err:ENXIO',
+    'lseek_DATA_minus1': 'err:EINVAL',
+    'lseek_END_0': 'ok:0',
+    'lseek_END_5': 'ok:5',
+    'lseek_END_huge': 'ok:4611686018427387904',
+    'lseek_END_minus1': 'err:EINVAL',
+    'lseek_HOLE_0': 'err:ENXIO',
+    'lseek_HOLE_5': 'err:ENXIO',
+    'lseek_HOLE_huge': 'err:ENXIO',
+    'lseek_HOLE_minus1': 'ok:0',
+    'lseek_SET_0': 'ok:0',
+    'lseek_SET_5': 'ok:5',
+    'lseek_SET_huge': 'ok:4611686018427387904',
+    'lseek_SET_minus1': 'err:EINVAL',
+    'lseek_directory_data': 'err:ENXIO',
+    'lseek_directory_end': 'ok:0',
+    'lseek_directory_set_5': 'ok:5',
+    'lseek_whence_5': 'err:EINVAL',
+    'lstat_file': "ok:'0o100644'",
+    'mkdir_existing_dir': 'err:EEXIST',
+    'mkdir_existing_file': 'err:EEXIST',
+    'mkdir_new': 'err:ENOENT',
+    'mkdir_plain_new': 'err:ENOENT',
+    'mkfifo_new': 'err:ENOENT',
+    'mknod_existing': 'err:EEXIST',
+    'mknod_new': 'err:ENOENT',
+    'open_accmode_3': 'err:EBADF',
+    'open_creat_directory': 'err:EISDIR',
+    'open_creat_directory_flag': 'err:EINVAL',
+    'open_creat_excl_existing': 'err:EEXIST',
+    'open_creat_excl_missing': 'err:ENOENT',
+    'open_creat_existing_then_read': "ok:b'8192\\n'",
+    'open_creat_missing': 'err:ENOENT',
+    'open_direct': 'err:EINVAL',
+    'open_directory_flag_on_file': 'err:ENOTDIR',
+    'open_dot_of_file': 'err:ENOTDIR',
+    'open_dotdot_of_root_listing': 'ok:True',
+    'open_noatime_plain': 'err:EPERM',
+    'open_noatime_root': "ok:b'8192\\n'",
+    'open_nofollow_file': "ok:b'8192\\n'",
+    'open_path_0200_then_fstat': "ok:'0o100200'",
+    'open_path_directory_then_openat': "ok:b'8192\\n'",
+    'open_path_then_fstat': "ok:('0o100644', 0, 1)",
+    'open_path_then_getfl': "ok:'0x200000'",
+    'open_path_then_read': 'err:EBADF',
+    'open_rdonly_trunc_0200': 'err:EACCES',
+    'open_rdonly_trunc_0444': 'err:EACCES',
+    'open_rdonly_trunc_0644': "ok:b'8192\\n'",
+    'open_rdonly_trunc_directory': 'err:EISDIR',
+    'open_rdwr_directory': 'err:EISDIR',
+    'open_tmpfile_in_directory': 'err:EACCES',
+    'open_tmpfile_on_file': 'err:ENOTDIR',
+    'open_tmpfile_rdonly': 'err:EINVAL',
+    'open_trailing_slash_on_file': 'err:ENOTDIR',
+    'open_trunc_noatime_plain_0444': 'err:EACCES',
+    'open_wronly_directory': 'err:EISDIR',
+    'open_wronly_directory_flag_on_0444': 'err:ENOTDIR',
+    'open_wronly_trunc_0444': 'err:EACCES',
+    'openat2_BENEATH': "ok:b'8192\\n'",
+    'openat2_BENEATH_absolute': 'err:EXDEV',
+    'openat2_BENEATH_dotdot': 'err:EXDEV',
+    'openat2_CACHED_twice': 'err:EAGAIN',
+    'openat2_IN_ROOT': "ok:b'8192\\n'",
+    'openat2_IN_ROOT_dotdot': "ok:b'8192\\n'",
+    'openat2_NO_MAGICLINKS': "ok:b'8192\\n'",
+    'openat2_NO_SYMLINKS': "ok:b'8192\\n'",
+    'openat2_NO_XDEV': "ok:b'8192\\n'",
+    'openat2_NO_XDEV_absolute': 'err:EXDEV',
+    'openat2_NO_XDEV_dotdot_out': "ok:b'8192\\n'",
+    'openat2_plain': "ok:b'8192\\n'",
+    'openat2_unknown_resolve_bit': 'err:EINVAL',
+    'posix_fadvise_file': 'ok:None',
+    'pread_huge_offset': 'err:EINVAL',
+    'pread_huge_offset_string': "ok:b''",
+    'pread_int_middle': "ok:[b'250\\t32000\\t32\\t128\\n', b'', b'']",
+    'pread_negative_offset': 'err:EINVAL',
+    'pread_string_middle': "ok:[b'Li', b'in', b'nu', b'ux', b'x\\n', b'\\n', b'', b'']",
+    'pwrite_count_zero_at_5': "ok:(0, b'8192\\n')",
+    'pwrite_negative_offset': 'err:EINVAL',
+    'read_advances_offset': "ok:(b'Linux\\n', 6, b'')",
+    'read_after_dropping_to_plain_uid_of_0600': 'err:EPERM',
+    'read_after_lseek_past_end': "ok:(b'', 100)",
+    'read_count_zero': "ok:b''",
+    'read_count_zero_stable_secret': 'err:EIO',
+    'read_directory': 'err:EISDIR',
+    'read_directory_zero': 'err:EISDIR',
+    'read_in_pieces_int': "ok:[b'250', b'', b'', b'']",
+    'read_on_wronly_fd': 'err:EBADF',
+    'read_stable_secret': 'err:EIO',
+    'readlink_file': 'err:EINVAL',
+    'readlink_missing': 'err:ENOENT',
+    'readv_then_read': "ok:(5, [b'25', b'0\\t3'], b'')",
+    'readv_tiny_iovecs': "ok:(4, [b'L', b'i', b'n', b'u'], 4)",
+    'removexattr_directory': 'err:EACCES',
+    'removexattr_file': 'err:ENOTSUP',
+    'rename_directory_to_existing': 'err:EACCES',
+    'rename_missing': 'err:ENOENT',
+    'rename_plain_to_existing': 'err:EACCES',
+    'rename_to_existing': 'err:EACCES',
+    'rename_to_itself': 'ok:None',
+    'rename_to_missing': 'err:ENOENT',
+    'rmdir_directory': 'err:EACCES',
+    'rmdir_dot': 'err:EINVAL',
+    'rmdir_missing': 'err:ENOENT',
+    'setxattr_0444_file': 'err:EACCES',
+    'setxattr_file': 'err:ENOTSUP',
+    'setxattr_plain_file': 'err:EACCES',
+    'setxattr_security_file': 'err:ENOTSUP',
+    'setxattr_trusted_file': 'err:ENOTSUP',
+    'stat_dir_dotdot_file': "ok:'0o100644'",
+    'stat_directory': "ok:('0o40555', 1, 0, 0, 0, 1024, 0)",
+    'stat_file': "ok:('0o100644', 1, 0, 0, 0, 1024, 0)",
+    'stat_file_dot': 'err:ENOTDIR',
+    'stat_file_slash': 'err:ENOTDIR',
+    'stat_root': "ok:('0o40555', 1, 0, 0, 0, 1024, 0)",
+    'statx_bad_sync_flags': 'err:EINVAL',
+    'statx_directory_all': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_dont_sync': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_empty_path_on_fd': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_file_all': "ok:{'mask': '0x47ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_file_basic': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_file_btime': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_file_zero_mask': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_force_sync': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'statx_reserved_mask_bit': 'err:EINVAL',
+    'statx_root_all': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+    'symlink_existing': 'err:EEXIST',
+    'symlink_new': 'err:ENOENT',
+    'truncate_0444': 'err:EACCES',
+    'truncate_directory': 'err:EISDIR',
+    'truncate_negative': 'err:EINVAL',
+    'truncate_plain_0644': 'err:EACCES',
+    'truncate_writable_to_5': 'ok:0',
+    'truncate_writable_to_zero': "ok:(None, b'8192\\n')",
+    'unlink_file': 'err:EACCES',
+    'unlink_missing': 'err:ENOENT',
+    'unlink_plain_file': 'err:EACCES',
+    'utime_explicit_plain_0644': 'err:EPERM',
+    'utime_explicit_root': 'ok:None',
+    'utime_now_plain_0444': 'err:EACCES',
+    'utime_now_plain_0644': 'err:EACCES',
+    'utime_now_plain_directory': 'err:EACCES',
+    'utime_now_root': 'ok:None',
+    'utime_then_stat_mtime_changes': 'ok:True',
+    'write_after_dropping_to_plain_uid': "ok:('err:EPERM', b'8192\\n')",
+    'write_after_lseek_seek_end': "ok:(0, 3, b'55\\n')",
+    'write_append_after_read': "ok:(b'8192\\n', 3, 8, b'8192\\n')",
+    'write_append_hostname': "ok:((2, 2), b'de\\n')",
+    'write_append_twice': "ok:((4, 4, 8), b'300\\n')",
+    'write_at_offset_1_strict': "ok:(4, b'8192\\n')",
+    'write_count_zero': "ok:(0, b'8192\\n')",
+    'write_exactly_page_size_blanks_then_digit': 'err:EINVAL',
+    'write_exactly_page_size_digits': 'err:EINVAL',
+    'write_hostname_in_pieces': "ok:(3, 2, 1, b'aX\\n', 5)",
+    'write_hostname_past_end': "ok:(2, b'ab\\n')",
+    'write_on_directory_fd': 'err:EBADF',
+    'write_on_rdonly_fd': 'err:EBADF',
+    'write_page_size_plus_one': 'err:EINVAL',
+    'writev_sem_iovecs': "ok:(17, b'250\\t32000\\t32\\t128\\n')",
+    'writev_three_iovecs': "ok:(5, b'1234\\n', 5)",
+}
+
+
+_FUSE_SEEK = Lead(
+    "fakeproc/backends/fuse (no lseek operation)",
+    "SEEK_DATA/SEEK_HOLE reach the server as FUSE_LSEEK (fs/fuse/file.c fuse_lseek); without a handler "
+    "FUSE falls back to generic_file_llseek_size, which answers ENXIO for any offset >= i_size as "
+    "unsigned, so -1 gives ENXIO. procfs's default_llseek (fs/read_write.c) gives EINVAL for SEEK_DATA "
+    "at -1 and 0 for SEEK_HOLE at -1 (offset = i_size). A libfuse3 lseek handler answering default_llseek "
+    "with i_size 0 fixes both.",
+)
+_FUSE_DTYPE = Lead(
+    "fakeproc/backends/fuse/_server.py readdir_cb",
+    "'.' and '..' are filled with no_stat (mode 0: DT_UNKNOWN); procfs's dir_emit_dots (fs/readdir.c) "
+    "gives DT_DIR. Fill them with a stat whose st_mode is S_IFDIR.",
+)
+_FUSE_FSYNCDIR = Lead(
+    "fakeproc/backends/fuse/_ops.py (no fsyncdir)",
+    "procfs directories have no fsync (proc_sys_dir_file_operations): vfs_fsync_range gives EINVAL. "
+    "FUSE turns the server's ENOSYS for FSYNCDIR into success (fs/fuse/dir.c fuse_dir_fsync: "
+    "no_fsyncdir, err = 0); an fsyncdir handler answering EINVAL is passed through.",
+)
+_FUSE_TMPFILE = Lead(
+    "fakeproc/backends/fuse (FUSE_TMPFILE)",
+    "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC): procfs refuses (0555 dirs, "
+    "proc_sys_permission) with EACCES; FUSE without default_permissions allows it and sends FUSE_TMPFILE, "
+    "whose ENOSYS becomes EOPNOTSUPP (fs/fuse/dir.c fuse_tmpfile). Any other errno from the server is "
+    "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
+)
+_SERVE_PERCALL = Lead(
+    "fakeproc/serve/_session.py read/write, fakeproc/backends/emulated/_handlers.py _read/_write",
+    "proc_sys_call_handler runs sysctl_perm against the *calling* process's credentials at every read and "
+    "write (EPERM), not only at open. The model now takes the caller per call "
+    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) and the "
+    "emulated handlers must pass the current caller.",
+)
+_SERVE_RENAME = Lead(
+    "fakeproc/serve/_session.py Session.rename",
+    "With both names existing, vfs_rename -> may_delete -> inode_permission(dir, MAY_WRITE|MAY_EXEC) "
+    "refuses with EACCES (fs/namei.c, proc_sys_permission); only a missing name is ENOENT (the lookup). "
+    "Session.rename answers ENOENT always: EACCES when the new name exists.",
+)
+_SERVE_UTIMENS = Lead(
+    "fakeproc/serve/_session.py Session.utimens",
+    "utime(path, NULL) by a non-owner asks for write permission (fs/attr.c setattr_prepare: ATTR_TOUCH -> "
+    "inode_permission(MAY_WRITE) -> proc_sys_permission): EACCES on a file it may not write and on the "
+    "0555 directories; only explicit times are EPERM. The session answers EPERM to every non-root "
+    "caller (libfuse passes UTIME_NOW in tv_nsec for 'now').",
+)
+_SERVE_DIRECT = Lead(
+    "fakeproc/serve/_session.py Session.open",
+    "procfs refuses O_DIRECT opens (fs/open.c do_dentry_open: no direct_IO, EINVAL); the mount accepts "
+    "them (FUSE with direct_io passes O_DIRECT to OPEN). The seccomp backend's own O_DIRECT opens must "
+    "stay allowed (NamespaceResolver.acting_for tells them apart).",
+)
+_PATHS_DOT = Lead(
+    "fakeproc/backends/seccomp/_paths.py (shared by the emulated backend)",
+    "'kernel/msgmax/.' names a file with a trailing component: ENOTDIR (link_path_walk: a file cannot "
+    "be walked through), for open and stat alike; the resolver drops the '.' and finds the file.",
+)
+_PATHS_DOTDOT = Lead(
+    "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
+    "openat(fd of /proc/sys, '..') is /proc. Under seccomp the descriptor is the private mount's root, "
+    "so '..' reaches the runtime directory that holds the mountpoint (its mnt-* entries leak); under "
+    "emulated it resolves to /proc/sys itself.",
+)
+_SECCOMP_OPATH = Lead(
+    "fakeproc/backends/seccomp/_redirect.py",
+    "An O_PATH open is injected with SECCOMP_IOCTL_NOTIF_ADDFD, which cannot install an O_PATH file "
+    "(fget skips FMODE_PATH files): every O_PATH open of /proc/sys gives EBADF. procfs gives an O_PATH "
+    "descriptor (fstat works, read EBADF, openat relative to it works).",
+)
+_RESOLVE = Lead(
+    "fakeproc/backends/seccomp/_paths.py (openat2 resolve flags), emulated _openat2",
+    "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
+    "dirfd with EXDEV, RESOLVE_NO_XDEV refuses mount crossings (/ -> /proc) with EXDEV, RESOLVE_IN_ROOT "
+    "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
+    "under LOOKUP_RCU), unknown bits are EINVAL (fs/open.c build_open_how).",
+)
+_STATX_ROOT = Lead(
+    "fakeproc/backends/seccomp/_redirect.py (stat answers)",
+    "The answer for /proc/sys itself comes from the private mount's root, which has STATX_ATTR_MOUNT_ROOT "
+    "(0x2000) in stx_attributes; the host's /proc/sys is not a mount root.",
+)
+_EMU_STATX = Lead(
+    "fakeproc/backends/emulated/_handlers.py _pack_stat/_stat",
+    "procfs statx reports stx_mask 0x17ff (basic stats plus STATX_MNT_ID; 0x47ff with STATX_MNT_ID_UNIQUE "
+    "asked) and stx_attributes_mask 0x203000 (vfs_getattr_nosec); a reserved mask bit (0x80000000) or "
+    "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC is EINVAL (fs/stat.c). The emulated answer is 0x7ff/0 and "
+    "never EINVAL.",
+)
+_EMU_PLACEHOLDER = Lead(
+    "fakeproc/backends/emulated/_handlers.py (calls continued on the placeholder memfd)",
+    "fchmod (procfs: EPERM, proc_sys_setattr), fsetxattr (EOPNOTSUPP), fallocate (EBADF read-only, else "
+    "EOPNOTSUPP: no f_op->fallocate) and fcntl locks (F_RDLCK needs FMODE_READ, F_WRLCK FMODE_WRITE: the "
+    "placeholder is a write-only sealed memfd) reach the placeholder and answer for it, not for the "
+    "procfs file the caller opened.",
+)
+_EMU_FTRUNCATE = Lead(
+    "fakeproc/backends/emulated/_handlers.py _ftruncate",
+    "ftruncate with a negative length is EINVAL (fs/open.c do_sys_ftruncate) before anything else.",
+)
+_EMU_SETFL = Lead(
+    "fakeproc/backends/emulated/_handlers.py _fcntl",
+    "F_SETFL O_APPEND is continued on the placeholder, and F_GETFL answers the flags recorded at open: "
+    "the O_APPEND set since is missing (procfs shows 0x8402).",
+)
+_EMU_SEEK = Lead(
+    "fakeproc/backends/emulated/_handlers.py _lseek",
+    "default_llseek (fs/read_write.c) with i_size 0: SEEK_HOLE at a negative offset moves to i_size, 0.",
+)
+_EMU_RWVERIFY = Lead(
+    "fakeproc/backends/emulated/_handlers.py _read/_write",
+    "rw_verify_area (fs/read_write.c): pos + count past LLONG_MAX is EINVAL (pread at 2**63-1, 100 bytes).",
+)
+
+_FUSE_COUNT0 = Documented(
+    "ok:b''",
+    "FUSE sends no READ for a 0-byte read (fs/fuse/file.c fuse_direct_io loops while count): the handler, "
+    "which refuses stable_secret reads with EIO whatever the count, is never asked.",
+)
+_FUSE_APPEND = (
+    "O_APPEND through FUSE: the write's offset is FUSE's cached i_size (generic_write_checks), the session "
+    "writes at 0, and the file position after it is i_size + count; procfs ignores IOCB_APPEND and writes "
+    "at the file position (proc_sys_call_handler)."
+)
+_NO_TIMES = Documented(
+    "ok:False",
+    "utime(2) is accepted but the model keeps no timestamps: stat shows the serving session's start "
+    "time; procfs keeps the times set in its in-memory inode (proc_sys_setattr -> setattr_copy) until "
+    "the inode is evicted.",
+)
+_OPATH_EMU = Documented("err:ENOTSUP", "documented stated limit of the emulated backend (O_PATH: EOPNOTSUPP)")
+
+DIVERGES: dict[str, dict[str, Documented | Lead]] = {
+    # FUSE and the VFS decide these before the server sees the call (docs/mount.md).
+    "link_directory": {"mount": Documented("err:EPERM", "vfs_link refuses a directory source with EPERM "
+                                            "before the new name's lookup matters; procfs's lookup of the "
+                                            "new name fails first (ENOENT)")},
+    "open_trunc_noatime_plain_0444": {
+        b: Documented("err:EPERM", "may_open checks O_NOATIME after inode_permission, which FUSE without "
+                      "default_permissions allows; the server sees no OPEN") for b in ("mount", "seccomp")},
+    "openat2_CACHED_twice": {"mount": Documented("ok:b'8192\\n'", "FUSE's d_revalidate works under RCU "
+                                                  "within entry_timeout; procfs's never does"),
+                             "seccomp": _RESOLVE, "emulated": _RESOLVE},
+    "openat2_NO_XDEV_dotdot_out": {
+        "mount": Documented("err:EXDEV", "/proc/sys is a bind mount inside fakeproc run: '..' from it crosses "
+                            "a mount"),
+        "seccomp": Documented("err:EXDEV", "the supervisor opens in its private mount, whose root '..' "
+                              "leaves")},
+    "read_count_zero_stable_secret": {"mount": _FUSE_COUNT0, "seccomp": _FUSE_COUNT0},
+    "statx_root_all": {"mount": Documented(
+        "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
+        "'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
+        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "seccomp": _STATX_ROOT, "emulated": _EMU_STATX},
+    "write_append_twice": {b: Documented("ok:((4, 4, 13), b'400\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
+    "write_append_hostname": {b: Documented("ok:((2, 5), b'de\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
+    "write_append_after_read": {b: Documented("ok:(b'8192\\n', 3, 13, b'55\\n')", _FUSE_APPEND)
+                                for b in ("mount", "seccomp")},
+    "utime_then_stat_mtime_changes": {b: _NO_TIMES for b in BACKENDS},
+    "fcntl_getfl_rdonly": {"seccomp": Documented("ok:'0xc000'", "the seccomp backend opens O_DIRECT (sendfile)")},
+    "fcntl_getfl_rdwr_append": {"seccomp": Documented("ok:'0xc402'", "the seccomp backend opens O_DIRECT")},
+    "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
+    # Open bugs in files other engineers own.
+    "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
+    "getdents_first_two_and_types": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
+    "lseek_DATA_minus1": {b: _FUSE_SEEK for b in ("mount", "seccomp")},
+    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK, "emulated": _EMU_SEEK},
+    "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
+    "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
+    "open_direct": {"mount": _SERVE_DIRECT},
+    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in BACKENDS},
+    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in BACKENDS},
+    "rename_to_existing": {"mount": _SERVE_RENAME},
+    "rename_directory_to_existing": {"mount": _SERVE_RENAME},
+    "rename_plain_to_existing": {"mount": _SERVE_RENAME},
+    "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
+    "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
+    "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
+    "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
+    "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
+    "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
+    "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
+    "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
+    "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
+    "pread_huge_offset": {"emulated": _EMU_RWVERIFY},
+    "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
+    "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},
+    "fchmod_file": {"emulated": _EMU_PLACEHOLDER},
+    "fsetxattr_rdonly_fd": {"emulated": _EMU_PLACEHOLDER},
+    "fcntl_setlk_rdlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
+    "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
+    "fcntl_setfl_append_then_getfl": {"emulated": _EMU_SETFL},
+    "ftruncate_wronly_negative": {"emulated": _EMU_FTRUNCATE},
+    **{name: {"emulated": _EMU_STATX} for name in (
+        "statx_directory_all", "statx_dont_sync", "statx_empty_path_on_fd", "statx_file_all",
+        "statx_file_basic", "statx_file_btime", "statx_file_zero_mask", "statx_force_sync",
+        "statx_reserved_mask_bit", "statx_bad_sync_flags")},
+    **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
+        "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
+        "open_path_then_getfl")},
+    "open_path_then_read": {"emulated": _OPATH_EMU},  # seccomp's EBADF comes from the open, not the read
+}
+
+
+def _host_ns() -> str:
+    return " ".join(os.readlink(f"/proc/self/ns/{t}") for t in ("ipc", "net", "uts"))
+
+
+def _argv() -> list[str]:
+    # The probe refuses to run unless its ipc/net/uts namespaces differ from PROBE_HOST_NS.
+    return ["unshare", "--ipc", "--net", "--uts", sys.executable, "-S", PROBE, "/proc/sys"]
+
+
+def _parse(text: str, where: str) -> dict[str, str]:
+    answers = json.loads(text)
+    assert "refused" not in answers, f"{where}: {answers}"
+    return answers
+
+
+def _probe_through(backend: str) -> dict[str, str]:
+    """The probe's answers under ``backend``, serving a fresh 6.18 kernel."""
+    import fakeproc
+
+    env = dict(os.environ, PROBE_HOST_NS=_host_ns())
+    kernel = fakeproc.Kernel("6.18")
+    if backend == "mount":
+        if not FUSE_OK:
+            pytest.skip(f"FUSE is not usable here: {FUSE_WHY}")
+        from fakeproc.sandbox import mounted
+
+        with mounted(kernel) as m:
+            done = m.run(_argv(), capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return _parse(done.stdout, backend)
+    from fakeproc.backends.seccomp import available
+
+    why = available()
+    if why is not None:
+        pytest.skip(why)
+    fd, out = tempfile.mkstemp(prefix="fakeproc-probe-")
+    os.close(fd)
+    try:
+        argv = ["sh", "-c", f'exec "$@" > {out}', "sh", *_argv()]
+        if backend == "emulated":
+            from fakeproc.backends.emulated import run_emulated
+
+            status = run_emulated(argv, kernel=kernel, env=env)
+        else:
+            if not FUSE_OK:
+                pytest.skip(f"FUSE is not usable here: {FUSE_WHY}")
+            from fakeproc.backends.seccomp import run_redirected
+            from fakeproc.sandbox import mounted
+
+            with mounted(kernel) as m:
+                status = run_redirected(argv, mountpoint=m.path, env=env)
+        assert status == 0
+        with open(out) as f:
+            return _parse(f.read(), backend)
+    finally:
+        os.unlink(out)
+
+
+_ANSWERS: dict[str, dict[str, str]] = {}
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, dict[str, str]]:
+    """backend -> case -> answer; each backend is probed once, when a test first asks for it."""
+    return _ANSWERS
+
+
+def _params() -> list[object]:
+    out = []
+    for name in sorted(REAL):
+        for backend in BACKENDS:
+            d = DIVERGES.get(name, {}).get(backend)
+            marks = [pytest.mark.xfail(strict=True, reason=f"{d.owner}: {d.why}")] if isinstance(d, Lead) else []
+            out.append(pytest.param(name, backend, marks=marks, id=f"{name}-{backend}"))
+    return out
+
+
+@pytest.mark.parametrize(("case", "backend"), _params())
+def test_a_file_syscall_answers_as_linux_6_18(answers, case, backend):
+    if backend not in answers:
+        answers[backend] = _probe_through(backend)
+    got = answers[backend][case]
+    d = DIVERGES.get(case, {}).get(backend)
+    if isinstance(d, Documented):
+        assert got == d.answer, f"documented divergence changed ({d.why}); the kernel answers {REAL[case]}"
+    else:
+        assert got == REAL[case]
+
+
+def test_the_table_is_what_this_kernel_answers():
+    """REAL again, from the running kernel, inside throwaway namespaces (read-only on global keys)."""
+    if not os.uname().release.startswith("6.18"):
+        pytest.skip(f"the table is Linux 6.18's; this kernel is {os.uname().release}")
+    done = subprocess.run(_argv(), check=False, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PROBE_HOST_NS=_host_ns()))
+    assert done.returncode == 0, done.stderr
+    real = _parse(done.stdout, "real kernel")
+    assert {k: (v, REAL.get(k)) for k, v in real.items() if v != REAL.get(k)} == {}
+    assert set(real) == set(REAL)
+
+
+def test_every_divergence_names_a_probed_case_and_backend():
+    assert set(DIVERGES) <= set(REAL)
+    assert all(set(d) <= set(BACKENDS) for d in DIVERGES.values())
