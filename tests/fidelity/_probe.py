@@ -51,6 +51,8 @@ def run(fn) -> str:
         return "ok:" + repr(got)
     except OSError as e:
         return "err:" + errno.errorcode.get(e.errno, str(e.errno))
+    except Exception as e:  # noqa: BLE001 - a probe bug or an unexpected answer, reported as such
+        return "exc:" + type(e).__name__
 
 
 def opened(rel: str, flags: int, then, mode: int = 0o644):
@@ -1064,6 +1066,129 @@ def fchdir_into_dir():
         return os.path.basename(os.getcwd())
     finally:
         os.chdir(cwd)
+
+
+# ---------------------------------------------------------------------------------- more descriptor calls
+
+@case
+def preadv_two_buffers():
+    def f(fd):
+        bufs = [bytearray(2), bytearray(10)]
+        n = os.preadv(fd, bufs, 1)
+        return n, [bytes(b) for b in bufs]
+    return opened("kernel/ostype", os.O_RDONLY, f)
+
+@case
+def pwritev_two_buffers():
+    def f(fd):
+        n = os.pwritev(fd, [b"40", b"96\n"], 0)
+        got = read_all(fd)
+        os.pwrite(fd, b"8192\n", 0)
+        return n, got
+    return opened("kernel/msgmax", os.O_RDWR, f)
+
+@case
+def preadv2_nowait():
+    return opened("kernel/ostype", os.O_RDONLY, lambda fd: os.preadv(fd, [bytearray(10)], 0, os.RWF_NOWAIT))
+
+@case
+def pwritev2_hipri():
+    return opened("kernel/msgmax", os.O_RDWR, lambda fd: os.pwritev(fd, [b"8192\n"], 0, os.RWF_HIPRI))
+
+@case
+def pwritev2_append():
+    def f(fd):
+        os.lseek(fd, 0, os.SEEK_SET)
+        n = os.pwritev(fd, [b"8192\n"], -1, os.RWF_APPEND)
+        return n, os.lseek(fd, 0, os.SEEK_CUR)
+    return opened("kernel/msgmax", os.O_RDWR, f)
+
+@case
+def pwritev2_unknown_flag():
+    return opened("kernel/msgmax", os.O_RDWR, lambda fd: os.pwritev(fd, [b"8192\n"], 0, 1 << 20))
+
+@case
+def fstatfs_type():
+    buf = ctypes.create_string_buffer(120)
+    def f(fd):
+        if LIBC.fstatfs(fd, buf) != 0:
+            raise OSError(ctypes.get_errno(), "fstatfs")
+        return hex(struct.unpack_from("<q", buf.raw, 0)[0])
+    return opened("kernel/msgmax", os.O_RDONLY, f)
+
+@case
+def statfs_type():
+    buf = ctypes.create_string_buffer(120)
+    if LIBC.statfs(p("kernel/msgmax").encode(), buf) != 0:
+        raise OSError(ctypes.get_errno(), "statfs")
+    return hex(struct.unpack_from("<q", buf.raw, 0)[0])
+
+@case
+def readlink_proc_self_fd():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.readlink(f"/proc/self/fd/{fd}"))
+
+@case
+def fdinfo_pos_and_flags_after_read():
+    def f(fd):
+        os.read(fd, 3)
+        with open(f"/proc/self/fdinfo/{fd}") as info:
+            lines = dict(line.split(":", 1) for line in info.read().splitlines() if ":" in line)
+        return lines["pos"].strip(), lines["flags"].strip()
+    return opened("kernel/ostype", os.O_RDONLY, f)
+
+@case
+def getdents_ino_is_stat_ino():
+    def f(fd):
+        buf = ctypes.create_string_buffer(65536)
+        n = sys_call(NR_GETDENTS64, ctypes.c_int(fd), buf, ctypes.c_uint(65536))
+        off = 0
+        while off < n:
+            ino, _doff, reclen, _t = struct.unpack_from("<QqHB", buf.raw, off)
+            name = buf.raw[off + 19: off + reclen].split(b"\0", 1)[0].decode()
+            if name == "msgmax":
+                return ino == os.stat(p("kernel/msgmax")).st_ino
+            off += reclen
+        return "missing"
+    return opened("kernel", os.O_RDONLY | os.O_DIRECTORY, f)
+
+@case
+def fstat_ino_is_stat_ino():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.fstat(fd).st_ino == os.stat(p("kernel/msgmax")).st_ino)
+
+def _mmap(flags):
+    def f(fd):
+        LIBC.mmap.restype = ctypes.c_void_p
+        LIBC.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
+        addr = LIBC.mmap(None, 4096, 1, flags, fd, 0)  # PROT_READ
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), "mmap")
+        LIBC.munmap(ctypes.c_void_p(addr), ctypes.c_size_t(4096))
+        return "mapped"
+    return lambda: opened("kernel/ostype", os.O_RDONLY, f)
+
+CASES["mmap_private_read"] = _mmap(0x02)
+CASES["mmap_shared_read"] = _mmap(0x01)
+
+@case
+def copy_file_range_to_pipe_file():
+    import tempfile as _t
+    with _t.TemporaryFile() as out:
+        return opened("kernel/ostype", os.O_RDONLY, lambda fd: os.copy_file_range(fd, out.fileno(), 100))
+
+@case
+def dup_shares_offset():
+    def f(fd):
+        g = os.dup(fd)
+        try:
+            os.read(fd, 2)
+            return os.read(g, 100)
+        finally:
+            os.close(g)
+    return opened("kernel/ostype", os.O_RDONLY, f)
+
+@case
+def read_large_buffer_int():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.read(fd, 1 << 20))
 
 
 def main() -> int:

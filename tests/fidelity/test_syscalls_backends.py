@@ -70,7 +70,9 @@ REAL = {
     'chown_minus_one': 'ok:None',
     'chown_plain_minus_one': 'ok:None',
     'chown_same_owner': 'err:EPERM',
+    'copy_file_range_to_pipe_file': 'err:EXDEV',
     'dotdot_of_procsys_root': 'ok:([], True)',
+    'dup_shares_offset': "ok:b'nux\\n'",
     'fallocate_rdonly': 'err:EBADF',
     'fallocate_wronly': 'err:ENOTSUP',
     'fchdir_into_dir': "ok:'kernel'",
@@ -86,10 +88,13 @@ REAL = {
     'fcntl_setlk_wrlck_on_rdonly': 'err:EBADF',
     'fcntl_setlk_wrlck_on_wronly': 'ok:None',
     'fdatasync_file': 'err:EINVAL',
+    'fdinfo_pos_and_flags_after_read': "ok:('3', '02100000')",
     'flock_ex_on_rdonly': 'ok:None',
     'flock_on_directory': 'ok:None',
     'fsetxattr_rdonly_fd': 'err:ENOTSUP',
     'fstat_fd': "ok:('0o100644', 1, 0, 0, 1024, 0)",
+    'fstat_ino_is_stat_ino': 'ok:True',
+    'fstatfs_type': "ok:'0x9fa0'",
     'fsync_directory': 'err:EINVAL',
     'fsync_file': 'err:EINVAL',
     'ftruncate_directory': 'err:EINVAL',
@@ -100,6 +105,7 @@ REAL = {
     'getdents_buffer_for_one': "ok:[('.', 4)]",
     'getdents_dir_position_after_two': 'ok:2',
     'getdents_first_two_and_types': "ok:([('.', 4), ('..', 4)], [4, 8], [('msgmax', 8), ('random', 4)])",
+    'getdents_ino_is_stat_ino': 'ok:True',
     'getdents_on_file': 'err:ENOTDIR',
     'getdents_resume_after_lseek_zero': 'ok:(True, True)',
     'getdents_tiny_buffer': 'err:EINVAL',
@@ -146,6 +152,8 @@ REAL = {
     'mkfifo_new': 'err:ENOENT',
     'mknod_existing': 'err:EEXIST',
     'mknod_new': 'err:ENOENT',
+    'mmap_private_read': 'err:ENODEV',
+    'mmap_shared_read': 'err:ENODEV',
     'open_accmode_3': 'err:EBADF',
     'open_creat_directory': 'err:EISDIR',
     'open_creat_directory_flag': 'err:EINVAL',
@@ -197,8 +205,14 @@ REAL = {
     'pread_int_middle': "ok:[b'250\\t32000\\t32\\t128\\n', b'', b'']",
     'pread_negative_offset': 'err:EINVAL',
     'pread_string_middle': "ok:[b'Li', b'in', b'nu', b'ux', b'x\\n', b'\\n', b'', b'']",
+    'preadv2_nowait': 'err:ENOTSUP',
+    'preadv_two_buffers': "ok:(5, [b'in', b'ux\\n\\x00\\x00\\x00\\x00\\x00\\x00\\x00'])",
     'pwrite_count_zero_at_5': "ok:(0, b'8192\\n')",
     'pwrite_negative_offset': 'err:EINVAL',
+    'pwritev2_append': 'ok:(5, 5)',
+    'pwritev2_hipri': 'ok:5',
+    'pwritev2_unknown_flag': 'err:ENOTSUP',
+    'pwritev_two_buffers': "ok:(5, b'4096\\n')",
     'read_advances_offset': "ok:(b'Linux\\n', 6, b'')",
     'read_after_dropping_to_plain_uid_of_0600': 'err:EPERM',
     'read_after_lseek_past_end': "ok:(b'', 100)",
@@ -207,10 +221,12 @@ REAL = {
     'read_directory': 'err:EISDIR',
     'read_directory_zero': 'err:EISDIR',
     'read_in_pieces_int': "ok:[b'250', b'', b'', b'']",
+    'read_large_buffer_int': "ok:b'8192\\n'",
     'read_on_wronly_fd': 'err:EBADF',
     'read_stable_secret': 'err:EIO',
     'readlink_file': 'err:EINVAL',
     'readlink_missing': 'err:ENOENT',
+    'readlink_proc_self_fd': "ok:'/proc/sys/kernel/msgmax'",
     'readv_then_read': "ok:(5, [b'25', b'0\\t3'], b'')",
     'readv_tiny_iovecs': "ok:(4, [b'L', b'i', b'n', b'u'], 4)",
     'removexattr_directory': 'err:EACCES',
@@ -235,6 +251,7 @@ REAL = {
     'stat_file_dot': 'err:ENOTDIR',
     'stat_file_slash': 'err:ENOTDIR',
     'stat_root': "ok:('0o40555', 1, 0, 0, 0, 1024, 0)",
+    'statfs_type': "ok:'0x9fa0'",
     'statx_bad_sync_flags': 'err:EINVAL',
     'statx_directory_all': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
     'statx_dont_sync': "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x0', 'nlink': 1, 'uid': 0, 'gid': 0, 'mode': '0o100644', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
@@ -396,6 +413,32 @@ _EMU_RWVERIFY = Lead(
     "rw_verify_area (fs/read_write.c): pos + count past LLONG_MAX is EINVAL (pread at 2**63-1, 100 bytes).",
 )
 
+_EMU_VECTORED = Lead(
+    "fakeproc/backends/emulated (filter and _handlers.py)",
+    "preadv, pwritev, preadv2 and pwritev2 on a placeholder are not notified, so they reach the "
+    "write-only sealed memfd: EBADF for reads, EPERM for writes. procfs serves them through the same "
+    "read_iter/write_iter as readv/writev (one handler call; RWF_NOWAIT: EOPNOTSUPP, no FMODE_NOWAIT).",
+)
+_EMU_FDINFO = Lead(
+    "fakeproc/backends/emulated (placeholder descriptors)",
+    "/proc/self/fd/N and /proc/self/fdinfo/N describe the placeholder: readlink gives "
+    "'/memfd:fakeproc:... (deleted)', fdinfo shows pos 0 and O_WRONLY, fstatfs gives TMPFS_MAGIC; procfs "
+    "gives the /proc/sys path, the read position, the open flags and PROC_SUPER_MAGIC (0x9fa0). If this "
+    "cannot be answered, it belongs in docs/mount.md's stated limits.",
+)
+_SECCOMP_FDLINK = Lead(
+    "fakeproc/backends/seccomp (readlink answers)",
+    "readlink(/proc/self/fd/N) of a redirected open names the private mount "
+    "(/run/fakeproc/mnt-*/kernel/msgmax) where procfs gives /proc/sys/kernel/msgmax; realpath(3) of "
+    "/dev/fd/N and lsof show it.",
+)
+_FUSE_MMAP = Documented(
+    "ok:'mapped'",
+    "procfs sysctl files have no mmap (ENODEV). FUSE with FOPEN_DIRECT_IO maps MAP_PRIVATE with "
+    "generic_file_readonly_mmap (fs/fuse/file.c fuse_file_mmap) without asking the server; the mapping "
+    "is of a size-0 file, so touching it gives SIGBUS. MAP_SHARED is ENODEV as on procfs.",
+)
+_FUSE_STATFS = Documented("ok:'0x65735546'", "statfs reports FUSE's f_type, not PROC_SUPER_MAGIC")
 _FUSE_COUNT0 = Documented(
     "ok:b''",
     "FUSE sends no READ for a 0-byte read (fs/fuse/file.c fuse_direct_io loops while count): the handler, "
@@ -442,6 +485,19 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_then_stat_mtime_changes": {b: _NO_TIMES for b in BACKENDS},
     "fcntl_getfl_rdonly": {"seccomp": Documented("ok:'0xc000'", "the seccomp backend opens O_DIRECT (sendfile)")},
     "fcntl_getfl_rdwr_append": {"seccomp": Documented("ok:'0xc402'", "the seccomp backend opens O_DIRECT")},
+    "mmap_private_read": {b: _FUSE_MMAP for b in ("mount", "seccomp")},
+    "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS, "emulated": _EMU_FDINFO},
+    "statfs_type": {"mount": _FUSE_STATFS},
+    "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND),
+                        "emulated": _EMU_VECTORED},
+    "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
+                                                              "opens O_DIRECT (sendfile)"),
+                                        "emulated": _EMU_FDINFO},
+    "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
+    "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
+                                                            "emulated backend (copy_file_range: EBADF)")},
+    **{name: {"emulated": _EMU_VECTORED} for name in (
+        "preadv_two_buffers", "pwritev_two_buffers", "preadv2_nowait", "pwritev2_hipri")},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
