@@ -435,7 +435,7 @@ _SECCOMP_FDLINK = Lead(
 _FUSE_MMAP = Documented(
     "ok:'mapped'",
     "procfs sysctl files have no mmap (ENODEV). FUSE with FOPEN_DIRECT_IO maps MAP_PRIVATE with "
-    "generic_file_readonly_mmap (fs/fuse/file.c fuse_file_mmap) without asking the server; the mapping "
+    "generic_file_mmap (fs/fuse/file.c fuse_file_mmap) without asking the server; the mapping "
     "is of a size-0 file, so touching it gives SIGBUS. MAP_SHARED is ENODEV as on procfs.",
 )
 _FUSE_STATFS = Documented("ok:'0x65735546'", "statfs reports FUSE's f_type, not PROC_SUPER_MAGIC")
