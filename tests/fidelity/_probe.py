@@ -1191,6 +1191,110 @@ def read_large_buffer_int():
     return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.read(fd, 1 << 20))
 
 
+# ---------------------------------------------------------------------------------- path forms
+
+def _open_read(path_rel, dir_rel=None, flags=os.O_RDONLY):
+    def f():
+        if dir_rel is None:
+            return opened(path_rel, flags, lambda fd: os.read(fd, 100))
+        dfd = os.open(p(dir_rel), os.O_RDONLY)
+        try:
+            fd = os.open(path_rel, flags, dir_fd=dfd)
+            try:
+                return os.read(fd, 100)
+            finally:
+                os.close(fd)
+        finally:
+            os.close(dfd)
+    return f
+
+CASES["path_double_slash"] = _open_read("kernel//msgmax")
+CASES["path_through_sibling_dotdot"] = _open_read("kernel/random/../msgmax")
+CASES["path_file_then_dotdot"] = _open_read("kernel/msgmax/..")
+CASES["path_long_component"] = _open_read("kernel/" + "x" * 256)
+CASES["path_255_component"] = _open_read("kernel/" + "x" * 255)
+
+
+def _open_long_path_at(length, offset):
+    """open(2) of a path of ``length`` bytes (no such file) whose first byte is ``offset`` bytes into
+    a page: readers that go page by page see different chunks depending on where the string lies."""
+    def f():
+        import mmap
+        path = (p("kernel") + "/" + "/".join(["x" * 200] * 30)).encode()[:length - 2] + b"/y"
+        area = mmap.mmap(-1, 4 * 4096)
+        view = ctypes.c_char.from_buffer(area)
+        try:
+            area[offset:offset + len(path) + 1] = path + b"\0"
+            fd = LIBC.open(ctypes.c_void_p(ctypes.addressof(view) + offset), os.O_RDONLY)
+            if fd < 0:
+                raise OSError(ctypes.get_errno(), "open")
+            os.close(fd)
+            return len(path)
+        finally:
+            del view
+            area.close()
+    return f
+
+for _len in (4095, 4096, 4150, 5041):
+    for _off in (0, 100, 4000):
+        CASES[f"path_of_{_len}_bytes_at_page_offset_{_off}"] = _open_long_path_at(_len, _off)
+
+CASES["openat_relative_dot_slash"] = _open_read("./msgmax", "kernel")
+CASES["openat_relative_dotdot_back"] = _open_read("../kernel/msgmax", "kernel")
+CASES["openat_dirfd_is_a_file"] = _open_read("anything", "kernel/msgmax")
+CASES["openat_dirfd_is_a_file_empty_name"] = _open_read("", "kernel/msgmax")
+
+@case
+def fstatat_empty_path_on_directory_fd():
+    return opened("kernel", os.O_RDONLY, lambda fd: oct(os.stat(fd).st_mode))
+
+@case
+def faccessat_relative_to_dirfd():
+    return opened("kernel", os.O_RDONLY, lambda fd: os.access("msgmax", os.W_OK, dir_fd=fd))
+
+@case
+def faccessat_eaccess_flag():
+    return os.access(p("kernel/ostype"), os.W_OK, effective_ids=True)
+
+@case
+def getdents_after_lseek_5():
+    def f(fd):
+        names = [n for n, _t in getdents(fd, 65536)]
+        os.lseek(fd, 5, os.SEEK_SET)
+        return [n for n, _t in getdents(fd, 65536)][:2] == names[5:7]
+    return opened("kernel", os.O_RDONLY | os.O_DIRECTORY, f)
+
+@case
+def getdents_d_off_sequence():
+    def f(fd):
+        buf = ctypes.create_string_buffer(65536)
+        n = sys_call(NR_GETDENTS64, ctypes.c_int(fd), buf, ctypes.c_uint(65536))
+        offs, off = [], 0
+        while off < n and len(offs) < 5:
+            _ino, doff, reclen, _t = struct.unpack_from("<QqHB", buf.raw, off)
+            offs.append(doff)
+            off += reclen
+        return offs
+    return opened("kernel", os.O_RDONLY | os.O_DIRECTORY, f)
+
+@case
+def getcwd_after_chdir():
+    cwd = os.getcwd()
+    try:
+        os.chdir(p("kernel/random"))
+        return os.getcwd()
+    finally:
+        os.chdir(cwd)
+
+@case
+def chdir_into_file():
+    return os.chdir(p("kernel/msgmax"))
+
+@case
+def chdir_plain_into_directory():
+    return as_plain(lambda: os.chdir(p("kernel")))
+
+
 def main() -> int:
     global ROOT
     ROOT = sys.argv[1]

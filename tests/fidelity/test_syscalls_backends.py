@@ -65,6 +65,8 @@ REAL = {
     'access_x_dir_plain': 'ok:True',
     'access_x_file': 'ok:False',
     'chdir_into_and_read_relative': "ok:b'Linux\\n'",
+    'chdir_into_file': 'err:ENOTDIR',
+    'chdir_plain_into_directory': 'ok:None',
     'chmod_directory': 'err:EPERM',
     'chmod_same_mode': 'err:EPERM',
     'chown_minus_one': 'ok:None',
@@ -73,6 +75,8 @@ REAL = {
     'copy_file_range_to_pipe_file': 'err:EXDEV',
     'dotdot_of_procsys_root': 'ok:([], True)',
     'dup_shares_offset': "ok:b'nux\\n'",
+    'faccessat_eaccess_flag': 'ok:False',
+    'faccessat_relative_to_dirfd': 'ok:True',
     'fallocate_rdonly': 'err:EBADF',
     'fallocate_wronly': 'err:ENOTSUP',
     'fchdir_into_dir': "ok:'kernel'",
@@ -94,6 +98,7 @@ REAL = {
     'fsetxattr_rdonly_fd': 'err:ENOTSUP',
     'fstat_fd': "ok:('0o100644', 1, 0, 0, 1024, 0)",
     'fstat_ino_is_stat_ino': 'ok:True',
+    'fstatat_empty_path_on_directory_fd': "ok:'0o40555'",
     'fstatfs_type': "ok:'0x9fa0'",
     'fsync_directory': 'err:EINVAL',
     'fsync_file': 'err:EINVAL',
@@ -101,8 +106,11 @@ REAL = {
     'ftruncate_rdonly': 'err:EINVAL',
     'ftruncate_wronly': 'ok:None',
     'ftruncate_wronly_negative': 'err:EINVAL',
+    'getcwd_after_chdir': "ok:'/proc/sys/kernel/random'",
     'getdents_after_end': 'ok:[]',
+    'getdents_after_lseek_5': 'ok:True',
     'getdents_buffer_for_one': "ok:[('.', 4)]",
+    'getdents_d_off_sequence': 'ok:[1, 2, 3, 4, 5]',
     'getdents_dir_position_after_two': 'ok:2',
     'getdents_first_two_and_types': "ok:([('.', 4), ('..', 4)], [4, 8], [('msgmax', 8), ('random', 4)])",
     'getdents_ino_is_stat_ino': 'ok:True',
@@ -199,6 +207,27 @@ REAL = {
     'openat2_NO_XDEV_dotdot_out': "ok:b'8192\\n'",
     'openat2_plain': "ok:b'8192\\n'",
     'openat2_unknown_resolve_bit': 'err:EINVAL',
+    'openat_dirfd_is_a_file': 'err:ENOTDIR',
+    'openat_dirfd_is_a_file_empty_name': 'err:ENOENT',
+    'openat_relative_dot_slash': "ok:b'8192\\n'",
+    'openat_relative_dotdot_back': "ok:b'8192\\n'",
+    'path_255_component': 'err:ENOENT',
+    'path_double_slash': "ok:b'8192\\n'",
+    'path_file_then_dotdot': 'err:ENOTDIR',
+    'path_long_component': 'err:ENOENT',
+    'path_of_4095_bytes_at_page_offset_0': 'err:ENOENT',
+    'path_of_4095_bytes_at_page_offset_100': 'err:ENOENT',
+    'path_of_4095_bytes_at_page_offset_4000': 'err:ENOENT',
+    'path_of_4096_bytes_at_page_offset_0': 'err:ENAMETOOLONG',
+    'path_of_4096_bytes_at_page_offset_100': 'err:ENAMETOOLONG',
+    'path_of_4096_bytes_at_page_offset_4000': 'err:ENAMETOOLONG',
+    'path_of_4150_bytes_at_page_offset_0': 'err:ENAMETOOLONG',
+    'path_of_4150_bytes_at_page_offset_100': 'err:ENAMETOOLONG',
+    'path_of_4150_bytes_at_page_offset_4000': 'err:ENAMETOOLONG',
+    'path_of_5041_bytes_at_page_offset_0': 'err:ENAMETOOLONG',
+    'path_of_5041_bytes_at_page_offset_100': 'err:ENAMETOOLONG',
+    'path_of_5041_bytes_at_page_offset_4000': 'err:ENAMETOOLONG',
+    'path_through_sibling_dotdot': "ok:b'8192\\n'",
     'posix_fadvise_file': 'ok:None',
     'pread_huge_offset': 'err:EINVAL',
     'pread_huge_offset_string': "ok:b''",
@@ -354,8 +383,16 @@ _SERVE_DIRECT = Lead(
 )
 _PATHS_DOT = Lead(
     "fakeproc/backends/seccomp/_paths.py (shared by the emulated backend)",
-    "'kernel/msgmax/.' names a file with a trailing component: ENOTDIR (link_path_walk: a file cannot "
-    "be walked through), for open and stat alike; the resolver drops the '.' and finds the file.",
+    "'kernel/msgmax/.' and 'kernel/msgmax/..' walk through a file: ENOTDIR (link_path_walk: a file "
+    "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
+    "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
+)
+_PATH_MAX = Lead(
+    "fakeproc/backends/seccomp/_memory.py Memory.read_path (both backends)",
+    "A path whose NUL is not within its first PATH_MAX (4096) bytes is ENAMETOOLONG (fs/namei.c "
+    "getname_flags). read_path reads page by page while fewer than PATH_MAX bytes are read, so it "
+    "returns strings of up to PATH_MAX + 4095 bytes when the first one starts inside a page: the "
+    "answer then depends on the string's address (ENOENT from the fake here).",
 )
 _PATHS_DOTDOT = Lead(
     "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
@@ -516,6 +553,12 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
     "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
+    "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
+    "path_of_4096_bytes_at_page_offset_100": {b: _PATH_MAX for b in ("seccomp", "emulated")},
+    "path_of_4096_bytes_at_page_offset_4000": {b: _PATH_MAX for b in ("seccomp", "emulated")},
+    "path_of_4150_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
+    "path_of_4150_bytes_at_page_offset_4000": {"emulated": _PATH_MAX},
+    "path_of_5041_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
     "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
     "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
