@@ -1295,6 +1295,99 @@ def chdir_plain_into_directory():
     return as_plain(lambda: os.chdir(p("kernel")))
 
 
+# ---------------------------------------------------------------------------------- shared state
+
+@case
+def inotify_events_of_open_write_close():
+    ifd = LIBC.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        wd = LIBC.inotify_add_watch(ifd, p("kernel/msgmax").encode(), 0x2 | 0x8 | 0x20)  # MODIFY, CLOSE_WRITE, OPEN
+        if wd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_add_watch")
+        opened("kernel/msgmax", os.O_WRONLY, lambda fd: os.write(fd, b"8192\n"))
+        try:
+            data = os.read(ifd, 4096)
+        except BlockingIOError:
+            data = b""
+        masks, off = [], 0
+        while off < len(data):
+            _wd, mask, _cookie, length = struct.unpack_from("<iIII", data, off)
+            masks.append(hex(mask))
+            off += 16 + length
+        return masks
+    finally:
+        os.close(ifd)
+
+@case
+def flock_conflicts_between_two_opens():
+    a = os.open(p("kernel/msgmax"), os.O_RDONLY)
+    b = os.open(p("kernel/msgmax"), os.O_RDONLY)
+    try:
+        fcntl.flock(a, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(a)
+        os.close(b)
+
+@case
+def posix_lock_seen_by_another_process():
+    a = os.open(p("kernel/msgmax"), os.O_RDWR)
+    try:
+        fcntl.lockf(a, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        b = os.open(p("kernel/msgmax"), os.O_RDWR)
+        try:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    fcntl.lockf(b, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    os.write(w, b"ok")
+                except OSError as e:
+                    os.write(w, errno.errorcode[e.errno].encode())
+                os._exit(0)
+            os.close(w)
+            got = os.read(r, 100).decode()
+            os.close(r)
+            os.waitpid(pid, 0)
+            return got
+        finally:
+            os.close(b)
+    finally:
+        os.close(a)
+
+@case
+def readahead_file():
+    return opened("kernel/msgmax", os.O_RDONLY,
+                  lambda fd: sys_call(187, ctypes.c_int(fd), ctypes.c_long(0), ctypes.c_size_t(4096)))
+
+@case
+def ioctl_fs_getflags():
+    def f(fd):
+        buf = bytearray(8)
+        fcntl.ioctl(fd, 0x80086601, buf)
+        return struct.unpack("<q", buf)[0]
+    return opened("kernel/msgmax", os.O_RDONLY, f)
+
+@case
+def fcntl_get_seals():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: fcntl.fcntl(fd, 1034))
+
+@case
+def fchown_same_owner():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.fchown(fd, 0, 0))
+
+@case
+def futimens_now():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: os.utime(fd, None))
+
+@case
+def fcntl_setlease_read():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK))
+
+@case
+def fcntl_getlease():
+    return opened("kernel/msgmax", os.O_RDONLY, lambda fd: fcntl.fcntl(fd, fcntl.F_GETLEASE))
+
 def main() -> int:
     global ROOT
     ROOT = sys.argv[1]

@@ -82,17 +82,22 @@ REAL = {
     'fchdir_into_dir': "ok:'kernel'",
     'fchmod_file': 'err:EPERM',
     'fchown_minus_one': 'ok:None',
+    'fchown_same_owner': 'err:EPERM',
+    'fcntl_get_seals': 'err:EINVAL',
     'fcntl_getfd_cloexec': 'ok:1',
     'fcntl_getfl_rdonly': "ok:'0x8000'",
     'fcntl_getfl_rdwr_append': "ok:'0x8402'",
+    'fcntl_getlease': 'ok:2',
     'fcntl_getlk': 'ok:2',
     'fcntl_setfl_append_then_getfl': "ok:'0x8402'",
+    'fcntl_setlease_read': 'err:EINVAL',
     'fcntl_setlk_rdlck_on_rdonly': 'ok:None',
     'fcntl_setlk_rdlck_on_wronly': 'err:EBADF',
     'fcntl_setlk_wrlck_on_rdonly': 'err:EBADF',
     'fcntl_setlk_wrlck_on_wronly': 'ok:None',
     'fdatasync_file': 'err:EINVAL',
     'fdinfo_pos_and_flags_after_read': "ok:('3', '02100000')",
+    'flock_conflicts_between_two_opens': 'err:EAGAIN',
     'flock_ex_on_rdonly': 'ok:None',
     'flock_on_directory': 'ok:None',
     'fsetxattr_rdonly_fd': 'err:ENOTSUP',
@@ -106,6 +111,7 @@ REAL = {
     'ftruncate_rdonly': 'err:EINVAL',
     'ftruncate_wronly': 'ok:None',
     'ftruncate_wronly_negative': 'err:EINVAL',
+    'futimens_now': 'ok:None',
     'getcwd_after_chdir': "ok:'/proc/sys/kernel/random'",
     'getdents_after_end': 'ok:[]',
     'getdents_after_lseek_5': 'ok:True',
@@ -120,8 +126,10 @@ REAL = {
     'getxattr_file': 'err:ENOTSUP',
     'getxattr_posix_acl': 'err:ENOTSUP',
     'getxattr_security_selinux': 'err:ENOTSUP',
+    'inotify_events_of_open_write_close': "ok:['0x20', '0x2', '0x8']",
     'inotify_on_file': "ok:'wd'",
     'ioctl_fionread': 'ok:0',
+    'ioctl_fs_getflags': 'err:ENOTTY',
     'ioctl_tcgets': 'err:ENOTTY',
     'link_directory': 'err:ENOENT',
     'link_existing': 'err:EEXIST',
@@ -229,6 +237,7 @@ REAL = {
     'path_of_5041_bytes_at_page_offset_4000': 'err:ENAMETOOLONG',
     'path_through_sibling_dotdot': "ok:b'8192\\n'",
     'posix_fadvise_file': 'ok:None',
+    'posix_lock_seen_by_another_process': "ok:'EAGAIN'",
     'pread_huge_offset': 'err:EINVAL',
     'pread_huge_offset_string': "ok:b''",
     'pread_int_middle': "ok:[b'250\\t32000\\t32\\t128\\n', b'', b'']",
@@ -253,6 +262,7 @@ REAL = {
     'read_large_buffer_int': "ok:b'8192\\n'",
     'read_on_wronly_fd': 'err:EBADF',
     'read_stable_secret': 'err:EIO',
+    'readahead_file': 'ok:0',
     'readlink_file': 'err:EINVAL',
     'readlink_missing': 'err:ENOENT',
     'readlink_proc_self_fd': "ok:'/proc/sys/kernel/msgmax'",
@@ -432,6 +442,19 @@ _EMU_PLACEHOLDER = Lead(
     "placeholder is a write-only sealed memfd) reach the placeholder and answer for it, not for the "
     "procfs file the caller opened.",
 )
+_EMU_SHARED = Lead(
+    "fakeproc/backends/emulated (one placeholder memfd per open)",
+    "Every open gets its own memfd, so what the kernel keeps per inode is not shared between two opens "
+    "of one file: flock and POSIX locks never conflict (procfs: EAGAIN for the second opener), and "
+    "fchown, F_GET_SEALS (procfs: EINVAL), FS_IOC_GETFLAGS (procfs: ENOTTY), readahead (a write-only "
+    "memfd: EBADF) and F_SETLEASE (procfs: EINVAL) answer for the memfd.",
+)
+_NO_INOTIFY = Lead(
+    "fakeproc/backends/seccomp and emulated (inotify_add_watch is not notified)",
+    "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
+    "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
+    "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
+)
 _EMU_FTRUNCATE = Lead(
     "fakeproc/backends/emulated/_handlers.py _ftruncate",
     "ftruncate with a negative length is EINVAL (fs/open.c do_sys_ftruncate) before anything else.",
@@ -535,6 +558,15 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
                                                             "emulated backend (copy_file_range: EBADF)")},
     **{name: {"emulated": _EMU_VECTORED} for name in (
         "preadv_two_buffers", "pwritev_two_buffers", "preadv2_nowait", "pwritev2_hipri")},
+    "fcntl_setlease_read": {
+        "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
+                            "file without asking the server; procfs refuses (EINVAL)"),
+        "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)"),
+        "emulated": _EMU_SHARED},
+    **{name: {"emulated": _EMU_SHARED} for name in (
+        "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
+        "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
+    "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
