@@ -1388,6 +1388,82 @@ def fcntl_setlease_read():
 def fcntl_getlease():
     return opened("kernel/msgmax", os.O_RDONLY, lambda fd: fcntl.fcntl(fd, fcntl.F_GETLEASE))
 
+# ---------------------------------------------------------------------------------- directories and plain callers
+
+@case
+def fchmod_directory():
+    return opened("kernel", os.O_RDONLY, lambda fd: os.fchmod(fd, 0o555))
+
+@case
+def chown_directory_minus_one():
+    return os.chown(p("kernel"), -1, -1)
+
+@case
+def chown_directory_same_owner():
+    return os.chown(p("kernel"), 0, 0)
+
+@case
+def fallocate_directory():
+    return opened("kernel", os.O_RDONLY,
+                  lambda fd: sys_call(NR_FALLOCATE, ctypes.c_int(fd), ctypes.c_int(0), ctypes.c_long(0), ctypes.c_long(10)))
+
+@case
+def utime_explicit_root_directory():
+    return os.utime(p("kernel"), (1, 2))
+
+@case
+def setxattr_directory():
+    return os.setxattr(p("kernel"), "user.x", b"1")
+
+@case
+def getxattr_directory():
+    return os.getxattr(p("kernel"), "user.x")
+
+@case
+def listxattr_directory():
+    return os.listxattr(p("kernel"))
+
+@case
+def symlink_plain_new():
+    return as_plain(lambda: os.symlink("msgmax", p("kernel/newlink")))
+
+@case
+def link_plain_new():
+    return as_plain(lambda: os.link(p("kernel/msgmax"), p("kernel/newhard")))
+
+@case
+def mknod_plain_new():
+    return as_plain(lambda: os.mknod(p("kernel/newnode"), 0o600))
+
+@case
+def rmdir_plain_directory():
+    return as_plain(lambda: os.rmdir(p("kernel/random")))
+
+@case
+def open_creat_plain_missing():
+    return as_plain(lambda: opened("kernel/no_such_key", os.O_WRONLY | os.O_CREAT, lambda fd: 0))
+
+@case
+def open_creat_plain_existing_0644():
+    return as_plain(lambda: opened("kernel/msgmax", os.O_WRONLY | os.O_CREAT, lambda fd: 0))
+
+@case
+def truncate_plain_directory():
+    return as_plain(lambda: os.truncate(p("kernel"), 0))
+
+@case
+def chmod_plain_file():
+    return as_plain(lambda: os.chmod(p("kernel/msgmax"), 0o644))
+
+@case
+def chown_plain_same_owner():
+    return as_plain(lambda: os.chown(p("kernel/msgmax"), 0, 0))
+
+@case
+def utime_explicit_plain_directory():
+    return as_plain(lambda: os.utime(p("kernel"), (1, 2)))
+
+
 def main() -> int:
     global ROOT
     ROOT = sys.argv[1]
