@@ -67,12 +67,14 @@ class SysctlFile:
             OSError(EISDIR): a directory.
             OSError(EBADF): opened write-only (or ``O_PATH``).
             OSError(EPERM): ``caller`` may not read the file.
+            OSError(EINVAL): ``pos`` negative, or ``pos + size`` past the largest file offset.
             OSError(ENOMEM): ``size`` of 4 MiB or more.
         """
         if self.is_dir:
             raise_errno(errno.EISDIR, self.key)
         if not self.readable:
             raise_errno(errno.EBADF, self.key)
+        _verify_area(self.key, pos, size)
         who = self.caller if caller is None else self._recheck(caller, write=False)
         return self.kernel._call(self.key, self.nsset, who, None, pos, size).output
 
@@ -84,10 +86,12 @@ class SysctlFile:
 
         Raises:
             OSError: the handler's errno (EINVAL, ERANGE, EPERM...), EBADF if opened read-only,
-                EPERM if ``caller`` may not write the file.
+                EPERM if ``caller`` may not write the file, EINVAL for a ``pos`` the VFS refuses
+                (see :meth:`read`).
         """
         if not self.writable:
             raise_errno(errno.EBADF, self.key)
+        _verify_area(self.key, pos, len(data))
         who = self.caller if caller is None else self._recheck(caller, write=True)
         return self.kernel._call(self.key, self.nsset, who, bytes(data), pos, len(data)).count
 
@@ -111,3 +115,14 @@ class SysctlFile:
                 break
             done += count
         return done
+
+
+#: The largest file offset (``LLONG_MAX``).
+_MAX_OFFSET = (1 << 63) - 1
+
+
+def _verify_area(key: str, pos: int, count: int) -> None:
+    """fs/read_write.c ``rw_verify_area`` for procfs (no unsigned offsets): EINVAL for a negative
+    position or one whose end overflows ``loff_t``, before the handler is asked."""
+    if pos < 0 or pos > _MAX_OFFSET - count:
+        raise_errno(errno.EINVAL, key)

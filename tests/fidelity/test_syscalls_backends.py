@@ -486,10 +486,6 @@ _EMU_SEEK = Lead(
     "fakeproc/backends/emulated/_handlers.py _lseek",
     "default_llseek (fs/read_write.c) with i_size 0: SEEK_HOLE at a negative offset moves to i_size, 0.",
 )
-_EMU_RWVERIFY = Lead(
-    "fakeproc/backends/emulated/_handlers.py _read/_write",
-    "rw_verify_area (fs/read_write.c): pos + count past LLONG_MAX is EINVAL (pread at 2**63-1, 100 bytes).",
-)
 
 _EMU_VECTORED = Lead(
     "fakeproc/backends/emulated (filter and _handlers.py)",
@@ -616,7 +612,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
     "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
     "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
-    "pread_huge_offset": {"emulated": _EMU_RWVERIFY},
     "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},
     "fchmod_file": {"emulated": _EMU_PLACEHOLDER},

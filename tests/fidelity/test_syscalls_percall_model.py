@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 
+import pytest
+
 from fakeproc import Kernel
 from fakeproc.model import Caller
 from tests.helpers import assert_errno
@@ -41,3 +43,16 @@ def test_the_handler_sees_the_process_making_the_call_not_the_opener():
     f = k.open("kernel.ns_last_pid", os.O_RDWR)  # 0666: anyone may open it ...
     assert_errno(errno.EPERM, f.write, b"5\n", 0, PLAIN)  # ... but the handler wants CAP_CHECKPOINT_RESTORE
     assert f.write(b"5\n", 0, Caller()) == 2
+
+
+@pytest.mark.parametrize(("pos", "size"), [(-1, 10), ((1 << 63) - 1, 100), ((1 << 63) - 100, 101)])
+def test_a_read_or_write_whose_area_overflows_the_file_offset_is_einval(pos, size):
+    # rw_verify_area (fs/read_write.c): pread(fd, buf, 100, 2**63 - 1) is EINVAL on 6.18.
+    f = Kernel("6.18").open("kernel.msgmax", os.O_RDWR)
+    assert_errno(errno.EINVAL, f.read, size, pos)
+    assert_errno(errno.EINVAL, f.write, b"1" * size, pos)
+
+
+def test_a_read_ending_exactly_at_the_largest_offset_is_empty():
+    f = Kernel("6.18").open("kernel.ostype", os.O_RDONLY)
+    assert f.read(100, (1 << 63) - 101) == b""
