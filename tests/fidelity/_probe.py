@@ -1464,16 +1464,23 @@ def utime_explicit_plain_directory():
     return as_plain(lambda: os.utime(p("kernel"), (1, 2)))
 
 
+@case
+def write_zero_bytes_plain_ns_last_pid():
+    """pid_ns_ctl_handler refuses a writer without CAP_CHECKPOINT_RESTORE before it looks at the
+    data, so even a 0-byte write is EPERM (the probe runs in its own pid namespace)."""
+    return as_plain(lambda: opened("kernel/ns_last_pid", os.O_WRONLY, lambda fd: os.write(fd, b"")))
+
+
 def main() -> int:
     global ROOT
     ROOT = sys.argv[1]
     names = sys.argv[2:] or list(CASES)
-    # The writes go to IPC, net and UTS entries only: refuse unless all three namespaces differ
-    # from the ones the parent passed in (PROBE_HOST_NS: "ipc:[N] net:[N] uts:[N]").
+    # The writes go to IPC, net, UTS and pid-namespace entries only: refuse unless all four
+    # namespaces differ from the ones the parent passed in (PROBE_HOST_NS: "ipc:[N] net:[N] ...").
     host = os.environ.get("PROBE_HOST_NS", "").split()
-    mine = [os.readlink(f"/proc/self/ns/{t}") for t in ("ipc", "net", "uts")]
-    if len(host) != 3 or any(a == b for a, b in zip(host, mine)):
-        print(json.dumps({"refused": "not in private ipc/net/uts namespaces"}))
+    mine = [os.readlink(f"/proc/self/ns/{t}") for t in ("ipc", "net", "uts", "pid")]
+    if len(host) != 4 or any(a == b for a, b in zip(host, mine)):
+        print(json.dumps({"refused": "not in private ipc/net/uts/pid namespaces"}))
         return 3
     out = {}
     for name in names:

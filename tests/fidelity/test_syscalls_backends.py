@@ -2,7 +2,7 @@
 
 ``_probe.py`` makes about 220 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
 stat/statx, directories) and prints each answer (``ok:<value>`` or ``err:<ERRNO>``). It runs once
-per backend, from inside throwaway IPC, net and UTS namespaces (so that its writes to
+per backend, from inside throwaway IPC, net, UTS and pid namespaces (so that its writes to
 ``kernel/msgmax``, ``kernel/sem`` and ``kernel/hostname`` land in namespaces the run owns, and the
 calls the seccomp backend lets through reach only those namespaces' entries on the host):
 
@@ -352,6 +352,7 @@ REAL = {
     'write_on_directory_fd': 'err:EBADF',
     'write_on_rdonly_fd': 'err:EBADF',
     'write_page_size_plus_one': 'err:EINVAL',
+    'write_zero_bytes_plain_ns_last_pid': 'err:EPERM',
     'writev_sem_iovecs': "ok:(17, b'250\\t32000\\t32\\t128\\n')",
     'writev_three_iovecs': "ok:(5, b'1234\\n', 5)",
 }
@@ -512,6 +513,17 @@ _FUSE_MMAP = Documented(
     "generic_file_mmap (fs/fuse/file.c fuse_file_mmap) without asking the server; the mapping "
     "is of a size-0 file, so touching it gives SIGBUS. MAP_SHARED is ENODEV as on procfs.",
 )
+_FUSE_WRITE0 = Documented(
+    "ok:0",
+    "FUSE sends no WRITE for a 0-byte write (fuse_direct_io loops while count): pid_ns_ctl_handler, "
+    "which refuses an unprivileged writer whatever the count, is never asked.",
+)
+_EMU_WRITE0 = Lead(
+    "fakeproc/backends/emulated/_handlers.py _write",
+    "A 0-byte write answers 0 without asking the model (`if data else 0`); procfs calls the handler "
+    "with *lenp = 0 (vfs_write has no shortcut), and pid_ns_ctl_handler refuses an unprivileged "
+    "writer with EPERM first. SysctlFile.write(b'') gives that EPERM.",
+)
 _FUSE_STATFS = Documented("ok:'0x65735546'", "statfs reports FUSE's f_type, not PROC_SUPER_MAGIC")
 _FUSE_COUNT0 = Documented(
     "ok:b''",
@@ -581,6 +593,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
         "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
     "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
+    "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
@@ -634,12 +647,12 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
 
 
 def _host_ns() -> str:
-    return " ".join(os.readlink(f"/proc/self/ns/{t}") for t in ("ipc", "net", "uts"))
+    return " ".join(os.readlink(f"/proc/self/ns/{t}") for t in ("ipc", "net", "uts", "pid"))
 
 
 def _argv() -> list[str]:
-    # The probe refuses to run unless its ipc/net/uts namespaces differ from PROBE_HOST_NS.
-    return ["unshare", "--ipc", "--net", "--uts", sys.executable, "-S", PROBE, "/proc/sys"]
+    # The probe refuses to run unless its ipc/net/uts/pid namespaces differ from PROBE_HOST_NS.
+    return ["unshare", "--ipc", "--net", "--uts", "--pid", "--fork", sys.executable, "-S", PROBE, "/proc/sys"]
 
 
 def _parse(text: str, where: str) -> dict[str, str]:
