@@ -180,6 +180,11 @@ class SysctlSpec:
             ``capability`` over the namespace's owning user namespace. In 6.x
             ``ipc_permissions`` opens the ``*_next_id`` files (registered 0444) as 0666 to
             CAP_CHECKPOINT_RESTORE holders, so that CRIU can restore IPC object ids.
+        init_user_ns_only: The file exists only in namespaces of its table's type that the
+            initial user namespace owns: a table registered with ``procname = NULL`` (or size 0)
+            "to not export sysctls to unprivileged users" when ``net->user_ns !=
+            &init_user_ns`` (``net/xfrm/xfrm_sysctl.c``, ``net/ipv6/route.c``). A netns made by
+            ``unshare -r -n`` lacks it.
     """
 
     key: str
@@ -204,6 +209,7 @@ class SysctlSpec:
     min_key: str | None = None
     max_key: str | None = None
     mode_if_capable: tuple[str, int] | None = None
+    init_user_ns_only: bool = False
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

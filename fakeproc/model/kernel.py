@@ -64,6 +64,12 @@ DMESG_LIMIT = 10_000
 _READ_CACHE_LIMIT = 50_000
 _READ_CACHE_BYTES = 8 << 20
 
+def _owned_by_child_user_ns(ns: Namespace) -> bool:
+    """Whether a user namespace other than the initial one owns ``ns`` (``ns->user_ns !=
+    &init_user_ns``)."""
+    return ns.owner is not None and not ns.owner.is_init
+
+
 #: ``__O_TMPFILE`` without the ``O_DIRECTORY`` that ``os.O_TMPFILE`` includes (include/uapi/asm-generic/fcntl.h).
 _O_TMPFILE_ONLY = 0o20000000
 
@@ -113,7 +119,7 @@ class Kernel(NamespaceCreation):
         self._plain = {
             key: spec for key, spec in self.profile.entries.items()
             if not spec.is_template and spec.creation is not CreationRule.ABSENT and spec.child_mode is None
-            and spec.alias_of is None and spec.registered_in is None
+            and spec.alias_of is None and spec.registered_in is None and not spec.init_user_ns_only
         }
         self._root_routes: dict[str, tuple[SysctlSpec, str | None, bool, bool]] = {}
         self.write_log = WriteLog()
@@ -187,9 +193,11 @@ class Kernel(NamespaceCreation):
         return frozenset(types)
 
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
+        ns = nsset.get(spec.table_namespace)
+        if spec.init_user_ns_only and ns is not None and _owned_by_child_user_ns(ns):
+            return False
         if spec.creation is not CreationRule.ABSENT:
             return True
-        ns = nsset.get(spec.table_namespace)
         return ns is None or ns.is_init
 
     def _mode(self, spec: SysctlSpec, nsset: NamespaceSet) -> int:
@@ -346,7 +354,9 @@ class Kernel(NamespaceCreation):
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
         nsset = ns or self.init_ns
-        shape = (tuple(m.is_init for m in nsset.members().values()), tuple(nsset.net.devices))
+        members = nsset.members().values()
+        shape = (tuple(m.is_init for m in members), tuple(_owned_by_child_user_ns(m) for m in members),
+                 tuple(nsset.net.devices))
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:

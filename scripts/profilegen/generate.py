@@ -73,12 +73,13 @@ ENTRY_FIELDS = (
     "key", "mode", "handler", "namespace", "default", "creation", "ns_default", "length",
     "maxlen", "min", "max", "device_source", "loopback_default", "provenance", "source",
     "registered_in", "child_mode", "alias_of", "on_write", "min_key", "max_key", "mode_if_capable",
+    "init_user_ns_only",
 )
 #: Fields a semantics row may set on an entry.
 ROW_FIELDS = (
     "handler", "namespace", "creation", "ns_default", "length", "maxlen", "min", "max",
     "loopback_default", "provenance", "source", "mode", "default", "registered_in", "child_mode", "alias_of", "on_write", "min_key", "max_key",
-    "mode_if_capable",
+    "mode_if_capable", "init_user_ns_only",
 )
 #: SysctlSpec defaults: a field equal to its default is omitted from the JSON.
 _DEFAULTS: dict[str, Any] = {
@@ -86,7 +87,7 @@ _DEFAULTS: dict[str, Any] = {
     "length": 1, "maxlen": 0, "min": None, "max": None, "device_source": None,
     "loopback_default": None, "provenance": "inferred", "source": "",
     "registered_in": None, "child_mode": None, "alias_of": None, "on_write": None, "min_key": None, "max_key": None,
-    "mode_if_capable": None,
+    "mode_if_capable": None, "init_user_ns_only": False,
 }
 _NUMERIC_HANDLERS_WITH_LENGTH = {
     "proc_dointvec", "proc_dointvec_minmax", "proc_dointvec_jiffies",
