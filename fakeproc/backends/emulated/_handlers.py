@@ -146,9 +146,9 @@ class EmulatedHandlers:
 
     # ------------------------------------------------------------------ who and where
 
-    def _uts_target(self, pid: int) -> tuple[Any, Any]:
+    def _uts_target(self, pid: int) -> tuple[Any, Any, Any]:
         """sethostname/setdomainname: the UTS namespace ``uname`` answers from, and the caller."""
-        return self._ns(pid).uts, model_caller(pid, self.identity)
+        return self._ns(pid).uts, model_caller(pid, self.identity), self.kernel
 
     def _ns(self, pid: int, path: str | None = None, *, attr: bool = False, writing: bool = False) -> Any:
         """The model namespaces of thread ``pid``, read as the mount's server reads them
