@@ -7,13 +7,32 @@ by dup, fork and exec stay emulated and share the offset, as the kernel's do. Ca
 answered from a :class:`fakeproc.Kernel`. A copy at an unwatched number (3..WATCH_FROM-1) is a
 stated limit: reads on it fail with EBADF and writes with EPERM (the placeholder is write-only
 and sealed), never silently wrong, and the dup2 that made it is logged.
+
+The files of an entry whose changes ``poll(2)`` reports (``kernel.hostname``,
+``kernel.domainname``: :mod:`fakeproc.model.polls`) get another placeholder, since ``poll``,
+``select`` and ``epoll`` on CMD's descriptor are answered by the kernel from the object itself:
+one end of an AF_UNIX stream socketpair (:class:`PollPlaceholder`). The supervisor keeps the
+other end; one byte waiting in CMD's end makes it readable, so it reports ``POLLIN|POLLOUT|
+POLLRDNORM|POLLWRNORM`` like procfs, and a change sends one ``MSG_OOB`` byte (``POLLPRI``,
+Linux 5.15+ with ``CONFIG_AF_UNIX_OOB``), which the supervisor takes back (through a copy of
+CMD's end) when CMD next reads, writes, seeks or stats that file description or calls
+``uname(2)``. Stated limits, logged once per run at the first such open: ``POLLERR`` is not
+reported with ``POLLPRI``, ``POLLOUT`` stays, and a change is reported by every poll until one
+of those calls, not once (procfs's ``proc_sys_poll`` takes it up at the first poll). The
+socket's own data never reaches CMD: reads and writes
+on watched numbers are answered from the model, ``sendfile``/``splice``/``copy_file_range``
+are refused as on the memfd placeholders (EBADF from it, EINVAL/EPERM into it), and a copy
+at an unwatched number reads the placeholder's byte and gets EPIPE on write (logged at the dup2).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import select
+import socket
 import struct
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -49,6 +68,8 @@ FD_SYSCALLS: dict[str, tuple[int, ...]] = {
     "read": (0,), "write": (0,), "pread64": (0,), "pwrite64": (0,), "readv": (0,), "writev": (0,),
     "lseek": (0,), "fstat": (0,), "getdents64": (0,), "fcntl": (0,), "dup": (0,), "dup2": (0,),
     "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
+    # the kernel would move a pollable placeholder's socket bytes (answered for those only)
+    "sendfile": (0, 1), "splice": (0, 2), "copy_file_range": (0, 2),
 }
 _MFD_CLOEXEC, _MFD_ALLOW_SEALING = 1, 2
 _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, WRITE
@@ -64,6 +85,47 @@ ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 (fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
+_POLL_LIMIT_LOGGED = False
+
+
+@dataclass(slots=True)
+class PollPlaceholder:
+    """The supervisor's side of a pollable file's placeholder socketpair (see the module)."""
+
+    peer: socket.socket  # the end CMD's placeholder is connected to
+    pending: bool = False  # an out-of-band byte waits in CMD's end
+
+    def signal(self) -> bool:
+        """Send the change (one ``MSG_OOB`` byte) unless one waits already; False once CMD has
+        closed every copy of its end (the peer then reads end-of-file: this one is done)."""
+        if self.pending:
+            return True
+        try:
+            self.peer.send(b"!", socket.MSG_OOB | socket.MSG_NOSIGNAL)
+        except BlockingIOError:
+            return True  # cannot happen with one byte waiting at most; the change stays unsent
+        except OSError:
+            return False
+        self.pending = True
+        return True
+
+    def take(self, own: socket.socket) -> None:
+        """Take the waiting change back through ``own``, a copy of CMD's end."""
+        if self.pending:
+            try:
+                own.recv(1, socket.MSG_OOB | socket.MSG_DONTWAIT)
+            except OSError:
+                pass
+            self.pending = False
+
+    def closed(self) -> bool:
+        """Whether CMD has closed every copy of its end (the peer is then shut down both ways:
+        ``POLLHUP``, af_unix.c ``unix_release_sock``)."""
+        poller = select.poll()
+        poller.register(self.peer, 0)
+        return any(mask & (select.POLLHUP | select.POLLNVAL) for _, mask in poller.poll(0))
+
+
 @dataclass(slots=True)
 class OpenFile:
     """One open file description of the fake: the model's file, its offset and open flags."""
@@ -73,6 +135,7 @@ class OpenFile:
     flags: int
     pos: int = 0
     entries: list[str] | None = field(default=None)
+    poll: PollPlaceholder | None = None
 
 
 class EmulatedHandlers:
@@ -94,6 +157,10 @@ class EmulatedHandlers:
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
+        self.socket_dev: int | None = None
+        self._polled: dict[int, OpenFile] = {}  # socket inode -> file, for the pollable entries
+        self._poll_lock = threading.Lock()
+        self._unsubscribe = kernel.polls.subscribe(self._changed)
         self.identity = Identity.of_this_process(identity)
         self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
         self._needed: dict[str, tuple[int, ...] | None] = {}
@@ -134,6 +201,9 @@ class EmulatedHandlers:
             NR["dup2"]: self._dup2,
             NR["dup3"]: self._dup2,
             NR["mmap"]: self._mmap,
+            NR["sendfile"]: lambda n: self._transfer(n, 1, 0, errno.EINVAL),
+            NR["splice"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
+            NR["copy_file_range"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
             NR["ftruncate"]: self._ftruncate,
             NR["fsync"]: self._fsync,
             NR["fdatasync"]: self._fsync,
@@ -197,15 +267,94 @@ class EmulatedHandlers:
         return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
 
     def _lookup(self, pid: int, fd: int) -> OpenFile | None:
-        if fd < 0 or self.memfd_dev is None:
+        if fd < 0 or self.memfd_dev is None and self.socket_dev is None:
             return None
         try:
             st = os.stat(f"/proc/{pid}/fd/{fd}")
         except OSError:
             return None
-        if st.st_dev != self.memfd_dev:
+        if st.st_dev != self.memfd_dev and st.st_dev != self.socket_dev:
             return None
         return self.files.get(st.st_ino)
+
+    # ------------------------------------------------------------------ poll
+
+    def close(self) -> None:
+        """Stop following the kernel's poll events and close the placeholders' peers (after the run)."""
+        self._unsubscribe()
+        with self._poll_lock:
+            for f in self._polled.values():
+                if f.poll is not None:
+                    f.poll.peer.close()
+            self._polled.clear()
+
+    def _changed(self, key: str) -> None:
+        """The model notified ``key`` (a write, ``sethostname``): signal its placeholders."""
+        with self._poll_lock:
+            gone = [ino for ino, f in self._polled.items()
+                    if f.file.key == key and f.poll is not None and not f.poll.signal()]
+            for ino in gone:
+                self._forget(ino)
+
+    def _forget(self, ino: int) -> None:
+        f = self._polled.pop(ino)
+        self.files.pop(ino, None)
+        if f.poll is not None:
+            f.poll.peer.close()
+
+    def _take_change(self, n: Notification, fd: int, f: OpenFile) -> None:
+        """CMD used the file description (``fd`` of ``n.pid``): the change it was shown is taken up."""
+        if f.poll is None or not f.poll.pending:
+            return
+        try:
+            own = socket.socket(fileno=_getfd(n.pid, fd))
+        except OSError:
+            return
+        with own, self._poll_lock:
+            f.poll.take(own)
+            f.file.poll()  # the model's file takes the change up too
+
+    def _take_changes_of(self, n: Notification) -> None:
+        """``uname(2)``: the caller has looked at the names; take up the changes shown on the
+        pollable descriptors it holds."""
+        if not any(f.poll is not None and f.poll.pending for f in list(self._polled.values())):
+            return
+        try:
+            fds = [int(x) for x in os.listdir(f"/proc/{n.pid}/fd")]
+        except OSError:
+            return
+        for fd in fds:
+            if fd >= WATCH_FROM or fd < 3:
+                f = self._lookup(n.pid, fd)
+                if f is not None:
+                    self._take_change(n, fd, f)
+
+    def _poll_placeholder(self, rel: str) -> tuple[int, PollPlaceholder]:
+        """CMD's end of a new socketpair (ours to close after injecting) and the supervisor's side."""
+        global _POLL_LIMIT_LOGGED
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            mine.setblocking(False)
+            mine.send(b"\0")  # readable, as procfs files are to poll
+            mine.shutdown(socket.SHUT_RD)  # CMD's own writes to it fail (EPIPE), never pile up
+        except BaseException:
+            mine.close()
+            theirs.close()
+            raise
+        if self.socket_dev is None:
+            self.socket_dev = os.fstat(theirs.fileno()).st_dev
+        if not _POLL_LIMIT_LOGGED:
+            _POLL_LIMIT_LOGGED = True
+            log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change as "
+                        "POLLPRI|POLLIN (without POLLERR, with POLLOUT) until the descriptor is read, "
+                        "written, seeked or stat'ed or uname(2) is called, not once per poll as procfs", rel)
+        return theirs.detach(), PollPlaceholder(mine)
+
+    def _sweep_polled(self) -> None:
+        """Close the peers of placeholders CMD has closed (keeps the supervisor's descriptors bounded)."""
+        with self._poll_lock:
+            for ino in [ino for ino, f in self._polled.items() if f.poll is not None and f.poll.closed()]:
+                self._forget(ino)
 
     # ------------------------------------------------------------------ open
 
@@ -234,9 +383,18 @@ class EmulatedHandlers:
             return Reply(error=errno.EISDIR)
         if flags & os.O_DIRECT:
             return Reply(error=errno.EINVAL)  # procfs has no direct I/O (fs/open.c do_dentry_open)
-        fd = self._placeholder(rel)
+        poll = None
+        if f.poll_event is None:
+            fd = self._placeholder(rel)
+        else:
+            self._sweep_polled()
+            fd, poll = self._poll_placeholder(rel)
         try:
-            self.files[os.fstat(fd).st_ino] = OpenFile(f, rel, flags)
+            ino = os.fstat(fd).st_ino
+            opened = self.files[ino] = OpenFile(f, rel, flags, poll=poll)
+            if poll is not None:
+                with self._poll_lock:
+                    self._polled[ino] = opened
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), at=self._free_fd(n.pid, WATCH_FROM))
         finally:
             os.close(fd)
@@ -272,6 +430,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         data = f.file.read(count, f.pos if at is None else at)
@@ -286,13 +446,16 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         if data is None:
             data = self.mem.read(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         if f.file.is_dir:
             return Reply(error=errno.EBADF)
-        count = f.file.write(data, f.pos if at is None else at) if data else 0
+        # A zero-byte write reaches the handler only where that notifies a poll (proc_do_uts_string).
+        count = f.file.write(data, f.pos if at is None else at) if data or f.poll is not None else 0
         if at is None:
             f.pos += count
         return Reply(value=count)
@@ -308,6 +471,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         iov = self._iovecs(n)
         data = f.file.read(sum(ln for _, ln in iov), f.pos)  # one handler call, like read_iter
         f.pos += len(data)
@@ -330,6 +495,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         off = n.args[1] - (1 << 64) if n.args[1] >= 1 << 63 else n.args[1]
         whence = signed32(n.args[2])
         # default_llseek (fs/read_write.c) with i_size 0: procfs sysctl files are empty to stat
@@ -396,6 +563,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, fd, f)
         self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset, statx=statx))
         return Reply(value=0)
 
@@ -448,6 +617,7 @@ class EmulatedHandlers:
 
     def _uname(self, n: Notification) -> Reply:
         """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
+        self._take_changes_of(n)
         ns = self._ns(n.pid)
         real = os.uname()
 
@@ -490,8 +660,25 @@ class EmulatedHandlers:
         new = signed32(n.args[1])
         if 0 <= new < 3 or new >= WATCH_FROM or self._lookup(n.pid, signed32(n.args[0])) is None:
             return CONTINUE
+        if self._lookup(n.pid, signed32(n.args[0])).poll is not None:  # type: ignore[union-attr]
+            log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
+                        "does not watch: reads there get the placeholder socket's byte and writes fail "
+                        "with EPIPE", n.pid, new)
+            return CONTINUE
         log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
                     "does not watch: reads there fail with EBADF and writes with EPERM", n.pid, new)
+        return CONTINUE
+
+    def _transfer(self, n: Notification, source: int, sink: int, into_errno: int) -> Reply:
+        """sendfile/splice/copy_file_range: refused on a pollable placeholder as on a memfd one
+        (EBADF reading from it, ``into_errno`` writing into it); the others go on (the kernel
+        answers them from the memfd)."""
+        f = self._lookup(n.pid, signed32(n.args[source]))
+        if f is not None and f.poll is not None:
+            return Reply(error=errno.EBADF)
+        f = self._lookup(n.pid, signed32(n.args[sink]))
+        if f is not None and f.poll is not None:
+            return Reply(error=into_errno)
         return CONTINUE
 
     def _mmap(self, n: Notification) -> Reply:
