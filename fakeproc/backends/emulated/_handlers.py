@@ -85,9 +85,6 @@ ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 (fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
-_POLL_LIMIT_LOGGED = False
-
-
 @dataclass(slots=True)
 class PollPlaceholder:
     """The supervisor's side of a pollable file's placeholder socketpair (see the module)."""
@@ -160,6 +157,7 @@ class EmulatedHandlers:
         self.socket_dev: int | None = None
         self._polled: dict[int, OpenFile] = {}  # socket inode -> file, for the pollable entries
         self._poll_lock = threading.Lock()
+        self._poll_logged = False  # the stated limit, logged once per run
         self._unsubscribe = kernel.polls.subscribe(self._changed)
         self.identity = Identity.of_this_process(identity)
         self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
@@ -331,7 +329,6 @@ class EmulatedHandlers:
 
     def _poll_placeholder(self, rel: str) -> tuple[int, PollPlaceholder]:
         """CMD's end of a new socketpair (ours to close after injecting) and the supervisor's side."""
-        global _POLL_LIMIT_LOGGED
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             mine.setblocking(False)
@@ -343,8 +340,8 @@ class EmulatedHandlers:
             raise
         if self.socket_dev is None:
             self.socket_dev = os.fstat(theirs.fileno()).st_dev
-        if not _POLL_LIMIT_LOGGED:
-            _POLL_LIMIT_LOGGED = True
+        if not self._poll_logged:
+            self._poll_logged = True
             log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change as "
                         "POLLPRI|POLLIN (without POLLERR, with POLLOUT) until the descriptor is read, "
                         "written, seeked or stat'ed or uname(2) is called, not once per poll as procfs", rel)
