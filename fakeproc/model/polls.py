@@ -56,6 +56,7 @@ class PollEvents:
     def __init__(self, pollable: frozenset[str] = POLLABLE) -> None:
         self._counts = dict.fromkeys(pollable, 0)
         self._listeners: list[PollListener] = []
+        self._sources: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     def event(self, key: str) -> int | None:
@@ -76,10 +77,27 @@ class PollEvents:
     def mask(self, key: str, seen: int | None) -> tuple[int, int | None]:
         """``proc_sys_poll`` for a file of ``key`` that last saw event ``seen``: (the mask, what the
         file has seen now)."""
+        if seen is not None:
+            for source in list(self._sources):
+                source()
         current = self._counts.get(key)
         if current is None or seen is None or current == seen:
             return DEFAULT_POLLMASK, seen
         return CHANGED_POLLMASK, current
+
+    def add_source(self, source: Callable[[], None]) -> Callable[[], None]:
+        """Call ``source()`` before each :meth:`mask` of a pollable file, so that changes made
+        outside the model (a real UTS namespace it mirrors) are notified before the answer;
+        returns the function that removes it."""
+        with self._lock:
+            self._sources.append(source)
+
+        def remove() -> None:
+            with self._lock:
+                if source in self._sources:
+                    self._sources.remove(source)
+
+        return remove
 
     def subscribe(self, listener: PollListener) -> Callable[[], None]:
         """Call ``listener(key)`` after each notification; returns the function that stops it."""

@@ -212,3 +212,22 @@ def test_an_emulated_placeholder_is_still_answered_from_the_model(kernel, capfd)
     status = run_emulated([sys.executable, "-S", "-c", probe], kernel=kernel)
     out = capfd.readouterr().out
     assert (status, out) == (0, "0o100644 0 0o2\n3 b'box\\n' 0 b'box\\n'\nsendfile 9\n")
+
+
+def test_the_namespace_backend_reports_writes_and_hostname_inside_as_procfs(kernel, tmp_path):
+    """``fakeproc run --backend namespaces``: CMD's UTS names live in a real namespace; its
+    ``sethostname`` (real, in its private namespace) notifies the fake's pollers at once, and a
+    write through the mount, which the fake mirrors into the real namespace, is one change."""
+    from fakeproc.sandbox import backend_problem
+
+    if backend_problem("namespaces"):
+        pytest.skip(str(backend_problem("namespaces")))
+    machine = _real_names()
+    out = tmp_path / "seen.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "fakeproc", "run", "--backend", "namespaces", "--", sys.executable, SCENARIO,
+         "/proc/sys", _other(["unshare", "--uts"]), "1"],
+        capture_output=True, text=True, check=False, env={**os.environ, "FAKEPROC_OUT": str(out)})
+    assert run.returncode == 0, run.stderr
+    assert _real_names() == machine
+    assert json.loads(out.read_text()) == MOUNT
