@@ -156,7 +156,7 @@ class EmulatedHandlers:
         self.memfd_dev: int | None = None
         self.socket_dev: int | None = None
         self._polled: dict[int, OpenFile] = {}  # socket inode -> file, for the pollable entries
-        self._poll_lock = threading.Lock()
+        self._poll_lock = threading.RLock()  # a model poll inside may notify (PollEvents sources)
         self._poll_logged = False  # the stated limit, logged once per run
         self._unsubscribe = kernel.polls.subscribe(self._changed)
         self.identity = Identity.of_this_process(identity)
