@@ -57,7 +57,7 @@ class SysctlFile:
         self.is_dir = is_dir
         #: The entry's poll event counter when this file was opened or last polled (``proc_sys_open``
         #: keeps it in ``file->private_data``); None for an entry without ``.poll``.
-        self.poll_event = None if is_dir else kernel.polls.event(key)
+        self.poll_event = None if is_dir else kernel.polls.counts.get(key)  # polls.event(key), inline: every open
 
     def poll(self) -> int:
         """``proc_sys_poll``: the ``poll(2)`` mask of this open file (``select.POLL*`` bits).

@@ -54,22 +54,23 @@ class PollEvents:
     """
 
     def __init__(self, pollable: frozenset[str] = POLLABLE) -> None:
-        self._counts = dict.fromkeys(pollable, 0)
+        #: Entry -> its counter (read it, never write it: :meth:`notify` does).
+        self.counts = dict.fromkeys(pollable, 0)
         self._listeners: list[PollListener] = []
         self._sources: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     def event(self, key: str) -> int | None:
         """The entry's counter now (what an open takes), or None for an entry without ``.poll``."""
-        return self._counts.get(key)
+        return self.counts.get(key)
 
     def notify(self, key: str) -> None:
         """``proc_sys_poll_notify``: one more event for ``key`` (nothing for an entry without
         ``.poll``), then every listener is called."""
         with self._lock:
-            if key not in self._counts:
+            if key not in self.counts:
                 return
-            self._counts[key] += 1
+            self.counts[key] += 1
             listeners = list(self._listeners)
         for listener in listeners:
             listener(key)
@@ -80,7 +81,7 @@ class PollEvents:
         if seen is not None:
             for source in list(self._sources):
                 source()
-        current = self._counts.get(key)
+        current = self.counts.get(key)
         if current is None or seen is None or current == seen:
             return DEFAULT_POLLMASK, seen
         return CHANGED_POLLMASK, current
