@@ -11,25 +11,24 @@ and sealed), never silently wrong, and the dup2 that made it is logged.
 The files of an entry whose changes ``poll(2)`` reports (``kernel.hostname``,
 ``kernel.domainname``: :mod:`fakeproc.model.polls`) get another placeholder, since ``poll``,
 ``select`` and ``epoll`` on CMD's descriptor are answered by the kernel from the object itself:
-one end of an AF_UNIX stream socketpair (:class:`PollPlaceholder`). The supervisor keeps the
-other end; one byte waiting in CMD's end makes it readable, so it reports ``POLLIN|POLLOUT|
-POLLRDNORM|POLLWRNORM`` like procfs, and a change sends one ``MSG_OOB`` byte (``POLLPRI``,
-Linux 5.15+ with ``CONFIG_AF_UNIX_OOB``), which the supervisor takes back (through a copy of
-CMD's end) when CMD next reads, writes, seeks or stats that file description or calls
-``uname(2)``. Stated limits, logged once per run at the first such open: ``POLLERR`` is not
-reported with ``POLLPRI``, ``POLLOUT`` stays, and a change is reported by every poll until one
-of those calls, not once (procfs's ``proc_sys_poll`` takes it up at the first poll). The
-socket's own data never reaches CMD: reads and writes
-on watched numbers are answered from the model, ``sendfile``/``splice``/``copy_file_range``
-are refused as on the memfd placeholders (EBADF from it, EINVAL/EPERM into it), and a copy
-at an unwatched number reads the placeholder's byte and gets EPIPE on write (logged at the dup2).
+one end of an AF_UNIX datagram socketpair whose state the supervisor sets so that the kernel's
+``unix_dgram_poll`` gives procfs's masks (:class:`PollPlaceholder`): ``POLLIN|POLLOUT|
+POLLRDNORM|POLLWRNORM`` at rest, ``POLLIN|POLLRDNORM|POLLERR|POLLPRI`` after a change, and a
+sleeping poller is woken. What cannot be the kernel's: the supervisor never sees CMD's polls, so
+a change shows until CMD next reads, writes, seeks or stats that file description or calls
+``uname(2)`` (``gethostname``), where the supervisor takes it back; procfs's ``proc_sys_poll``
+takes it up at the first poll. That is logged once per run, at the first such open. The
+socket's own data never reaches CMD: reads and writes on watched numbers are answered from the
+model, ``sendfile``/``splice``/``copy_file_range`` are refused as on the memfd placeholders
+(EBADF from it, EINVAL/EPERM into it), and a copy at an unwatched number is non-blocking and
+reads the placeholder's datagram (logged at the dup2).
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
-import select
 import socket
 import struct
 import threading
@@ -85,42 +84,99 @@ ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 (fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
+#: ``SO_SELECT_ERR_QUEUE`` (include/uapi/asm-generic/socket.h): a pending error also reports POLLPRI.
+_SO_SELECT_ERR_QUEUE = 45
+#: ``SIOCOUTQ`` (``TIOCOUTQ``): the bytes a socket sent that still wait at the receiver.
+_SIOCOUTQ = 0x5411
+
+
+def _disconnect(sock: socket.socket) -> None:
+    """``connect(AF_UNSPEC)``: a datagram socket drops its peer (af_unix.c ``unix_dgram_connect``)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspec = ctypes.c_ushort(0)
+    if libc.connect(sock.fileno(), ctypes.byref(unspec), ctypes.sizeof(unspec)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 @dataclass(slots=True)
 class PollPlaceholder:
-    """The supervisor's side of a pollable file's placeholder socketpair (see the module)."""
+    """The supervisor's side of a pollable file's placeholder: CMD's end ``A`` and ``peer`` ``B``
+    are an AF_UNIX datagram socketpair, both autobound (abstract names) so they can reconnect.
 
-    peer: socket.socket  # the end CMD's placeholder is connected to
-    pending: bool = False  # an out-of-band byte waits in CMD's end
+    af_unix.c ``unix_dgram_poll`` then gives procfs's masks exactly. At rest one datagram waits in
+    A (``POLLIN|POLLRDNORM``) and A may send to B (``POLLOUT|POLLWRNORM``): ``DEFAULT_POLLMASK``.
+    A change disconnects B while a datagram waits in B: ``unix_dgram_disconnected`` sets A's
+    ``sk_err`` (``POLLERR``, and ``POLLPRI`` with ``SO_SELECT_ERR_QUEUE``) and wakes A's pollers;
+    B's queue is then filled from a third socket, so A (whose peer B no longer answers) is not
+    writable: ``POLLIN|POLLRDNORM|POLLERR|POLLPRI``. :meth:`take` undoes it through a copy of A.
+    """
+
+    peer: socket.socket
+    address: bytes  # A's name, to reconnect B
+    pending: bool = False  # the change is showing on A
+
+    @classmethod
+    def make(cls) -> tuple[socket.socket, PollPlaceholder]:
+        """A new pair: CMD's end (to inject, then close) and the supervisor's side."""
+        cmd_end, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            cmd_end.setsockopt(socket.SOL_SOCKET, _SO_SELECT_ERR_QUEUE, 1)
+            cmd_end.bind(b"")
+            peer.bind(b"")
+            cmd_end.setblocking(False)  # CMD's own I/O on it (an unwatched copy) never blocks
+            peer.setblocking(False)
+            peer.send(b"\0")  # waits in A: readable
+            cmd_end.send(b"\0")  # waits in B: disconnecting B then reports to A
+            return cmd_end, cls(peer, cmd_end.getsockname())
+        except BaseException:
+            cmd_end.close()
+            peer.close()
+            raise
 
     def signal(self) -> bool:
-        """Send the change (one ``MSG_OOB`` byte) unless one waits already; False once CMD has
-        closed every copy of its end (the peer then reads end-of-file: this one is done)."""
+        """Show a change on A (once: a change already showing stays as it is); False when CMD has
+        closed every copy of A (this one is then done)."""
         if self.pending:
             return True
-        try:
-            self.peer.send(b"!", socket.MSG_OOB | socket.MSG_NOSIGNAL)
-        except BlockingIOError:
-            return True  # cannot happen with one byte waiting at most; the change stays unsent
-        except OSError:
+        if self.closed():
             return False
+        _disconnect(self.peer)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as filler:
+            filler.setblocking(False)
+            try:
+                while True:
+                    filler.sendto(b"", self.peer.getsockname())
+            except BlockingIOError:
+                pass  # B's queue is full (net.unix.max_dgram_qlen): A is not writable
         self.pending = True
         return True
 
     def take(self, own: socket.socket) -> None:
-        """Take the waiting change back through ``own``, a copy of CMD's end."""
-        if self.pending:
-            try:
-                own.recv(1, socket.MSG_OOB | socket.MSG_DONTWAIT)
-            except OSError:
-                pass
-            self.pending = False
+        """Take a showing change back through ``own``, a copy of A: clear A's error, empty B, put
+        one datagram in it again and reconnect it."""
+        if not self.pending:
+            return
+        own.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)  # reading sk_err clears it (sock_error)
+        try:
+            while True:
+                self.peer.recv(1)
+        except BlockingIOError:
+            pass
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as arm:
+            arm.sendto(b"\0", self.peer.getsockname())  # only A may send once B is connected
+        self.peer.connect(self.address)
+        self.pending = False
 
     def closed(self) -> bool:
-        """Whether CMD has closed every copy of its end (the peer is then shut down both ways:
-        ``POLLHUP``, af_unix.c ``unix_release_sock``)."""
-        poller = select.poll()
-        poller.register(self.peer, 0)
-        return any(mask & (select.POLLHUP | select.POLLNVAL) for _, mask in poller.poll(0))
+        """Whether CMD has closed every copy of A: the datagram B left in A is gone with it."""
+        try:
+            queued = fcntl.ioctl(self.peer.fileno(), _SIOCOUTQ, b"\0\0\0\0")
+        except OSError:
+            return True
+        return bool(struct.unpack("i", queued)[0] == 0)
 
 
 @dataclass(slots=True)
@@ -289,8 +345,16 @@ class EmulatedHandlers:
     def _changed(self, key: str) -> None:
         """The model notified ``key`` (a write, ``sethostname``): signal its placeholders."""
         with self._poll_lock:
-            gone = [ino for ino, f in self._polled.items()
-                    if f.file.key == key and f.poll is not None and not f.poll.signal()]
+            gone = []
+            for ino, f in self._polled.items():
+                if f.file.key != key or f.poll is None:
+                    continue
+                try:
+                    if not f.poll.signal():
+                        gone.append(ino)
+                except OSError as e:
+                    log.warning("fakeproc: a change of %s cannot be shown on its poll placeholder (%s)",
+                                key, e.strerror)
             for ino in gone:
                 self._forget(ino)
 
@@ -309,7 +373,11 @@ class EmulatedHandlers:
         except OSError:
             return
         with own, self._poll_lock:
-            f.poll.take(own)
+            try:
+                f.poll.take(own)
+            except OSError as e:
+                log.warning("fakeproc: the poll placeholder of /proc/sys/%s cannot be reset (%s): "
+                            "polls keep reporting a change", f.rel, e.strerror)
             f.file.poll()  # the model's file takes the change up too
 
     def _take_changes_of(self, n: Notification) -> None:
@@ -328,24 +396,17 @@ class EmulatedHandlers:
                     self._take_change(n, fd, f)
 
     def _poll_placeholder(self, rel: str) -> tuple[int, PollPlaceholder]:
-        """CMD's end of a new socketpair (ours to close after injecting) and the supervisor's side."""
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            mine.setblocking(False)
-            mine.send(b"\0")  # readable, as procfs files are to poll
-            mine.shutdown(socket.SHUT_RD)  # CMD's own writes to it fail (EPIPE), never pile up
-        except BaseException:
-            mine.close()
-            theirs.close()
-            raise
+        """CMD's end of a new placeholder socketpair (ours to close after injecting) and the
+        supervisor's side (:class:`PollPlaceholder`)."""
+        cmd_end, poll = PollPlaceholder.make()
         if self.socket_dev is None:
-            self.socket_dev = os.fstat(theirs.fileno()).st_dev
+            self.socket_dev = os.fstat(cmd_end.fileno()).st_dev
         if not self._poll_logged:
             self._poll_logged = True
-            log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change as "
-                        "POLLPRI|POLLIN (without POLLERR, with POLLOUT) until the descriptor is read, "
-                        "written, seeked or stat'ed or uname(2) is called, not once per poll as procfs", rel)
-        return theirs.detach(), PollPlaceholder(mine)
+            log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change until the "
+                        "descriptor is read, written, seeked or stat'ed or uname(2) is called, not once per "
+                        "poll as procfs", rel)
+        return cmd_end.detach(), poll
 
     def _sweep_polled(self) -> None:
         """Close the peers of placeholders CMD has closed (keeps the supervisor's descriptors bounded)."""
@@ -400,8 +461,6 @@ class EmulatedHandlers:
         name = ("fakeproc:" + (rel.replace("/", ".") or "sys"))[:240].encode()
         mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
         try:
-            import fcntl
-
             fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
             fd = os.open(f"/proc/self/fd/{mfd}", os.O_WRONLY | os.O_CLOEXEC)
         finally:
@@ -659,8 +718,8 @@ class EmulatedHandlers:
             return CONTINUE
         if self._lookup(n.pid, signed32(n.args[0])).poll is not None:  # type: ignore[union-attr]
             log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
-                        "does not watch: reads there get the placeholder socket's byte and writes fail "
-                        "with EPIPE", n.pid, new)
+                        "does not watch: reads there get the placeholder socket's datagram and writes "
+                        "are lost", n.pid, new)
             return CONTINUE
         log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
                     "does not watch: reads there fail with EBADF and writes with EPERM", n.pid, new)
