@@ -253,3 +253,25 @@ def test_the_emulated_supervisor_keeps_no_placeholder_of_a_closed_file(kernel, c
     assert max(most) - before < 40
     assert len(os.listdir("/proc/self/fd")) == before
     assert kernel.read("kernel.domainname") == "x\n"
+
+
+def test_an_unwatched_copy_of_a_pollable_placeholder_is_the_logged_limit(kernel, capfd, caplog):
+    from fakeproc.backends.emulated import available, run_emulated
+
+    if available() is not None:
+        pytest.skip(str(available()))
+    probe = ("import os\n"
+             "fd = os.open('/proc/sys/kernel/hostname', os.O_RDONLY)\n"
+             "os.dup2(fd, 5)\n"
+             "print(os.read(5, 64), os.read(fd, 64))\n"
+             "try:\n"
+             "    os.read(5, 64)\n"
+             "except OSError as e:\n"
+             "    print(e.errno)\n")
+    capfd.readouterr()
+    status = run_emulated([sys.executable, "-S", "-c", probe], kernel=kernel)
+    assert (status, capfd.readouterr().out) == (0, "b'\\x00' b'(none)\\n'\n11\n")  # then EAGAIN: never blocks
+    logged = [r.getMessage() for r in caplog.records if "to fd 5," in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].endswith("which the filter does not watch: reads there get the placeholder socket's "
+                              "datagram and writes are lost")

@@ -714,9 +714,12 @@ class EmulatedHandlers:
 
     def _dup2(self, n: Notification) -> Reply:
         new = signed32(n.args[1])
-        if 0 <= new < 3 or new >= WATCH_FROM or self._lookup(n.pid, signed32(n.args[0])) is None:
+        if 0 <= new < 3 or new >= WATCH_FROM:
             return CONTINUE
-        if self._lookup(n.pid, signed32(n.args[0])).poll is not None:  # type: ignore[union-attr]
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if f.poll is not None:
             log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
                         "does not watch: reads there get the placeholder socket's datagram and writes "
                         "are lost", n.pid, new)
