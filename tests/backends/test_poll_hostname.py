@@ -275,3 +275,18 @@ def test_an_unwatched_copy_of_a_pollable_placeholder_is_the_logged_limit(kernel,
     assert len(logged) == 1
     assert logged[0].endswith("which the filter does not watch: reads there get the placeholder socket's "
                               "datagram and writes are lost")
+
+
+def test_the_emulated_limit_is_logged_only_where_a_watcher_may_poll(kernel, capfd, caplog):
+    """Reading every key and writing the name through one descriptor show no change to anyone
+    else: nothing is logged (the scenario above, with a watcher's descriptor, logs it once)."""
+    from fakeproc.backends.emulated import available, run_emulated
+
+    if available() is not None:
+        pytest.skip(str(available()))
+    if shutil.which("sysctl") is None:
+        pytest.skip("procps sysctl is not installed")
+    status = run_emulated(["sh", "-c", "sysctl -a >/dev/null && echo box > /proc/sys/kernel/hostname && "
+                                       "sysctl -w kernel.domainname=net && hostname"], kernel=kernel)
+    assert (status, capfd.readouterr().out) == (0, "kernel.domainname = net\nbox\n")
+    assert [r for r in caplog.records if "report a change" in r.getMessage()] == []

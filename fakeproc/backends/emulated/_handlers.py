@@ -17,7 +17,8 @@ POLLRDNORM|POLLWRNORM`` at rest, ``POLLIN|POLLRDNORM|POLLERR|POLLPRI`` after a c
 sleeping poller is woken. What cannot be the kernel's: the supervisor never sees CMD's polls, so
 a change shows until CMD next reads, writes, seeks or stats that file description or calls
 ``uname(2)`` (``gethostname``), where the supervisor takes it back; procfs's ``proc_sys_poll``
-takes it up at the first poll. That is logged once per run, at the first such open. The
+takes it up at the first poll. That is logged once per run, when a change is first shown on a
+descriptor other than the one written through (a watcher's). The
 socket's own data never reaches CMD: reads and writes on watched numbers are answered from the
 model, ``sendfile``/``splice``/``copy_file_range`` are refused as on the memfd placeholders
 (EBADF from it, EINVAL/EPERM into it), and a copy at an unwatched number is non-blocking and
@@ -214,6 +215,7 @@ class EmulatedHandlers:
         self._polled: dict[int, OpenFile] = {}  # socket inode -> file, for the pollable entries
         self._poll_lock = threading.RLock()  # a model poll inside may notify (PollEvents sources)
         self._poll_logged = False  # the stated limit, logged once per run
+        self._writing: OpenFile | None = None  # the file a write goes through, while it does
         self._unsubscribe = kernel.polls.subscribe(self._changed)
         self.identity = Identity.of_this_process(identity)
         self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
@@ -343,7 +345,11 @@ class EmulatedHandlers:
             self._polled.clear()
 
     def _changed(self, key: str) -> None:
-        """The model notified ``key`` (a write, ``sethostname``): signal its placeholders."""
+        """The model notified ``key`` (a write, ``sethostname``): signal its placeholders.
+
+        The stated limit is logged (once per run) when a change is shown on a descriptor other
+        than the one written through, i.e. when a watcher may poll it: a plain ``sysctl -a`` or
+        ``echo NAME > /proc/sys/kernel/hostname`` logs nothing."""
         with self._poll_lock:
             gone = []
             for ino, f in self._polled.items():
@@ -352,6 +358,11 @@ class EmulatedHandlers:
                 try:
                     if not f.poll.signal():
                         gone.append(ino)
+                    elif f is not self._writing and not self._poll_logged:
+                        self._poll_logged = True
+                        log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change "
+                                    "until the descriptor is read, written, seeked or stat'ed or uname(2) is "
+                                    "called, not once per poll as procfs", f.rel)
                 except OSError as e:
                     log.warning("fakeproc: a change of %s cannot be shown on its poll placeholder (%s)",
                                 key, e.strerror)
@@ -401,11 +412,6 @@ class EmulatedHandlers:
         cmd_end, poll = PollPlaceholder.make()
         if self.socket_dev is None:
             self.socket_dev = os.fstat(cmd_end.fileno()).st_dev
-        if not self._poll_logged:
-            self._poll_logged = True
-            log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change until the "
-                        "descriptor is read, written, seeked or stat'ed or uname(2) is called, not once per "
-                        "poll as procfs", rel)
         return cmd_end.detach(), poll
 
     def _sweep_polled(self) -> None:
@@ -511,7 +517,11 @@ class EmulatedHandlers:
         if f.file.is_dir:
             return Reply(error=errno.EBADF)
         # A zero-byte write reaches the handler only where that notifies a poll (proc_do_uts_string).
-        count = f.file.write(data, f.pos if at is None else at) if data or f.poll is not None else 0
+        self._writing = f
+        try:
+            count = f.file.write(data, f.pos if at is None else at) if data or f.poll is not None else 0
+        finally:
+            self._writing = None
         if at is None:
             f.pos += count
         return Reply(value=count)
