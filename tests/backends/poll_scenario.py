@@ -91,6 +91,13 @@ def main(root: str, other: str, sethost: bool) -> None:
     os.pwrite(w, b"fifth", 0)
     seen["epoll, edge-triggered"] = [ev for _, ev in ep.poll(0)]
     seen["epoll again"] = [ev for _, ev in ep.poll(0)]
+    os.pread(a, 64, 0)
+    os.pread(w, 64, 0)
+
+    os.pwrite(w, b"sixth", 0)
+    ep = select.epoll()
+    ep.register(a, select.EPOLLIN | select.EPOLLPRI | select.EPOLLOUT)  # epoll_ctl polls it once
+    seen["epoll added after a change"] = [ev for _, ev in ep.poll(0)]
     if os.environ.get("FAKEPROC_OUT"):
         with open(os.environ["FAKEPROC_OUT"], "w") as out:
             out.write(json.dumps(seen))

@@ -15,8 +15,9 @@ one end of an AF_UNIX datagram socketpair whose state the supervisor sets so tha
 ``unix_dgram_poll`` gives procfs's masks (:class:`PollPlaceholder`): ``POLLIN|POLLOUT|
 POLLRDNORM|POLLWRNORM`` at rest, ``POLLIN|POLLRDNORM|POLLERR|POLLPRI`` after a change, and a
 sleeping poller is woken. What cannot be the kernel's: the supervisor never sees CMD's polls, so
-a change shows until CMD next reads, writes, seeks or stats that file description or calls
-``uname(2)`` (``gethostname``), where the supervisor takes it back; procfs's ``proc_sys_poll``
+a change shows until CMD next reads, writes, seeks or stats that file description, adds it to
+an epoll set (which polls it) or calls ``uname(2)`` (``gethostname``), where the supervisor
+takes it back; procfs's ``proc_sys_poll``
 takes it up at the first poll. That is logged once per run, when a change is first shown on a
 descriptor other than the one written through (a watcher's). The
 socket's own data never reaches CMD: reads and writes on watched numbers are answered from the
@@ -70,7 +71,10 @@ FD_SYSCALLS: dict[str, tuple[int, ...]] = {
     "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
     # the kernel would move a pollable placeholder's socket bytes (answered for those only)
     "sendfile": (0, 1), "splice": (0, 2), "copy_file_range": (0, 2),
+    # adding a pollable placeholder to an epoll set polls it (a change is taken up there)
+    "epoll_ctl": (2,),
 }
+_EPOLL_CTL_ADD, _EPOLL_CTL_MOD = 1, 3
 _MFD_CLOEXEC, _MFD_ALLOW_SEALING = 1, 2
 _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, WRITE
 _F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
@@ -260,6 +264,7 @@ class EmulatedHandlers:
             NR["sendfile"]: lambda n: self._transfer(n, 1, 0, errno.EINVAL),
             NR["splice"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
             NR["copy_file_range"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
+            NR["epoll_ctl"]: self._epoll_ctl,
             NR["ftruncate"]: self._ftruncate,
             NR["fsync"]: self._fsync,
             NR["fdatasync"]: self._fsync,
@@ -361,8 +366,8 @@ class EmulatedHandlers:
                     elif f is not self._writing and not self._poll_logged:
                         self._poll_logged = True
                         log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change "
-                                    "until the descriptor is read, written, seeked or stat'ed or uname(2) is "
-                                    "called, not once per poll as procfs", f.rel)
+                                    "until the descriptor is read, written, seeked, stat'ed or added to an epoll "
+                                    "set or uname(2) is called, not once per poll as procfs", f.rel)
                 except OSError as e:
                     log.warning("fakeproc: a change of %s cannot be shown on its poll placeholder (%s)",
                                 key, e.strerror)
@@ -736,6 +741,17 @@ class EmulatedHandlers:
             return CONTINUE
         log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
                     "does not watch: reads there fail with EBADF and writes with EPERM", n.pid, new)
+        return CONTINUE
+
+    def _epoll_ctl(self, n: Notification) -> Reply:
+        """EPOLL_CTL_ADD/MOD poll the file once (fs/eventpoll.c ``ep_insert``/``ep_modify`` call
+        ``ep_item_poll``), which takes a change up on procfs: take it back here, and the call
+        goes on against the placeholder at rest."""
+        if signed32(n.args[1]) in (_EPOLL_CTL_ADD, _EPOLL_CTL_MOD):
+            fd = signed32(n.args[2])
+            f = self._lookup(n.pid, fd)
+            if f is not None and f.poll is not None:
+                self._take_change(n, fd, f)
         return CONTINUE
 
     def _transfer(self, n: Notification, source: int, sink: int, into_errno: int) -> Reply:
