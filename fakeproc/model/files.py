@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from fakeproc.errors import raise_errno
 from fakeproc.model.namespaces import NamespaceSet
 from fakeproc.model.permissions import Caller
+from fakeproc.model.polls import DEFAULT_POLLMASK, GONE_POLLMASK
 
 if TYPE_CHECKING:
     from fakeproc.model.kernel import Kernel
@@ -41,7 +42,7 @@ class SysctlFile:
     Permissions were checked when it was opened, as procfs does.
     """
 
-    __slots__ = ("caller", "is_dir", "kernel", "key", "nsset", "readable", "writable")
+    __slots__ = ("caller", "is_dir", "kernel", "key", "nsset", "poll_event", "readable", "writable")
 
     def __init__(
         self, kernel: Kernel, key: str, nsset: NamespaceSet, caller: Caller, readable: bool, writable: bool,
@@ -54,6 +55,24 @@ class SysctlFile:
         self.readable = readable
         self.writable = writable
         self.is_dir = is_dir
+        #: The entry's poll event counter when this file was opened or last polled (``proc_sys_open``
+        #: keeps it in ``file->private_data``); None for an entry without ``.poll``.
+        self.poll_event = None if is_dir else kernel.polls.counts.get(key)  # polls.event(key), inline: every open
+
+    def poll(self) -> int:
+        """``proc_sys_poll``: the ``poll(2)`` mask of this open file (``select.POLL*`` bits).
+
+        ``DEFAULT_POLLMASK``; for ``kernel.hostname``/``domainname``, ``POLLIN|POLLRDNORM|POLLERR|
+        POLLPRI`` once after each change made since this file was opened or last polled (the
+        poll itself takes the change up, as the kernel's does); ``POLLERR|POLLHUP`` when the entry
+        is gone (a removed device's file). See :mod:`fakeproc.model.polls`.
+        """
+        if self.is_dir:
+            return DEFAULT_POLLMASK  # proc_sys_dir_file_operations has no .poll: vfs_poll's default
+        if not self.kernel.exists(self.key, self.nsset):
+            return GONE_POLLMASK
+        mask, self.poll_event = self.kernel.polls.mask(self.key, self.poll_event)
+        return mask
 
     def read(self, size: int, pos: int = 0, caller: Caller | None = None) -> bytes:
         """One ``read(2)`` of ``size`` bytes at ``pos``.

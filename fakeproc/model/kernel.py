@@ -36,6 +36,7 @@ from fakeproc.model.env import CallEnv
 from fakeproc.model.files import Stat, SysctlFile
 from fakeproc.model.namespaces import Namespace, NamespaceSet
 from fakeproc.model.permissions import ROOT, Caller, effective_mode, may_open, owner_ids
+from fakeproc.model.polls import POLLABLE, PollEvents
 from fakeproc.model.tree import Tree
 from fakeproc.model.writelog import SMALL_PAYLOAD, WriteLog, WriteRecord
 from fakeproc.profiles import Profile, load_profile
@@ -125,6 +126,8 @@ class Kernel(NamespaceCreation):
         self.write_log = WriteLog()
         self.dmesg: deque[str] = deque(maxlen=DMESG_LIMIT)
         self.attachments: dict[str, Any] = {}
+        #: The poll event counters of the entries with ``.poll`` (see :mod:`fakeproc.model.polls`).
+        self.polls = PollEvents()
         #: Increases at every :meth:`reboot`.
         self.generation = 0
         self._boot()
@@ -340,6 +343,10 @@ class Kernel(NamespaceCreation):
                 else:
                     log.add(key, data, pos, nsset.id_tuple, caller.pid, caller.comm,
                             0 if err else result.count, err, caller.uid)
+        if data is not None and store_key in POLLABLE:
+            # proc_do_uts_string notifies after every write that reached it (kernel/utsname_sysctl.c),
+            # also of zero bytes or of the value already there.
+            self.polls.notify(store_key)
         if result.errno:
             raise_errno(result.errno, key)
         return result

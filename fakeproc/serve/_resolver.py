@@ -66,7 +66,7 @@ from fakeproc.serve._host import (
     stat_fields,
     topmost,
 )
-from fakeproc.serve._uts import RealUts, UtsValues
+from fakeproc.serve._uts import RealUts, RealUtsEvents, UtsValues
 from fakeproc.spec import NamespaceType
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ class NamespaceResolver:
         self._next_sweep = 0.0
         self._logged = 0
         self._mirror_uts: RealUts | None = None
+        self._uts_events: RealUtsEvents | None = None  # while mirroring: real changes wake the fake's pollers
         self.proxies: dict[int, int] = {}
         """Thread id -> the pid it opens or stats files for (see :meth:`acting_for`)."""
 
@@ -279,6 +280,8 @@ class NamespaceResolver:
             self._recent.clear()
             member.values = UtsValues(member.values, real, real.names())
             self._mirror_uts = real
+            if self._uts_events is None:
+                self._uts_events = RealUtsEvents(self.kernel.polls.notify, self.kernel.polls.add_source)
 
     def release_uts(self) -> None:
         """Stop mirroring (after a last look at the real names) and close the real namespaces.
@@ -291,6 +294,9 @@ class NamespaceResolver:
             if real is None:
                 return
             self._mirror_uts = None
+            if self._uts_events is not None:
+                self._uts_events.stop()
+                self._uts_events = None
             member = self._base_member(NamespaceType.UTS)
             if isinstance(member.values, UtsValues):
                 member.values = member.values.plain()

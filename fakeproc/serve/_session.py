@@ -327,7 +327,11 @@ class Session:
             ns = self.namespaces(ctx[2])
             self.kernel.open(path, os.O_WRONLY, ns=ns, caller=self.caller(ctx, ns, writing=False))
 
-    # Divergence (6.18): poll() on kernel.hostname/domainname (proc_sys_poll) is not implemented.
+    def poll(self, fh: int) -> int:
+        """``poll(2)`` on an open handle: ``proc_sys_poll``'s mask (``select.POLL*`` bits), which
+        takes up a change of ``kernel.hostname``/``domainname`` made since the handle last looked
+        (:meth:`fakeproc.model.SysctlFile.poll`)."""
+        return self.open_files[fh].poll()
 
     def fsync(self, path: str | None) -> None:
         """procfs sysctl files have no ``fsync``: EINVAL."""

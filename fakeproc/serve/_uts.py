@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from fakeproc.handlers import Value
 
-__all__ = ["UTS_KEYS", "RealUts", "UtsValues", "start_in_new_uts"]
+__all__ = ["UTS_KEYS", "RealUts", "RealUtsEvents", "UtsValues", "start_in_new_uts"]
 
 log = logging.getLogger("fakeproc.serve")
 
@@ -184,6 +184,100 @@ class _ChangeWatch:
 
 _WATCH = _ChangeWatch()
 
+#: Per key, how many real notifications this process caused itself (:meth:`UtsValues.__setitem__`
+#: mirroring a write the model has notified already); :class:`RealUtsEvents` skips those.
+_OWN_SETS = dict.fromkeys(UTS_KEYS, 0)
+_OWN_LOCK = threading.Lock()
+
+
+class RealUtsEvents:
+    """Forwards the real kernel's hostname/domainname poll events to the model's counters.
+
+    While UTS namespaces are mirrored, ``hostname NAME`` inside the command changes a real
+    namespace, which the model learns only at its next lookup; a poller of the fake's
+    ``kernel/hostname`` must be woken at once. A thread sleeps in ``poll(2)`` on this process's
+    (real procfs) ``kernel/hostname`` and ``kernel/domainname`` for ``POLLPRI`` and, for each
+    event, notifies ``notify(key)`` (``Kernel.polls.notify``), as the kernel's one counter per
+    entry is shared by every UTS namespace. Events this process caused by mirroring a write
+    (already notified by the model) are skipped; one that coincides with such a write is taken
+    for it (a stated limit). Where ``/proc/sys`` is not procfs nothing is forwarded.
+
+    The model also asks before it answers a poll (``add_source``), so a poll made right after
+    ``sethostname`` returned sees the change, as on the real kernel.
+
+    Args:
+        notify: ``Kernel.polls.notify``.
+        add_source: ``Kernel.polls.add_source``.
+    """
+
+    def __init__(self, notify: Callable[[str], None],
+                 add_source: Callable[[Callable[[], None]], Callable[[], None]]) -> None:
+        self._notify = notify
+        self._lock = threading.Lock()
+        self._check = select.poll()
+        self._stop_r, self._stop_w = os.pipe2(os.O_CLOEXEC)
+        self._fds: dict[int, str] = {}
+        try:
+            proc_dev = os.stat("/proc").st_dev
+            # Two files per key: one the thread sleeps on, one check() looks at; each open file
+            # takes an event up at its own poll (proc_sys_poll), so both see every event.
+            for key in (*UTS_KEYS, *UTS_KEYS):
+                fd = os.open("/proc/sys/" + key.replace(".", "/"), os.O_RDONLY | os.O_CLOEXEC)
+                self._fds[fd] = key
+                if os.fstat(fd).st_dev != proc_dev:
+                    raise OSError("/proc/sys is not procfs")
+        except OSError as e:
+            log.info("real UTS name changes are not forwarded to pollers of the fake (%s)", e)
+            self._close_fds()
+        fds = list(self._fds)
+        self._wake_fds = fds[len(UTS_KEYS):]
+        for fd in fds[:len(UTS_KEYS)]:
+            self._check.register(fd, select.POLLPRI)
+        self._remove_source = add_source(self.check)
+        self._thread = threading.Thread(target=self._run, name="fakeproc-uts-events", daemon=True)
+        self._thread.start()
+
+    def check(self) -> None:
+        """Forward the events the real files report now (each real poll takes its event up)."""
+        with self._lock:
+            if not self._fds:
+                return
+            ready = self._check.poll(0)
+            for fd, _mask in ready:
+                key = self._fds[fd]
+                with _OWN_LOCK:
+                    own, _OWN_SETS[key] = _OWN_SETS[key], 0
+                if not own:
+                    self._notify(key)
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._stop_r, select.POLLIN)
+        for fd in self._wake_fds:
+            poller.register(fd, select.POLLPRI)
+        while True:
+            ready = poller.poll()
+            if any(fd == self._stop_r for fd, _ in ready):
+                return
+            self.check()
+
+    def _close_fds(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds.clear()
+
+    def stop(self) -> None:
+        """End the thread and close the descriptors (idempotent)."""
+        if self._stop_w >= 0:
+            self._remove_source()
+            os.write(self._stop_w, b"x")
+            self._thread.join(5)
+            os.close(self._stop_w)
+            os.close(self._stop_r)
+            self._stop_w = -1
+            with self._lock:
+                self._close_fds()
+
 
 def _shown(value: bytes) -> bytes:
     """What ``uname`` shows of a name set to ``value``: up to the first NUL (``utsname`` is a C string)."""
@@ -239,6 +333,8 @@ class UtsValues(dict[str, Value]):
     def __setitem__(self, key: str, value: Value) -> None:
         super().__setitem__(key, value)
         if key in UTS_KEYS and isinstance(value, bytes):
+            with _OWN_LOCK:
+                _OWN_SETS[key] += 1  # the real kernel's poll event of this set is ours (RealUtsEvents)
             try:
                 self.real.set(key, value)
             except OSError as e:

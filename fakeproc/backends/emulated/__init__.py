@@ -62,8 +62,12 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)
     sup = Supervisor(program, {}, watch_from=WATCH_FROM)
-    sup.handlers = EmulatedHandlers(sup, kernel, identity=identity, base=base).table()
-    return sup.run(argv, env=env, cwd=cwd)
+    handlers = EmulatedHandlers(sup, kernel, identity=identity, base=base)
+    sup.handlers = handlers.table()
+    try:
+        return sup.run(argv, env=env, cwd=cwd)
+    finally:
+        handlers.close()
 
 
 def launch(request: LaunchRequest) -> int:

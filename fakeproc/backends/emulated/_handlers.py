@@ -7,13 +7,33 @@ by dup, fork and exec stay emulated and share the offset, as the kernel's do. Ca
 answered from a :class:`fakeproc.Kernel`. A copy at an unwatched number (3..WATCH_FROM-1) is a
 stated limit: reads on it fail with EBADF and writes with EPERM (the placeholder is write-only
 and sealed), never silently wrong, and the dup2 that made it is logged.
+
+The files of an entry whose changes ``poll(2)`` reports (``kernel.hostname``,
+``kernel.domainname``: :mod:`fakeproc.model.polls`) get another placeholder, since ``poll``,
+``select`` and ``epoll`` on CMD's descriptor are answered by the kernel from the object itself:
+one end of an AF_UNIX datagram socketpair whose state the supervisor sets so that the kernel's
+``unix_dgram_poll`` gives procfs's masks (:class:`PollPlaceholder`): ``POLLIN|POLLOUT|
+POLLRDNORM|POLLWRNORM`` at rest, ``POLLIN|POLLRDNORM|POLLERR|POLLPRI`` after a change, and a
+sleeping poller is woken. What cannot be the kernel's: the supervisor never sees CMD's polls, so
+a change shows until CMD next reads, writes, seeks or stats that file description, adds it to
+an epoll set (which polls it) or calls ``uname(2)`` (``gethostname``), where the supervisor
+takes it back; procfs's ``proc_sys_poll``
+takes it up at the first poll. That is logged once per run, when a change is first shown on a
+descriptor other than the one written through (a watcher's). The
+socket's own data never reaches CMD: reads and writes on watched numbers are answered from the
+model, ``sendfile``/``splice``/``copy_file_range`` are refused as on the memfd placeholders
+(EBADF from it, EINVAL/EPERM into it), and a copy at an unwatched number is non-blocking and
+reads the placeholder's datagram (logged at the dup2).
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
+import socket
 import struct
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -49,7 +69,12 @@ FD_SYSCALLS: dict[str, tuple[int, ...]] = {
     "read": (0,), "write": (0,), "pread64": (0,), "pwrite64": (0,), "readv": (0,), "writev": (0,),
     "lseek": (0,), "fstat": (0,), "getdents64": (0,), "fcntl": (0,), "dup": (0,), "dup2": (0,),
     "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
+    # the kernel would move a pollable placeholder's socket bytes (answered for those only)
+    "sendfile": (0, 1), "splice": (0, 2), "copy_file_range": (0, 2),
+    # adding a pollable placeholder to an epoll set polls it (a change is taken up there)
+    "epoll_ctl": (2,),
 }
+_EPOLL_CTL_ADD, _EPOLL_CTL_MOD = 1, 3
 _MFD_CLOEXEC, _MFD_ALLOW_SEALING = 1, 2
 _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, WRITE
 _F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
@@ -64,6 +89,101 @@ ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 (fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
 
 
+#: ``SO_SELECT_ERR_QUEUE`` (include/uapi/asm-generic/socket.h): a pending error also reports POLLPRI.
+_SO_SELECT_ERR_QUEUE = 45
+#: ``SIOCOUTQ`` (``TIOCOUTQ``): the bytes a socket sent that still wait at the receiver.
+_SIOCOUTQ = 0x5411
+
+
+def _disconnect(sock: socket.socket) -> None:
+    """``connect(AF_UNSPEC)``: a datagram socket drops its peer (af_unix.c ``unix_dgram_connect``)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspec = ctypes.c_ushort(0)
+    if libc.connect(sock.fileno(), ctypes.byref(unspec), ctypes.sizeof(unspec)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+@dataclass(slots=True)
+class PollPlaceholder:
+    """The supervisor's side of a pollable file's placeholder: CMD's end ``A`` and ``peer`` ``B``
+    are an AF_UNIX datagram socketpair, both autobound (abstract names) so they can reconnect.
+
+    af_unix.c ``unix_dgram_poll`` then gives procfs's masks exactly. At rest one datagram waits in
+    A (``POLLIN|POLLRDNORM``) and A may send to B (``POLLOUT|POLLWRNORM``): ``DEFAULT_POLLMASK``.
+    A change disconnects B while a datagram waits in B: ``unix_dgram_disconnected`` sets A's
+    ``sk_err`` (``POLLERR``, and ``POLLPRI`` with ``SO_SELECT_ERR_QUEUE``) and wakes A's pollers;
+    B's queue is then filled from a third socket, so A (whose peer B no longer answers) is not
+    writable: ``POLLIN|POLLRDNORM|POLLERR|POLLPRI``. :meth:`take` undoes it through a copy of A.
+    """
+
+    peer: socket.socket
+    address: bytes  # A's name, to reconnect B
+    pending: bool = False  # the change is showing on A
+
+    @classmethod
+    def make(cls) -> tuple[socket.socket, PollPlaceholder]:
+        """A new pair: CMD's end (to inject, then close) and the supervisor's side."""
+        cmd_end, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            cmd_end.setsockopt(socket.SOL_SOCKET, _SO_SELECT_ERR_QUEUE, 1)
+            cmd_end.bind(b"")
+            peer.bind(b"")
+            cmd_end.setblocking(False)  # CMD's own I/O on it (an unwatched copy) never blocks
+            peer.setblocking(False)
+            peer.send(b"\0")  # waits in A: readable
+            cmd_end.send(b"\0")  # waits in B: disconnecting B then reports to A
+            return cmd_end, cls(peer, cmd_end.getsockname())
+        except BaseException:
+            cmd_end.close()
+            peer.close()
+            raise
+
+    def signal(self) -> bool:
+        """Show a change on A (once: a change already showing stays as it is); False when CMD has
+        closed every copy of A (this one is then done)."""
+        if self.pending:
+            return True
+        if self.closed():
+            return False
+        _disconnect(self.peer)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as filler:
+            filler.setblocking(False)
+            try:
+                while True:
+                    filler.sendto(b"", self.peer.getsockname())
+            except BlockingIOError:
+                pass  # B's queue is full (net.unix.max_dgram_qlen): A is not writable
+        self.pending = True
+        return True
+
+    def take(self, own: socket.socket) -> None:
+        """Take a showing change back through ``own``, a copy of A: clear A's error, empty B, put
+        one datagram in it again and reconnect it."""
+        if not self.pending:
+            return
+        own.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)  # reading sk_err clears it (sock_error)
+        try:
+            while True:
+                self.peer.recv(1)
+        except BlockingIOError:
+            pass
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as arm:
+            arm.sendto(b"\0", self.peer.getsockname())  # only A may send once B is connected
+        self.peer.connect(self.address)
+        self.pending = False
+
+    def closed(self) -> bool:
+        """Whether CMD has closed every copy of A: the datagram B left in A is gone with it."""
+        try:
+            queued = fcntl.ioctl(self.peer.fileno(), _SIOCOUTQ, b"\0\0\0\0")
+        except OSError:
+            return True
+        return bool(struct.unpack("i", queued)[0] == 0)
+
+
 @dataclass(slots=True)
 class OpenFile:
     """One open file description of the fake: the model's file, its offset and open flags."""
@@ -73,6 +193,7 @@ class OpenFile:
     flags: int
     pos: int = 0
     entries: list[str] | None = field(default=None)
+    poll: PollPlaceholder | None = None
 
 
 class EmulatedHandlers:
@@ -94,6 +215,12 @@ class EmulatedHandlers:
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
+        self.socket_dev: int | None = None
+        self._polled: dict[int, OpenFile] = {}  # socket inode -> file, for the pollable entries
+        self._poll_lock = threading.RLock()  # a model poll inside may notify (PollEvents sources)
+        self._poll_logged = False  # the stated limit, logged once per run
+        self._writing: OpenFile | None = None  # the file a write goes through, while it does
+        self._unsubscribe = kernel.polls.subscribe(self._changed)
         self.identity = Identity.of_this_process(identity)
         self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
         self._needed: dict[str, tuple[int, ...] | None] = {}
@@ -134,6 +261,10 @@ class EmulatedHandlers:
             NR["dup2"]: self._dup2,
             NR["dup3"]: self._dup2,
             NR["mmap"]: self._mmap,
+            NR["sendfile"]: lambda n: self._transfer(n, 1, 0, errno.EINVAL),
+            NR["splice"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
+            NR["copy_file_range"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
+            NR["epoll_ctl"]: self._epoll_ctl,
             NR["ftruncate"]: self._ftruncate,
             NR["fsync"]: self._fsync,
             NR["fdatasync"]: self._fsync,
@@ -146,9 +277,9 @@ class EmulatedHandlers:
 
     # ------------------------------------------------------------------ who and where
 
-    def _uts_target(self, pid: int) -> tuple[Any, Any]:
+    def _uts_target(self, pid: int) -> tuple[Any, Any, Any]:
         """sethostname/setdomainname: the UTS namespace ``uname`` answers from, and the caller."""
-        return self._ns(pid).uts, model_caller(pid, self.identity)
+        return self._ns(pid).uts, model_caller(pid, self.identity), self.kernel
 
     def _ns(self, pid: int, path: str | None = None, *, attr: bool = False, writing: bool = False) -> Any:
         """The model namespaces of thread ``pid``, read as the mount's server reads them
@@ -197,15 +328,102 @@ class EmulatedHandlers:
         return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
 
     def _lookup(self, pid: int, fd: int) -> OpenFile | None:
-        if fd < 0 or self.memfd_dev is None:
+        if fd < 0 or self.memfd_dev is None and self.socket_dev is None:
             return None
         try:
             st = os.stat(f"/proc/{pid}/fd/{fd}")
         except OSError:
             return None
-        if st.st_dev != self.memfd_dev:
+        if st.st_dev != self.memfd_dev and st.st_dev != self.socket_dev:
             return None
         return self.files.get(st.st_ino)
+
+    # ------------------------------------------------------------------ poll
+
+    def close(self) -> None:
+        """Stop following the kernel's poll events and close the placeholders' peers (after the run)."""
+        self._unsubscribe()
+        with self._poll_lock:
+            for f in self._polled.values():
+                if f.poll is not None:
+                    f.poll.peer.close()
+            self._polled.clear()
+
+    def _changed(self, key: str) -> None:
+        """The model notified ``key`` (a write, ``sethostname``): signal its placeholders.
+
+        The stated limit is logged (once per run) when a change is shown on a descriptor other
+        than the one written through, i.e. when a watcher may poll it: a plain ``sysctl -a`` or
+        ``echo NAME > /proc/sys/kernel/hostname`` logs nothing."""
+        with self._poll_lock:
+            gone = []
+            for ino, f in self._polled.items():
+                if f.file.key != key or f.poll is None:
+                    continue
+                try:
+                    if not f.poll.signal():
+                        gone.append(ino)
+                    elif f is not self._writing and not self._poll_logged:
+                        self._poll_logged = True
+                        log.warning("fakeproc: poll/select/epoll on emulated /proc/sys/%s report a change "
+                                    "until the descriptor is read, written, seeked, stat'ed or added to an epoll "
+                                    "set or uname(2) is called, not once per poll as procfs", f.rel)
+                except OSError as e:
+                    log.warning("fakeproc: a change of %s cannot be shown on its poll placeholder (%s)",
+                                key, e.strerror)
+            for ino in gone:
+                self._forget(ino)
+
+    def _forget(self, ino: int) -> None:
+        f = self._polled.pop(ino)
+        self.files.pop(ino, None)
+        if f.poll is not None:
+            f.poll.peer.close()
+
+    def _take_change(self, n: Notification, fd: int, f: OpenFile) -> None:
+        """CMD used the file description (``fd`` of ``n.pid``): the change it was shown is taken up."""
+        if f.poll is None or not f.poll.pending:
+            return
+        try:
+            own = socket.socket(fileno=_getfd(n.pid, fd))
+        except OSError:
+            return
+        with own, self._poll_lock:
+            try:
+                f.poll.take(own)
+            except OSError as e:
+                log.warning("fakeproc: the poll placeholder of /proc/sys/%s cannot be reset (%s): "
+                            "polls keep reporting a change", f.rel, e.strerror)
+            f.file.poll()  # the model's file takes the change up too
+
+    def _take_changes_of(self, n: Notification) -> None:
+        """``uname(2)``: the caller has looked at the names; take up the changes shown on the
+        pollable descriptors it holds."""
+        if not any(f.poll is not None and f.poll.pending for f in list(self._polled.values())):
+            return
+        try:
+            fds = [int(x) for x in os.listdir(f"/proc/{n.pid}/fd")]
+        except OSError:
+            return
+        for fd in fds:
+            if fd >= WATCH_FROM or fd < 3:
+                f = self._lookup(n.pid, fd)
+                if f is not None:
+                    self._take_change(n, fd, f)
+
+    def _poll_placeholder(self, rel: str) -> tuple[int, PollPlaceholder]:
+        """CMD's end of a new placeholder socketpair (ours to close after injecting) and the
+        supervisor's side (:class:`PollPlaceholder`)."""
+        cmd_end, poll = PollPlaceholder.make()
+        if self.socket_dev is None:
+            self.socket_dev = os.fstat(cmd_end.fileno()).st_dev
+        return cmd_end.detach(), poll
+
+    def _sweep_polled(self) -> None:
+        """Close the peers of placeholders CMD has closed (keeps the supervisor's descriptors bounded)."""
+        with self._poll_lock:
+            for ino in [ino for ino, f in self._polled.items() if f.poll is not None and f.poll.closed()]:
+                self._forget(ino)
 
     # ------------------------------------------------------------------ open
 
@@ -234,9 +452,18 @@ class EmulatedHandlers:
             return Reply(error=errno.EISDIR)
         if flags & os.O_DIRECT:
             return Reply(error=errno.EINVAL)  # procfs has no direct I/O (fs/open.c do_dentry_open)
-        fd = self._placeholder(rel)
+        poll = None
+        if f.poll_event is None:
+            fd = self._placeholder(rel)
+        else:
+            self._sweep_polled()
+            fd, poll = self._poll_placeholder(rel)
         try:
-            self.files[os.fstat(fd).st_ino] = OpenFile(f, rel, flags)
+            ino = os.fstat(fd).st_ino
+            opened = self.files[ino] = OpenFile(f, rel, flags, poll=poll)
+            if poll is not None:
+                with self._poll_lock:
+                    self._polled[ino] = opened
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), at=self._free_fd(n.pid, WATCH_FROM))
         finally:
             os.close(fd)
@@ -245,8 +472,6 @@ class EmulatedHandlers:
         name = ("fakeproc:" + (rel.replace("/", ".") or "sys"))[:240].encode()
         mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
         try:
-            import fcntl
-
             fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
             fd = os.open(f"/proc/self/fd/{mfd}", os.O_WRONLY | os.O_CLOEXEC)
         finally:
@@ -272,6 +497,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         data = f.file.read(count, f.pos if at is None else at)
@@ -286,13 +513,20 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         if data is None:
             data = self.mem.read(n.pid, n.args[1], n.args[2]) if n.args[2] else b""
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
         if f.file.is_dir:
             return Reply(error=errno.EBADF)
-        count = f.file.write(data, f.pos if at is None else at) if data else 0
+        # A zero-byte write reaches the handler only where that notifies a poll (proc_do_uts_string).
+        self._writing = f
+        try:
+            count = f.file.write(data, f.pos if at is None else at) if data or f.poll is not None else 0
+        finally:
+            self._writing = None
         if at is None:
             f.pos += count
         return Reply(value=count)
@@ -308,6 +542,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         iov = self._iovecs(n)
         data = f.file.read(sum(ln for _, ln in iov), f.pos)  # one handler call, like read_iter
         f.pos += len(data)
@@ -330,6 +566,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, signed32(n.args[0]), f)
         off = n.args[1] - (1 << 64) if n.args[1] >= 1 << 63 else n.args[1]
         whence = signed32(n.args[2])
         # default_llseek (fs/read_write.c) with i_size 0: procfs sysctl files are empty to stat
@@ -396,6 +634,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
+        if f.poll is not None:
+            self._take_change(n, fd, f)
         self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset, statx=statx))
         return Reply(value=0)
 
@@ -448,6 +688,7 @@ class EmulatedHandlers:
 
     def _uname(self, n: Notification) -> Reply:
         """uname(2): nodename, release and domainname from the caller's (model) UTS namespace."""
+        self._take_changes_of(n)
         ns = self._ns(n.pid)
         real = os.uname()
 
@@ -488,10 +729,41 @@ class EmulatedHandlers:
 
     def _dup2(self, n: Notification) -> Reply:
         new = signed32(n.args[1])
-        if 0 <= new < 3 or new >= WATCH_FROM or self._lookup(n.pid, signed32(n.args[0])) is None:
+        if 0 <= new < 3 or new >= WATCH_FROM:
+            return CONTINUE
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if f.poll is not None:
+            log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
+                        "does not watch: reads there get the placeholder socket's datagram and writes "
+                        "are lost", n.pid, new)
             return CONTINUE
         log.warning("fakeproc: pid %d copies an emulated /proc/sys descriptor to fd %d, which the filter "
                     "does not watch: reads there fail with EBADF and writes with EPERM", n.pid, new)
+        return CONTINUE
+
+    def _epoll_ctl(self, n: Notification) -> Reply:
+        """EPOLL_CTL_ADD/MOD poll the file once (fs/eventpoll.c ``ep_insert``/``ep_modify`` call
+        ``ep_item_poll``), which takes a change up on procfs: take it back here, and the call
+        goes on against the placeholder at rest."""
+        if signed32(n.args[1]) in (_EPOLL_CTL_ADD, _EPOLL_CTL_MOD):
+            fd = signed32(n.args[2])
+            f = self._lookup(n.pid, fd)
+            if f is not None and f.poll is not None:
+                self._take_change(n, fd, f)
+        return CONTINUE
+
+    def _transfer(self, n: Notification, source: int, sink: int, into_errno: int) -> Reply:
+        """sendfile/splice/copy_file_range: refused on a pollable placeholder as on a memfd one
+        (EBADF reading from it, ``into_errno`` writing into it); the others go on (the kernel
+        answers them from the memfd)."""
+        f = self._lookup(n.pid, signed32(n.args[source]))
+        if f is not None and f.poll is not None:
+            return Reply(error=errno.EBADF)
+        f = self._lookup(n.pid, signed32(n.args[sink]))
+        if f is not None and f.poll is not None:
+            return Reply(error=into_errno)
         return CONTINUE
 
     def _mmap(self, n: Notification) -> Reply:

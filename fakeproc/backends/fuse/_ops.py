@@ -7,7 +7,9 @@ It holds no sysctl knowledge and no session state: each request takes the caller
 
 * ``getattr`` answers as a dict (size 0, stable times); ``open`` sets ``direct_io`` so every
   ``read(2)``/``write(2)`` reaches the model with its offset and nothing is cached;
-* ``readdir`` puts ``.`` and ``..`` first.
+* ``readdir`` puts ``.`` and ``..`` first;
+* ``poll`` answers the model's mask and keeps libfuse's poll handle of a ``kernel.hostname`` or
+  ``kernel.domainname`` file, woken at the entry's next change (:mod:`._poll`).
 
 Deliberately absent (so the kernel stops sending them): ``flush`` (one request
 fewer per ``close``), locks.
@@ -46,6 +48,7 @@ FUSE_REQUESTS = frozenset(
         "mknod",
         "open",
         "opendir",
+        "poll",
         "read",
         "readdir",
         "release",
@@ -110,6 +113,8 @@ class SysctlOperations:
             count_requests=count_requests,
         )
         self.ready = threading.Event()
+        self._polls: Any = None  # PollHandles, made at the first POLL
+        self._polls_lock = threading.Lock()
         fuse = load_binding()
         self._context = fuse.fuse_get_context
         self._fuse_error = fuse.FuseOSError
@@ -221,6 +226,36 @@ class SysctlOperations:
     def release(self, path: str | None, fi: Any) -> int:
         self.session.release(fi.fh)
         return 0
+
+    def poll(self, path: str | None, fi: Any, ph: int | None, reventsp: Any) -> int:
+        """FUSE POLL: the model's mask (``proc_sys_poll``); libfuse's handle ``ph`` (given when a
+        poller will sleep) is kept for a file of an entry with ``.poll`` and woken at its next
+        change (the handle is taken before the mask, so a change in between still wakes)."""
+        fh = fi.fh
+        file = self.session.open_files[fh]
+        handles = self._poll_handles()
+        if file.poll_event is None:
+            handles.drop(ph)
+        else:
+            handles.keep(fh, file.key, ph)
+        reventsp[0] = self.session.poll(fh)
+        return 0
+
+    def _poll_handles(self) -> Any:
+        from fakeproc.backends.fuse._binding import libfuse
+        from fakeproc.backends.fuse._poll import PollHandles
+
+        with self._polls_lock:
+            if self._polls is None:
+                self._polls = PollHandles(libfuse(), self.session.open_files, self.session.kernel.polls.subscribe)
+            return self._polls
+
+    def close_polls(self) -> None:
+        """Give back the kept poll handles and stop waking them (before the FUSE session ends)."""
+        with self._polls_lock:
+            polls, self._polls = self._polls, None
+        if polls is not None:
+            polls.close()
 
     def fsync(self, path: str | None, datasync: int, fi: Any) -> int:
         self.session.fsync(path)

@@ -270,6 +270,7 @@ class FuseServer:
                 lib.fuse_loop(handle)
             with self._handle_lock:
                 self._fuse = None
+            getattr(self.ops, "close_polls", lambda: None)()  # no fuse_notify_poll on a destroyed session
             if self._major == 2:
                 # Unmounted already (stop() or from outside): libfuse must not try again and print
                 # "failed to unmount"; closing the channel is all that is left.

@@ -197,15 +197,16 @@ def uname_of(kernel: Any, nsset: Any) -> Callable[[], dict[str, str]]:
     return answer
 
 
-def uts_target_of(nsset: Any, identity: str = "root") -> UtsTarget:
+def uts_target_of(nsset: Any, identity: str = "root", kernel: Any = None) -> UtsTarget:
     """Where ``sethostname(2)``/``setdomainname(2)`` go: ``nsset``'s UTS namespace (the one
     :func:`uname_of` reads), with the caller's ids mapped as a mount served with ``identity``
-    maps them (``"root"``: the supervisor's user is root of the fake)."""
+    maps them (``"root"``: the supervisor's user is root of the fake); ``kernel`` (the model
+    ``nsset`` belongs to) gets the poll notification of each change."""
     from fakeproc.backends.seccomp._uts import model_caller
     from fakeproc.serve import Identity
 
     ids = Identity.of_this_process(identity)
-    return lambda pid: (nsset.uts, model_caller(pid, ids))
+    return lambda pid: (nsset.uts, model_caller(pid, ids), kernel)
 
 
 def launch(request: LaunchRequest) -> int:
@@ -217,7 +218,7 @@ def launch(request: LaunchRequest) -> int:
         base = request.base or request.kernel.init_ns
         resolver = handle.session.resolver
         return run_redirected(list(request.argv), mountpoint=handle.path, env=env,
-                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity),
+                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity, request.kernel),
                               acting_for=resolver.acting_for if resolver is not None else None)
     finally:
         handle.close()

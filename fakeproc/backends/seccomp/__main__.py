@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         with fakeproc.mounted(kernel) as m:
             resolver = m.session.resolver
             return run_redirected(cmd, mountpoint=m.path, uname=uname_of(kernel, kernel.init_ns),
-                                  uts=uts_target_of(kernel.init_ns),
+                                  uts=uts_target_of(kernel.init_ns, kernel=kernel),
                                   acting_for=resolver.acting_for if resolver is not None else None)
 
     return command_main("python -m fakeproc.backends.seccomp", argv, available, run)

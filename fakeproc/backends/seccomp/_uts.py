@@ -12,7 +12,9 @@ answered as kernel/sys.c (``SYSCALL_DEFINE2(sethostname)``, ``SYSCALL_DEFINE2(se
 2. EINVAL when ``len`` (an ``int``: the register's low 32 bits, signed) is negative or over
    ``__NEW_UTS_LEN`` (64);
 3. EFAULT when the ``len`` bytes at ``name`` cannot be read (none are read for ``len`` 0);
-4. the name becomes the UTS namespace's ``kernel.hostname`` or ``kernel.domainname``.
+4. the name becomes the UTS namespace's ``kernel.hostname`` or ``kernel.domainname``, and
+   the entry's poll event counter goes up (``uts_proc_notify``: a ``poll(2)`` on the file
+   reports the change, from any UTS namespace; :mod:`fakeproc.model.polls`).
 
 The kernel stores the ``len`` bytes NUL-padded; ``proc_do_uts_string`` and ``gethostname`` stop
 at the first NUL, so the model keeps the name up to its first NUL (bytes a sysctl write would
@@ -34,7 +36,7 @@ from fakeproc.backends.seccomp._supervisor import Handler, Notification, Reply, 
 
 if TYPE_CHECKING:
     from fakeproc.backends.seccomp._memory import Memory
-    from fakeproc.model import Caller, Namespace
+    from fakeproc.model import Caller, Kernel, Namespace
     from fakeproc.serve import Identity
 
 __all__ = ["NEW_UTS_LEN", "UTS_SYSCALLS", "UtsTarget", "model_caller", "set_uts_name", "uts_handlers"]
@@ -44,8 +46,9 @@ UTS_SYSCALLS = {"sethostname": "kernel.hostname", "setdomainname": "kernel.domai
 #: ``__NEW_UTS_LEN`` (include/uapi/linux/utsname.h).
 NEW_UTS_LEN = 64
 
-UtsTarget = Callable[[int], "tuple[Namespace, Caller]"]
-"""Thread id -> (the model UTS namespace its ``sethostname`` changes, the caller as the model sees it)."""
+UtsTarget = Callable[[int], "tuple[Namespace, Caller, Kernel | None]"]
+"""Thread id -> (the model UTS namespace its ``sethostname`` changes, the caller as the model sees
+it, the kernel whose poll event counters it bumps: None for none)."""
 
 
 def model_caller(pid: int, identity: Identity) -> Caller:
@@ -61,10 +64,13 @@ def model_caller(pid: int, identity: Identity) -> Caller:
     return Caller(uid=uid, gid=gid, groups=creds.groups, pid=pid, comm=creds.comm)
 
 
-def set_uts_name(uts: Namespace, key: str, name: bytes) -> None:
+def set_uts_name(uts: Namespace, key: str, name: bytes, kernel: Kernel | None = None) -> None:
     """Store ``name`` (the bytes ``sethostname`` copied) as ``key`` of model UTS namespace ``uts``,
-    up to its first NUL, as every reader of the C string sees it."""
+    up to its first NUL, as every reader of the C string sees it; then ``uts_proc_notify``
+    (``kernel``'s poll event counter of ``key``, when given)."""
     uts.values[key] = name.split(b"\0", 1)[0]
+    if kernel is not None:
+        kernel.polls.notify(key)
 
 
 def uts_handlers(mem: Memory, target: UtsTarget, still_waiting: Callable[[Notification], bool]) -> dict[int, Handler]:
@@ -74,7 +80,7 @@ def uts_handlers(mem: Memory, target: UtsTarget, still_waiting: Callable[[Notifi
     from fakeproc.model.permissions import ns_capable
 
     def set_name(n: Notification) -> Reply:
-        uts, caller = target(n.pid)
+        uts, caller, kernel = target(n.pid)
         if not ns_capable(caller, uts.owner, "CAP_SYS_ADMIN"):
             return Reply(error=errno.EPERM)
         length = signed32(n.args[1])
@@ -85,7 +91,7 @@ def uts_handlers(mem: Memory, target: UtsTarget, still_waiting: Callable[[Notifi
             return Reply(error=errno.EFAULT)  # the range runs into unmapped memory
         if not still_waiting(n):
             return Reply(error=errno.ESRCH)
-        set_uts_name(uts, keys[n.nr], name)
+        set_uts_name(uts, keys[n.nr], name, kernel)
         return Reply(value=0)
 
     keys = {NR[name]: key for name, key in UTS_SYSCALLS.items()}
