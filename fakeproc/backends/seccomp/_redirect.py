@@ -28,9 +28,9 @@ from fakeproc.backends.seccomp._supervisor import (
     caller_creds,
     log,
 )
-from fakeproc.backends.seccomp._uts import UtsTarget, uts_handlers
+from fakeproc.backends.seccomp._uts import UtsApply, UtsTarget, uts_handlers
 
-__all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "view_handlers"]
+__all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "supervisor_for", "view_handlers"]
 
 AT_SYMLINK_NOFOLLOW = 0x100
 AT_EACCESS = 0x200
@@ -90,14 +90,19 @@ class RedirectHandlers:
         uname: Answers ``uname(2)``'s nodename, domainname and release when given.
         uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` when given (the real calls
             never run then; see :mod:`fakeproc.backends.seccomp._uts`).
-        acting_for: The mount's ``NamespaceResolver.acting_for``, when it is served in this
-            process: the supervisor's requests to the mount then count as the caller's, so an
-            open binds the caller's namespaces, not the supervisor's.
+        acting_for: pid -> a context manager during which the supervisor's requests to the
+            mount count as that caller's, so an open binds the caller's namespaces, not the
+            supervisor's: the mount's ``NamespaceResolver.acting_for`` when it is served in this
+            process, or ``Acting.on`` of a slot in its shared table
+            (:mod:`fakeproc.serve._proxies`) when it is served by another.
+        uts_apply: Like ``uts``, for a model in another process (see
+            :func:`~fakeproc.backends.seccomp._uts.model_apply`).
     """
 
     def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None,
                  uts: UtsTarget | None = None,
-                 acting_for: Callable[[int], AbstractContextManager[None]] | None = None) -> None:
+                 acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
+                 uts_apply: UtsApply | None = None) -> None:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
@@ -105,6 +110,7 @@ class RedirectHandlers:
         self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.uname = uname
         self.uts = uts
+        self.uts_apply = uts_apply
         self.paths = Resolver()
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
@@ -135,6 +141,8 @@ class RedirectHandlers:
             t[NR["uname"]] = self._uname
         if self.uts is not None:
             t.update(uts_handlers(self.mem, self.uts, self.sup.valid))
+        elif self.uts_apply is not None:
+            t.update(uts_handlers(self.mem, self.uts_apply, self.sup.valid, remote=True))
         return t
 
     # ------------------------------------------------------------------ resolution
@@ -271,6 +279,24 @@ class RedirectHandlers:
             return Reply(error=errno.ESRCH)
         self.mem.write(n.pid, addr, data)
         return Reply(value=value)
+
+
+def supervisor_for(
+    mountpoint: str, uname: Uname | None = None, uts: UtsTarget | None = None,
+    acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
+) -> tuple[Supervisor, RedirectHandlers]:
+    """A :class:`Supervisor` answering from the fake mounted at ``mountpoint`` and its
+    :class:`RedirectHandlers` (whose ``rootfd`` the caller closes), not yet started."""
+    from fakeproc.backends.seccomp._abi import bpf_program
+    from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
+
+    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    names += list(UTS_SYSCALLS) if uts is not None or uts_apply is not None else []
+    program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
+    sup = Supervisor(program, {})
+    handlers = RedirectHandlers(sup, mountpoint, uname, uts, acting_for, uts_apply)
+    sup.handlers = handlers.table()
+    return sup, handlers
 
 
 def refuse_io_uring(n: Notification) -> Reply:
