@@ -145,3 +145,37 @@ def test_python_m_fakeproc_backends_seccomp_uses_the_same_launcher():
                           capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "5\n(none)\n", "")
 
+
+# ---------------------------------------------------------------------- MountHandle.run, redirected
+
+DEFAULT_SEM = "32000\t1024000000\t500\t32000"
+
+
+@needs_backend
+@requires_fuse
+@requires_root  # unshare --ipc needs CAP_SYS_ADMIN
+def test_mount_handle_run_redirected_attributes_the_supervisors_opens_to_the_caller(monkeypatch, mount):
+    # The path a normal user without user namespaces takes: the supervisor in a process of its own
+    from fakeproc.sandbox import _mount
+
+    monkeypatch.setattr(_mount, "redirect_needed", lambda: True)
+    mount.kernel.write("kernel.sem", "33000 1024000000 500 32000")
+    script = "unshare --ipc cat /proc/sys/kernel/sem; cat /proc/sys/kernel/sem"
+    done = mount.run(["sh", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # A new IPC namespace starts from the compile-time defaults; the first one keeps the write.
+    assert done.stdout.splitlines() == [DEFAULT_SEM, "33000\t1024000000\t500\t32000"]
+    assert mount._slots == []  # the slot went back when the command ended
+
+
+@needs_backend
+@requires_fuse
+def test_a_popen_redirected_holds_its_slot_until_the_mount_closes(monkeypatch, mount):
+    from fakeproc.sandbox import _mount
+
+    monkeypatch.setattr(_mount, "redirect_needed", lambda: True)
+    with mount.popen(["cat", "/proc/sys/kernel/ostype"], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.communicate(timeout=60)[0] == "Linux\n"
+    assert len(mount._slots) == 1
+    mount.close()
+    assert mount._slots == []
