@@ -44,6 +44,10 @@ _newfstatat = libc["syscall"]
 _newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
 _newfstatat.restype = ctypes.c_long
 
+_NR_NEWFSTATAT = NR["newfstatat"]
+_EINVAL = Reply(error=errno.EINVAL)
+_DONE = Reply(value=0)
+
 PATH_SYSCALLS = ("open", "openat", "openat2", "stat", "lstat", "newfstatat", "statx", "access",
                  "faccessat", "faccessat2", "readlink", "readlinkat", "chdir")
 
@@ -112,6 +116,7 @@ class RedirectHandlers:
         self.uts = uts
         self.uts_apply = uts_apply
         self.paths = Resolver()
+        self._by_name = self.paths.by_name_works
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
         self._for: Callable[[int], AbstractContextManager[None]] = (
@@ -153,6 +158,10 @@ class RedirectHandlers:
         if addr == 0:
             return None  # NULL: the kernel's EFAULT, or (6.11+, with AT_EMPTY_PATH) the dirfd itself
         path = self.mem.read_path(n.pid, addr)
+        if path[:10] == b"/proc/sys/" and self._by_name and self.paths.simple and len(path) > 10 \
+                and b"/." not in path and b"//" not in path:
+            # Most paths (sysctl's): no ".", "..", "//" or symlink, so by_name's answer is the rest.
+            return os.fsdecode(path[10:])
         if not path:
             return None
         found = self.paths.resolve(n.pid, dirfd, path, follow=follow)
@@ -202,9 +211,11 @@ class RedirectHandlers:
         if target is None:  # also fstat(): an empty path with AT_EMPTY_PATH
             return CONTINUE
         out = self._stat_buf
-        creds = caller_creds(n.pid)
-        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            if _newfstatat(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
+        # As the supervisor's ids: the fake's directories are 0555, as procfs's are
+        # (proc_sys_make_inode), so every uid may search them, and a stat needs no permission on
+        # the file itself: the caller's ids cannot change the answer.
+        with self._for(n.pid):
+            if _newfstatat(_NR_NEWFSTATAT, self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
                 err = ctypes.get_errno()
                 return Reply(error=err or errno.EIO)
         return self._give(n, buf, out.raw)
@@ -215,8 +226,7 @@ class RedirectHandlers:
         if target is None:  # also an empty path with AT_EMPTY_PATH
             return CONTINUE
         out = ctypes.create_string_buffer(STATX_SIZE)
-        creds = caller_creds(n.pid)
-        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid):  # as the supervisor: see _stat
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
         return self._give(n, buf, out.raw)
 
@@ -238,12 +248,12 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         if signed32(size) <= 0:
-            return Reply(error=errno.EINVAL)
+            return _EINVAL
         # The fake has no symlinks: an lstat answers EINVAL, ENOENT or ENOTDIR without raising.
         with self._for(n.pid):
             st = os.stat(target, dir_fd=self.rootfd, follow_symlinks=False)
         if not stat_mod.S_ISLNK(st.st_mode):
-            return Reply(error=errno.EINVAL)
+            return _EINVAL
         data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))
 
@@ -278,7 +288,7 @@ class RedirectHandlers:
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
         self.mem.write(n.pid, addr, data)
-        return Reply(value=value)
+        return Reply(value=value) if value else _DONE
 
 
 def supervisor_for(
