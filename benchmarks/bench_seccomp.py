@@ -19,6 +19,9 @@ commands that never touch /proc/sys and emulated/seccomp <= 2 for ``sysctl -a`` 
 
 Floors, to tell what any supervisor of this kind must cost:
 
+* py-read: the same Python supervisor reading each path argument into a bytes object (as every
+  handler must) and continuing: with run-ns, ``py-bound`` = run-ns + (py-read - plain) is the
+  least a Python supervisor can take for ``fakeproc run`` before it answers anything;
 * py-floor: fakeproc's Python supervisor with the seccomp backend's filter and no handlers (each
   notification continued at once);
 * C: ``benchmarks/seccomp_floor.c`` (built with ``cc`` when there is one), the same filter served
@@ -174,6 +177,34 @@ class Helper:
         self._r.close()
 
 
+#: Which argument of each path syscall holds the path (x86_64).
+_PATH_ARG = {"open": 0, "stat": 0, "lstat": 0, "access": 0, "readlink": 0, "chdir": 0, "openat": 1, "openat2": 1,
+             "newfstatat": 1, "statx": 1, "faccessat": 1, "faccessat2": 1, "readlinkat": 1}
+
+
+def _py_read(argv: list[str]) -> None:
+    """One run under the Python supervisor with the seccomp backend's filter, reading each path
+    argument and continuing."""
+    from fakeproc.backends.seccomp import _redirect
+    from fakeproc.backends.seccomp._abi import NR, bpf_program
+    from fakeproc.backends.seccomp._supervisor import CONTINUE, Supervisor
+
+    rules = [(NR[name], None) for name in _redirect.PATH_SYSCALLS] + list(_redirect.VIEW_RULES)
+    sup = Supervisor(bpf_program(rules), {})
+    read_path = sup.mem.read_path
+
+    def handler(index: int):
+        def read(n):
+            if n.args[index]:
+                read_path(n.pid, n.args[index])
+            return CONTINUE
+
+        return read
+
+    sup.handlers = {NR[name]: handler(index) for name, index in _PATH_ARG.items()}
+    sup.run(argv)
+
+
 def _rows(m, runs: int, exe: str | None, helper: Helper):
     """Per command: the best of ``runs`` for each variant, the variants taken in turn within each
     round so that a change of load on a shared machine weighs on all of them alike."""
@@ -187,6 +218,7 @@ def _rows(m, runs: int, exe: str | None, helper: Helper):
             "seccomp": _quiet(lambda argv=argv: run_redirected(argv, mountpoint=m.path)),
             "emulated": _quiet(lambda argv=argv: run_emulated(argv, kernel=m.kernel)),
             "py-floor": _quiet(lambda argv=argv, notes=notes: notes.append(_py_floor(argv))),
+            "py-read": _quiet(lambda argv=argv: _py_read(argv)),
             "run-ns": lambda argv=argv: helper.time("namespaces", argv),
             "run-sec": lambda argv=argv: helper.time("seccomp", argv),
         }
@@ -201,7 +233,7 @@ def _rows(m, runs: int, exe: str | None, helper: Helper):
             cplain = min(cplain, _c_time(exe, argv, 1, plain=True)[0])
             cfloor = min(cfloor, _c_time(exe, argv, 1, plain=False)[0])
         yield (label, best["plain"], best["ns"], best["seccomp"], best["emulated"], best["py-floor"], cplain,
-               cfloor, notes[-1], best["run-ns"], best["run-sec"])
+               cfloor, notes[-1], best["run-ns"], best["run-sec"], best["py-read"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,9 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}, "
           f"{os.cpu_count()} CPUs, best of {args.runs}; python3 = {PYTHON}")
     print(f"{'command':<19} {'pinned':<6} {'notifs':>6} {'plain':>8} {'namespcs':>8} {'seccomp':>8} "
-          f"{'emulated':>8} {'py-floor':>8} {'C-plain':>8} {'C-floor':>8} {'bound':>8} {'run-ns':>8} "
-          f"{'run-sec':>8} | run sec/ns  seccomp/ns  bound/ns  emulated/plain  C-floor/C-plain  "
-          "emulated/seccomp   (ms)")
+          f"{'emulated':>8} {'py-floor':>8} {'py-read':>8} {'C-plain':>8} {'C-floor':>8} {'bound':>8} "
+          f"{'run-ns':>8} {'run-sec':>8} | run sec/ns  py-bound/run-ns  seccomp/ns  bound/ns  emulated/plain  "
+          "C-floor/C-plain  emulated/seccomp   (ms)")
     with tempfile.TemporaryDirectory() as tmp, fakeproc.mounted(fakeproc.Kernel("6.18")) as m:
         exe = _c_floor(tmp)
         sync = None
@@ -230,11 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             helper = Helper()
             try:
                 for (label, plain, ns, sec, emu, pyf, cplain, cfloor, (notifs, sync), run_ns,
-                     run_sec) in _rows(m, args.runs, exe, helper):
+                     run_sec, pyr) in _rows(m, args.runs, exe, helper):
                     bound = ns + cfloor - cplain
+                    py_bound = run_ns + pyr - plain
                     print(f"{label:<19} {'yes' if pinned else 'no':<6} {notifs:>6} {ms(plain * 1e3)} {ms(ns * 1e3)} "
-                          f"{ms(sec * 1e3)} {ms(emu * 1e3)} {ms(pyf * 1e3)} {ms(cplain * 1e3)} {ms(cfloor * 1e3)} "
-                          f"{ms(bound * 1e3)} {ms(run_ns * 1e3)} {ms(run_sec * 1e3)} | {run_sec / run_ns:>9.2f}x "
+                          f"{ms(sec * 1e3)} {ms(emu * 1e3)} {ms(pyf * 1e3)} {ms(pyr * 1e3)} {ms(cplain * 1e3)} "
+                          f"{ms(cfloor * 1e3)} {ms(bound * 1e3)} {ms(run_ns * 1e3)} {ms(run_sec * 1e3)} | "
+                          f"{run_sec / run_ns:>9.2f}x {py_bound / run_ns:>15.2f}x "
                           f"{sec / ns:>10.2f}x {bound / ns:>8.2f}x {emu / plain:>14.2f}x "
                           f"{cfloor / cplain:>15.2f}x {emu / sec:>15.2f}x", flush=True)
             finally:
