@@ -79,6 +79,8 @@ def run_split(
     Raises:
         UnavailableError, CommandNotFound: as :func:`~fakeproc.backends.seccomp.run_redirected`.
     """
+    # Imported here, before the fork: the child would import them again on each run.
+    from fakeproc.backends.seccomp import _redirect  # noqa: F401
     from fakeproc.serve._proxies import SharedProxies
 
     table = SharedProxies()
