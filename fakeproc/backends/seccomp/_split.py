@@ -99,6 +99,7 @@ def run_split(
             os._exit(status)
     theirs.close()
     handle = None
+    ended = False
     try:
         with _forwarding(child):
             try:
@@ -110,20 +111,25 @@ def run_split(
             if resolver is not None:
                 resolver.share_proxies(table)
             ours.send(os.fsencode(handle.path))
-            return _answer(ours, child, uname, uts)
+            end = _answer(ours, child, uname, uts)
+            ended = True  # the child has reported: it exits now
+            if "error" in end:
+                raise getattr(errors, end["error"], FakeprocError)(end["message"])
+            return int(end["status"])
     finally:
         try:
             if handle is not None:
                 handle.close()
         finally:
             ours.close()
-            _reap(child)
+            _reap(child, wait=ended)
             table.close()
 
 
 def _answer(sock: socket.socket, child: int, uname: Callable[[], dict[str, str]] | None,
-            uts: UtsApply | None) -> int:
-    """Answer the child until it reports the end; CMD's exit status."""
+            uts: UtsApply | None) -> dict[str, Any]:
+    """Answer the child until it reports the end: ``{"status": N}`` or ``{"error": class name,
+    "message": ...}``."""
     while True:
         msg = sock.recv(_MAX)
         kind = msg[:1]
@@ -133,11 +139,8 @@ def _answer(sock: socket.socket, child: int, uname: Callable[[], dict[str, str]]
             pid, err, key = _SET.unpack_from(msg, 1)
             sock.send(struct.pack("<i", uts(pid, _KEYS[key], err, msg[1 + _SET.size:])))
         elif kind == b"X":
-            end = json.loads(msg[1:])
-            if "error" in end:
-                cls = getattr(errors, end["error"], FakeprocError)
-                raise cls(end["message"])
-            return int(end["status"])
+            end: dict[str, Any] = json.loads(msg[1:])
+            return end
         else:
             e = FakeprocError(f"fakeproc: the supervisor process ended unexpectedly ({_how_it_ended(child)})")
             e.exit_code = 125
@@ -153,10 +156,12 @@ def _how_it_ended(child: int) -> str:
     return "no status"
 
 
-def _reap(child: int) -> None:
+def _reap(child: int, *, wait: bool) -> None:
+    """Collect the child: after its report (``wait``), once it exits; else (an error here) it may
+    still run CMD, so it is stopped first, and CMD with it."""
     with contextlib.suppress(ChildProcessError):
-        pid, _ = os.waitpid(child, os.WNOHANG)
-        if pid == 0:  # it still runs (an error here): stop it, and with it CMD
+        pid, _ = os.waitpid(child, 0 if wait else os.WNOHANG)
+        if pid == 0:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
             os.waitpid(child, 0)

@@ -179,3 +179,39 @@ def test_a_popen_redirected_holds_its_slot_until_the_mount_closes(monkeypatch, m
     assert len(mount._slots) == 1
     mount.close()
     assert mount._slots == []
+
+
+# ---------------------------------------------------------------------- the API: split or one process
+
+
+@needs_backend
+@requires_fuse
+@pytest.mark.parametrize("split", [True, False])
+def test_the_model_that_changes_is_the_callers_in_both_topologies(monkeypatch, capfd, split):
+    import threading
+
+    import fakeproc
+    from fakeproc.backends.seccomp import _split
+    from fakeproc.sandbox import run
+
+    if split and threading.active_count() > 1:
+        pytest.skip("another thread runs in this test process: the launcher would not fork")
+    calls: list[bool] = []
+    real = _split.run_split
+
+    def spy(*args, **kwargs):
+        calls.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_split, "run_split", spy)
+    monkeypatch.setattr(_split, "can_fork", lambda: split)  # False: as when another thread runs
+    kernel = fakeproc.Kernel("6.18")
+    capfd.readouterr()
+    kernel.write("kernel.hostname", "box")
+    # (sethostname itself is tested in a throwaway UTS namespace: test_uts_names_by_backend.py)
+    done = run(["sh", "-c", "echo 9 > /proc/sys/vm/swappiness; uname -n; cat /proc/sys/vm/swappiness"],
+               kernel=kernel, backend="seccomp")
+    assert (done.exit_code, capfd.readouterr().out) == (0, "box\n9\n")
+    assert calls == ([True] if split else [])
+    # the server's process holds the model: what CMD wrote is in the caller's kernel
+    assert kernel.read("vm.swappiness") == "9\n"
