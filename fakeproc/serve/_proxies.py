@@ -129,9 +129,10 @@ class Acting:
         self.tid = 0
 
     def on(self, pid: int) -> Acting:
-        """Publish that this thread acts for ``pid`` until the ``with`` block ends."""
-        tid = self.tid = threading.get_native_id()
-        self._ints[self._tid_at] = tid
+        """Publish that this thread acts for ``pid`` until the ``with`` block ends (one thread
+        uses a slot: a supervisor's serving thread)."""
+        if not self.tid:
+            self.tid = self._ints[self._tid_at] = threading.get_native_id()
         self._ints[self._pid_at] = pid
         return self
 

@@ -279,12 +279,14 @@ class Supervisor:
                 return not self._hung_up()
             return e.errno == errno.EINTR
         self.notifications += 1
-        nid, pid, _flags, nr, _arch, _ip, *args = _unpack(buf)
+        fields = _unpack(buf)  # id, pid, flags, nr, arch, ip, then the six arguments
+        nid, nr = fields[0], fields[3]
         handler = self.handlers.get(nr)
         if handler is None:
             self._send(nid, 0, 0, _CONTINUE_FLAG)
             return True
-        n = Notification(nid, pid, nr, tuple(args))
+        pid = fields[1]
+        n = Notification(nid, pid, nr, fields[6:])
         try:
             reply = handler(n)
         except OSError as e:
