@@ -208,16 +208,25 @@ def uts_target_of(nsset: Any, identity: str = "root") -> UtsTarget:
 
 
 SPLIT_BUSY_POLL_US = 200.0
-"""The busy-poll (µs) of the server process in front of the supervisor's process: its requests
-come at the pace of the notifications the command makes between them (about 150 µs apart for
-``sysctl -a``), and a server that has gone to sleep costs a cross-CPU wake-up on each (an open
-in the mount took 93 µs with 50 µs of busy-poll, 45 µs with 200; docs/mount.md)."""
+"""The busy-poll (µs) of the server process in front of the supervisor's process, when a CPU is
+free for it: its requests come at the pace of the notifications the command makes between them
+(about 150 µs apart for ``sysctl -a``), and a server that has gone to sleep costs the wake-up of
+a halted vCPU on each (docs/mount.md, "Speed of the seccomp and emulated backends")."""
 
 
 def busy_poll_us() -> float:
-    """``$FAKEPROC_FUSE_BUSY_POLL_US`` when set (0 turns it off), else :data:`SPLIT_BUSY_POLL_US`."""
+    """``$FAKEPROC_FUSE_BUSY_POLL_US`` when set (0 turns it off); else :data:`SPLIT_BUSY_POLL_US`
+    while the 1-minute load average leaves a CPU free, and 0 otherwise.
+
+    Measured with ``sysctl -a`` on 2 vCPUs: idle, 200 µs took its supervisor from 600 to 365 ms
+    (50 µs: 480 ms); with another process using one CPU, 200 µs took it from 293 to 485 ms, as
+    the spinning server then takes the CPU the command and the supervisor need.
+    """
     env = os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US")
-    return SPLIT_BUSY_POLL_US if env is None else float(env or 0)
+    if env is not None:
+        return float(env or 0)
+    cpus = len(os.sched_getaffinity(0))
+    return SPLIT_BUSY_POLL_US if os.getloadavg()[0] <= cpus - 1 else 0.0
 
 
 def launch(request: LaunchRequest) -> int:

@@ -215,3 +215,23 @@ def test_the_model_that_changes_is_the_callers_in_both_topologies(monkeypatch, c
     assert calls == ([True] if split else [])
     # the server's process holds the model: what CMD wrote is in the caller's kernel
     assert kernel.read("vm.swappiness") == "9\n"
+
+
+@pytest.mark.parametrize(("env", "load", "cpus", "want"), [
+    (None, 0.4, 2, 200.0),   # a CPU is free for the spinning server
+    (None, 1.0, 2, 200.0),
+    (None, 1.3, 2, 0.0),     # it would take the CPU the command and the supervisor need
+    (None, 0.1, 1, 0.0),     # one CPU (the server does not spin there anyway)
+    ("50", 3.0, 2, 50.0),    # the environment decides
+    ("", 0.1, 2, 0.0),
+])
+def test_the_split_servers_busy_poll_follows_free_cpus_unless_the_environment_says(monkeypatch, env, load, cpus, want):
+    from fakeproc.backends import seccomp
+
+    if env is None:
+        monkeypatch.delenv("FAKEPROC_FUSE_BUSY_POLL_US", raising=False)
+    else:
+        monkeypatch.setenv("FAKEPROC_FUSE_BUSY_POLL_US", env)
+    monkeypatch.setattr(seccomp.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(seccomp.os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert seccomp.busy_poll_us() == want
