@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from fakeproc.backends.seccomp._supervisor import Supervisor
     from fakeproc.backends.seccomp._uts import UtsApply, UtsTarget
 
-__all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected", "uname_of", "uts_target_of"]
+__all__ = ["MIN_KERNEL", "SPLIT_BUSY_POLL_US", "available", "busy_poll_us", "launch", "redirecting_supervisor",
+           "run_redirected", "uname_of", "uts_target_of"]
 
 MIN_KERNEL = (5, 9)
 """SECCOMP_IOCTL_NOTIF_ADDFD; SECCOMP_USER_NOTIF_FLAG_CONTINUE is 5.5, user notification 5.0."""
