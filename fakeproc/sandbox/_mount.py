@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -148,9 +149,14 @@ class MountHandle:
         table, slot = "", None
         if self.resolver is not None:
             shared = self.resolver.share_proxies()
-            slot = shared.reserve()
-            self._slots.append(slot)
-            table = shared.path()
+            try:
+                slot = shared.reserve()
+            except OSError:  # every slot is held by a running command
+                log.warning("fakeproc: no free slot to attribute %s's opens to it; they count as its "
+                            "supervisor's", argv[0])
+            else:
+                self._slots.append(slot)
+                table = shared.path()
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         return [sys.executable, "-c", REDIRECT_SCRIPT, package_parent, self.path, search_path(), table,
                 "" if slot is None else str(slot), *argv], slot
@@ -172,7 +178,16 @@ class MountHandle:
 
     def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
         """Like :meth:`run` but returns the running :class:`subprocess.Popen`."""
-        return subprocess.Popen(self.bind_argv(argv), **kwargs)
+        if not redirect_needed():
+            return subprocess.Popen(self.bind_argv(argv), **kwargs)
+        full, slot = self._redirect_argv(argv)
+        try:
+            proc = subprocess.Popen(full, **kwargs)
+        except BaseException:
+            self._release(slot)
+            raise
+        weakref.finalize(proc, self._release, slot)  # once the Popen is gone (or at close())
+        return proc
 
     def _release(self, slot: int | None) -> None:
         if slot is not None and self.resolver is not None and slot in self._slots:

@@ -177,8 +177,26 @@ def test_a_popen_redirected_holds_its_slot_until_the_mount_closes(monkeypatch, m
     with mount.popen(["cat", "/proc/sys/kernel/ostype"], stdout=subprocess.PIPE, text=True) as proc:
         assert proc.communicate(timeout=60)[0] == "Linux\n"
     assert len(mount._slots) == 1
+    del proc  # the slot goes back with the Popen
+    assert mount._slots == []
+    kept = mount.popen(["true"])
+    kept.wait()
     mount.close()
     assert mount._slots == []
+
+
+@needs_backend
+@requires_fuse
+def test_with_every_slot_taken_a_redirected_command_still_runs(monkeypatch, mount, caplog):
+    from fakeproc.sandbox import _mount
+
+    monkeypatch.setattr(_mount, "redirect_needed", lambda: True)
+    table = mount.resolver.share_proxies()
+    for _ in range(SLOTS):
+        table.reserve()
+    done = mount.run(["cat", "/proc/sys/kernel/ostype"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "Linux\n")
+    assert "no free slot to attribute cat's opens" in caplog.text
 
 
 # ---------------------------------------------------------------------- the API: split or one process
