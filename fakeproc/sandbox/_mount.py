@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,15 +46,19 @@ BIND_SCRIPT = (
     'exec "$@"'
 )
 
-#: Run by ``python -c SCRIPT SYSPATH MNT PATH CMD...`` where a normal user has no usable user
-#: namespaces: CMD's ``/proc/sys`` lookups are redirected into MNT by the seccomp backend.
+#: Run by ``python -c SCRIPT SYSPATH MNT PATH TABLE SLOT CMD...`` where a normal user has no usable
+#: user namespaces: CMD's ``/proc/sys`` lookups are redirected into MNT by the seccomp backend, its
+#: opens attributed to the caller through slot SLOT of the mount's shared table TABLE (a path;
+#: empty when the mount has no resolver).
 REDIRECT_SCRIPT = (
     "import os, sys\n"
     "sys.path.insert(0, sys.argv[1])\n"
     "from fakeproc.backends.seccomp import run_redirected\n"
     "from fakeproc.errors import FakeprocError\n"
+    "shared = (sys.argv[4], int(sys.argv[5])) if sys.argv[4] else None\n"
     "try:\n"
-    "    sys.exit(run_redirected(sys.argv[4:], mountpoint=sys.argv[2], env={**os.environ, 'PATH': sys.argv[3]}))\n"
+    "    sys.exit(run_redirected(sys.argv[6:], mountpoint=sys.argv[2], env={**os.environ, 'PATH': sys.argv[3]},\n"
+    "                            shared=shared))\n"
     "except FakeprocError as e:\n"
     "    print(e if str(e).startswith('fakeproc:') else f'fakeproc: {e}', file=sys.stderr)\n"
     "    sys.exit(e.exit_code)\n"
@@ -126,16 +131,35 @@ class MountHandle:
         self.session: Session = server.ops.session
         self._owns_dir = owns_dir
         self._closed = False
+        self._slots: list[int] = []
 
     def bind_argv(self, argv: Sequence[str]) -> list[str]:
         """The argv running ``argv`` with this mount at ``/proc/sys`` (see :func:`bind_argv`); for a
-        normal user without usable user namespaces, under the seccomp backend's redirection."""
+        normal user without usable user namespaces, under the seccomp backend's redirection (its
+        supervisor's opens are attributed to the caller through a slot of the resolver's shared
+        table, held until the handle closes)."""
         if redirect_needed():
-            if not argv:
-                raise UsageError("no command given")
-            package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-            return [sys.executable, "-c", REDIRECT_SCRIPT, package_parent, self.path, search_path(), *argv]
+            return self._redirect_argv(argv)[0]
         return bind_argv(self.path, argv, user_namespace=os.geteuid() != 0)
+
+    def _redirect_argv(self, argv: Sequence[str]) -> tuple[list[str], int | None]:
+        """The redirecting argv and the table slot it holds (None without a resolver)."""
+        if not argv:
+            raise UsageError("no command given")
+        table, slot = "", None
+        if self.resolver is not None:
+            shared = self.resolver.share_proxies()
+            try:
+                slot = shared.reserve()
+            except OSError:  # every slot is held by a running command
+                log.warning("fakeproc: no free slot to attribute %s's opens to it; they count as its "
+                            "supervisor's", argv[0])
+            else:
+                self._slots.append(slot)
+                table = shared.path()
+        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return [sys.executable, "-c", REDIRECT_SCRIPT, package_parent, self.path, search_path(), table,
+                "" if slot is None else str(slot), *argv], slot
 
     def run(self, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
         """Run ``argv`` with the fake tree at ``/proc/sys`` in a private mount namespace.
@@ -144,17 +168,39 @@ class MountHandle:
         ``timeout``, ``check``, ``env``...). The host's ``/proc/sys`` is never touched.
         """
         kwargs.setdefault("check", False)
-        return subprocess.run(self.bind_argv(argv), **kwargs)  # noqa: PLW1510 - check is in kwargs
+        if not redirect_needed():
+            return subprocess.run(self.bind_argv(argv), **kwargs)  # noqa: PLW1510 - check is in kwargs
+        full, slot = self._redirect_argv(argv)
+        try:
+            return subprocess.run(full, **kwargs)  # noqa: PLW1510 - check is in kwargs
+        finally:
+            self._release(slot)
 
     def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
         """Like :meth:`run` but returns the running :class:`subprocess.Popen`."""
-        return subprocess.Popen(self.bind_argv(argv), **kwargs)
+        if not redirect_needed():
+            return subprocess.Popen(self.bind_argv(argv), **kwargs)
+        full, slot = self._redirect_argv(argv)
+        try:
+            proc = subprocess.Popen(full, **kwargs)
+        except BaseException:
+            self._release(slot)
+            raise
+        weakref.finalize(proc, self._release, slot)  # once the Popen is gone (or at close())
+        return proc
+
+    def _release(self, slot: int | None) -> None:
+        if slot is not None and self.resolver is not None and slot in self._slots:
+            self._slots.remove(slot)
+            self.resolver.share_proxies().release(slot)
 
     def close(self) -> None:
         """Unmount and stop the server (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        for slot in list(self._slots):
+            self._release(slot)
         try:
             self.server.stop()
         finally:

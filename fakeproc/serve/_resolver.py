@@ -66,6 +66,7 @@ from fakeproc.serve._host import (
     stat_fields,
     topmost,
 )
+from fakeproc.serve._proxies import SharedProxies
 from fakeproc.serve._uts import RealUts, RealUtsEvents, UtsValues
 from fakeproc.spec import NamespaceType
 
@@ -165,8 +166,9 @@ class NamespaceResolver:
         self._logged = 0
         self._mirror_uts: RealUts | None = None
         self._uts_events: RealUtsEvents | None = None  # while mirroring: real changes wake the fake's pollers
-        self.proxies: dict[int, int] = {}
-        """Thread id -> the pid it opens or stats files for (see :meth:`acting_for`)."""
+        self.proxies: dict[int, int] | SharedProxies = {}
+        """Thread id -> the pid it opens or stats files for (see :meth:`acting_for`,
+        :meth:`share_proxies`)."""
 
     # ------------------------------------------------------------------ public
 
@@ -184,6 +186,16 @@ class NamespaceResolver:
             yield
         finally:
             self.proxies.pop(tid, None)
+
+    def share_proxies(self, table: SharedProxies | None = None) -> SharedProxies:
+        """Let supervisors in other processes act for callers too: ``table`` (default: a new
+        one) becomes :attr:`proxies`, read for every request (see :mod:`fakeproc.serve._proxies`)."""
+        if not isinstance(self.proxies, SharedProxies):
+            shared = table or SharedProxies()
+            for tid, pid in self.proxies.items():
+                shared[tid] = pid
+            self.proxies = shared
+        return self.proxies
 
     def resolve(self, pid: int, *, max_age: float = 0.0) -> NamespaceSet:
         """The model namespaces of the thread ``pid`` (the base set if it cannot be attributed).

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from fakeproc.backends import LaunchRequest
     from fakeproc.backends.seccomp._redirect import RedirectHandlers
     from fakeproc.backends.seccomp._supervisor import Supervisor
-    from fakeproc.backends.seccomp._uts import UtsTarget
+    from fakeproc.backends.seccomp._uts import UtsApply, UtsTarget
 
-__all__ = ["MIN_KERNEL", "available", "launch", "redirecting_supervisor", "run_redirected", "uname_of", "uts_target_of"]
+__all__ = ["MIN_KERNEL", "SPLIT_BUSY_POLL_US", "available", "busy_poll_us", "launch", "redirecting_supervisor",
+           "run_redirected", "uname_of", "uts_target_of"]
 
 MIN_KERNEL = (5, 9)
 """SECCOMP_IOCTL_NOTIF_ADDFD; SECCOMP_USER_NOTIF_FLAG_CONTINUE is 5.5, user notification 5.0."""
@@ -133,6 +134,7 @@ def run_redirected(
     uname: Callable[[], dict[str, str]] | None = None,
     uts: UtsTarget | None = None,
     acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
+    shared: tuple[str | int, int] | None = None,
 ) -> int:
     """Run ``argv`` with ``/proc/sys`` answered from the fake mounted at ``mountpoint``.
 
@@ -147,6 +149,9 @@ def run_redirected(
         acting_for: For a mount served by this process, its resolver's ``acting_for``
             (``handle.session.resolver.acting_for``): the caller's namespaces are then bound at
             the supervisor's opens, as a direct open would bind them.
+        shared: For a mount served by another process: its resolver's shared table (the path
+            or descriptor of ``resolver.share_proxies()``) and the slot reserved there for this
+            supervisor (``.reserve()``), which then does what ``acting_for`` does.
 
     Returns:
         The command's exit status (128+N if signal N killed it).
@@ -158,6 +163,10 @@ def run_redirected(
     why = available()
     if why is not None:
         raise UnavailableError(why)
+    if shared is not None:
+        from fakeproc.serve._proxies import Acting
+
+        acting_for = Acting(*shared).on
     sup, handlers = redirecting_supervisor(mountpoint, uname, uts, acting_for)
     try:
         return sup.run(argv, env=env, cwd=cwd)
@@ -167,23 +176,14 @@ def run_redirected(
 
 def redirecting_supervisor(
     mountpoint: str, uname: Callable[[], dict[str, str]] | None = None, uts: UtsTarget | None = None,
-    acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
+    acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
 ) -> tuple[Supervisor, RedirectHandlers]:
     """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
     and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
     caller closes), not yet started."""
-    from fakeproc.backends.seccomp._abi import NR, bpf_program
-    from fakeproc.backends.seccomp._redirect import PATH_SYSCALLS, VIEW_RULES, RedirectHandlers
-    from fakeproc.backends.seccomp._supervisor import Supervisor
-    from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
+    from fakeproc.backends.seccomp._redirect import supervisor_for
 
-    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
-    names += list(UTS_SYSCALLS) if uts is not None else []
-    program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
-    sup = Supervisor(program, {})
-    handlers = RedirectHandlers(sup, mountpoint, uname, uts, acting_for)
-    sup.handlers = handlers.table()
-    return sup, handlers
+    return supervisor_for(mountpoint, uname, uts, acting_for, uts_apply)
 
 
 def uname_of(kernel: Any, nsset: Any) -> Callable[[], dict[str, str]]:
@@ -209,16 +209,51 @@ def uts_target_of(nsset: Any, identity: str = "root", kernel: Any = None) -> Uts
     return lambda pid: (nsset.uts, model_caller(pid, ids), kernel)
 
 
+SPLIT_BUSY_POLL_US = 200.0
+"""The busy-poll (µs) of the server process in front of the supervisor's process, when a CPU is
+free for it: its requests come at the pace of the notifications the command makes between them
+(about 150 µs apart for ``sysctl -a``), and a server that has gone to sleep costs the wake-up of
+a halted vCPU on each (docs/mount.md, "Speed of the seccomp and emulated backends")."""
+
+
+def busy_poll_us() -> float:
+    """``$FAKEPROC_FUSE_BUSY_POLL_US`` when set (0 turns it off); else :data:`SPLIT_BUSY_POLL_US`
+    while the 1-minute load average leaves a CPU free, and 0 otherwise.
+
+    Measured with ``sysctl -a`` on 2 vCPUs: idle, 200 µs took its supervisor from 600 to 365 ms
+    (50 µs: 480 ms); with another process using one CPU, 200 µs took it from 293 to 485 ms, as
+    the spinning server then takes the CPU the command and the supervisor need.
+    """
+    env = os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US")
+    if env is not None:
+        return float(env or 0)
+    cpus = len(os.sched_getaffinity(0))
+    return SPLIT_BUSY_POLL_US if os.getloadavg()[0] <= cpus - 1 else 0.0
+
+
 def launch(request: LaunchRequest) -> int:
     """``fakeproc run --backend seccomp``: a private FUSE mount of the request's kernel, and
-    ``request.argv`` run under the supervisor against it; returns the command's exit status."""
+    ``request.argv`` run under the supervisor against it; returns the command's exit status.
+
+    The supervisor runs in a process of its own, forked before the mount starts its threads
+    (:mod:`fakeproc.backends.seccomp._split`); where another thread already runs, in this one.
+    """
+    from fakeproc.backends.seccomp._split import can_fork, run_split
+    from fakeproc.backends.seccomp._uts import model_apply
+
     env = {**os.environ, **(request.env or {})}
+    base = request.base or request.kernel.init_ns
+    uname, uts = uname_of(request.kernel, base), uts_target_of(base, request.identity, request.kernel)
+    if can_fork():
+        why = available()
+        if why is not None:
+            raise UnavailableError(why)
+        return run_split(list(request.argv), start_mount=lambda: request.start_mount(busy_poll_us=busy_poll_us()),
+                         env=env, uname=uname, uts=model_apply(uts))
     handle = request.start_mount()
     try:
-        base = request.base or request.kernel.init_ns
         resolver = handle.session.resolver
-        return run_redirected(list(request.argv), mountpoint=handle.path, env=env,
-                              uname=uname_of(request.kernel, base), uts=uts_target_of(base, request.identity, request.kernel),
+        return run_redirected(list(request.argv), mountpoint=handle.path, env=env, uname=uname, uts=uts,
                               acting_for=resolver.acting_for if resolver is not None else None)
     finally:
         handle.close()

@@ -1,17 +1,21 @@
 """``python -m fakeproc.backends.seccomp [--profile P] -- CMD``: CMD with a fake /proc/sys.
 
 Mounts a fresh kernel (``fakeproc.mounted()``, setuid ``fusermount`` for normal users) and runs
-CMD under the seccomp backend. One line and exit 2 when the backend or FUSE is unusable.
+CMD under the seccomp backend, as ``fakeproc run --backend seccomp`` does. One line and exit 2
+when the backend or FUSE is unusable.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["command_main", "main"]
+
+BUSY_POLL_ENV = "FAKEPROC_FUSE_BUSY_POLL_US"
 
 
 def command_main(prog: str, argv: list[str] | None, available: Callable[[], str | None],
@@ -41,17 +45,36 @@ def command_main(prog: str, argv: list[str] | None, available: Callable[[], str 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse, mount, run; returns the exit status."""
-    import fakeproc
-    from fakeproc.backends.seccomp import available, run_redirected, uname_of, uts_target_of
+    from fakeproc.backends.seccomp import launch
 
     def run(cmd: list[str], kernel: Any) -> int:
-        with fakeproc.mounted(kernel) as m:
-            resolver = m.session.resolver
-            return run_redirected(cmd, mountpoint=m.path, uname=uname_of(kernel, kernel.init_ns),
-                                  uts=uts_target_of(kernel.init_ns, kernel=kernel),
-                                  acting_for=resolver.acting_for if resolver is not None else None)
+        import fakeproc
+        from fakeproc.backends import LaunchRequest
 
-    return command_main("python -m fakeproc.backends.seccomp", argv, available, run)
+        held = []
+
+        def start_mount(busy_poll_us: float = 0.0) -> Any:
+            held.append(fakeproc.mounted(kernel))  # kept: its end would unmount
+            saved = os.environ.get(BUSY_POLL_ENV)
+            os.environ[BUSY_POLL_ENV] = str(busy_poll_us)  # mounted() has no such argument
+            try:
+                return held[-1].__enter__()  # the launcher closes the handle
+            finally:
+                if saved is None:
+                    del os.environ[BUSY_POLL_ENV]
+                else:
+                    os.environ[BUSY_POLL_ENV] = saved
+
+        return launch(LaunchRequest(argv=cmd, kernel=kernel, base=None, identity="root", start_mount=start_mount))
+
+    return command_main("python -m fakeproc.backends.seccomp", argv, available_here, run)
+
+
+def available_here() -> str | None:
+    """:func:`fakeproc.backends.seccomp.available`."""
+    from fakeproc.backends.seccomp import available
+
+    return available()
 
 
 if __name__ == "__main__":

@@ -56,6 +56,11 @@ class Memory:
         self._remote = _Iovec(0, 0)
         self._lp = ctypes.addressof(self._local)
         self._rp = ctypes.addressof(self._remote)
+        self._out = ctypes.create_string_buffer(PAGE)
+        self._out_local = _Iovec(ctypes.addressof(self._out), 0)
+        self._out_remote = _Iovec(0, 0)
+        self._olp = ctypes.addressof(self._out_local)
+        self._orp = ctypes.addressof(self._out_remote)
 
     def _read_into(self, pid: int, addr: int, size: int) -> int:
         """Copy up to ``size`` (<= PAGE) bytes at ``addr`` into the buffer; returns the count."""
@@ -121,10 +126,17 @@ class Memory:
         """
         if not data:
             return
-        src = ctypes.create_string_buffer(data, len(data))
-        local = _Iovec(ctypes.addressof(src), len(data))
-        remote = _Iovec(addr, len(data))
-        n = _writev(pid, ctypes.addressof(local), 1, ctypes.addressof(remote), 1, 0) if _writev is not None else -1
+        size = len(data)
+        if size <= PAGE:  # a stat buffer, a uname: through the reused page and iovecs
+            ctypes.memmove(self._out, data, size)
+            self._out_local.len = self._out_remote.len = size
+            self._out_remote.base = addr
+            n = _writev(pid, self._olp, 1, self._orp, 1, 0) if _writev is not None else -1
+        else:
+            src = ctypes.create_string_buffer(data, size)
+            local = _Iovec(ctypes.addressof(src), size)
+            remote = _Iovec(addr, size)
+            n = _writev(pid, ctypes.addressof(local), 1, ctypes.addressof(remote), 1, 0) if _writev is not None else -1
         if n < 0:
             err = ctypes.get_errno() if _writev is not None else errno.ENOSYS
             if err not in (errno.ENOSYS, errno.EPERM):

@@ -67,12 +67,13 @@ class Resolver:
             has changed (:meth:`view_changed` clears it for good), so the supervisor's own
             lookups find what the caller's would (ways 1 and 2 above).
         dir_of: Emulated directories: (pid, fd) -> ``/proc/sys/...`` when that fd is one of them.
+        by_name_works: ``/proc`` and ``/proc/sys`` are plain directories here (way 1 may decide).
     """
 
     def __init__(self) -> None:
         self.dir_of: Callable[[int, int], str | None] | None = None
         self.simple = True
-        self._by_name = _proc_sys_is_plain()
+        self._by_name = self.by_name_works = _proc_sys_is_plain()
         self._proc_devices = _proc_devices()
 
     def view_changed(self, why: str) -> None:
@@ -106,6 +107,10 @@ class Resolver:
         if not path:
             return None
         if self.simple:
+            if path[:10] == b"/proc/sys/" and self._by_name and len(path) > 10 and b"/." not in path \
+                    and b"//" not in path:  # way 1 without splitting: no ".", "..", "//" in it
+                slash = path[-1:] == b"/"
+                return os.fsdecode(path[10:-1] if slash else path[10:]), slash
             found = self._quick(pid, dirfd, path, follow)
             if found is not UNDECIDED:
                 return found  # type: ignore[return-value]

@@ -28,9 +28,9 @@ from fakeproc.backends.seccomp._supervisor import (
     caller_creds,
     log,
 )
-from fakeproc.backends.seccomp._uts import UtsTarget, uts_handlers
+from fakeproc.backends.seccomp._uts import UtsApply, UtsTarget, uts_handlers
 
-__all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "view_handlers"]
+__all__ = ["PATH_SYSCALLS", "VIEW_RULES", "RedirectHandlers", "Uname", "supervisor_for", "view_handlers"]
 
 AT_SYMLINK_NOFOLLOW = 0x100
 AT_EACCESS = 0x200
@@ -43,6 +43,10 @@ UTS_LEN = 65
 _newfstatat = libc["syscall"]
 _newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
 _newfstatat.restype = ctypes.c_long
+
+_NR_NEWFSTATAT = NR["newfstatat"]
+_EINVAL = Reply(error=errno.EINVAL)
+_DONE = Reply(value=0)
 
 PATH_SYSCALLS = ("open", "openat", "openat2", "stat", "lstat", "newfstatat", "statx", "access",
                  "faccessat", "faccessat2", "readlink", "readlinkat", "chdir")
@@ -90,14 +94,19 @@ class RedirectHandlers:
         uname: Answers ``uname(2)``'s nodename, domainname and release when given.
         uts: Answers ``sethostname(2)`` and ``setdomainname(2)`` when given (the real calls
             never run then; see :mod:`fakeproc.backends.seccomp._uts`).
-        acting_for: The mount's ``NamespaceResolver.acting_for``, when it is served in this
-            process: the supervisor's requests to the mount then count as the caller's, so an
-            open binds the caller's namespaces, not the supervisor's.
+        acting_for: pid -> a context manager during which the supervisor's requests to the
+            mount count as that caller's, so an open binds the caller's namespaces, not the
+            supervisor's: the mount's ``NamespaceResolver.acting_for`` when it is served in this
+            process, or ``Acting.on`` of a slot in its shared table
+            (:mod:`fakeproc.serve._proxies`) when it is served by another.
+        uts_apply: Like ``uts``, for a model in another process (see
+            :func:`~fakeproc.backends.seccomp._uts.model_apply`).
     """
 
     def __init__(self, supervisor: Supervisor, mountpoint: str, uname: Uname | None = None,
                  uts: UtsTarget | None = None,
-                 acting_for: Callable[[int], AbstractContextManager[None]] | None = None) -> None:
+                 acting_for: Callable[[int], AbstractContextManager[None]] | None = None,
+                 uts_apply: UtsApply | None = None) -> None:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
@@ -105,7 +114,9 @@ class RedirectHandlers:
         self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.uname = uname
         self.uts = uts
+        self.uts_apply = uts_apply
         self.paths = Resolver()
+        self._by_name = self.paths.by_name_works
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
         self._for: Callable[[int], AbstractContextManager[None]] = (
@@ -135,6 +146,8 @@ class RedirectHandlers:
             t[NR["uname"]] = self._uname
         if self.uts is not None:
             t.update(uts_handlers(self.mem, self.uts, self.sup.valid))
+        elif self.uts_apply is not None:
+            t.update(uts_handlers(self.mem, self.uts_apply, self.sup.valid, remote=True))
         return t
 
     # ------------------------------------------------------------------ resolution
@@ -145,6 +158,10 @@ class RedirectHandlers:
         if addr == 0:
             return None  # NULL: the kernel's EFAULT, or (6.11+, with AT_EMPTY_PATH) the dirfd itself
         path = self.mem.read_path(n.pid, addr)
+        if path[:10] == b"/proc/sys/" and self._by_name and self.paths.simple and len(path) > 10 \
+                and b"/." not in path and b"//" not in path:
+            # Most paths (sysctl's): no ".", "..", "//" or symlink, so by_name's answer is the rest.
+            return os.fsdecode(path[10:])
         if not path:
             return None
         found = self.paths.resolve(n.pid, dirfd, path, follow=follow)
@@ -194,9 +211,11 @@ class RedirectHandlers:
         if target is None:  # also fstat(): an empty path with AT_EMPTY_PATH
             return CONTINUE
         out = self._stat_buf
-        creds = caller_creds(n.pid)
-        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
-            if _newfstatat(NR["newfstatat"], self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
+        # As the supervisor's ids: the fake's directories are 0555, as procfs's are
+        # (proc_sys_make_inode), so every uid may search them, and a stat needs no permission on
+        # the file itself: the caller's ids cannot change the answer.
+        with self._for(n.pid):
+            if _newfstatat(_NR_NEWFSTATAT, self.rootfd, os.fsencode(target), out, flags & AT_SYMLINK_NOFOLLOW):
                 err = ctypes.get_errno()
                 return Reply(error=err or errno.EIO)
         return self._give(n, buf, out.raw)
@@ -207,8 +226,7 @@ class RedirectHandlers:
         if target is None:  # also an empty path with AT_EMPTY_PATH
             return CONTINUE
         out = ctypes.create_string_buffer(STATX_SIZE)
-        creds = caller_creds(n.pid)
-        with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
+        with self._for(n.pid):  # as the supervisor: see _stat
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
         return self._give(n, buf, out.raw)
 
@@ -230,12 +248,12 @@ class RedirectHandlers:
         if target is None:
             return CONTINUE
         if signed32(size) <= 0:
-            return Reply(error=errno.EINVAL)
+            return _EINVAL
         # The fake has no symlinks: an lstat answers EINVAL, ENOENT or ENOTDIR without raising.
         with self._for(n.pid):
             st = os.stat(target, dir_fd=self.rootfd, follow_symlinks=False)
         if not stat_mod.S_ISLNK(st.st_mode):
-            return Reply(error=errno.EINVAL)
+            return _EINVAL
         data = os.fsencode(os.readlink(target, dir_fd=self.rootfd))[: signed32(size)]
         return self._give(n, buf, data, value=len(data))
 
@@ -270,7 +288,25 @@ class RedirectHandlers:
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
         self.mem.write(n.pid, addr, data)
-        return Reply(value=value)
+        return Reply(value=value) if value else _DONE
+
+
+def supervisor_for(
+    mountpoint: str, uname: Uname | None = None, uts: UtsTarget | None = None,
+    acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
+) -> tuple[Supervisor, RedirectHandlers]:
+    """A :class:`Supervisor` answering from the fake mounted at ``mountpoint`` and its
+    :class:`RedirectHandlers` (whose ``rootfd`` the caller closes), not yet started."""
+    from fakeproc.backends.seccomp._abi import bpf_program
+    from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
+
+    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    names += list(UTS_SYSCALLS) if uts is not None or uts_apply is not None else []
+    program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
+    sup = Supervisor(program, {})
+    handlers = RedirectHandlers(sup, mountpoint, uname, uts, acting_for, uts_apply)
+    sup.handlers = handlers.table()
+    return sup, handlers
 
 
 def refuse_io_uring(n: Notification) -> Reply:

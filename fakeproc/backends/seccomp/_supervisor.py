@@ -46,6 +46,11 @@ class Reply:
 
 
 _ZEROS = bytes(NOTIF.size)
+_SEND = _abi.SECCOMP_IOCTL_NOTIF_SEND
+_RECV = _abi.SECCOMP_IOCTL_NOTIF_RECV
+_CONTINUE_FLAG = _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE
+_pack_resp = NOTIF_RESP.pack
+_unpack = NOTIF.unpack
 CONTINUE = Reply(cont=True)
 SENT = Reply(sent=True)
 
@@ -268,18 +273,20 @@ class Supervisor:
         buf = self._recv
         buf[:] = _ZEROS  # SECCOMP_IOCTL_NOTIF_RECV wants a zeroed struct
         try:
-            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_RECV, buf, True)
+            fcntl.ioctl(self.listener, _RECV, buf, True)
         except OSError as e:
             if e.errno == errno.ENOENT:  # the caller went away meanwhile, or every process did
                 return not self._hung_up()
             return e.errno == errno.EINTR
         self.notifications += 1
-        nid, pid, _flags, nr, _arch, _ip, *args = NOTIF.unpack(buf)
+        fields = _unpack(buf)  # id, pid, flags, nr, arch, ip, then the six arguments
+        nid, nr = fields[0], fields[3]
         handler = self.handlers.get(nr)
         if handler is None:
-            self._send(nid, 0, 0, _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+            self._send(nid, 0, 0, _CONTINUE_FLAG)
             return True
-        n = Notification(nid, pid, nr, tuple(args))
+        pid = fields[1]
+        n = Notification(nid, pid, nr, fields[6:])
         try:
             reply = handler(n)
         except OSError as e:
@@ -290,7 +297,7 @@ class Supervisor:
         if reply.sent:
             return True
         if reply.cont:
-            self._send(nid, 0, 0, _abi.SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+            self._send(nid, 0, 0, _CONTINUE_FLAG)
         else:
             self._send(nid, reply.value, -reply.error if reply.error else 0, 0)
         return True
@@ -302,8 +309,10 @@ class Supervisor:
         return any(ev & select.POLLHUP for _fd, ev in p.poll(0))
 
     def _send(self, nid: int, value: int, error: int, flags: int) -> None:
-        with contextlib.suppress(OSError):  # ENOENT: the caller was interrupted by a signal
-            fcntl.ioctl(self.listener, _abi.SECCOMP_IOCTL_NOTIF_SEND, NOTIF_RESP.pack(nid, value, error, flags))
+        try:
+            fcntl.ioctl(self.listener, _SEND, _pack_resp(nid, value, error, flags))
+        except OSError:  # ENOENT: the caller was interrupted by a signal
+            pass
 
     # ------------------------------------------------------------------ helpers for handlers
 

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from fakeproc.model import Caller, Kernel, Namespace
     from fakeproc.serve import Identity
 
-__all__ = ["NEW_UTS_LEN", "UTS_SYSCALLS", "UtsTarget", "model_caller", "set_uts_name", "uts_handlers"]
+__all__ = ["NEW_UTS_LEN", "UTS_SYSCALLS", "UtsApply", "UtsTarget", "model_apply", "model_caller", "set_uts_name",
+           "uts_handlers"]
 
 #: The calls, with the key each one sets.
 UTS_SYSCALLS = {"sethostname": "kernel.hostname", "setdomainname": "kernel.domainname"}
@@ -73,26 +74,53 @@ def set_uts_name(uts: Namespace, key: str, name: bytes, kernel: Kernel | None = 
         kernel.polls.notify(key)
 
 
-def uts_handlers(mem: Memory, target: UtsTarget, still_waiting: Callable[[Notification], bool]) -> dict[int, Handler]:
-    """Handlers for both calls; ``target`` says where a caller's name goes and who it is,
-    ``still_waiting`` whether a notification's caller still waits (checked before the model
-    changes: its pid may have been reused meanwhile)."""
+UtsApply = Callable[[int, str, int, bytes], int]
+"""(thread id, key, the errno of the checks after the permission check or 0, the name) -> the
+call's errno (0: the name was stored): the model's side of both calls, wherever the model lives."""
+
+
+def model_apply(target: UtsTarget) -> UtsApply:
+    """The model's side of both calls for callers that ``target`` places: EPERM first, then the
+    caller's own errno, else the name is stored."""
     from fakeproc.model.permissions import ns_capable
 
-    def set_name(n: Notification) -> Reply:
-        uts, caller, kernel = target(n.pid)
+    def apply(pid: int, key: str, err: int, name: bytes) -> int:
+        uts, caller, kernel = target(pid)
         if not ns_capable(caller, uts.owner, "CAP_SYS_ADMIN"):
-            return Reply(error=errno.EPERM)
+            return errno.EPERM
+        if err:
+            return err
+        set_uts_name(uts, key, name, kernel)
+        return 0
+
+    return apply
+
+
+def uts_handlers(mem: Memory, target: UtsTarget | UtsApply, still_waiting: Callable[[Notification], bool],
+                 *, remote: bool = False) -> dict[int, Handler]:
+    """Handlers for both calls; ``target`` says where a caller's name goes and who it is (or,
+    with ``remote``, it is the :data:`UtsApply` of a model in another process),
+    ``still_waiting`` whether a notification's caller still waits (checked before the model
+    changes: its pid may have been reused meanwhile)."""
+    apply: UtsApply = target if remote else model_apply(target)  # type: ignore[arg-type,assignment]
+
+    def set_name(n: Notification) -> Reply:
         length = signed32(n.args[1])
+        err = 0
+        name = b""
         if length < 0 or length > NEW_UTS_LEN:
-            return Reply(error=errno.EINVAL)
-        name = mem.read(n.pid, n.args[0], length)  # b"" for 0; OSError(EFAULT) when unreadable
-        if len(name) < length:
-            return Reply(error=errno.EFAULT)  # the range runs into unmapped memory
-        if not still_waiting(n):
+            err = errno.EINVAL
+        else:
+            try:
+                name = mem.read(n.pid, n.args[0], length)  # b"" for 0
+            except OSError as e:
+                err = e.errno or errno.EFAULT
+            if not err and len(name) < length:
+                err = errno.EFAULT  # the range runs into unmapped memory
+        if not err and not still_waiting(n):
             return Reply(error=errno.ESRCH)
-        set_uts_name(uts, keys[n.nr], name, kernel)
-        return Reply(value=0)
+        err = apply(n.pid, keys[n.nr], err, name)
+        return Reply(error=err) if err else Reply(value=0)
 
     keys = {NR[name]: key for name, key in UTS_SYSCALLS.items()}
     return dict.fromkeys(keys, set_name)

@@ -45,6 +45,9 @@ CASES = [
     "/proc/self/root/proc/sys/kernel/sem", "/proc/thread-self/root/proc/../proc/sys/vm",
     "/proc/self/status", "/proc/meminfo", "/dev/stdin", "/dev/null", "/nonexistent/x",
     "/proc/sys/net/ipv4/conf/fake0/forwarding", "/etc/../proc/sys/vm", "/usr/bin/../../proc/sys",
+    # the prefix test of resolve(): plain names only, else way 1 or the walk decides
+    "/proc/sys/kernel/", "/proc/sys/net/ipv4/conf/lo.1/forwarding", "/proc/sys//kernel/sem",
+    "/proc/sys/./kernel", "/proc/sys/.hidden", "/proc/sys/kernel/..", "/proc/sys/kernel/sem//",
 ]
 TREE_CASES = [
     "to_vm/swappiness", "to_vm", "to_proc/sys/kernel", "to_proc/self/status", "rel_up/f", "to_etc/hostname",
