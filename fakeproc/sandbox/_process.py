@@ -1,7 +1,8 @@
 """Waiting for a child process the way a shell does: signals forwarded, status as ``128 + N``.
 
 >>> import subprocess
->>> wait_forwarding(subprocess.Popen(["sh", "-c", "exit 3"]).pid)
+>>> child = subprocess.Popen(["sh", "-c", "exit 3"])  # kept: a collected Popen may reap the child first
+>>> wait_forwarding(child.pid)
 3
 """
 
