@@ -154,30 +154,36 @@ class Kernel(NamespaceCreation):
 
     def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
         """The namespace types a read-only open and the reads of this entry depend on, so that a
-        server can attribute its caller by those alone; None when that depends on the namespaces
-        themselves (aliases, entries absent from child namespaces). A device entry depends on the
-        net namespace that has (or lacks) the device.
+        server can attribute its caller by those alone; None for a directory, a template or no
+        such entry (the full attribution).
 
-        The entry's table namespace, unless global; the user namespace too when the caller's
-        capabilities count (net and user tables, ``mode_if_capable``, handlers whose read depends
-        on the caller): :func:`~fakeproc.model.permissions.effective_mode` and ``cacheable``.
+        They are the types of the table that registers the file (whether it exists there, its
+        mode in a child namespace, its permission hook) and of the namespace holding its value
+        (an alias's: the entry it names); a device entry depends on the net namespace that has
+        (or lacks) the device. The user namespace too where the caller's capabilities can count:
+        ``mode_if_capable``, handlers whose read depends on the caller (not ``cacheable``), and
+        net and user tables unless every caller may read the file or none may (their hooks,
+        :func:`~fakeproc.model.permissions.effective_mode`, only copy the owner's bits or the
+        others' read bit to every class).
         """
         key = self._key(key_or_path)
-        spec = self._plain.get(key)
+        spec = self.profile.entries.get(key)
         if spec is None:
-            if key in self.profile.entries:
-                return None
             found = self._device_template(key)
             if found is None:
                 return None
-            # A device's entry exists and holds its value in the netns that has the device.
             spec = found[0]
+        elif spec.is_template:
+            return None
         table = spec.table_namespace
-        types = set() if table is NamespaceType.GLOBAL else {table}
+        types = {table, spec.namespace}
+        if spec.alias_of is not None:
+            types.add(self.profile.entries[spec.alias_of].namespace)
+        types.discard(NamespaceType.GLOBAL)
         if (
-            table in (NamespaceType.NET, NamespaceType.USER)
-            or spec.mode_if_capable is not None
+            spec.mode_if_capable is not None
             or not HANDLERS[spec.handler].cacheable
+            or (table in (NamespaceType.NET, NamespaceType.USER) and not _same_read_for_all(spec))
         ):
             types.add(NamespaceType.USER)
         return frozenset(types)
@@ -652,6 +658,12 @@ class Kernel(NamespaceCreation):
 
     def __repr__(self) -> str:
         return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"
+
+
+def _same_read_for_all(spec: SysctlSpec) -> bool:
+    """Whether every caller may read the file, or none may, in every namespace (``test_perm``
+    after any hook that copies one class's bits to all: all read bits set, or none)."""
+    return all((mode & 0o444) in (0, 0o444) for mode in (spec.mode, spec.child_mode) if mode is not None)
 
 
 def _rel(path: str) -> str:
