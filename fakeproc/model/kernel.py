@@ -63,6 +63,10 @@ DMESG_LIMIT = 10_000
 #: starts afresh when either is exceeded (a root writing large distinct bitmaps cannot grow it).
 _READ_CACHE_LIMIT = 50_000
 _READ_CACHE_BYTES = 8 << 20
+#: Distinct file attributes (mode, owner) :meth:`Kernel.listdir_stat` keeps one Stat of.
+_STAT_LIMIT = 4096
+#: What every directory shows (procfs's sysctl directories are 0555 root:root).
+_DIR_STAT = Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
 
 class Kernel(NamespaceCreation):
     """A fake Linux kernel's sysctl state: a profile, namespaces and their values.
@@ -99,6 +103,14 @@ class Kernel(NamespaceCreation):
         if unknown:
             raise ProfileError(f"profile {self.profile.name}: unknown on_write effects {', '.join(unknown)}")
         self._trees: dict[tuple[object, ...], Tree] = {}
+        self._stats: dict[tuple[int, int, int], Stat] = {}
+        # What the tree a namespace set sees depends on (_keys): the devices of its net namespace,
+        # and whether the table's namespace is an initial one for entries absent from child ones.
+        absent = {s.table_namespace for s in self.profile.entries.values() if s.creation is CreationRule.ABSENT}
+        self._tree_types = frozenset(({NamespaceType.NET} if self.profile.templates else set()) | absent) - {
+            NamespaceType.GLOBAL
+        }
+        self._tree_attrs = tuple(t.value for t in NAMESPACE_TYPES if t in self._tree_types)
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._read_cache_bytes = 0
@@ -186,6 +198,28 @@ class Kernel(NamespaceCreation):
             or (table in (NamespaceType.NET, NamespaceType.USER) and not _same_read_for_all(spec))
         ):
             types.add(NamespaceType.USER)
+        return frozenset(types)
+
+    def namespaces_listed(self, path: str) -> frozenset[NamespaceType]:
+        """The namespace types the listing of directory ``path`` and its entries' attributes
+        (:meth:`stat`) depend on: those the tree's shape depends on (:meth:`tree`) and the
+        tables registering the files directly in it (owner, mode in a child namespace).
+        Whether ``path`` is a directory depends only on the first ones."""
+        rel = _rel(path)
+        prefix = path_to_key(rel) + "." if rel else ""
+        types = set(self._tree_types)
+        for spec in self.profile.entries.values():
+            key = spec.key
+            if spec.is_template:
+                # A device's directory (net.ipv4.conf.<dev>.) holds the template's files.
+                head, _, tail = key.partition(DEVICE_PLACEHOLDER)
+                end = tail.rpartition(".")[0] + "."
+                dev = prefix[len(head):-len(end)]
+                if prefix.startswith(head) and prefix.endswith(end) and dev and "." not in dev:
+                    types.add(spec.table_namespace)
+            elif key.startswith(prefix) and "." not in key[len(prefix):]:
+                types.add(spec.table_namespace)
+        types.discard(NamespaceType.GLOBAL)
         return frozenset(types)
 
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
@@ -348,7 +382,7 @@ class Kernel(NamespaceCreation):
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
         nsset = ns or self.init_ns
-        shape = (tuple(m.is_init for m in nsset.members().values()), tuple(nsset.net.devices))
+        shape = (tuple([getattr(nsset, name).is_init for name in self._tree_attrs]), tuple(nsset.net.devices))
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:
@@ -412,7 +446,7 @@ class Kernel(NamespaceCreation):
         rel = _rel(path)
         tree = self.tree(nsset)
         if tree.is_dir(rel):
-            return Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
+            return _DIR_STAT
         key = tree.key_of(rel)
         if key is None:
             key = self._key(path)
@@ -421,6 +455,42 @@ class Kernel(NamespaceCreation):
             raise_errno(errno.ENOENT, path)
         uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), self.profile.legacy)
         return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
+
+    def listdir_stat(self, path: str = "", ns: NamespaceSet | None = None) -> list[tuple[str, Stat | None]]:
+        """:meth:`listdir` with each name's :meth:`stat` (None where it has none), in one pass:
+        what a listing with attributes (FUSE's READDIRPLUS) asks for.
+
+        Raises:
+            OSError(ENOENT): no such directory; OSError(ENOTDIR): a file.
+        """
+        nsset = ns or self.init_ns
+        rel = _rel(path)
+        tree = self.tree(nsset)
+        if not tree.is_dir(rel):
+            self.listdir(path, nsset)  # raises the errno
+        prefix = rel + "/" if rel else ""
+        legacy = self.profile.legacy
+        stats = self._stats
+        out: list[tuple[str, Stat | None]] = []
+        for name in tree.children(rel):
+            child = prefix + name
+            if tree.is_dir(child):
+                out.append((name, _DIR_STAT))
+                continue
+            key = tree.key_of(child)
+            spec = None if key is None else self._spec(key, nsset)
+            if spec is None:
+                out.append((name, None))
+                continue
+            uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), legacy)
+            mode = stat_mod.S_IFREG | self._mode(spec, nsset)
+            st = stats.get((mode, uid, gid))
+            if st is None:
+                if len(stats) > _STAT_LIMIT:
+                    stats.clear()
+                st = stats[mode, uid, gid] = Stat(False, mode, uid, gid, 1)
+            out.append((name, st))
+        return out
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
              caller: Caller = ROOT) -> SysctlFile:

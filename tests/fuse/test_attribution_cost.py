@@ -38,6 +38,21 @@ def test_the_namespaces_a_read_depends_on(key, types):
     assert (None if got is None else set(got)) == types
 
 
+@pytest.mark.parametrize(
+    ("path", "types"),
+    [
+        ("", {T.NET}),  # net devices and entries absent from child netns shape every tree
+        ("/net/ipv4", {T.NET}),
+        ("/net/ipv4/conf/lo", {T.NET}),  # a device's directory
+        ("/net/ipv4/conf/nosuchdev", {T.NET}),
+        ("/kernel", {T.NET, T.IPC, T.UTS, T.PID}),  # the owner and mode of kernel.sem, hostname, ns_last_pid
+        ("/vm", {T.NET, T.PID}),  # vm.memfd_noexec
+    ],
+)
+def test_the_namespaces_a_listing_depends_on(path, types):
+    assert set(Kernel("6.18").namespaces_listed(path)) == types
+
+
 @requires_root
 def test_a_repeat_open_of_kernel_sem_reads_one_link_and_a_global_key_none(monkeypatch):
     session = Session(Kernel("6.18"))
