@@ -67,7 +67,7 @@ class SysctlFile:
             raise_errno(errno.EISDIR, self.key)
         if not self.readable:
             raise_errno(errno.EBADF, self.key)
-        return self.kernel._call(self.key, self.nsset, self.caller, None, pos, size).output
+        return self.kernel._read(self.key, self.nsset, self.caller, pos, size)
 
     def write(self, data: bytes, pos: int = 0) -> int:
         """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).

@@ -63,6 +63,8 @@ DMESG_LIMIT = 10_000
 #: starts afresh when either is exceeded (a root writing large distinct bitmaps cannot grow it).
 _READ_CACHE_LIMIT = 50_000
 _READ_CACHE_BYTES = 8 << 20
+#: Entries of the memos of pure functions of a name (path -> key, key -> device template).
+_MEMO_LIMIT = 65536
 #: Distinct file attributes (mode, owner) :meth:`Kernel.listdir_stat` keeps one Stat of.
 _STAT_LIMIT = 4096
 #: What every directory shows (procfs's sysctl directories are 0555 root:root).
@@ -104,6 +106,10 @@ class Kernel(NamespaceCreation):
             raise ProfileError(f"profile {self.profile.name}: unknown on_write effects {', '.join(unknown)}")
         self._trees: dict[tuple[object, ...], Tree] = {}
         self._stats: dict[tuple[int, int, int], Stat] = {}
+        # Memos of pure functions of a name (bounded: names come from callers): path -> key, and
+        # a concrete key -> the device template it names (None: none).
+        self._path_keys: dict[str, str] = {}
+        self._device_keys: dict[str, tuple[SysctlSpec, str] | None] = {}
         # What the tree a namespace set sees depends on (_keys): the devices of its net namespace,
         # and whether the table's namespace is an initial one for entries absent from child ones.
         absent = {s.table_namespace for s in self.profile.entries.values() if s.creation is CreationRule.ABSENT}
@@ -154,6 +160,11 @@ class Kernel(NamespaceCreation):
     def _device_template(self, key: str) -> tuple[SysctlSpec, str] | None:
         """The device template a concrete key names and the device (``eth0/100`` -> ``eth0.100``),
         whether or not a namespace has that device."""
+        try:
+            return self._device_keys[key]
+        except KeyError:
+            pass
+        found = None
         for prefix in self._prefixes:
             if key.startswith(prefix):
                 dev, sep, leaf = key[len(prefix):].partition(".")
@@ -161,8 +172,12 @@ class Kernel(NamespaceCreation):
                     continue
                 template = self.profile.templates.get(f"{prefix}{DEVICE_PLACEHOLDER}.{leaf}")
                 if template is not None:
-                    return template, dev.replace("/", ".")
-        return None
+                    found = template, dev.replace("/", ".")
+                    break
+        if len(self._device_keys) > _MEMO_LIMIT:
+            self._device_keys.clear()
+        self._device_keys[key] = found
+        return found
 
     def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
         """The namespace types a read-only open and the reads of this entry depend on, so that a
@@ -314,6 +329,22 @@ class Kernel(NamespaceCreation):
             raise_errno(errno.ENOENT, key)
         return self._call_spec(spec, key, nsset, caller, data, pos, size)
 
+    def _read(self, key: str, nsset: NamespaceSet, caller: Caller, pos: int, size: int) -> bytes:
+        """One ``read(2)`` of an open file: :meth:`_call`'s output, with the common case inline (an
+        entry read whole at 0 whose (entry, value) was formatted before, as :meth:`_run` finds it)."""
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        if pos == 0 and spec.alias_of is None:
+            ns = nsset.get(spec.namespace)
+            value = (ns if ns is not None else self._global).values.get(key)
+            if value is None:
+                value = self._resolve(spec, key, ns)
+            out = self._read_cache.get((spec.key, value))
+            if out is not None and len(out) < size < KMALLOC_MAX_SIZE:
+                return out
+        return self._call_spec(spec, key, nsset, caller, None, pos, size).output
+
     def _call_spec(self, spec: SysctlSpec, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None,
                    pos: int, size: int) -> Result:
         """:meth:`_call` for an entry already looked up (and visible to ``nsset``)."""
@@ -375,9 +406,17 @@ class Kernel(NamespaceCreation):
     # ------------------------------------------------------------------ public file API
 
     def _key(self, key_or_path: str) -> str:
-        if "/" in key_or_path and (key_or_path.startswith("/") or "." not in key_or_path.split("/")[0]):
-            return path_to_key(key_or_path)
-        return key_or_path
+        if "/" not in key_or_path:
+            return key_or_path
+        key = self._path_keys.get(key_or_path)
+        if key is None:
+            key = key_or_path
+            if key_or_path.startswith("/") or "." not in key_or_path.split("/")[0]:
+                key = path_to_key(key_or_path)
+            if len(self._path_keys) > _MEMO_LIMIT:
+                self._path_keys.clear()
+            self._path_keys[key_or_path] = key
+        return key
 
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
