@@ -109,6 +109,8 @@ class Kernel(NamespaceCreation):
         # Memos of pure functions of a name (bounded: names come from callers): path -> key, and
         # a concrete key -> the device template it names (None: none).
         self._path_keys: dict[str, str] = {}
+        # Entry key -> whether a read-only open is decided by the mode alone (see open()).
+        self._uniform_reads: dict[str, bool] = {}
         self._device_keys: dict[str, tuple[SysctlSpec, str] | None] = {}
         # What the tree a namespace set sees depends on (_keys): the devices of its net namespace,
         # and whether the table's namespace is an initial one for entries absent from child ones.
@@ -554,7 +556,15 @@ class Kernel(NamespaceCreation):
                 if want_write:
                     raise_errno(errno.EISDIR, key_or_path)
                 return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
-            mode = self._effective_mode(spec, nsset, caller)
+            uniform = self._uniform_reads.get(spec.key)
+            if uniform is None:
+                uniform = self._uniform_reads[spec.key] = spec.mode_if_capable is None and _same_read_for_all(spec)
+            if uniform and want_read and not want_write:
+                # Every caller may read it or none may, and the permission hooks only copy one class's
+                # bits to all (namespaces_read): the mode decides a read-only open, whoever asks.
+                mode = self._mode(spec, nsset)
+            else:
+                mode = self._effective_mode(spec, nsset, caller)
         if not may_open(mode, caller, read=want_read, write=want_write):
             raise_errno(errno.EACCES, key)
         return SysctlFile(self, key, nsset, caller, want_read, want_write)
