@@ -67,6 +67,8 @@ _READ_CACHE_BYTES = 8 << 20
 _MEMO_LIMIT = 65536
 #: Distinct file attributes (mode, owner) :meth:`Kernel.listdir_stat` keeps one Stat of.
 _STAT_LIMIT = 4096
+#: Listings with attributes :meth:`Kernel.listdir_stat` remembers (about 10 KB each at most).
+_LISTING_LIMIT = 512
 #: What every directory shows (procfs's sysctl directories are 0555 root:root).
 _DIR_STAT = Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
 
@@ -106,19 +108,19 @@ class Kernel(NamespaceCreation):
             raise ProfileError(f"profile {self.profile.name}: unknown on_write effects {', '.join(unknown)}")
         self._trees: dict[tuple[object, ...], Tree] = {}
         self._stats: dict[tuple[int, int, int], Stat] = {}
+        self._listings: dict[tuple[str, int, tuple[int, ...]], tuple[Tree, tuple[tuple[str, Stat | None], ...]]] = {}
         # Memos of pure functions of a name (bounded: names come from callers): path -> key, and
         # a concrete key -> the device template it names (None: none).
         self._path_keys: dict[str, str] = {}
         # Entry key -> whether a read-only open is decided by the mode alone (see open()).
         self._uniform_reads: dict[str, bool] = {}
         self._device_keys: dict[str, tuple[SysctlSpec, str] | None] = {}
-        # What the tree a namespace set sees depends on (_keys): the devices of its net namespace,
-        # and whether the table's namespace is an initial one for entries absent from child ones.
+        # The namespace types the tree a namespace set sees depends on (_keys, _visible): net for its
+        # devices, and the tables of entries absent from child namespaces.
         absent = {s.table_namespace for s in self.profile.entries.values() if s.creation is CreationRule.ABSENT}
         self._tree_types = frozenset(({NamespaceType.NET} if self.profile.templates else set()) | absent) - {
             NamespaceType.GLOBAL
         }
-        self._tree_attrs = tuple(t.value for t in NAMESPACE_TYPES if t in self._tree_types)
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._read_cache_bytes = 0
@@ -423,7 +425,7 @@ class Kernel(NamespaceCreation):
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
         nsset = ns or self.init_ns
-        shape = (tuple([getattr(nsset, name).is_init for name in self._tree_attrs]), tuple(nsset.net.devices))
+        shape = (tuple(m.is_init for m in nsset.members().values()), tuple(nsset.net.devices))
         tree = self._trees.get(shape)
         if tree is None:
             with self._lock:
@@ -497,7 +499,7 @@ class Kernel(NamespaceCreation):
         uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), self.profile.legacy)
         return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
 
-    def listdir_stat(self, path: str = "", ns: NamespaceSet | None = None) -> list[tuple[str, Stat | None]]:
+    def listdir_stat(self, path: str = "", ns: NamespaceSet | None = None) -> tuple[tuple[str, Stat | None], ...]:
         """:meth:`listdir` with each name's :meth:`stat` (None where it has none), in one pass:
         what a listing with attributes (FUSE's READDIRPLUS) asks for.
 
@@ -507,6 +509,13 @@ class Kernel(NamespaceCreation):
         nsset = ns or self.init_ns
         rel = _rel(path)
         tree = self.tree(nsset)
+        # A listing depends on the tree (devices, visibility) and on the namespaces of the set
+        # (owners, modes in child namespaces), which do not change once made: reboot() and
+        # restore() start the memo afresh, as they do the trees.
+        memo = (rel, id(tree), nsset.id_tuple)
+        listed = self._listings.get(memo)
+        if listed is not None and listed[0] is tree:
+            return listed[1]
         if not tree.is_dir(rel):
             self.listdir(path, nsset)  # raises the errno
         prefix = rel + "/" if rel else ""
@@ -531,7 +540,11 @@ class Kernel(NamespaceCreation):
                     stats.clear()
                 st = stats[mode, uid, gid] = Stat(False, mode, uid, gid, 1)
             out.append((name, st))
-        return out
+        if len(self._listings) > _LISTING_LIMIT:
+            self._listings.clear()
+        result = tuple(out)
+        self._listings[memo] = (tree, result)
+        return result
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
              caller: Caller = ROOT) -> SysctlFile:
@@ -556,18 +569,23 @@ class Kernel(NamespaceCreation):
                 if want_write:
                     raise_errno(errno.EISDIR, key_or_path)
                 return SysctlFile(self, key, nsset, caller, True, False, is_dir=True)
-            uniform = self._uniform_reads.get(spec.key)
-            if uniform is None:
-                uniform = self._uniform_reads[spec.key] = spec.mode_if_capable is None and _same_read_for_all(spec)
-            if uniform and want_read and not want_write:
-                # Every caller may read it or none may, and the permission hooks only copy one class's
-                # bits to all (namespaces_read): the mode decides a read-only open, whoever asks.
-                mode = self._mode(spec, nsset)
-            else:
-                mode = self._effective_mode(spec, nsset, caller)
+            mode = self._open_mode(spec, nsset, caller, flags)
         if not may_open(mode, caller, read=want_read, write=want_write):
             raise_errno(errno.EACCES, key)
         return SysctlFile(self, key, nsset, caller, want_read, want_write)
+
+    def _open_mode(self, spec: SysctlSpec, nsset: NamespaceSet, caller: Caller, flags: int) -> int:
+        """The mode an open with ``flags`` is checked against: :meth:`_effective_mode`, or for a
+        read-only open (no ``O_TRUNC``) of an entry every caller may read or none may, the mode
+        alone: the permission hooks only copy one class's bits to all (see :meth:`namespaces_read`),
+        so they cannot change that answer."""
+        if flags & (os.O_ACCMODE | os.O_TRUNC) == os.O_RDONLY:
+            uniform = self._uniform_reads.get(spec.key)
+            if uniform is None:
+                uniform = self._uniform_reads[spec.key] = spec.mode_if_capable is None and _same_read_for_all(spec)
+            if uniform:
+                return self._mode(spec, nsset)
+        return self._effective_mode(spec, nsset, caller)
 
     def chmod(self, key_or_path: str, mode: int, ns: NamespaceSet | None = None) -> None:
         """``chmod(2)``: procfs refuses mode changes of sysctl files (``proc_sys_setattr``).
@@ -700,6 +718,7 @@ class Kernel(NamespaceCreation):
                 ns.devices.clear()
             self._namespaces = {ns.id: ns for ns in sorted(init, key=lambda ns: ns.id)}
             self._trees.clear()
+            self._listings.clear()
             self._boot_devices()
             self.generation += 1
 
@@ -734,6 +753,7 @@ class Kernel(NamespaceCreation):
             self.dmesg.clear()
             self.dmesg.extend(dmesg)
             self._trees.clear()
+            self._listings.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-able dict (see :mod:`fakeproc.model.snapshot`)."""

@@ -253,7 +253,7 @@ class Session:
         """The sorted names in directory ``path`` (without ``.`` and ``..``)."""
         return self.kernel.listdir(path, ns=self._listing_namespaces(ctx[2], path))
 
-    def listdir_stat(self, ctx: Context, path: str) -> list[tuple[str, Stat | None]]:
+    def listdir_stat(self, ctx: Context, path: str) -> tuple[tuple[str, Stat | None], ...]:
         """:meth:`listdir` with each name's :meth:`stat` (None where it has none), as the caller's
         namespaces give them now (``Kernel.listdir_stat``)."""
         return self.kernel.listdir_stat(path, ns=self._listing_namespaces(ctx[2], path))
