@@ -97,6 +97,11 @@ class DumpSession:
         self._entry(path)
         return self.children.get(path.strip("/"), [])
 
+    def listdir_stat(self, ctx: object, path: str) -> tuple[tuple[str, Entry | None], ...]:
+        rel = path.strip("/")
+        prefix = rel + "/" if rel else ""
+        return tuple((name, self.entries.get(prefix + name)) for name in self.listdir(ctx, path))
+
     def release(self, fh: int) -> None:
         self.open_files.pop(fh, None)
         self.read_ends.pop(fh, None)

@@ -95,7 +95,7 @@ class SysctlFile:
             raise_errno(errno.EBADF, self.key)
         _verify_area(self.key, pos, size)
         who = self.caller if caller is None else self._recheck(caller, write=False)
-        return self.kernel._call(self.key, self.nsset, who, None, pos, size).output
+        return self.kernel._read(self.key, self.nsset, who, pos, size)
 
     def write(self, data: bytes, pos: int = 0, caller: Caller | None = None) -> int:
         """One ``write(2)`` of ``data`` at ``pos``; returns the bytes consumed (maybe fewer: a short write).

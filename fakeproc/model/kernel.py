@@ -64,6 +64,14 @@ DMESG_LIMIT = 10_000
 #: starts afresh when either is exceeded (a root writing large distinct bitmaps cannot grow it).
 _READ_CACHE_LIMIT = 50_000
 _READ_CACHE_BYTES = 8 << 20
+#: Entries of the memos of pure functions of a name (path -> key, key -> device template).
+_MEMO_LIMIT = 65536
+#: Distinct file attributes (mode, owner) :meth:`Kernel.listdir_stat` keeps one Stat of.
+_STAT_LIMIT = 4096
+#: Listings with attributes :meth:`Kernel.listdir_stat` remembers (about 10 KB each at most).
+_LISTING_LIMIT = 512
+#: What every directory shows (procfs's sysctl directories are 0555 root:root).
+_DIR_STAT = Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
 
 def _owned_by_child_user_ns(ns: Namespace) -> bool:
     """Whether a user namespace other than the initial one owns ``ns`` (``ns->user_ns !=
@@ -110,6 +118,23 @@ class Kernel(NamespaceCreation):
         if unknown:
             raise ProfileError(f"profile {self.profile.name}: unknown on_write effects {', '.join(unknown)}")
         self._trees: dict[tuple[object, ...], Tree] = {}
+        self._stats: dict[tuple[int, int, int], Stat] = {}
+        self._listings: dict[tuple[str, int, tuple[int, ...]], tuple[Tree, tuple[tuple[str, Stat | None], ...]]] = {}
+        # Memos of pure functions of a name (bounded: names come from callers): path -> key, and
+        # a concrete key -> the device template it names (None: none).
+        self._path_keys: dict[str, str] = {}
+        # Entry key -> whether a read-only open is decided by the mode alone (see open()).
+        self._uniform_reads: dict[str, bool] = {}
+        self._device_keys: dict[str, tuple[SysctlSpec, str] | None] = {}
+        # The namespace types the tree a namespace set sees depends on (_keys, _visible): net for its
+        # devices, and the tables of entries absent from child namespaces.
+        absent = {
+            s.table_namespace for s in self.profile.entries.values()
+            if s.creation is CreationRule.ABSENT or s.init_user_ns_only
+        }
+        self._tree_types = frozenset(({NamespaceType.NET} if self.profile.templates else set()) | absent) - {
+            NamespaceType.GLOBAL
+        }
         self._plan: list[tuple[SysctlSpec, SysctlSpec | None, Value | None, Value]] | None = None
         self._read_cache: dict[tuple[str, Value], bytes] = {}
         self._read_cache_bytes = 0
@@ -155,6 +180,11 @@ class Kernel(NamespaceCreation):
     def _device_template(self, key: str) -> tuple[SysctlSpec, str] | None:
         """The device template a concrete key names and the device (``eth0/100`` -> ``eth0.100``),
         whether or not a namespace has that device."""
+        try:
+            return self._device_keys[key]
+        except KeyError:
+            pass
+        found = None
         for prefix in self._prefixes:
             if key.startswith(prefix):
                 dev, sep, leaf = key[len(prefix):].partition(".")
@@ -162,37 +192,69 @@ class Kernel(NamespaceCreation):
                     continue
                 template = self.profile.templates.get(f"{prefix}{DEVICE_PLACEHOLDER}.{leaf}")
                 if template is not None:
-                    return template, dev.replace("/", ".")
-        return None
+                    found = template, dev.replace("/", ".")
+                    break
+        if len(self._device_keys) > _MEMO_LIMIT:
+            self._device_keys.clear()
+        self._device_keys[key] = found
+        return found
 
     def namespaces_read(self, key_or_path: str) -> frozenset[NamespaceType] | None:
         """The namespace types a read-only open and the reads of this entry depend on, so that a
-        server can attribute its caller by those alone; None when that depends on the namespaces
-        themselves (aliases, entries absent from child namespaces). A device entry depends on the
-        net namespace that has (or lacks) the device.
+        server can attribute its caller by those alone; None for a directory, a template or no
+        such entry (the full attribution).
 
-        The entry's table namespace, unless global; the user namespace too when the caller's
-        capabilities count (net and user tables, ``mode_if_capable``, handlers whose read depends
-        on the caller): :func:`~fakeproc.model.permissions.effective_mode` and ``cacheable``.
+        They are the types of the table that registers the file (whether it exists there, its
+        mode in a child namespace, its permission hook) and of the namespace holding its value
+        (an alias's: the entry it names); a device entry depends on the net namespace that has
+        (or lacks) the device. The user namespace too where the caller's capabilities can count:
+        ``mode_if_capable``, handlers whose read depends on the caller (not ``cacheable``), and
+        net and user tables unless every caller may read the file or none may (their hooks,
+        :func:`~fakeproc.model.permissions.effective_mode`, only copy the owner's bits or the
+        others' read bit to every class).
         """
         key = self._key(key_or_path)
-        spec = self._plain.get(key)
+        spec = self.profile.entries.get(key)
         if spec is None:
-            if key in self.profile.entries:
-                return None
             found = self._device_template(key)
             if found is None:
                 return None
-            # A device's entry exists and holds its value in the netns that has the device.
             spec = found[0]
+        elif spec.is_template:
+            return None
         table = spec.table_namespace
-        types = set() if table is NamespaceType.GLOBAL else {table}
+        types = {table, spec.namespace}
+        if spec.alias_of is not None:
+            types.add(self.profile.entries[spec.alias_of].namespace)
+        types.discard(NamespaceType.GLOBAL)
         if (
-            table in (NamespaceType.NET, NamespaceType.USER)
-            or spec.mode_if_capable is not None
+            spec.mode_if_capable is not None
             or not HANDLERS[spec.handler].cacheable
+            or (table in (NamespaceType.NET, NamespaceType.USER) and not _same_read_for_all(spec))
         ):
             types.add(NamespaceType.USER)
+        return frozenset(types)
+
+    def namespaces_listed(self, path: str) -> frozenset[NamespaceType]:
+        """The namespace types the listing of directory ``path`` and its entries' attributes
+        (:meth:`stat`) depend on: those the tree's shape depends on (:meth:`tree`) and the
+        tables registering the files directly in it (owner, mode in a child namespace).
+        Whether ``path`` is a directory depends only on the first ones."""
+        rel = _rel(path)
+        prefix = path_to_key(rel) + "." if rel else ""
+        types = set(self._tree_types)
+        for spec in self.profile.entries.values():
+            key = spec.key
+            if spec.is_template:
+                # A device's directory (net.ipv4.conf.<dev>.) holds the template's files.
+                head, _, tail = key.partition(DEVICE_PLACEHOLDER)
+                end = tail.rpartition(".")[0] + "."
+                dev = prefix[len(head):-len(end)]
+                if prefix.startswith(head) and prefix.endswith(end) and dev and "." not in dev:
+                    types.add(spec.table_namespace)
+            elif key.startswith(prefix) and "." not in key[len(prefix):]:
+                types.add(spec.table_namespace)
+        types.discard(NamespaceType.GLOBAL)
         return frozenset(types)
 
     def _visible(self, spec: SysctlSpec, nsset: NamespaceSet) -> bool:
@@ -289,6 +351,22 @@ class Kernel(NamespaceCreation):
             raise_errno(errno.ENOENT, key)
         return self._call_spec(spec, key, nsset, caller, data, pos, size)
 
+    def _read(self, key: str, nsset: NamespaceSet, caller: Caller, pos: int, size: int) -> bytes:
+        """One ``read(2)`` of an open file: :meth:`_call`'s output, with the common case inline (an
+        entry read whole at 0 whose (entry, value) was formatted before, as :meth:`_run` finds it)."""
+        spec = self._spec(key, nsset)
+        if spec is None:
+            raise_errno(errno.ENOENT, key)
+        if pos == 0 and spec.alias_of is None:
+            ns = nsset.get(spec.namespace)
+            value = (ns if ns is not None else self._global).values.get(key)
+            if value is None:
+                value = self._resolve(spec, key, ns)
+            out = self._read_cache.get((spec.key, value))
+            if out is not None and len(out) < size < KMALLOC_MAX_SIZE:
+                return out
+        return self._call_spec(spec, key, nsset, caller, None, pos, size).output
+
     def _call_spec(self, spec: SysctlSpec, key: str, nsset: NamespaceSet, caller: Caller, data: bytes | None,
                    pos: int, size: int) -> Result:
         """:meth:`_call` for an entry already looked up (and visible to ``nsset``)."""
@@ -354,9 +432,17 @@ class Kernel(NamespaceCreation):
     # ------------------------------------------------------------------ public file API
 
     def _key(self, key_or_path: str) -> str:
-        if "/" in key_or_path and (key_or_path.startswith("/") or "." not in key_or_path.split("/")[0]):
-            return path_to_key(key_or_path)
-        return key_or_path
+        if "/" not in key_or_path:
+            return key_or_path
+        key = self._path_keys.get(key_or_path)
+        if key is None:
+            key = key_or_path
+            if key_or_path.startswith("/") or "." not in key_or_path.split("/")[0]:
+                key = path_to_key(key_or_path)
+            if len(self._path_keys) > _MEMO_LIMIT:
+                self._path_keys.clear()
+            self._path_keys[key_or_path] = key
+        return key
 
     def tree(self, ns: NamespaceSet | None = None) -> Tree:
         """The directory tree ``ns`` sees (cached per shape of namespace set)."""
@@ -427,7 +513,7 @@ class Kernel(NamespaceCreation):
         rel = _rel(path)
         tree = self.tree(nsset)
         if tree.is_dir(rel):
-            return Stat(True, stat_mod.S_IFDIR | 0o555, 0, 0, 1)
+            return _DIR_STAT
         key = tree.key_of(rel)
         if key is None:
             key = self._key(path)
@@ -436,6 +522,53 @@ class Kernel(NamespaceCreation):
             raise_errno(errno.ENOENT, path)
         uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), self.profile.legacy)
         return Stat(False, stat_mod.S_IFREG | self._mode(spec, nsset), uid, gid, 1)
+
+    def listdir_stat(self, path: str = "", ns: NamespaceSet | None = None) -> tuple[tuple[str, Stat | None], ...]:
+        """:meth:`listdir` with each name's :meth:`stat` (None where it has none), in one pass:
+        what a listing with attributes (FUSE's READDIRPLUS) asks for.
+
+        Raises:
+            OSError(ENOENT): no such directory; OSError(ENOTDIR): a file.
+        """
+        nsset = ns or self.init_ns
+        rel = _rel(path)
+        tree = self.tree(nsset)
+        # A listing depends on the tree (devices, visibility) and on the namespaces of the set
+        # (owners, modes in child namespaces), which do not change once made: reboot() and
+        # restore() start the memo afresh, as they do the trees.
+        memo = (rel, id(tree), nsset.id_tuple)
+        listed = self._listings.get(memo)
+        if listed is not None and listed[0] is tree:
+            return listed[1]
+        if not tree.is_dir(rel):
+            self.listdir(path, nsset)  # raises the errno
+        prefix = rel + "/" if rel else ""
+        legacy = self.profile.legacy
+        stats = self._stats
+        out: list[tuple[str, Stat | None]] = []
+        for name in tree.children(rel):
+            child = prefix + name
+            if tree.is_dir(child):
+                out.append((name, _DIR_STAT))
+                continue
+            key = tree.key_of(child)
+            spec = None if key is None else self._spec(key, nsset)
+            if spec is None:
+                out.append((name, None))
+                continue
+            uid, gid = owner_ids(spec, nsset.get(spec.table_namespace), legacy)
+            mode = stat_mod.S_IFREG | self._mode(spec, nsset)
+            st = stats.get((mode, uid, gid))
+            if st is None:
+                if len(stats) > _STAT_LIMIT:
+                    stats.clear()
+                st = stats[mode, uid, gid] = Stat(False, mode, uid, gid, 1)
+            out.append((name, st))
+        if len(self._listings) > _LISTING_LIMIT:
+            self._listings.clear()
+        result = tuple(out)
+        self._listings[memo] = (tree, result)
+        return result
 
     def open(self, key_or_path: str, flags: int = os.O_RDONLY, ns: NamespaceSet | None = None,
              caller: Caller = ROOT) -> SysctlFile:
@@ -469,7 +602,7 @@ class Kernel(NamespaceCreation):
                 if not self.tree(nsset).is_dir(key_to_path(key)):
                     raise_errno(errno.ENOENT, key)
             else:
-                mode = self._effective_mode(spec, nsset, caller)
+                mode = self._open_mode(spec, nsset, caller, flags)
         if flags & os.O_PATH:
             # An O_PATH open checks no permission and gives a descriptor that neither reads nor
             # writes (fs/open.c do_dentry_open: FMODE_PATH).
@@ -516,6 +649,19 @@ class Kernel(NamespaceCreation):
             return False
         user_ns = caller.user_ns
         return user_ns is None or (user_ns.uid_inside(uid) is not None and user_ns.gid_inside(gid) is not None)
+
+    def _open_mode(self, spec: SysctlSpec, nsset: NamespaceSet, caller: Caller, flags: int) -> int:
+        """The mode an open with ``flags`` is checked against: :meth:`_effective_mode`, or for a
+        read-only open (no ``O_TRUNC``) of an entry every caller may read or none may, the mode
+        alone: the permission hooks only copy one class's bits to all (see :meth:`namespaces_read`),
+        so they cannot change that answer."""
+        if flags & (os.O_ACCMODE | os.O_TRUNC) == os.O_RDONLY:
+            uniform = self._uniform_reads.get(spec.key)
+            if uniform is None:
+                uniform = self._uniform_reads[spec.key] = spec.mode_if_capable is None and _same_read_for_all(spec)
+            if uniform:
+                return self._mode(spec, nsset)
+        return self._effective_mode(spec, nsset, caller)
 
     def chmod(self, key_or_path: str, mode: int, ns: NamespaceSet | None = None) -> None:
         """``chmod(2)``: procfs refuses mode changes of sysctl files (``proc_sys_setattr``).
@@ -648,6 +794,7 @@ class Kernel(NamespaceCreation):
                 ns.devices.clear()
             self._namespaces = {ns.id: ns for ns in sorted(init, key=lambda ns: ns.id)}
             self._trees.clear()
+            self._listings.clear()
             self._boot_devices()
             self.generation += 1
 
@@ -682,6 +829,7 @@ class Kernel(NamespaceCreation):
             self.dmesg.clear()
             self.dmesg.extend(dmesg)
             self._trees.clear()
+            self._listings.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-able dict (see :mod:`fakeproc.model.snapshot`)."""
@@ -725,6 +873,12 @@ class Kernel(NamespaceCreation):
 
     def __repr__(self) -> str:
         return f"<Kernel profile={self.profile.name!r} namespaces={len(self._namespaces)}>"
+
+
+def _same_read_for_all(spec: SysctlSpec) -> bool:
+    """Whether every caller may read the file, or none may, in every namespace (``test_perm``
+    after any hook that copies one class's bits to all: all read bits set, or none)."""
+    return all((mode & 0o444) in (0, 0o444) for mode in (spec.mode, spec.child_mode) if mode is not None)
 
 
 def _rel(path: str) -> str:

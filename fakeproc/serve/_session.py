@@ -161,6 +161,7 @@ class Session:
         self._caller_type = Caller
         self._root_callers: dict[int, Caller] = {}
         self._needed: dict[str, tuple[int, ...] | None] = {}
+        self._listed: dict[str, tuple[int, ...]] = {}
         # Handle -> length of the whole output its first read (at 0) got. A later read at or past
         # it is EOF without calling the handler again (sysctl and cat read until a 0-byte read).
         # Divergence (6.18): procfs calls the handler again; a proc_dostring value made longer
@@ -245,12 +246,33 @@ class Session:
 
     def opendir(self, ctx: Context, path: str) -> None:
         """Open a directory: ENOTDIR for a file, ENOENT for nothing."""
-        if not self.kernel.stat(path, ns=self.namespaces(ctx[2])).is_dir:
+        if not self.kernel.stat(path, ns=self._listing_namespaces(ctx[2], path)).is_dir:
             raise _refuse(errno.ENOTDIR, path)
 
     def listdir(self, ctx: Context, path: str) -> list[str]:
         """The sorted names in directory ``path`` (without ``.`` and ``..``)."""
-        return self.kernel.listdir(path, ns=self.namespaces(ctx[2]))
+        return self.kernel.listdir(path, ns=self._listing_namespaces(ctx[2], path))
+
+    def listdir_stat(self, ctx: Context, path: str) -> tuple[tuple[str, Stat | None], ...]:
+        """:meth:`listdir` with each name's :meth:`stat` (None where it has none), as the caller's
+        namespaces give them now (``Kernel.listdir_stat``)."""
+        return self.kernel.listdir_stat(path, ns=self._listing_namespaces(ctx[2], path))
+
+    def _listing_namespaces(self, pid: int, path: str) -> NamespaceSet:
+        """The caller's namespaces for listing directory ``path``, read from only the links the
+        listing and its attributes depend on (``Kernel.namespaces_listed``)."""
+        resolver = self.resolver
+        if resolver is None:
+            return self.namespaces(pid)
+        try:
+            needed = self._listed[path]
+        except KeyError:
+            types = self.kernel.namespaces_listed(path)
+            needed = tuple(i for i, t in enumerate(NAMESPACE_TYPES) if t in types)
+            if len(self._listed) > 65536:
+                self._listed.clear()
+            self._listed[path] = needed
+        return resolver.resolve_for(pid, needed) if needed else resolver.base
 
     # ------------------------------------------------------------------ files
 

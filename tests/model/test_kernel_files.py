@@ -211,3 +211,27 @@ def test_fs_binfmt_misc_is_an_empty_read_only_directory(profile: str) -> None:
     assert "binfmt_misc" in k.listdir("fs")
     assert k.listdir("fs/binfmt_misc") == []
     assert k.stat("fs/binfmt_misc").mode == 0o40555
+
+
+def test_listdir_stat_is_listdir_with_each_names_stat_in_every_set_and_follows_devices(k: Kernel) -> None:
+    child = k.unshare(k.init_ns, ipc=True, net=True, uts=True)
+    owned = k.unshare(k.init_ns, user=True, net=True, ipc=True, owner_uid=1000, owner_gid=1000)
+    for ns in (k.init_ns, child, owned):
+        dirs = [""]
+        while dirs:
+            d = dirs.pop()
+            listed = k.listdir_stat(d, ns)
+            assert [name for name, _st in listed] == k.listdir(d, ns)
+            for name, st in listed:
+                path = f"{d}/{name}" if d else name
+                assert st == k.stat(path, ns), path
+                if st is not None and st.is_dir:
+                    dirs.append(path)
+    assert k.listdir_stat("net/ipv4/conf", child) == k.listdir_stat("net/ipv4/conf", child)  # remembered
+    k.add_device(child, "veth0")
+    assert "veth0" in [name for name, _st in k.listdir_stat("net/ipv4/conf", child)]
+    assert "veth0" not in [name for name, _st in k.listdir_stat("net/ipv4/conf", k.init_ns)]
+    assert_errno(errno.ENOTDIR, k.listdir_stat, "kernel/sem")
+    assert_errno(errno.ENOENT, k.listdir_stat, "kernel/nosuch")
+    k.reboot()
+    assert [name for name, _st in k.listdir_stat("net/ipv4/conf", k.init_ns)] == k.listdir("net/ipv4/conf")

@@ -8,7 +8,9 @@ open file.
 
 from __future__ import annotations
 
+import errno
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -83,3 +85,31 @@ def test_the_write_shortcut_answers_like_open_for_every_key_and_caller(profile: 
     assert a.snapshot() == b.snapshot()
     strip = [(r.key, r.data, r.pos, r.namespaces, r.count, r.errno, r.uid) for r in a.write_log]
     assert strip == [(r.key, r.data, r.pos, r.namespaces, r.count, r.errno, r.uid) for r in b.write_log]
+
+
+@pytest.mark.parametrize("profile", available_profiles())
+def test_a_read_only_open_decided_by_the_mode_alone_answers_like_the_permission_hooks(profile: str) -> None:
+    """``Kernel.open`` skips the permission hooks for a read-only open of an entry every caller may
+    read or none may: the answer must be the hooks' own, for every key, set and caller."""
+    from fakeproc.model.permissions import effective_mode, may_open
+
+    k = Kernel(profile)
+    sets = _sets(k)
+    capable = Caller(uid=1000, gid=1000, user_ns=sets["owned"].user)  # root-owner of the child userns
+    callers = {**CALLERS, "group": Caller(uid=1000, gid=0), "owner": capable, "nocaps": Caller(caps=frozenset())}
+    for where, ns in sets.items():
+        for key in k.keys(ns):
+            spec = k.spec(key, ns)
+            for who, caller in callers.items():
+                mode = k._mode(spec, ns)
+                hooked = effective_mode(
+                    spec if mode == spec.mode else replace(spec, mode=mode),
+                    ns.get(spec.table_namespace), caller, k.profile.legacy,
+                )
+                try:
+                    k.open(key, os.O_RDONLY, ns, caller)
+                    opened = True
+                except OSError as e:
+                    assert e.errno == errno.EACCES, (key, where, who)
+                    opened = False
+                assert opened == may_open(hooked, caller, read=True), (key, where, who)

@@ -376,7 +376,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     opendir = session.opendir
     handle_at = ctypes.c_uint64.from_address  # fuse_file_info.fh, read in place
     fh_offset = fuse.fuse_file_info.fh.offset
-    listings: dict[int, tuple[str, ...]] = {}  # open directory handle -> its names (libfuse3)
+    # open directory handle -> its names and, for READDIRPLUS, their attributes (libfuse3)
+    listings: dict[int, tuple[tuple[bytes, ...], tuple[Any, ...] | None]] = {}
     dir_handles = itertools.count(1)
     no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
     major = int(fuse.fuse_version_major)
@@ -460,17 +461,26 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("opendir", e)
 
-    plus_stat = c_stat()
-    plus_address = ctypes.addressof(plus_stat)
+    attributes: dict[tuple[int, int, int, int], Any] = {}  # (mode, nlink, uid, gid) -> a filled c_stat
+    listdir_stat = session.listdir_stat
+
+    def attributes_of(st: Any) -> Any:
+        key = (st.mode, st.nlink, st.uid, st.gid)
+        filled = attributes.get(key)
+        if filled is None:
+            if len(attributes) > 1024:
+                attributes.clear()  # listings made before keep their own references
+            filled = attributes[key] = c_stat()
+            memmove(ctypes.addressof(filled), template_address, stat_size)
+            filled.st_mode, filled.st_nlink, filled.st_uid, filled.st_gid = key
+        return filled
 
     def readdir_cb(path: bytes, buf: Any, filler: Any, offset: int, fip: Any, flags: int = 0) -> int:
         try:
             if counting:
                 count("readdir")
-            ctx = context()
-            where = path.decode("utf-8", "surrogateescape")
             if major == 2:
-                names = listdir(ctx, where)
+                names = listdir(context(), path.decode("utf-8", "surrogateescape"))
                 for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
                     if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0):
                         break
@@ -481,29 +491,34 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             # makes its dentry now instead of sending a LOOKUP per name (one per file in sysctl -a).
             # One listing per open directory, made at its first READDIR: the later ones (the next
             # buffer, then the empty one at the end) continue it, as libfuse's own buffer did.
+            # Its attributes are the lister's, taken with the names (Session.listdir_stat).
             handle = fip.contents.fh
-            entries = listings.get(handle) if offset else None
-            if entries is None:
-                entries = listings[handle] = (".", "..", *listdir(ctx, where))
             plus_wanted = flags & _READDIR_PLUS
-            prefix = where.rstrip("/") + "/"
-            for index in range(offset, len(entries)):
-                name = entries[index]
-                plus = 0
-                if plus_wanted and index >= 2:
-                    try:
-                        st = stat(ctx, prefix + name)
-                    except OSError:
-                        pass  # gone meanwhile: a plain entry, the kernel's LOOKUP will say ENOENT
-                    else:
-                        memmove(plus_address, template_address, stat_size)
-                        plus_stat.st_mode = st.mode
-                        plus_stat.st_nlink = st.nlink
-                        plus_stat.st_uid = st.uid
-                        plus_stat.st_gid = st.gid
-                        plus = _FILL_DIR_PLUS
-                if filler(buf, name.encode("utf-8", "surrogateescape"), plus_stat if plus else no_stat, index + 1, plus):
-                    break
+            listing = listings.get(handle) if offset else None
+            if listing is None or (plus_wanted and listing[1] is None):
+                where = path.decode("utf-8", "surrogateescape")
+                if plus_wanted:
+                    listed = listdir_stat(context(), where)
+                    listing = (
+                        (b".", b"..", *[name.encode("utf-8", "surrogateescape") for name, _st in listed]),
+                        (None, None, *[None if st is None else attributes_of(st) for _name, st in listed]),
+                    )
+                else:
+                    listing = ((b".", b"..", *[n.encode("utf-8", "surrogateescape") for n in listdir(context(), where)]), None)
+                listings[handle] = listing
+            encoded, filled = listing
+            if plus_wanted and filled is not None:
+                for index in range(offset, len(encoded)):
+                    attrs = filled[index]
+                    if attrs is None:  # . and .., or gone meanwhile: the kernel's LOOKUP will say
+                        if filler(buf, encoded[index], no_stat, index + 1, 0):
+                            break
+                    elif filler(buf, encoded[index], attrs, index + 1, _FILL_DIR_PLUS):
+                        break
+            else:
+                for index in range(offset, len(encoded)):
+                    if filler(buf, encoded[index], no_stat, index + 1, 0):
+                        break
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("readdir", e)
