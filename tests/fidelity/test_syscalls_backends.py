@@ -416,13 +416,6 @@ _PATHS_DOT = Lead(
     "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
     "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
 )
-_PATH_MAX = Lead(
-    "fakeproc/backends/seccomp/_memory.py Memory.read_path (both backends)",
-    "A path whose NUL is not within its first PATH_MAX (4096) bytes is ENAMETOOLONG (fs/namei.c "
-    "getname_flags). read_path reads page by page while fewer than PATH_MAX bytes are read, so it "
-    "returns strings of up to PATH_MAX + 4095 bytes when the first one starts inside a page: the "
-    "answer then depends on the string's address (ENOENT from the fake here).",
-)
 _PATHS_DOTDOT = Lead(
     "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
     "openat(fd of /proc/sys, '..') is /proc. Under seccomp the descriptor is the private mount's root, "
@@ -613,11 +606,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
     "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "path_of_4096_bytes_at_page_offset_100": {b: _PATH_MAX for b in ("seccomp", "emulated")},
-    "path_of_4096_bytes_at_page_offset_4000": {b: _PATH_MAX for b in ("seccomp", "emulated")},
-    "path_of_4150_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
-    "path_of_4150_bytes_at_page_offset_4000": {"emulated": _PATH_MAX},
-    "path_of_5041_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
     "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
     "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
