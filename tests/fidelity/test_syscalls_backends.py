@@ -435,11 +435,6 @@ _RESOLVE = Lead(
     "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
     "under LOOKUP_RCU), unknown bits are EINVAL (fs/open.c build_open_how).",
 )
-_STATX_ROOT = Lead(
-    "fakeproc/backends/seccomp/_redirect.py (stat answers)",
-    "The answer for /proc/sys itself comes from the private mount's root, which has STATX_ATTR_MOUNT_ROOT "
-    "(0x2000) in stx_attributes; the host's /proc/sys is not a mount root.",
-)
 _EMU_STATX = Lead(
     "fakeproc/backends/emulated/_handlers.py _pack_stat/_stat",
     "procfs statx reports stx_mask 0x17ff (basic stats plus STATX_MNT_ID; 0x47ff with STATX_MNT_ID_UNIQUE "
@@ -556,7 +551,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "statx_root_all": {"mount": Documented(
         "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
         "'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
-        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "seccomp": _STATX_ROOT, "emulated": _EMU_STATX},
+        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "emulated": _EMU_STATX},
     "write_append_twice": {b: Documented("ok:((4, 4, 13), b'400\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_hostname": {b: Documented("ok:((2, 5), b'de\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_after_read": {b: Documented("ok:(b'8192\\n', 3, 13, b'55\\n')", _FUSE_APPEND)

@@ -45,6 +45,18 @@ _newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_v
 _newfstatat.restype = ctypes.c_long
 
 _NR_NEWFSTATAT = NR["newfstatat"]
+STATX_ATTR_MOUNT_ROOT = 0x2000  # include/uapi/linux/stat.h
+
+
+def _is_mount_root(path: str) -> bool:
+    """Whether ``path`` is the root of a mount here (its statx attributes say so)."""
+    out = ctypes.create_string_buffer(STATX_SIZE)
+    try:
+        syscall(NR["statx"], AT_FDCWD, os.fsencode(path), 0, 0, out)
+    except OSError:
+        return False
+    return bool(int.from_bytes(out.raw[8:16], "little") & STATX_ATTR_MOUNT_ROOT)
+
 _EINVAL = Reply(error=errno.EINVAL)
 _DONE = Reply(value=0)
 
@@ -119,6 +131,7 @@ class RedirectHandlers:
         self._by_name = self.paths.by_name_works
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
+        self._unmark_root = not _is_mount_root("/proc/sys")
         self._for: Callable[[int], AbstractContextManager[None]] = (
             acting_for or (lambda pid: contextlib.nullcontext()))
 
@@ -228,6 +241,11 @@ class RedirectHandlers:
         out = ctypes.create_string_buffer(STATX_SIZE)
         with self._for(n.pid):  # as the supervisor: see _stat
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
+        if target == "." and self._unmark_root:
+            # The mount's root is a mount root (vfs_getattr_nosec, fs/stat.c: path_mounted); the
+            # caller's /proc/sys is not, unless something is mounted there on the host too.
+            attributes = int.from_bytes(out.raw[8:16], "little") & ~STATX_ATTR_MOUNT_ROOT
+            out[8:16] = attributes.to_bytes(8, "little")
         return self._give(n, buf, out.raw)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
