@@ -417,10 +417,8 @@ _PATHS_DOT = Lead(
     "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
 )
 _PATHS_DOTDOT = Lead(
-    "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
-    "openat(fd of /proc/sys, '..') is /proc. Under seccomp the descriptor is the private mount's root, "
-    "so '..' reaches the runtime directory that holds the mountpoint (its mnt-* entries leak); under "
-    "emulated it resolves to /proc/sys itself.",
+    "fakeproc/backends/emulated/_handlers.py _dir_of",
+    "openat(fd of /proc/sys, '..') is /proc; under emulated it resolves to /proc/sys itself.",
 )
 _SECCOMP_OPATH = Lead(
     "fakeproc/backends/seccomp/_redirect.py",
@@ -429,7 +427,7 @@ _SECCOMP_OPATH = Lead(
     "descriptor (fstat works, read EBADF, openat relative to it works).",
 )
 _RESOLVE = Lead(
-    "fakeproc/backends/seccomp/_paths.py (openat2 resolve flags), emulated _openat2",
+    "fakeproc/backends/emulated _openat2 (seccomp's: _redirect.py _openat2, with _paths.climb)",
     "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
     "dirfd with EXDEV, RESOLVE_NO_XDEV refuses mount crossings (/ -> /proc) with EXDEV, RESOLVE_IN_ROOT "
     "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
@@ -489,12 +487,6 @@ _EMU_FDINFO = Lead(
     "gives the /proc/sys path, the read position, the open flags and PROC_SUPER_MAGIC (0x9fa0). If this "
     "cannot be answered, it belongs in docs/mount.md's stated limits.",
 )
-_SECCOMP_FDLINK = Lead(
-    "fakeproc/backends/seccomp (readlink answers)",
-    "readlink(/proc/self/fd/N) of a redirected open names the private mount "
-    "(/run/fakeproc/mnt-*/kernel/msgmax) where procfs gives /proc/sys/kernel/msgmax; realpath(3) of "
-    "/dev/fd/N and lsof show it.",
-)
 _FUSE_MMAP = Documented(
     "ok:'mapped'",
     "procfs sysctl files have no mmap (ENODEV). FUSE with FOPEN_DIRECT_IO maps MAP_PRIVATE with "
@@ -541,12 +533,10 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
                       "default_permissions allows; the server sees no OPEN") for b in ("mount", "seccomp")},
     "openat2_CACHED_twice": {"mount": Documented("ok:b'8192\\n'", "FUSE's d_revalidate works under RCU "
                                                   "within entry_timeout; procfs's never does"),
-                             "seccomp": _RESOLVE, "emulated": _RESOLVE},
+                             "emulated": _RESOLVE},
     "openat2_NO_XDEV_dotdot_out": {
         "mount": Documented("err:EXDEV", "/proc/sys is a bind mount inside fakeproc run: '..' from it crosses "
-                            "a mount"),
-        "seccomp": Documented("err:EXDEV", "the supervisor opens in its private mount, whose root '..' "
-                              "leaves")},
+                            "a mount")},
     "read_count_zero_stable_secret": {"mount": _FUSE_COUNT0, "seccomp": _FUSE_COUNT0},
     "statx_root_all": {"mount": Documented(
         "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
@@ -567,7 +557,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
                                                               "opens O_DIRECT (sendfile)"),
                                         "emulated": _EMU_FDINFO},
-    "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
+    "readlink_proc_self_fd": {"emulated": _EMU_FDINFO},
     "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
                                                             "emulated backend (copy_file_range: EBADF)")},
     **{name: {"emulated": _EMU_VECTORED} for name in (
@@ -602,11 +592,11 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
-    "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "open_dotdot_of_root_listing": {"emulated": _PATHS_DOTDOT},
+    "openat2_BENEATH_absolute": {"emulated": _RESOLVE},
     "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
     "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
-    "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "openat2_NO_XDEV_absolute": {"emulated": _RESOLVE},
     "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
     "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},

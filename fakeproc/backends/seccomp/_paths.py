@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 from fakeproc.backends.seccomp._abi import NR, libc
 
-__all__ = ["AT_FDCWD", "UNDECIDED", "Resolver", "by_name", "tgid"]
+__all__ = ["AT_FDCWD", "UNDECIDED", "Resolver", "by_name", "climb", "tgid"]
 
 log = logging.getLogger("fakeproc.backends.seccomp")
 
@@ -285,6 +285,30 @@ def by_name(path: bytes) -> object:
     if len(cur) >= 2:
         return os.fsdecode(b"/".join(cur[2:])), path.endswith(b"/")
     return None
+
+
+def climb(path: bytes) -> tuple[bytes, int]:
+    """``path`` as a relative path with every ``..`` that would climb above its start dropped
+    (what openat2's ``RESOLVE_IN_ROOT`` walks), and how many levels above its start the path
+    climbs at most (0: it stays beneath, as ``RESOLVE_BENEATH`` requires). By name only: a
+    symlink on the way is not followed.
+
+    >>> climb(b"../../kernel/./msgmax"), climb(b"kernel/../vm/"), climb(b"/a/../..")
+    ((b'kernel/msgmax', 2), (b'vm/', 0), (b'.', 1))
+    """
+    kept: list[bytes] = []
+    above = 0
+    for name in path.split(b"/"):
+        if name in (b"", b"."):
+            continue
+        if name != b"..":
+            kept.append(name)
+        elif kept:
+            kept.pop()
+        else:
+            above += 1
+    rel = b"/".join(kept) or b"."
+    return (rel + b"/" if kept and path.endswith(b"/") else rel), above
 
 
 def _proc_sys_is_plain() -> bool:

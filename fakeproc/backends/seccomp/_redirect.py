@@ -17,7 +17,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
-from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
+from fakeproc.backends.seccomp._bind import bound_root
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, climb, signed32
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
     Handler,
@@ -46,6 +47,10 @@ _newfstatat.restype = ctypes.c_long
 
 _NR_NEWFSTATAT = NR["newfstatat"]
 STATX_ATTR_MOUNT_ROOT = 0x2000  # include/uapi/linux/stat.h
+# include/uapi/linux/openat2.h
+_RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
+_RESOLVE_VALID = 0x3F
+_O_TMPFILE = 0o20000000  # __O_TMPFILE, without O_DIRECTORY
 
 
 def _is_mount_root(path: str) -> bool:
@@ -122,8 +127,11 @@ class RedirectHandlers:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
-        # caller's identity (used for every access below) could not traverse.
-        self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # caller's identity (used for every access below) could not traverse. Bound at /proc/sys
+        # in a namespace of our own where we may, so that injected descriptors walk '..' to /proc
+        # and read back as /proc/sys/... (see _bind.py).
+        self._root = bound_root(self.mountpoint)
+        self.rootfd = self._root.fd
         self.uname = uname
         self.uts = uts
         self.uts_apply = uts_apply
@@ -135,11 +143,15 @@ class RedirectHandlers:
         self._for: Callable[[int], AbstractContextManager[None]] = (
             acting_for or (lambda pid: contextlib.nullcontext()))
 
+    def close(self) -> None:
+        """Close :attr:`rootfd` (and the namespace it is bound in) once the supervisor is done."""
+        self._root.close()
+
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
         t: dict[int, Handler] = {
-            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2], 0),
-            NR["openat"]: lambda n: self._open(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3], 0),
+            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
+            NR["openat"]: lambda n: self._open(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
             NR["openat2"]: self._openat2,
             NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
@@ -185,11 +197,15 @@ class RedirectHandlers:
 
     # ------------------------------------------------------------------ handlers
 
-    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int, resolve: int) -> Reply:
+    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int) -> Reply:
         flags &= 0xFFFFFFFF
         target = self.where(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
         if target is None:
             return CONTINUE
+        return self._open_in_mount(n, target, flags, mode)
+
+    def _open_in_mount(self, n: Notification, target: str, flags: int, mode: int) -> Reply:
+        """Open ``target`` in the mount as the caller would, and give the caller the descriptor."""
         creds = caller_creds(n.pid)
         # Opened O_DIRECT in the mount: FUSE then splices (sendfile, copy_file_range) through the
         # server's read instead of the page cache, which holds nothing for a file of size 0
@@ -217,7 +233,41 @@ class RedirectHandlers:
             return CONTINUE  # the kernel's EINVAL
         how = self.mem.read(n.pid, n.args[2], 24)
         flags, mode, resolve = (int.from_bytes(how[i:i + 8], "little") for i in (0, 8, 16))
-        return self._open(n, signed32(n.args[0]), n.args[1], flags, mode, resolve)
+        dirfd = signed32(n.args[0])
+        if (resolve & ~_RESOLVE_VALID or resolve & _RESOLVE_BENEATH and resolve & _RESOLVE_IN_ROOT
+                or resolve & _RESOLVE_CACHED and flags & (os.O_TRUNC | os.O_CREAT | _O_TMPFILE)):
+            return CONTINUE  # refused before any lookup (fs/open.c build_open_flags): EINVAL, EAGAIN
+        if not resolve & (_RESOLVE_NO_XDEV | _RESOLVE_BENEATH | _RESOLVE_IN_ROOT | _RESOLVE_CACHED):
+            return self._open(n, dirfd, n.args[1], flags, mode)
+        if n.args[1] == 0:
+            return CONTINUE
+        path = self.mem.read_path(n.pid, n.args[1])
+        follow = not flags & os.O_NOFOLLOW
+        rel, above = climb(path)
+        # Walked, not decided the quick way: a path relative to one of the mount's descriptors
+        # lands in the fake too here (the quick ways leave those to the kernel, in the mount,
+        # where these flags would see the mount's edges, not procfs's).
+        # RESOLVE_IN_ROOT: '..' stops at the dirfd and '/' is the dirfd (fs/namei.c, LOOKUP_IN_ROOT).
+        found = self.paths.walk(n.pid, dirfd, rel if resolve & _RESOLVE_IN_ROOT else path, follow=follow)
+        if found is None:
+            return CONTINUE  # not ours: the kernel applies the flags itself
+        target = (found[0] or ".") + ("/" if found[1] and found[0] else "")
+        if resolve & _RESOLVE_CACHED:
+            return Reply(error=errno.EAGAIN)  # proc_sys_revalidate refuses RCU walks: never cached
+        if resolve & _RESOLVE_BENEATH and (path[:1] == b"/" or above):
+            return Reply(error=errno.EXDEV)  # an absolute path or '..' above the dirfd
+        if resolve & _RESOLVE_NO_XDEV and not self._within_procfs(n.pid, dirfd, path, above):
+            return Reply(error=errno.EXDEV)
+        return self._open_in_mount(n, target, flags & 0xFFFFFFFF, mode)
+
+    def _within_procfs(self, pid: int, dirfd: int, path: bytes, above: int) -> bool:
+        """Whether a lookup of ``path`` (ending in /proc/sys) from ``dirfd`` stays on procfs's mount
+        (RESOLVE_NO_XDEV): it must start at /proc or below and climb no higher than /proc."""
+        if path[:1] == b"/":
+            return False  # from the root's mount
+        base = self.paths.base(pid, dirfd)
+        parts = [p for p in (base or "").split("/") if p]
+        return parts[:1] == ["proc"] and above <= len(parts) - 1
 
     def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
         target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
@@ -241,12 +291,13 @@ class RedirectHandlers:
         out = ctypes.create_string_buffer(STATX_SIZE)
         with self._for(n.pid):  # as the supervisor: see _stat
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
+        data = out.raw
         if target == "." and self._unmark_root:
             # The mount's root is a mount root (vfs_getattr_nosec, fs/stat.c: path_mounted); the
             # caller's /proc/sys is not, unless something is mounted there on the host too.
-            attributes = int.from_bytes(out.raw[8:16], "little") & ~STATX_ATTR_MOUNT_ROOT
-            out[8:16] = attributes.to_bytes(8, "little")
-        return self._give(n, buf, out.raw)
+            attributes = int.from_bytes(data[8:16], "little") & ~STATX_ATTR_MOUNT_ROOT
+            data = data[:8] + attributes.to_bytes(8, "little") + data[16:]
+        return self._give(n, buf, data)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
         flags &= 0xFFFFFFFF
@@ -314,7 +365,7 @@ def supervisor_for(
     acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
 ) -> tuple[Supervisor, RedirectHandlers]:
     """A :class:`Supervisor` answering from the fake mounted at ``mountpoint`` and its
-    :class:`RedirectHandlers` (whose ``rootfd`` the caller closes), not yet started."""
+    :class:`RedirectHandlers` (which the caller closes), not yet started."""
     from fakeproc.backends.seccomp._abi import bpf_program
     from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
