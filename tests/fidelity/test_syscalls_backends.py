@@ -420,12 +420,6 @@ _PATHS_DOTDOT = Lead(
     "fakeproc/backends/emulated/_handlers.py _dir_of",
     "openat(fd of /proc/sys, '..') is /proc; under emulated it resolves to /proc/sys itself.",
 )
-_SECCOMP_OPATH = Lead(
-    "fakeproc/backends/seccomp/_redirect.py",
-    "An O_PATH open is injected with SECCOMP_IOCTL_NOTIF_ADDFD, which cannot install an O_PATH file "
-    "(fget skips FMODE_PATH files): every O_PATH open of /proc/sys gives EBADF. procfs gives an O_PATH "
-    "descriptor (fstat works, read EBADF, openat relative to it works).",
-)
 _RESOLVE = Lead(
     "fakeproc/backends/emulated _openat2 (seccomp's: _redirect.py _openat2, with _paths.climb)",
     "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
@@ -612,10 +606,9 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "statx_directory_all", "statx_dont_sync", "statx_empty_path_on_fd", "statx_file_all",
         "statx_file_basic", "statx_file_btime", "statx_file_zero_mask", "statx_force_sync",
         "statx_reserved_mask_bit", "statx_bad_sync_flags")},
-    **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
+    **{name: {"emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
-        "open_path_then_getfl")},
-    "open_path_then_read": {"emulated": _OPATH_EMU},  # seccomp's EBADF comes from the open, not the read
+        "open_path_then_getfl", "open_path_then_read")},
 }
 
 

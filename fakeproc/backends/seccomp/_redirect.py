@@ -206,6 +206,8 @@ class RedirectHandlers:
 
     def _open_in_mount(self, n: Notification, target: str, flags: int, mode: int) -> Reply:
         """Open ``target`` in the mount as the caller would, and give the caller the descriptor."""
+        if flags & os.O_PATH:
+            return self._open_path(n, target)
         creds = caller_creds(n.pid)
         # Opened O_DIRECT in the mount: FUSE then splices (sendfile, copy_file_range) through the
         # server's read instead of the page cache, which holds nothing for a file of size 0
@@ -226,6 +228,23 @@ class RedirectHandlers:
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
         finally:
             os.close(fd)
+
+    def _open_path(self, n: Notification, target: str) -> Reply:
+        """O_PATH: SECCOMP_IOCTL_NOTIF_ADDFD cannot inject an O_PATH file (kernel/seccomp.c takes
+        the source with fget, which skips FMODE_PATH files: EBADF). The caller's own lookup goes
+        on instead, to the host's entry of that name (procfs's inode: fstat and fchdir answer
+        for the host, and a later open through the descriptor is redirected like any other), or
+        into the mount when its dirfd is one of the mount's."""
+        with self._for(n.pid):
+            st = os.stat(target, dir_fd=self.rootfd, follow_symlinks=False)  # the fake's ENOENT, ENOTDIR
+        real = "/proc/sys" + ("" if target == "." else "/" + target.rstrip("/"))
+        if not os.path.lexists(real):
+            log.warning("fakeproc: O_PATH open of %s: the entry exists only in the fake, and an O_PATH "
+                        "descriptor cannot be injected (ENOENT)", real)
+        elif stat_mod.S_IFMT(os.lstat(real).st_mode) != stat_mod.S_IFMT(st.st_mode):
+            log.warning("fakeproc: O_PATH open of %s: a %s in the fake, not on the host; the caller gets "
+                        "the host's", real, "directory" if stat_mod.S_ISDIR(st.st_mode) else "file")
+        return CONTINUE
 
     def _openat2(self, n: Notification) -> Reply:
         size = n.args[3]
