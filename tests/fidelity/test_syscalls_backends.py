@@ -411,7 +411,7 @@ _SERVE_DIRECT = Lead(
     "stay allowed (NamespaceResolver.acting_for tells them apart).",
 )
 _PATHS_DOT = Lead(
-    "fakeproc/backends/seccomp/_paths.py (shared by the emulated backend)",
+    "fakeproc/backends/emulated (set Resolver.check_dir from the model, as seccomp's _redirect.py does)",
     "'kernel/msgmax/.' and 'kernel/msgmax/..' walk through a file: ENOTDIR (link_path_walk: a file "
     "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
     "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
@@ -583,9 +583,9 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
-    "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
+    "open_dot_of_file": {"emulated": _PATHS_DOT},
+    "path_file_then_dotdot": {"emulated": _PATHS_DOT},
+    "stat_file_dot": {"emulated": _PATHS_DOT},
     "open_dotdot_of_root_listing": {"emulated": _PATHS_DOTDOT},
     "openat2_BENEATH_absolute": {"emulated": _RESOLVE},
     "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},

@@ -136,6 +136,7 @@ class RedirectHandlers:
         self.uts = uts
         self.uts_apply = uts_apply
         self.paths = Resolver()
+        self.paths.check_dir = self._check_dir
         self._by_name = self.paths.by_name_works
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
@@ -194,6 +195,13 @@ class RedirectHandlers:
             return None
         rel, slash = found
         return (rel or ".") + ("/" if slash and rel else "")
+
+    def _check_dir(self, pid: int, rel: str) -> None:
+        """:attr:`Resolver.check_dir`: ENOTDIR or ENOENT unless the fake has a directory at ``rel``."""
+        with self._for(pid):
+            st = os.stat(rel, dir_fd=self.rootfd)
+        if not stat_mod.S_ISDIR(st.st_mode):
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
 
     # ------------------------------------------------------------------ handlers
 
