@@ -337,3 +337,18 @@ def test_a_command_started_from_another_thread_is_served(mount, capfd):
     t.start()
     t.join(30)
     assert (got, capfd.readouterr().out) == ([4], "Linux\n")
+
+
+def test_descriptors_of_proc_sys_walk_up_to_proc_and_read_back_as_proc_sys(mount, capfd):
+    """'..' from the fake's root is the caller's /proc and /proc/self/fd names /proc/sys/...: the
+    private mountpoint (and the runtime directory holding it) never shows."""
+    code = ("import os\nd = os.open('/proc/sys', os.O_RDONLY | os.O_DIRECTORY)\n"
+            "up = os.open('..', os.O_RDONLY | os.O_DIRECTORY, dir_fd=d)\n"
+            "print(os.path.samestat(os.fstat(up), os.stat('/proc')), 'sys' in os.listdir(up))\n"
+            "f = os.open('/proc/sys/kernel/msgmax', os.O_RDONLY)\n"
+            "print(os.readlink(f'/proc/self/fd/{f}'), os.readlink(f'/proc/self/fd/{d}'))\n"
+            "os.fchdir(os.open('kernel', os.O_RDONLY | os.O_DIRECTORY, dir_fd=d))\nprint(os.getcwd())")
+    status, out, err = run(mount, py(code), capfd)
+    assert (status, out) == (0, "True True\n/proc/sys/kernel/msgmax /proc/sys\n/proc/sys/kernel\n"), err
+    assert mount.path not in out + err
+
