@@ -449,7 +449,7 @@ _EMU_SHARED = Lead(
     "memfd: EBADF) and F_SETLEASE (procfs: EINVAL) answer for the memfd.",
 )
 _NO_INOTIFY = Lead(
-    "fakeproc/backends/seccomp and emulated (inotify_add_watch is not notified)",
+    "fakeproc/backends/emulated (inotify_add_watch is not notified; seccomp's: _redirect.py)",
     "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
     "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
@@ -564,7 +564,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     **{name: {"emulated": _EMU_SHARED} for name in (
         "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
         "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
-    "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
+    "inotify_events_of_open_write_close": {"emulated": _NO_INOTIFY},
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 
 from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
 from fakeproc.backends.seccomp._bind import bound_root
-from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, climb, signed32
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, climb, signed32, tgid
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
     Handler,
@@ -51,6 +51,7 @@ STATX_ATTR_MOUNT_ROOT = 0x2000  # include/uapi/linux/stat.h
 _RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
 _RESOLVE_VALID = 0x3F
 _O_TMPFILE = 0o20000000  # __O_TMPFILE, without O_DIRECTORY
+_IN_DONT_FOLLOW = 0x02000000  # include/uapi/linux/inotify.h
 
 
 def _is_mount_root(path: str) -> bool:
@@ -164,6 +165,7 @@ class RedirectHandlers:
             NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
             NR["readlinkat"]: lambda n: self._readlink(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
             NR["chdir"]: self._chdir,
+            NR["inotify_add_watch"]: self._inotify_add_watch,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
             **view_handlers(self.sup, self.paths),
@@ -371,6 +373,29 @@ class RedirectHandlers:
                     "process's cwd cannot be moved by the supervisor (ENOENT)", real)
         return Reply(error=errno.ENOENT)
 
+    def _inotify_add_watch(self, n: Notification) -> Reply:
+        """A watch on a /proc/sys path is set on the mount's inode, in the caller's own inotify
+        instance: the caller's reads and writes go to that inode, and vfs_open/vfs_write/__fput
+        raise the events there (fsnotify_open, fsnotify_modify, fsnotify_close), as on procfs."""
+        mask = n.args[2] & 0xFFFFFFFF
+        target = self.where(n, AT_FDCWD, n.args[1], follow=not mask & _IN_DONT_FOLLOW)
+        if target is None:
+            return CONTINUE
+        pidfd = syscall(NR["pidfd_open"], tgid(n.pid), 0)
+        try:
+            group = syscall(NR["pidfd_getfd"], pidfd, signed32(n.args[0]), 0)  # EBADF as the kernel's
+        finally:
+            os.close(pidfd)
+        try:
+            creds = caller_creds(n.pid)
+            # The kernel asks the caller for read permission on the watched inode (inotify_find_inode).
+            with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
+                wd = syscall(NR["inotify_add_watch"], group, os.fsencode(f"/proc/self/fd/{self.rootfd}/{target}"),
+                             mask)
+        finally:
+            os.close(group)
+        return Reply(value=wd)
+
     def _uname(self, n: Notification) -> Reply:
         assert self.uname is not None
         real = os.uname()
@@ -396,7 +421,7 @@ def supervisor_for(
     from fakeproc.backends.seccomp._abi import bpf_program
     from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
-    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    names = [*PATH_SYSCALLS, "inotify_add_watch", "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
     names += list(UTS_SYSCALLS) if uts is not None or uts_apply is not None else []
     program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
     sup = Supervisor(program, {})

@@ -352,3 +352,15 @@ def test_descriptors_of_proc_sys_walk_up_to_proc_and_read_back_as_proc_sys(mount
     assert (status, out) == (0, "True True\n/proc/sys/kernel/msgmax /proc/sys\n/proc/sys/kernel\n"), err
     assert mount.path not in out + err
 
+
+def test_an_inotify_watch_on_proc_sys_sees_the_callers_writes(mount, capfd):
+    mount.kernel.write("vm.swappiness", "60")
+    code = ("import ctypes, os, struct\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "ifd = libc.inotify_init1(os.O_NONBLOCK)\n"
+            "wd = libc.inotify_add_watch(ifd, b'/proc/sys/vm/swappiness', 0x2 | 0x8)\n"
+            "f = os.open('/proc/sys/vm/swappiness', os.O_WRONLY)\nos.write(f, b'7')\nos.close(f)\n"
+            "data = os.read(ifd, 4096)\n"
+            "print(wd > 0, [struct.unpack_from('iIII', data, o)[1] for o in range(0, len(data), 16)])")
+    status, out, err = run(mount, py(code), capfd)
+    assert (status, out) == (0, "True [2, 8]\n"), err
+    assert mount.kernel.read("vm.swappiness") == "7\n"
