@@ -378,18 +378,29 @@ class RedirectHandlers:
         instance: the caller's reads and writes go to that inode, and vfs_open/vfs_write/__fput
         raise the events there (fsnotify_open, fsnotify_modify, fsnotify_close), as on procfs."""
         mask = n.args[2] & 0xFFFFFFFF
-        target = self.where(n, AT_FDCWD, n.args[1], follow=not mask & _IN_DONT_FOLLOW)
-        if target is None:
+        if n.args[1] == 0:
             return CONTINUE
+        # The kernel looks at the descriptor and the mask before the path (fs/notify/inotify/
+        # inotify_user.c): a bad descriptor is EBADF, another kind of file EINVAL, whatever the path.
         pidfd = syscall(NR["pidfd_open"], tgid(n.pid), 0)
         try:
-            group = syscall(NR["pidfd_getfd"], pidfd, signed32(n.args[0]), 0)  # EBADF as the kernel's
+            group = syscall(NR["pidfd_getfd"], pidfd, signed32(n.args[0]), 0)
+        except OSError as e:
+            if e.errno == errno.EBADF:
+                raise
+            return CONTINUE  # EPERM...: not ours to decide, the kernel answers
         finally:
             os.close(pidfd)
         try:
+            target = self.where(n, AT_FDCWD, n.args[1], follow=not mask & _IN_DONT_FOLLOW)
+            if target is None:
+                return CONTINUE
             creds = caller_creds(n.pid)
-            # The kernel asks the caller for read permission on the watched inode (inotify_find_inode).
+            # The kernel asks for the caller's read permission on the watched inode
+            # (inotify_find_inode -> inode_permission(MAY_READ): proc_sys_permission); FUSE without
+            # default_permissions allows it without asking the server, so ask as access(2) does.
             with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
+                syscall(NR["faccessat2"], self.rootfd, os.fsencode(target), os.R_OK, AT_EACCESS)
                 wd = syscall(NR["inotify_add_watch"], group, os.fsencode(f"/proc/self/fd/{self.rootfd}/{target}"),
                              mask)
         finally:

@@ -364,3 +364,12 @@ def test_an_inotify_watch_on_proc_sys_sees_the_callers_writes(mount, capfd):
     status, out, err = run(mount, py(code), capfd)
     assert (status, out) == (0, "True [2, 8]\n"), err
     assert mount.kernel.read("vm.swappiness") == "7\n"
+
+
+def test_an_inotify_watch_asks_the_callers_ids_and_checks_the_descriptor_first(mount, capfd):
+    code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nifd = libc.inotify_init1(0)\n"
+            "print(libc.inotify_add_watch(ifd, b'/proc/sys/kernel/msgmax', 0x2) > 0,\n"
+            "      libc.inotify_add_watch(ifd, b'/proc/sys/vm/drop_caches', 0x2), ctypes.get_errno(),\n"
+            "      libc.inotify_add_watch(99, b'/proc/sys/kernel/msgmax/.', 0x2), ctypes.get_errno())")
+    status, out, err = run(mount, [*UNPRIV, *py(code)], capfd)
+    assert (status, out) == (0, f"True -1 {errno.EACCES} -1 {errno.EBADF}\n"), err
