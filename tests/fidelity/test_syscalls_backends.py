@@ -411,41 +411,21 @@ _SERVE_DIRECT = Lead(
     "stay allowed (NamespaceResolver.acting_for tells them apart).",
 )
 _PATHS_DOT = Lead(
-    "fakeproc/backends/seccomp/_paths.py (shared by the emulated backend)",
+    "fakeproc/backends/emulated (set Resolver.check_dir from the model, as seccomp's _redirect.py does)",
     "'kernel/msgmax/.' and 'kernel/msgmax/..' walk through a file: ENOTDIR (link_path_walk: a file "
     "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
     "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
 )
-_PATH_MAX = Lead(
-    "fakeproc/backends/seccomp/_memory.py Memory.read_path (both backends)",
-    "A path whose NUL is not within its first PATH_MAX (4096) bytes is ENAMETOOLONG (fs/namei.c "
-    "getname_flags). read_path reads page by page while fewer than PATH_MAX bytes are read, so it "
-    "returns strings of up to PATH_MAX + 4095 bytes when the first one starts inside a page: the "
-    "answer then depends on the string's address (ENOENT from the fake here).",
-)
 _PATHS_DOTDOT = Lead(
-    "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
-    "openat(fd of /proc/sys, '..') is /proc. Under seccomp the descriptor is the private mount's root, "
-    "so '..' reaches the runtime directory that holds the mountpoint (its mnt-* entries leak); under "
-    "emulated it resolves to /proc/sys itself.",
-)
-_SECCOMP_OPATH = Lead(
-    "fakeproc/backends/seccomp/_redirect.py",
-    "An O_PATH open is injected with SECCOMP_IOCTL_NOTIF_ADDFD, which cannot install an O_PATH file "
-    "(fget skips FMODE_PATH files): every O_PATH open of /proc/sys gives EBADF. procfs gives an O_PATH "
-    "descriptor (fstat works, read EBADF, openat relative to it works).",
+    "fakeproc/backends/emulated/_handlers.py _dir_of",
+    "openat(fd of /proc/sys, '..') is /proc; under emulated it resolves to /proc/sys itself.",
 )
 _RESOLVE = Lead(
-    "fakeproc/backends/seccomp/_paths.py (openat2 resolve flags), emulated _openat2",
+    "fakeproc/backends/emulated _openat2 (seccomp's: _redirect.py _openat2, with _paths.climb)",
     "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
     "dirfd with EXDEV, RESOLVE_NO_XDEV refuses mount crossings (/ -> /proc) with EXDEV, RESOLVE_IN_ROOT "
     "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
     "under LOOKUP_RCU), unknown bits are EINVAL (fs/open.c build_open_how).",
-)
-_STATX_ROOT = Lead(
-    "fakeproc/backends/seccomp/_redirect.py (stat answers)",
-    "The answer for /proc/sys itself comes from the private mount's root, which has STATX_ATTR_MOUNT_ROOT "
-    "(0x2000) in stx_attributes; the host's /proc/sys is not a mount root.",
 )
 _EMU_STATX = Lead(
     "fakeproc/backends/emulated/_handlers.py _pack_stat/_stat",
@@ -469,7 +449,7 @@ _EMU_SHARED = Lead(
     "memfd: EBADF) and F_SETLEASE (procfs: EINVAL) answer for the memfd.",
 )
 _NO_INOTIFY = Lead(
-    "fakeproc/backends/seccomp and emulated (inotify_add_watch is not notified)",
+    "fakeproc/backends/emulated (inotify_add_watch is not notified; seccomp's: _redirect.py)",
     "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
     "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
@@ -500,12 +480,6 @@ _EMU_FDINFO = Lead(
     "'/memfd:fakeproc:... (deleted)', fdinfo shows pos 0 and O_WRONLY, fstatfs gives TMPFS_MAGIC; procfs "
     "gives the /proc/sys path, the read position, the open flags and PROC_SUPER_MAGIC (0x9fa0). If this "
     "cannot be answered, it belongs in docs/mount.md's stated limits.",
-)
-_SECCOMP_FDLINK = Lead(
-    "fakeproc/backends/seccomp (readlink answers)",
-    "readlink(/proc/self/fd/N) of a redirected open names the private mount "
-    "(/run/fakeproc/mnt-*/kernel/msgmax) where procfs gives /proc/sys/kernel/msgmax; realpath(3) of "
-    "/dev/fd/N and lsof show it.",
 )
 _FUSE_MMAP = Documented(
     "ok:'mapped'",
@@ -553,17 +527,15 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
                       "default_permissions allows; the server sees no OPEN") for b in ("mount", "seccomp")},
     "openat2_CACHED_twice": {"mount": Documented("ok:b'8192\\n'", "FUSE's d_revalidate works under RCU "
                                                   "within entry_timeout; procfs's never does"),
-                             "seccomp": _RESOLVE, "emulated": _RESOLVE},
+                             "emulated": _RESOLVE},
     "openat2_NO_XDEV_dotdot_out": {
         "mount": Documented("err:EXDEV", "/proc/sys is a bind mount inside fakeproc run: '..' from it crosses "
-                            "a mount"),
-        "seccomp": Documented("err:EXDEV", "the supervisor opens in its private mount, whose root '..' "
-                              "leaves")},
+                            "a mount")},
     "read_count_zero_stable_secret": {"mount": _FUSE_COUNT0, "seccomp": _FUSE_COUNT0},
     "statx_root_all": {"mount": Documented(
         "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
         "'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
-        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "seccomp": _STATX_ROOT, "emulated": _EMU_STATX},
+        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "emulated": _EMU_STATX},
     "write_append_twice": {b: Documented("ok:((4, 4, 13), b'400\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_hostname": {b: Documented("ok:((2, 5), b'de\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_after_read": {b: Documented("ok:(b'8192\\n', 3, 13, b'55\\n')", _FUSE_APPEND)
@@ -579,7 +551,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
                                                               "opens O_DIRECT (sendfile)"),
                                         "emulated": _EMU_FDINFO},
-    "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
+    "readlink_proc_self_fd": {"emulated": _EMU_FDINFO},
     "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
                                                             "emulated backend (copy_file_range: EBADF)")},
     **{name: {"emulated": _EMU_VECTORED} for name in (
@@ -592,7 +564,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     **{name: {"emulated": _EMU_SHARED} for name in (
         "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
         "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
-    "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
+    "inotify_events_of_open_write_close": {"emulated": _NO_INOTIFY},
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
@@ -611,19 +583,14 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
-    "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "path_of_4096_bytes_at_page_offset_100": {b: _PATH_MAX for b in ("seccomp", "emulated")},
-    "path_of_4096_bytes_at_page_offset_4000": {b: _PATH_MAX for b in ("seccomp", "emulated")},
-    "path_of_4150_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
-    "path_of_4150_bytes_at_page_offset_4000": {"emulated": _PATH_MAX},
-    "path_of_5041_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
-    "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
-    "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "open_dot_of_file": {"emulated": _PATHS_DOT},
+    "path_file_then_dotdot": {"emulated": _PATHS_DOT},
+    "stat_file_dot": {"emulated": _PATHS_DOT},
+    "open_dotdot_of_root_listing": {"emulated": _PATHS_DOTDOT},
+    "openat2_BENEATH_absolute": {"emulated": _RESOLVE},
     "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
     "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
-    "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
+    "openat2_NO_XDEV_absolute": {"emulated": _RESOLVE},
     "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
     "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},
@@ -639,10 +606,9 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "statx_directory_all", "statx_dont_sync", "statx_empty_path_on_fd", "statx_file_all",
         "statx_file_basic", "statx_file_btime", "statx_file_zero_mask", "statx_force_sync",
         "statx_reserved_mask_bit", "statx_bad_sync_flags")},
-    **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
+    **{name: {"emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
-        "open_path_then_getfl")},
-    "open_path_then_read": {"emulated": _OPATH_EMU},  # seccomp's EBADF comes from the open, not the read
+        "open_path_then_getfl", "open_path_then_read")},
 }
 
 

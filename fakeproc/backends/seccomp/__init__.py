@@ -171,7 +171,7 @@ def run_redirected(
     try:
         return sup.run(argv, env=env, cwd=cwd)
     finally:
-        os.close(handlers.rootfd)
+        handlers.close()
 
 
 def redirecting_supervisor(
@@ -179,7 +179,7 @@ def redirecting_supervisor(
     acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
 ) -> tuple[Supervisor, RedirectHandlers]:
     """The :class:`~fakeproc.backends.seccomp._supervisor.Supervisor` of :func:`run_redirected`
-    and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (whose ``rootfd`` the
+    and its :class:`~fakeproc.backends.seccomp._redirect.RedirectHandlers` (which the
     caller closes), not yet started."""
     from fakeproc.backends.seccomp._redirect import supervisor_for
 

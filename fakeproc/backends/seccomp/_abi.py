@@ -49,7 +49,7 @@ NR: dict[str, int] = {
     "seccomp": 317, "memfd_create": 319, "copy_file_range": 326, "preadv2": 327, "pwritev2": 328,
     "statx": 332, "io_uring_setup": 425, "pidfd_open": 434, "close_range": 436, "openat2": 437,
     "pidfd_getfd": 438, "faccessat2": 439,
-    "sethostname": 170, "setdomainname": 171, "epoll_ctl": 233,
+    "sethostname": 170, "setdomainname": 171, "epoll_ctl": 233, "inotify_add_watch": 254,
     # calls that can give a process another root or other mounts than the supervisor's
     "clone": 56, "pivot_root": 155, "chroot": 161, "mount": 165, "umount2": 166, "unshare": 272,
     "setns": 308, "move_mount": 429, "clone3": 435,

@@ -107,7 +107,9 @@ class Memory:
         out = b""
         chunk = PAGE - (addr % PAGE)  # stay within one page per read: the next may be unmapped
         while len(out) < PATH_MAX:
-            n = self._read_into(pid, addr + len(out), chunk)
+            # Never past PATH_MAX bytes in all: the kernel's getname_flags copies at most PATH_MAX
+            # and refuses a name without a NUL among them (fs/namei.c), wherever the string starts.
+            n = self._read_into(pid, addr + len(out), min(chunk, PATH_MAX - len(out)))
             if n == 0:
                 raise _efault()
             self._buf[n] = b"\0"  # the C string below ends here at the latest

@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 from fakeproc.backends.seccomp._abi import NR, libc
 
-__all__ = ["AT_FDCWD", "UNDECIDED", "Resolver", "by_name", "tgid"]
+__all__ = ["AT_FDCWD", "UNDECIDED", "Resolver", "by_name", "climb", "tgid"]
 
 log = logging.getLogger("fakeproc.backends.seccomp")
 
@@ -67,11 +67,16 @@ class Resolver:
             has changed (:meth:`view_changed` clears it for good), so the supervisor's own
             lookups find what the caller's would (ways 1 and 2 above).
         dir_of: Emulated directories: (pid, fd) -> ``/proc/sys/...`` when that fd is one of them.
+        check_dir: (pid, path relative to ``/proc/sys``) -> None when the fake has a directory
+            there, else raises OSError (ENOTDIR, ENOENT): asked where ``.`` or ``..`` follows a
+            name inside ``/proc/sys``, since the kernel cannot walk through a file
+            (fs/namei.c link_path_walk: ENOTDIR). Unset, such a name is taken for a directory.
         by_name_works: ``/proc`` and ``/proc/sys`` are plain directories here (way 1 may decide).
     """
 
     def __init__(self) -> None:
         self.dir_of: Callable[[int, int], str | None] | None = None
+        self.check_dir: Callable[[int, str], None] | None = None
         self.simple = True
         self._by_name = self.by_name_works = _proc_sys_is_plain()
         self._proc_devices = _proc_devices()
@@ -124,6 +129,8 @@ class Resolver:
             if self._by_name:
                 found = by_name(path)
                 if found is not UNDECIDED:
+                    if found is not None and self.check_dir is not None and b"/." in path:
+                        self._check_dots(pid, path)
                     return found
             return self._looked_up(AT_FDCWD, path, follow)
         if dirfd == AT_FDCWD:
@@ -140,6 +147,22 @@ class Resolver:
             return self._looked_up(base, path, follow)
         finally:
             os.close(base)
+
+    def _check_dots(self, pid: int, path: bytes) -> None:
+        """For an absolute ``path`` that stays within ``/proc/sys`` by name: the kernel's errno
+        where a ``.`` or ``..`` follows a name that is not a directory in the fake."""
+        assert self.check_dir is not None
+        cur: list[bytes] = []
+        for name in path.split(b"/"):
+            if name in (b".", b"..") and len(cur) > 2:
+                self.check_dir(pid, os.fsdecode(b"/".join(cur[2:])))
+            if not name or name == b".":
+                continue
+            if name == b"..":
+                if cur:
+                    cur.pop()
+                continue
+            cur.append(name)
 
     def _looked_up(self, base: int, path: bytes, follow: bool) -> object:
         """Way 2: look ``path`` up from ``base`` ourselves, without magic links."""
@@ -200,6 +223,9 @@ class Resolver:
         links = 0
         while pending:
             name = pending.pop()
+            if name in (".", "..") and len(cur) > 2 and cur[0] == "proc" and cur[1] == "sys" \
+                    and self.check_dir is not None:
+                self.check_dir(pid, "/".join(cur[2:]))
             if name in ("", "."):
                 continue
             if name == "..":
@@ -285,6 +311,30 @@ def by_name(path: bytes) -> object:
     if len(cur) >= 2:
         return os.fsdecode(b"/".join(cur[2:])), path.endswith(b"/")
     return None
+
+
+def climb(path: bytes) -> tuple[bytes, int]:
+    """``path`` as a relative path with every ``..`` that would climb above its start dropped
+    (what openat2's ``RESOLVE_IN_ROOT`` walks), and how many levels above its start the path
+    climbs at most (0: it stays beneath, as ``RESOLVE_BENEATH`` requires). By name only: a
+    symlink on the way is not followed.
+
+    >>> climb(b"../../kernel/./msgmax"), climb(b"kernel/../vm/"), climb(b"/a/../..")
+    ((b'kernel/msgmax', 2), (b'vm/', 0), (b'.', 1))
+    """
+    kept: list[bytes] = []
+    above = 0
+    for name in path.split(b"/"):
+        if name in (b"", b"."):
+            continue
+        if name != b"..":
+            kept.append(name)
+        elif kept:
+            kept.pop()
+        else:
+            above += 1
+    rel = b"/".join(kept) or b"."
+    return (rel + b"/" if kept and path.endswith(b"/") else rel), above
 
 
 def _proc_sys_is_plain() -> bool:

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from fakeproc.backends.seccomp._abi import CLONE_NEWNS, NR, Bits, Rule, libc, syscall
-from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
+from fakeproc.backends.seccomp._bind import bound_root
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, climb, signed32, tgid
 from fakeproc.backends.seccomp._supervisor import (
     CONTINUE,
     Handler,
@@ -45,6 +46,23 @@ _newfstatat.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_v
 _newfstatat.restype = ctypes.c_long
 
 _NR_NEWFSTATAT = NR["newfstatat"]
+STATX_ATTR_MOUNT_ROOT = 0x2000  # include/uapi/linux/stat.h
+# include/uapi/linux/openat2.h
+_RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
+_RESOLVE_VALID = 0x3F
+_O_TMPFILE = 0o20000000  # __O_TMPFILE, without O_DIRECTORY
+_IN_DONT_FOLLOW = 0x02000000  # include/uapi/linux/inotify.h
+
+
+def _is_mount_root(path: str) -> bool:
+    """Whether ``path`` is the root of a mount here (its statx attributes say so)."""
+    out = ctypes.create_string_buffer(STATX_SIZE)
+    try:
+        syscall(NR["statx"], AT_FDCWD, os.fsencode(path), 0, 0, out)
+    except OSError:
+        return False
+    return bool(int.from_bytes(out.raw[8:16], "little") & STATX_ATTR_MOUNT_ROOT)
+
 _EINVAL = Reply(error=errno.EINVAL)
 _DONE = Reply(value=0)
 
@@ -110,23 +128,32 @@ class RedirectHandlers:
         self.sup = supervisor
         self.mountpoint = os.path.realpath(mountpoint)
         # Opened once as ourselves: the mount usually sits in a 0700 runtime directory that a
-        # caller's identity (used for every access below) could not traverse.
-        self.rootfd = os.open(self.mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # caller's identity (used for every access below) could not traverse. Bound at /proc/sys
+        # in a namespace of our own where we may, so that injected descriptors walk '..' to /proc
+        # and read back as /proc/sys/... (see _bind.py).
+        self._root = bound_root(self.mountpoint)
+        self.rootfd = self._root.fd
         self.uname = uname
         self.uts = uts
         self.uts_apply = uts_apply
         self.paths = Resolver()
+        self.paths.check_dir = self._check_dir
         self._by_name = self.paths.by_name_works
         self.mem = supervisor.mem
         self._stat_buf = ctypes.create_string_buffer(STAT_SIZE)
+        self._unmark_root = not _is_mount_root("/proc/sys")
         self._for: Callable[[int], AbstractContextManager[None]] = (
             acting_for or (lambda pid: contextlib.nullcontext()))
+
+    def close(self) -> None:
+        """Close :attr:`rootfd` (and the namespace it is bound in) once the supervisor is done."""
+        self._root.close()
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
         t: dict[int, Handler] = {
-            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2], 0),
-            NR["openat"]: lambda n: self._open(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3], 0),
+            NR["open"]: lambda n: self._open(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
+            NR["openat"]: lambda n: self._open(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
             NR["openat2"]: self._openat2,
             NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
@@ -138,6 +165,7 @@ class RedirectHandlers:
             NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
             NR["readlinkat"]: lambda n: self._readlink(n, signed32(n.args[0]), n.args[1], n.args[2], n.args[3]),
             NR["chdir"]: self._chdir,
+            NR["inotify_add_watch"]: self._inotify_add_watch,
             NR["io_uring_setup"]: refuse_io_uring,
             NR["seccomp"]: note_own_filter,
             **view_handlers(self.sup, self.paths),
@@ -170,13 +198,26 @@ class RedirectHandlers:
         rel, slash = found
         return (rel or ".") + ("/" if slash and rel else "")
 
+    def _check_dir(self, pid: int, rel: str) -> None:
+        """:attr:`Resolver.check_dir`: ENOTDIR or ENOENT unless the fake has a directory at ``rel``."""
+        with self._for(pid):
+            st = os.stat(rel, dir_fd=self.rootfd)
+        if not stat_mod.S_ISDIR(st.st_mode):
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+
     # ------------------------------------------------------------------ handlers
 
-    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int, resolve: int) -> Reply:
+    def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int) -> Reply:
         flags &= 0xFFFFFFFF
         target = self.where(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
         if target is None:
             return CONTINUE
+        return self._open_in_mount(n, target, flags, mode)
+
+    def _open_in_mount(self, n: Notification, target: str, flags: int, mode: int) -> Reply:
+        """Open ``target`` in the mount as the caller would, and give the caller the descriptor."""
+        if flags & os.O_PATH:
+            return self._open_path(n, target)
         creds = caller_creds(n.pid)
         # Opened O_DIRECT in the mount: FUSE then splices (sendfile, copy_file_range) through the
         # server's read instead of the page cache, which holds nothing for a file of size 0
@@ -198,13 +239,64 @@ class RedirectHandlers:
         finally:
             os.close(fd)
 
+    def _open_path(self, n: Notification, target: str) -> Reply:
+        """O_PATH: SECCOMP_IOCTL_NOTIF_ADDFD cannot inject an O_PATH file (kernel/seccomp.c takes
+        the source with fget, which skips FMODE_PATH files: EBADF). The caller's own lookup goes
+        on instead, to the host's entry of that name (procfs's inode: fstat and fchdir answer
+        for the host, and a later open through the descriptor is redirected like any other), or
+        into the mount when its dirfd is one of the mount's."""
+        with self._for(n.pid):
+            st = os.stat(target, dir_fd=self.rootfd, follow_symlinks=False)  # the fake's ENOENT, ENOTDIR
+        real = "/proc/sys" + ("" if target == "." else "/" + target.rstrip("/"))
+        if not os.path.lexists(real):
+            log.warning("fakeproc: O_PATH open of %s: the entry exists only in the fake, and an O_PATH "
+                        "descriptor cannot be injected (ENOENT)", real)
+        elif stat_mod.S_IFMT(os.lstat(real).st_mode) != stat_mod.S_IFMT(st.st_mode):
+            log.warning("fakeproc: O_PATH open of %s: a %s in the fake, not on the host; the caller gets "
+                        "the host's", real, "directory" if stat_mod.S_ISDIR(st.st_mode) else "file")
+        return CONTINUE
+
     def _openat2(self, n: Notification) -> Reply:
         size = n.args[3]
         if size < 24:
             return CONTINUE  # the kernel's EINVAL
         how = self.mem.read(n.pid, n.args[2], 24)
         flags, mode, resolve = (int.from_bytes(how[i:i + 8], "little") for i in (0, 8, 16))
-        return self._open(n, signed32(n.args[0]), n.args[1], flags, mode, resolve)
+        dirfd = signed32(n.args[0])
+        if (resolve & ~_RESOLVE_VALID or resolve & _RESOLVE_BENEATH and resolve & _RESOLVE_IN_ROOT
+                or resolve & _RESOLVE_CACHED and flags & (os.O_TRUNC | os.O_CREAT | _O_TMPFILE)):
+            return CONTINUE  # refused before any lookup (fs/open.c build_open_flags): EINVAL, EAGAIN
+        if not resolve & (_RESOLVE_NO_XDEV | _RESOLVE_BENEATH | _RESOLVE_IN_ROOT | _RESOLVE_CACHED):
+            return self._open(n, dirfd, n.args[1], flags, mode)
+        if n.args[1] == 0:
+            return CONTINUE
+        path = self.mem.read_path(n.pid, n.args[1])
+        follow = not flags & os.O_NOFOLLOW
+        rel, above = climb(path)
+        # Walked, not decided the quick way: a path relative to one of the mount's descriptors
+        # lands in the fake too here (the quick ways leave those to the kernel, in the mount,
+        # where these flags would see the mount's edges, not procfs's).
+        # RESOLVE_IN_ROOT: '..' stops at the dirfd and '/' is the dirfd (fs/namei.c, LOOKUP_IN_ROOT).
+        found = self.paths.walk(n.pid, dirfd, rel if resolve & _RESOLVE_IN_ROOT else path, follow=follow)
+        if found is None:
+            return CONTINUE  # not ours: the kernel applies the flags itself
+        target = (found[0] or ".") + ("/" if found[1] and found[0] else "")
+        if resolve & _RESOLVE_CACHED:
+            return Reply(error=errno.EAGAIN)  # proc_sys_revalidate refuses RCU walks: never cached
+        if resolve & _RESOLVE_BENEATH and (path[:1] == b"/" or above):
+            return Reply(error=errno.EXDEV)  # an absolute path or '..' above the dirfd
+        if resolve & _RESOLVE_NO_XDEV and not self._within_procfs(n.pid, dirfd, path, above):
+            return Reply(error=errno.EXDEV)
+        return self._open_in_mount(n, target, flags & 0xFFFFFFFF, mode)
+
+    def _within_procfs(self, pid: int, dirfd: int, path: bytes, above: int) -> bool:
+        """Whether a lookup of ``path`` (ending in /proc/sys) from ``dirfd`` stays on procfs's mount
+        (RESOLVE_NO_XDEV): it must start at /proc or below and climb no higher than /proc."""
+        if path[:1] == b"/":
+            return False  # from the root's mount
+        base = self.paths.base(pid, dirfd)
+        parts = [p for p in (base or "").split("/") if p]
+        return parts[:1] == ["proc"] and above <= len(parts) - 1
 
     def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int) -> Reply:
         target = self.where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
@@ -228,7 +320,13 @@ class RedirectHandlers:
         out = ctypes.create_string_buffer(STATX_SIZE)
         with self._for(n.pid):  # as the supervisor: see _stat
             syscall(NR["statx"], self.rootfd, os.fsencode(target), flags & ~AT_EMPTY_PATH, mask & 0xFFFFFFFF, out)
-        return self._give(n, buf, out.raw)
+        data = out.raw
+        if target == "." and self._unmark_root:
+            # The mount's root is a mount root (vfs_getattr_nosec, fs/stat.c: path_mounted); the
+            # caller's /proc/sys is not, unless something is mounted there on the host too.
+            attributes = int.from_bytes(data[8:16], "little") & ~STATX_ATTR_MOUNT_ROOT
+            data = data[:8] + attributes.to_bytes(8, "little") + data[16:]
+        return self._give(n, buf, data)
 
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
         flags &= 0xFFFFFFFF
@@ -275,6 +373,40 @@ class RedirectHandlers:
                     "process's cwd cannot be moved by the supervisor (ENOENT)", real)
         return Reply(error=errno.ENOENT)
 
+    def _inotify_add_watch(self, n: Notification) -> Reply:
+        """A watch on a /proc/sys path is set on the mount's inode, in the caller's own inotify
+        instance: the caller's reads and writes go to that inode, and vfs_open/vfs_write/__fput
+        raise the events there (fsnotify_open, fsnotify_modify, fsnotify_close), as on procfs."""
+        mask = n.args[2] & 0xFFFFFFFF
+        if n.args[1] == 0:
+            return CONTINUE
+        # The kernel looks at the descriptor and the mask before the path (fs/notify/inotify/
+        # inotify_user.c): a bad descriptor is EBADF, another kind of file EINVAL, whatever the path.
+        pidfd = syscall(NR["pidfd_open"], tgid(n.pid), 0)
+        try:
+            group = syscall(NR["pidfd_getfd"], pidfd, signed32(n.args[0]), 0)
+        except OSError as e:
+            if e.errno == errno.EBADF:
+                raise
+            return CONTINUE  # EPERM...: not ours to decide, the kernel answers
+        finally:
+            os.close(pidfd)
+        try:
+            target = self.where(n, AT_FDCWD, n.args[1], follow=not mask & _IN_DONT_FOLLOW)
+            if target is None:
+                return CONTINUE
+            creds = caller_creds(n.pid)
+            # The kernel asks for the caller's read permission on the watched inode
+            # (inotify_find_inode -> inode_permission(MAY_READ): proc_sys_permission); FUSE without
+            # default_permissions allows it without asking the server, so ask as access(2) does.
+            with self._for(n.pid), acting_as(creds.fsuid, creds.fsgid, creds.groups):
+                syscall(NR["faccessat2"], self.rootfd, os.fsencode(target), os.R_OK, AT_EACCESS)
+                wd = syscall(NR["inotify_add_watch"], group, os.fsencode(f"/proc/self/fd/{self.rootfd}/{target}"),
+                             mask)
+        finally:
+            os.close(group)
+        return Reply(value=wd)
+
     def _uname(self, n: Notification) -> Reply:
         assert self.uname is not None
         real = os.uname()
@@ -296,11 +428,11 @@ def supervisor_for(
     acting_for: Callable[[int], AbstractContextManager[None]] | None = None, uts_apply: UtsApply | None = None,
 ) -> tuple[Supervisor, RedirectHandlers]:
     """A :class:`Supervisor` answering from the fake mounted at ``mountpoint`` and its
-    :class:`RedirectHandlers` (whose ``rootfd`` the caller closes), not yet started."""
+    :class:`RedirectHandlers` (which the caller closes), not yet started."""
     from fakeproc.backends.seccomp._abi import bpf_program
     from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
-    names = [*PATH_SYSCALLS, "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
+    names = [*PATH_SYSCALLS, "inotify_add_watch", "io_uring_setup", "seccomp"] + (["uname"] if uname is not None else [])
     names += list(UTS_SYSCALLS) if uts is not None or uts_apply is not None else []
     program = bpf_program([(NR[name], None) for name in names] + list(VIEW_RULES))
     sup = Supervisor(program, {})

@@ -222,6 +222,6 @@ def _supervise(sock: socket.socket, parent: int, table_fd: int, slot: int, argv:
     except FakeprocError as e:
         end = {"error": type(e).__name__, "message": str(e)}
     finally:
-        os.close(handlers.rootfd)
+        handlers.close()
     sock.send(b"X" + json.dumps(end).encode())
     return 0

@@ -121,3 +121,45 @@ def test_by_name_never_disagrees_with_the_walk(names: list[str], absolute: bool,
     if found is not UNDECIDED:
         assert found == Resolver().walk(ME, AT_FDCWD, path.encode())
     assert Resolver().resolve(ME, AT_FDCWD, path.encode()) == Resolver().walk(ME, AT_FDCWD, path.encode())
+
+
+def _fake_dirs(asked: list[str]) -> Resolver:
+    """A resolver whose fake has directories kernel/ and vm/ and files in them (and nothing else)."""
+    import errno
+
+    def check_dir(pid: int, rel: str) -> None:
+        asked.append(rel)
+        if rel not in ("kernel", "vm", "kernel/random"):
+            raise OSError(errno.ENOTDIR if rel.count("/") == 1 else errno.ENOENT, rel)
+
+    r = Resolver()
+    r.check_dir = check_dir
+    return r
+
+
+@pytest.mark.parametrize("quick", [True, False])
+@pytest.mark.parametrize(("path", "err"), [
+    (b"/proc/sys/kernel/msgmax/.", "ENOTDIR"), (b"/proc/sys/kernel/msgmax/..", "ENOTDIR"),
+    (b"/proc/sys/kernel/msgmax/../../vm", "ENOTDIR"), (b"/proc/sys/missing/..", "ENOENT"),
+])
+def test_dot_or_dotdot_after_a_file_is_refused_as_link_path_walk_does(path: bytes, err: str, quick: bool) -> None:
+    import errno
+
+    r = _fake_dirs([])
+    with pytest.raises(OSError) as e:
+        r.resolve(ME, AT_FDCWD, path) if quick else r.walk(ME, AT_FDCWD, path)
+    assert e.value.errno == getattr(errno, err)
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_dot_and_dotdot_after_directories_ask_and_resolve(quick: bool) -> None:
+    asked: list[str] = []
+    r = _fake_dirs(asked)
+    path = b"/proc/sys/kernel/random/../../vm/./swappiness"
+    found = r.resolve(ME, AT_FDCWD, path) if quick else r.walk(ME, AT_FDCWD, path)
+    assert found == ("vm/swappiness", False)
+    assert asked == ["kernel/random", "kernel", "vm"]
+
+
+def test_without_check_dir_a_file_is_taken_for_a_directory() -> None:
+    assert Resolver().resolve(ME, AT_FDCWD, b"/proc/sys/kernel/msgmax/..") == ("kernel", False)

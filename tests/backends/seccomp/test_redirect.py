@@ -337,3 +337,39 @@ def test_a_command_started_from_another_thread_is_served(mount, capfd):
     t.start()
     t.join(30)
     assert (got, capfd.readouterr().out) == ([4], "Linux\n")
+
+
+def test_descriptors_of_proc_sys_walk_up_to_proc_and_read_back_as_proc_sys(mount, capfd):
+    """'..' from the fake's root is the caller's /proc and /proc/self/fd names /proc/sys/...: the
+    private mountpoint (and the runtime directory holding it) never shows."""
+    code = ("import os\nd = os.open('/proc/sys', os.O_RDONLY | os.O_DIRECTORY)\n"
+            "up = os.open('..', os.O_RDONLY | os.O_DIRECTORY, dir_fd=d)\n"
+            "print(os.path.samestat(os.fstat(up), os.stat('/proc')), 'sys' in os.listdir(up))\n"
+            "f = os.open('/proc/sys/kernel/msgmax', os.O_RDONLY)\n"
+            "print(os.readlink(f'/proc/self/fd/{f}'), os.readlink(f'/proc/self/fd/{d}'))\n"
+            "os.fchdir(os.open('kernel', os.O_RDONLY | os.O_DIRECTORY, dir_fd=d))\nprint(os.getcwd())")
+    status, out, err = run(mount, py(code), capfd)
+    assert (status, out) == (0, "True True\n/proc/sys/kernel/msgmax /proc/sys\n/proc/sys/kernel\n"), err
+    assert mount.path not in out + err
+
+
+def test_an_inotify_watch_on_proc_sys_sees_the_callers_writes(mount, capfd):
+    mount.kernel.write("vm.swappiness", "60")
+    code = ("import ctypes, os, struct\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "ifd = libc.inotify_init1(os.O_NONBLOCK)\n"
+            "wd = libc.inotify_add_watch(ifd, b'/proc/sys/vm/swappiness', 0x2 | 0x8)\n"
+            "f = os.open('/proc/sys/vm/swappiness', os.O_WRONLY)\nos.write(f, b'7')\nos.close(f)\n"
+            "data = os.read(ifd, 4096)\n"
+            "print(wd > 0, [struct.unpack_from('iIII', data, o)[1] for o in range(0, len(data), 16)])")
+    status, out, err = run(mount, py(code), capfd)
+    assert (status, out) == (0, "True [2, 8]\n"), err
+    assert mount.kernel.read("vm.swappiness") == "7\n"
+
+
+def test_an_inotify_watch_asks_the_callers_ids_and_checks_the_descriptor_first(mount, capfd):
+    code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nifd = libc.inotify_init1(0)\n"
+            "print(libc.inotify_add_watch(ifd, b'/proc/sys/kernel/msgmax', 0x2) > 0,\n"
+            "      libc.inotify_add_watch(ifd, b'/proc/sys/vm/drop_caches', 0x2), ctypes.get_errno(),\n"
+            "      libc.inotify_add_watch(99, b'/proc/sys/kernel/msgmax/.', 0x2), ctypes.get_errno())")
+    status, out, err = run(mount, [*UNPRIV, *py(code)], capfd)
+    assert (status, out) == (0, f"True -1 {errno.EACCES} -1 {errno.EBADF}\n"), err
