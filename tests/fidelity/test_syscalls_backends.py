@@ -447,13 +447,6 @@ _STATX_ROOT = Lead(
     "The answer for /proc/sys itself comes from the private mount's root, which has STATX_ATTR_MOUNT_ROOT "
     "(0x2000) in stx_attributes; the host's /proc/sys is not a mount root.",
 )
-_EMU_STATX = Lead(
-    "fakeproc/backends/emulated/_handlers.py _pack_stat/_stat",
-    "procfs statx reports stx_mask 0x17ff (basic stats plus STATX_MNT_ID; 0x47ff with STATX_MNT_ID_UNIQUE "
-    "asked) and stx_attributes_mask 0x203000 (vfs_getattr_nosec); a reserved mask bit (0x80000000) or "
-    "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC is EINVAL (fs/stat.c). The emulated answer is 0x7ff/0 and "
-    "never EINVAL.",
-)
 _EMU_PLACEHOLDER = Lead(
     "fakeproc/backends/emulated/_handlers.py (calls continued on the placeholder memfd)",
     "fchmod (procfs: EPERM, proc_sys_setattr), fsetxattr (EOPNOTSUPP), fallocate (EBADF read-only, else "
@@ -563,7 +556,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "statx_root_all": {"mount": Documented(
         "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
         "'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
-        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "seccomp": _STATX_ROOT, "emulated": _EMU_STATX},
+        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "seccomp": _STATX_ROOT},
     "write_append_twice": {b: Documented("ok:((4, 4, 13), b'400\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_hostname": {b: Documented("ok:((2, 5), b'de\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_after_read": {b: Documented("ok:(b'8192\\n', 3, 13, b'55\\n')", _FUSE_APPEND)
@@ -635,10 +628,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fcntl_setfl_append_then_getfl": {"emulated": _EMU_SETFL},
     "ftruncate_wronly_negative": {"emulated": _EMU_FTRUNCATE},
-    **{name: {"emulated": _EMU_STATX} for name in (
-        "statx_directory_all", "statx_dont_sync", "statx_empty_path_on_fd", "statx_file_all",
-        "statx_file_basic", "statx_file_btime", "statx_file_zero_mask", "statx_force_sync",
-        "statx_reserved_mask_bit", "statx_bad_sync_flags")},
     **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl")},

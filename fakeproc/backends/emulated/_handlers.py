@@ -83,6 +83,12 @@ _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes
 _STATX = struct.Struct("<IIQIIIH2xQQQQqI4xqI4xqI4xqI4xIIII")  # struct statx up to stx_dev_minor
 _STATX_SIZE = 256
 _STATX_BASIC_STATS = 0x7FF  # include/uapi/linux/stat.h: type, mode, nlink, uid, gid, times, ino, size, blocks
+_STATX_MNT_ID, _STATX_MNT_ID_UNIQUE, _STATX_RESERVED = 0x1000, 0x4000, 0x80000000
+_STATX_MNT_ID_AT = 0x90  # offsetof(struct statx, stx_mnt_id)
+# fs/stat.c: vfs_getattr_nosec (AUTOMOUNT, DAX) and vfs_statx_path (MOUNT_ROOT) always offer these
+_STATX_ATTRIBUTES_MASK = 0x1000 | 0x2000 | 0x200000
+_AT_STATX_SYNC_TYPE, _AT_NO_AUTOMOUNT = 0x6000, 0x800
+_STATX_FLAGS = AT_SYMLINK_NOFOLLOW | _AT_NO_AUTOMOUNT | AT_EMPTY_PATH | _AT_STATX_SYNC_TYPE
 _DEV = os.makedev(0, 0xFA)  # a fixed anonymous device for the fake tree
 ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 """How long a caller's namespaces answer its stats: the FUSE mount's default ``attr_timeout``
@@ -240,7 +246,8 @@ class EmulatedHandlers:
             NR["stat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["lstat"]: lambda n: self._stat(n, AT_FDCWD, n.args[0], n.args[1], AT_SYMLINK_NOFOLLOW),
             NR["newfstatat"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
-            NR["statx"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[4], n.args[2], statx=True),
+            NR["statx"]: lambda n: self._stat(n, a(n.args[0]), n.args[1], n.args[4], n.args[2],
+                                              statx=n.args[3] & 0xFFFFFFFF),
             NR["fstat"]: lambda n: self._fstat(n, a(n.args[0]), n.args[1]),
             NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["faccessat"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], 0),
@@ -619,18 +626,24 @@ class EmulatedHandlers:
 
     # ------------------------------------------------------------------ stat, access, readlink
 
-    def _pack_stat(self, rel: str, ns: Any, *, statx: bool = False) -> bytes:
-        """``struct stat`` (or ``struct statx``) of ``/proc/sys/rel``: the model's mode, owner and
-        link count; size 0 and one timestamp for all, like procfs."""
+    def _pack_stat(self, rel: str, ns: Any, *, statx: int | None = None) -> bytes:
+        """``struct stat`` (or ``struct statx`` for the request mask ``statx``) of ``/proc/sys/rel``:
+        the model's mode, owner and link count; size 0 and one timestamp for all, like procfs."""
         st = self.kernel.stat(_p(rel), ns)
         t = self.started
-        if statx:
-            return _STATX.pack(_STATX_BASIC_STATS, 1024, 0, st.nlink, st.uid, st.gid, st.mode, _ino(rel), 0, 0, 0,
-                               t, 0, t, 0, t, 0, t, 0, 0, 0, os.major(_DEV), os.minor(_DEV)).ljust(_STATX_SIZE, b"\0")
+        if statx is not None:
+            # fs/stat.c vfs_statx_path: the mount's id, its unique id when that is asked for
+            unique = bool(statx & _STATX_MNT_ID_UNIQUE)
+            mask = _STATX_BASIC_STATS | (_STATX_MNT_ID_UNIQUE if unique else _STATX_MNT_ID)
+            out = bytearray(_STATX.pack(mask, 1024, 0, st.nlink, st.uid, st.gid, st.mode, _ino(rel), 0, 0,
+                                        _STATX_ATTRIBUTES_MASK, t, 0, t, 0, t, 0, t, 0, 0, 0,
+                                        os.major(_DEV), os.minor(_DEV)).ljust(_STATX_SIZE, b"\0"))
+            struct.pack_into("<Q", out, _STATX_MNT_ID_AT, _proc_mnt_id(unique))
+            return bytes(out)
         return _STAT.pack(_DEV, _ino(rel), st.nlink, st.mode, st.uid, st.gid, 0, 0, 0, 1024, 0,
                           t, 0, t, 0, t, 0)
 
-    def _fstat(self, n: Notification, fd: int, buf: int, *, statx: bool = False) -> Reply:
+    def _fstat(self, n: Notification, fd: int, buf: int, *, statx: int | None = None) -> Reply:
         f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
@@ -639,13 +652,18 @@ class EmulatedHandlers:
         self.mem.write(n.pid, buf, self._pack_stat(f.rel, f.file.nsset, statx=statx))
         return Reply(value=0)
 
-    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int, *, statx: bool = False) -> Reply:
+    def _stat(self, n: Notification, dirfd: int, addr: int, buf: int, flags: int, *,
+              statx: int | None = None) -> Reply:
         flags &= 0xFFFFFFFF
         if flags & AT_EMPTY_PATH and (addr == 0 or not self.mem.read_path(n.pid, addr)):
+            if statx is not None and self._lookup(n.pid, dirfd) is not None and _statx_refused(statx, flags):
+                return Reply(error=errno.EINVAL)
             return self._fstat(n, dirfd, buf, statx=statx)
         found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
             return CONTINUE
+        if statx is not None and _statx_refused(statx, flags):
+            return Reply(error=errno.EINVAL)
         rel, slash = found
         ns = self._ns(n.pid, attr=True)
         data = self._pack_stat(rel, ns, statx=statx)
@@ -785,6 +803,29 @@ def _p(rel: str) -> str:
     """The model's name for a path relative to /proc/sys (a bare ``vm.swappiness`` is a file
     name with a dot, not a key)."""
     return "/proc/sys/" + rel  # "/proc/sys/" itself is the model's root, key ""
+
+
+def _statx_refused(mask: int, flags: int) -> bool:
+    """fs/stat.c do_statx/vfs_statx: a reserved mask bit, both sync types or an unknown flag is EINVAL."""
+    return bool(mask & _STATX_RESERVED or flags & _AT_STATX_SYNC_TYPE == _AT_STATX_SYNC_TYPE
+                or flags & ~_STATX_FLAGS)
+
+
+_MNT_IDS: dict[bool, int] = {}
+
+
+def _proc_mnt_id(unique: bool) -> int:
+    """The id (or unique id) of the mount /proc/sys is on here, as statx reports it."""
+    if unique not in _MNT_IDS:
+        import ctypes
+
+        buf = ctypes.create_string_buffer(_STATX_SIZE)
+        try:
+            syscall(NR["statx"], AT_FDCWD, b"/proc/sys", 0, _STATX_MNT_ID_UNIQUE if unique else _STATX_MNT_ID, buf)
+            _MNT_IDS[unique] = struct.unpack_from("<Q", buf.raw, _STATX_MNT_ID_AT)[0]
+        except OSError:
+            _MNT_IDS[unique] = 0
+    return _MNT_IDS[unique]
 
 
 def _ino(rel: str) -> int:
