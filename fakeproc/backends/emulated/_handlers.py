@@ -793,6 +793,8 @@ class EmulatedHandlers:
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if n.args[1] >= 1 << 63:
+            return Reply(error=errno.EINVAL)  # fs/open.c do_sys_ftruncate: a negative length, first
         return Reply(value=0) if f.file.writable else Reply(error=errno.EINVAL)
 
     def _fsync(self, n: Notification) -> Reply:
