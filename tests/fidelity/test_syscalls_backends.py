@@ -467,18 +467,10 @@ _NO_INOTIFY = Lead(
     "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
 )
-_EMU_FTRUNCATE = Lead(
-    "fakeproc/backends/emulated/_handlers.py _ftruncate",
-    "ftruncate with a negative length is EINVAL (fs/open.c do_sys_ftruncate) before anything else.",
-)
 _EMU_SETFL = Lead(
     "fakeproc/backends/emulated/_handlers.py _fcntl",
     "F_SETFL O_APPEND is continued on the placeholder, and F_GETFL answers the flags recorded at open: "
     "the O_APPEND set since is missing (procfs shows 0x8402).",
-)
-_EMU_SEEK = Lead(
-    "fakeproc/backends/emulated/_handlers.py _lseek",
-    "default_llseek (fs/read_write.c) with i_size 0: SEEK_HOLE at a negative offset moves to i_size, 0.",
 )
 
 _EMU_VECTORED = Lead(
@@ -592,7 +584,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
     "getdents_first_two_and_types": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
     "lseek_DATA_minus1": {b: _FUSE_SEEK for b in ("mount", "seccomp")},
-    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK, "emulated": _EMU_SEEK},
+    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK},
     "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
     "open_direct": {"mount": _SERVE_DIRECT},
@@ -627,7 +619,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fcntl_setlk_rdlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fcntl_setfl_append_then_getfl": {"emulated": _EMU_SETFL},
-    "ftruncate_wronly_negative": {"emulated": _EMU_FTRUNCATE},
     **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl")},

@@ -587,7 +587,7 @@ class EmulatedHandlers:
         elif whence in (os.SEEK_DATA, os.SEEK_HOLE):
             if off >= 0:
                 return Reply(error=errno.ENXIO)
-            new = off
+            new = 0 if whence == os.SEEK_HOLE else off  # the hole at i_size; a negative SEEK_DATA stays EINVAL
         else:
             return Reply(error=errno.EINVAL)
         if new < 0:
