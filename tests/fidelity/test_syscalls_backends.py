@@ -467,11 +467,6 @@ _NO_INOTIFY = Lead(
     "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
 )
-_EMU_SETFL = Lead(
-    "fakeproc/backends/emulated/_handlers.py _fcntl",
-    "F_SETFL O_APPEND is continued on the placeholder, and F_GETFL answers the flags recorded at open: "
-    "the O_APPEND set since is missing (procfs shows 0x8402).",
-)
 
 _EMU_VECTORED = Lead(
     "fakeproc/backends/emulated (filter and _handlers.py)",
@@ -618,7 +613,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fsetxattr_rdonly_fd": {"emulated": _EMU_PLACEHOLDER},
     "fcntl_setlk_rdlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
     "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setfl_append_then_getfl": {"emulated": _EMU_SETFL},
     **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl")},

@@ -77,7 +77,9 @@ FD_SYSCALLS: dict[str, tuple[int, ...]] = {
 _EPOLL_CTL_ADD, _EPOLL_CTL_MOD = 1, 3
 _MFD_CLOEXEC, _MFD_ALLOW_SEALING = 1, 2
 _F_ADD_SEALS, _F_SEAL_ALL = 1033, 0x1 | 0x2 | 0x4 | 0x8  # SEAL, SHRINK, GROW, WRITE
-_F_DUPFD, _F_GETFL, _F_DUPFD_CLOEXEC = 0, 3, 1030
+_F_DUPFD, _F_GETFL, _F_SETFL, _F_DUPFD_CLOEXEC = 0, 3, 4, 1030
+# fs/fcntl.c: the flags F_SETFL changes (O_NDELAY is O_NONBLOCK on x86_64)
+_SETFL_MASK = os.O_APPEND | os.O_NONBLOCK | os.O_DIRECT | os.O_NOATIME
 _O_LARGEFILE = 0o100000
 _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes)
 _STATX = struct.Struct("<IIQIIIH2xQQQQqI4xqI4xqI4xqI4xIIII")  # struct statx up to stx_dev_minor
@@ -723,7 +725,7 @@ class EmulatedHandlers:
 
     def _fcntl(self, n: Notification) -> Reply:
         cmd = signed32(n.args[1])
-        if cmd not in (_F_DUPFD, _F_DUPFD_CLOEXEC, _F_GETFL):
+        if cmd not in (_F_DUPFD, _F_DUPFD_CLOEXEC, _F_GETFL, _F_SETFL):
             return CONTINUE
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
@@ -731,7 +733,21 @@ class EmulatedHandlers:
         if cmd == _F_GETFL:
             return Reply(value=(f.flags & ~(os.O_CREAT | os.O_EXCL | os.O_NOCTTY | os.O_TRUNC | os.O_CLOEXEC))
                          | _O_LARGEFILE)
+        if cmd == _F_SETFL:
+            return self._setfl(n, f, n.args[2] & 0xFFFFFFFF)
         return self._dup(n, signed32(n.args[2]), cloexec=cmd == _F_DUPFD_CLOEXEC)
+
+    def _setfl(self, n: Notification, f: OpenFile, arg: int) -> Reply:
+        """F_SETFL as fs/fcntl.c ``setfl`` does it for a procfs file; the placeholder keeps its own flags
+        (a poll placeholder stays non-blocking: CMD's reads never reach it)."""
+        if arg & os.O_NOATIME and not f.flags & os.O_NOATIME:
+            _ns, caller = self._caller(n.pid, f.file.nsset)
+            if caller.uid != 0 and caller.uid != self.kernel.stat(_p(f.rel), f.file.nsset).uid:
+                return Reply(error=errno.EPERM)  # inode_owner_or_capable (CAP_FOWNER: root here)
+        if arg & os.O_DIRECT:
+            return Reply(error=errno.EINVAL)  # no FMODE_CAN_ODIRECT on procfs
+        f.flags = (arg & _SETFL_MASK) | (f.flags & ~_SETFL_MASK)
+        return Reply(value=0)
 
     def _dup(self, n: Notification, lowest: int, *, cloexec: bool) -> Reply:
         fd = signed32(n.args[0])
