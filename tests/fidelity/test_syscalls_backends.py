@@ -385,11 +385,11 @@ _FUSE_TMPFILE = Lead(
     "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
 )
 _SERVE_PERCALL = Lead(
-    "fakeproc/serve/_session.py read/write, fakeproc/backends/emulated/_handlers.py _read/_write",
+    "fakeproc/serve/_session.py read/write",
     "proc_sys_call_handler runs sysctl_perm against the *calling* process's credentials at every read and "
     "write (EPERM), not only at open. The model now takes the caller per call "
-    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) and the "
-    "emulated handlers must pass the current caller.",
+    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) must pass "
+    "the current caller (the emulated backend does).",
 )
 _SERVE_RENAME = Lead(
     "fakeproc/serve/_session.py Session.rename",
@@ -498,12 +498,6 @@ _FUSE_WRITE0 = Documented(
     "FUSE sends no WRITE for a 0-byte write (fuse_direct_io loops while count): pid_ns_ctl_handler, "
     "which refuses an unprivileged writer whatever the count, is never asked.",
 )
-_EMU_WRITE0 = Lead(
-    "fakeproc/backends/emulated/_handlers.py _write",
-    "A 0-byte write answers 0 without asking the model (`if data else 0`); procfs calls the handler "
-    "with *lenp = 0 (vfs_write has no shortcut), and pid_ns_ctl_handler refuses an unprivileged "
-    "writer with EPERM first. SysctlFile.write(b'') gives that EPERM.",
-)
 _FUSE_STATFS = Documented("ok:'0x65735546'", "statfs reports FUSE's f_type, not PROC_SUPER_MAGIC")
 _FUSE_COUNT0 = Documented(
     "ok:b''",
@@ -573,7 +567,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
         "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
     "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
-    "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
+    "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
@@ -583,8 +577,8 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
     "open_direct": {"mount": _SERVE_DIRECT},
-    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in BACKENDS},
-    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in BACKENDS},
+    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
+    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
     "rename_to_existing": {"mount": _SERVE_RENAME},
     "rename_directory_to_existing": {"mount": _SERVE_RENAME},
     "rename_plain_to_existing": {"mount": _SERVE_RENAME},

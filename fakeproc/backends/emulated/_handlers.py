@@ -510,7 +510,7 @@ class EmulatedHandlers:
             self._take_change(n, signed32(n.args[0]), f)
         if at is not None and at >= 1 << 63:
             return Reply(error=errno.EINVAL)
-        data = f.file.read(count, f.pos if at is None else at)
+        data = f.file.read(count, f.pos if at is None else at, caller=self._caller(n.pid, f.file.nsset)[1])
         if not self.sup.valid(n):
             return Reply(error=errno.ESRCH)
         self.mem.write(n.pid, buf, data)
@@ -530,10 +530,11 @@ class EmulatedHandlers:
             return Reply(error=errno.EINVAL)
         if f.file.is_dir:
             return Reply(error=errno.EBADF)
-        # A zero-byte write reaches the handler only where that notifies a poll (proc_do_uts_string).
+        # Every write reaches the handler, a zero-byte one too (vfs_write has no shortcut:
+        # pid_ns_ctl_handler refuses an unprivileged writer of 0 bytes, proc_do_uts_string notifies).
         self._writing = f
         try:
-            count = f.file.write(data, f.pos if at is None else at) if data or f.poll is not None else 0
+            count = f.file.write(data, f.pos if at is None else at, caller=self._caller(n.pid, f.file.nsset)[1])
         finally:
             self._writing = None
         if at is None:
@@ -554,7 +555,8 @@ class EmulatedHandlers:
         if f.poll is not None:
             self._take_change(n, signed32(n.args[0]), f)
         iov = self._iovecs(n)
-        data = f.file.read(sum(ln for _, ln in iov), f.pos)  # one handler call, like read_iter
+        # one handler call, like read_iter
+        data = f.file.read(sum(ln for _, ln in iov), f.pos, caller=self._caller(n.pid, f.file.nsset)[1])
         f.pos += len(data)
         off = 0
         for base, ln in iov:
