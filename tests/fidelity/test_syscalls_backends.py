@@ -468,12 +468,6 @@ _NO_INOTIFY = Lead(
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
 )
 
-_EMU_VECTORED = Lead(
-    "fakeproc/backends/emulated (filter and _handlers.py)",
-    "preadv, pwritev, preadv2 and pwritev2 on a placeholder are not notified, so they reach the "
-    "write-only sealed memfd: EBADF for reads, EPERM for writes. procfs serves them through the same "
-    "read_iter/write_iter as readv/writev (one handler call; RWF_NOWAIT: EOPNOTSUPP, no FMODE_NOWAIT).",
-)
 _EMU_FDINFO = Lead(
     "fakeproc/backends/emulated (placeholder descriptors)",
     "/proc/self/fd/N and /proc/self/fdinfo/N describe the placeholder: readlink gives "
@@ -548,16 +542,13 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "mmap_private_read": {b: _FUSE_MMAP for b in ("mount", "seccomp")},
     "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS, "emulated": _EMU_FDINFO},
     "statfs_type": {"mount": _FUSE_STATFS},
-    "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND),
-                        "emulated": _EMU_VECTORED},
+    "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND)},
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
                                                               "opens O_DIRECT (sendfile)"),
                                         "emulated": _EMU_FDINFO},
     "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
     "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
                                                             "emulated backend (copy_file_range: EBADF)")},
-    **{name: {"emulated": _EMU_VECTORED} for name in (
-        "preadv_two_buffers", "pwritev_two_buffers", "preadv2_nowait", "pwritev2_hipri")},
     "fcntl_setlease_read": {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),

@@ -67,6 +67,7 @@ WATCH_FROM = 512
 # syscall -> indexes of its fd arguments (the filter notifies when one is watched)
 FD_SYSCALLS: dict[str, tuple[int, ...]] = {
     "read": (0,), "write": (0,), "pread64": (0,), "pwrite64": (0,), "readv": (0,), "writev": (0,),
+    "preadv": (0,), "pwritev": (0,), "preadv2": (0,), "pwritev2": (0,),
     "lseek": (0,), "fstat": (0,), "getdents64": (0,), "fcntl": (0,), "dup": (0,), "dup2": (0,),
     "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
     # the kernel would move a pollable placeholder's socket bytes (answered for those only)
@@ -85,6 +86,9 @@ _STAT = struct.Struct("<QQQIIIiQqqqqqqqqq24x")  # struct stat, x86_64 (144 bytes
 _STATX = struct.Struct("<IIQIIIH2xQQQQqI4xqI4xqI4xqI4xIIII")  # struct statx up to stx_dev_minor
 _STATX_SIZE = 256
 _STATX_BASIC_STATS = 0x7FF  # include/uapi/linux/stat.h: type, mode, nlink, uid, gid, times, ino, size, blocks
+# include/uapi/linux/fs.h: preadv2/pwritev2 flags
+_RWF_NOWAIT, _RWF_APPEND, _RWF_NOAPPEND, _RWF_ATOMIC, _RWF_DONTCACHE = 0x8, 0x10, 0x20, 0x40, 0x80
+_RWF_SUPPORTED = 0x1FF  # HIPRI DSYNC SYNC NOWAIT APPEND NOAPPEND ATOMIC DONTCACHE NOSIGNAL
 _STATX_MNT_ID, _STATX_MNT_ID_UNIQUE, _STATX_RESERVED = 0x1000, 0x4000, 0x80000000
 _STATX_MNT_ID_AT = 0x90  # offsetof(struct statx, stx_mnt_id)
 # fs/stat.c: vfs_getattr_nosec (AUTOMOUNT, DAX) and vfs_statx_path (MOUNT_ROOT) always offer these
@@ -261,8 +265,12 @@ class EmulatedHandlers:
             NR["pread64"]: lambda n: self._read(n, n.args[1], n.args[2], n.args[3]),
             NR["write"]: lambda n: self._write(n, None, None),
             NR["pwrite64"]: lambda n: self._write(n, None, n.args[3]),
-            NR["readv"]: self._readv,
-            NR["writev"]: self._writev,
+            NR["readv"]: lambda n: self._vectored(n, write=False),
+            NR["writev"]: lambda n: self._vectored(n, write=True),
+            NR["preadv"]: lambda n: self._vectored(n, write=False, at=True),
+            NR["pwritev"]: lambda n: self._vectored(n, write=True, at=True),
+            NR["preadv2"]: lambda n: self._vectored(n, write=False, at=True, flags=True),
+            NR["pwritev2"]: lambda n: self._vectored(n, write=True, at=True, flags=True),
             NR["lseek"]: self._lseek,
             NR["getdents64"]: self._getdents64,
             NR["fcntl"]: self._fcntl,
@@ -548,30 +556,59 @@ class EmulatedHandlers:
         raw = self.mem.read(n.pid, n.args[1], 16 * cnt)
         return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(cnt)]
 
-    def _readv(self, n: Notification) -> Reply:
-        f = self._lookup(n.pid, signed32(n.args[0]))
+    def _vectored(self, n: Notification, *, write: bool, at: bool = False, flags: bool = False) -> Reply:
+        """readv/writev, preadv/pwritev (``at``: the offset in the 4th argument) and preadv2/pwritev2
+        (``flags``: an offset of -1 is the file position). procfs serves them all through
+        read_iter/write_iter: one handler call for the whole vector (fs/read_write.c)."""
+        fd = signed32(n.args[0])
+        f = self._lookup(n.pid, fd)
         if f is None:
             return CONTINUE
+        pos: int | None = None
+        if at:
+            pos = n.args[3] - (1 << 64) if n.args[3] >= 1 << 63 else n.args[3]
+            if flags and pos == -1:
+                pos = None
+            elif pos < 0:
+                return Reply(error=errno.EINVAL)  # do_preadv/do_pwritev, before anything else
         if f.poll is not None:
-            self._take_change(n, signed32(n.args[0]), f)
+            self._take_change(n, fd, f)
+        if not (f.file.writable if write else f.file.readable):
+            return Reply(error=errno.EBADF)  # vfs_readv/vfs_writev: FMODE_READ/FMODE_WRITE
         iov = self._iovecs(n)
-        # one handler call, like read_iter
-        data = f.file.read(sum(ln for _, ln in iov), f.pos, caller=self._caller(n.pid, f.file.nsset)[1])
-        f.pos += len(data)
-        off = 0
-        for base, ln in iov:
-            if off >= len(data):
-                break
-            self.mem.write(n.pid, base, data[off:off + ln])
-            off += ln
-        return Reply(value=len(data))
-
-    def _writev(self, n: Notification) -> Reply:
-        f = self._lookup(n.pid, signed32(n.args[0]))
-        if f is None:
-            return CONTINUE
-        data = b"".join(self.mem.read(n.pid, base, ln) for base, ln in self._iovecs(n) if ln)
-        return self._write(n, data, None)
+        total = sum(ln for _, ln in iov)
+        if not total:
+            return Reply(value=0)  # an empty vector never reaches the handler
+        start = f.pos if pos is None else pos
+        if start + total >= 1 << 63:
+            return Reply(error=errno.EINVAL)  # rw_verify_area
+        rwf = n.args[5] & 0xFFFFFFFF if flags else 0
+        if rwf:
+            refused = _rwf_refused(rwf)
+            if refused:
+                return Reply(error=refused)
+        caller = self._caller(n.pid, f.file.nsset)[1]
+        if write:
+            data = b"".join(self.mem.read(n.pid, base, ln) for base, ln in iov if ln)
+            self._writing = f
+            try:
+                count = f.file.write(data, start, caller=caller)  # RWF_APPEND: procfs writes at the position
+            finally:
+                self._writing = None
+        else:
+            out = f.file.read(total, start, caller=caller)
+            if not self.sup.valid(n):
+                return Reply(error=errno.ESRCH)
+            off = 0
+            for base, ln in iov:
+                if off >= len(out):
+                    break
+                self.mem.write(n.pid, base, out[off:off + ln])
+                off += ln
+            count = len(out)
+        if pos is None:
+            f.pos += count
+        return Reply(value=count)
 
     def _lseek(self, n: Notification) -> Reply:
         f = self._lookup(n.pid, signed32(n.args[0]))
@@ -823,6 +860,18 @@ def _p(rel: str) -> str:
     """The model's name for a path relative to /proc/sys (a bare ``vm.swappiness`` is a file
     name with a dot, not a key)."""
     return "/proc/sys/" + rel  # "/proc/sys/" itself is the model's root, key ""
+
+
+def _rwf_refused(flags: int) -> int:
+    """include/linux/fs.h kiocb_set_rw_flags for a procfs file: 0, or the errno it refuses ``flags``
+    with (no FMODE_NOWAIT, no atomic writes, no FOP_DONTCACHE)."""
+    if flags & ~_RWF_SUPPORTED:
+        return errno.EOPNOTSUPP
+    if flags & _RWF_APPEND and flags & _RWF_NOAPPEND:
+        return errno.EINVAL
+    if flags & (_RWF_NOWAIT | _RWF_ATOMIC | _RWF_DONTCACHE):
+        return errno.EOPNOTSUPP
+    return 0
 
 
 def _statx_refused(mask: int, flags: int) -> bool:
