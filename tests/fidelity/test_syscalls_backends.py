@@ -447,20 +447,6 @@ _STATX_ROOT = Lead(
     "The answer for /proc/sys itself comes from the private mount's root, which has STATX_ATTR_MOUNT_ROOT "
     "(0x2000) in stx_attributes; the host's /proc/sys is not a mount root.",
 )
-_EMU_PLACEHOLDER = Lead(
-    "fakeproc/backends/emulated/_handlers.py (calls continued on the placeholder memfd)",
-    "fchmod (procfs: EPERM, proc_sys_setattr), fsetxattr (EOPNOTSUPP), fallocate (EBADF read-only, else "
-    "EOPNOTSUPP: no f_op->fallocate) and fcntl locks (F_RDLCK needs FMODE_READ, F_WRLCK FMODE_WRITE: the "
-    "placeholder is a write-only sealed memfd) reach the placeholder and answer for it, not for the "
-    "procfs file the caller opened.",
-)
-_EMU_SHARED = Lead(
-    "fakeproc/backends/emulated (one placeholder memfd per open)",
-    "Every open gets its own memfd, so what the kernel keeps per inode is not shared between two opens "
-    "of one file: flock and POSIX locks never conflict (procfs: EAGAIN for the second opener), and "
-    "fchown, F_GET_SEALS (procfs: EINVAL), FS_IOC_GETFLAGS (procfs: ENOTTY), readahead (a write-only "
-    "memfd: EBADF) and F_SETLEASE (procfs: EINVAL) answer for the memfd.",
-)
 _NO_INOTIFY = Lead(
     "fakeproc/backends/seccomp and emulated (inotify_add_watch is not notified)",
     "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
@@ -540,25 +526,23 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fcntl_getfl_rdonly": {"seccomp": Documented("ok:'0xc000'", "the seccomp backend opens O_DIRECT (sendfile)")},
     "fcntl_getfl_rdwr_append": {"seccomp": Documented("ok:'0xc402'", "the seccomp backend opens O_DIRECT")},
     "mmap_private_read": {b: _FUSE_MMAP for b in ("mount", "seccomp")},
-    "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS, "emulated": _EMU_FDINFO},
+    "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS},
     "statfs_type": {"mount": _FUSE_STATFS},
     "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND)},
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
                                                               "opens O_DIRECT (sendfile)"),
                                         "emulated": _EMU_FDINFO},
     "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
-    "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
-                                                            "emulated backend (copy_file_range: EBADF)")},
     "fcntl_setlease_read": {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),
-        "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)"),
-        "emulated": _EMU_SHARED},
-    **{name: {"emulated": _EMU_SHARED} for name in (
-        "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
-        "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
+        "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)")},
     "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0},
+    "fcntl_setlk_rdlck_on_rdonly": {"emulated": Documented(
+        "err:ENOLCK", "documented stated limit of the emulated backend: read locks (F_RDLCK) on a readable "
+        "open need a readable descriptor; the placeholder is write-only, so that a copy the filter does not "
+        "watch fails reads with EBADF instead of reading an empty file")},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
@@ -590,14 +574,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
     "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
     "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
-    "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},
-    "fchmod_file": {"emulated": _EMU_PLACEHOLDER},
-    "fchmod_directory": {"emulated": _EMU_PLACEHOLDER},
-    "fallocate_directory": {"emulated": _EMU_PLACEHOLDER},
-    "fsetxattr_rdonly_fd": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setlk_rdlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
     **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl")},

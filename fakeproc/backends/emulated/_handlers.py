@@ -32,10 +32,12 @@ import errno
 import fcntl
 import os
 import socket
+import stat as stat_mod
 import struct
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,9 @@ FD_SYSCALLS: dict[str, tuple[int, ...]] = {
     "preadv": (0,), "pwritev": (0,), "preadv2": (0,), "pwritev2": (0,),
     "lseek": (0,), "fstat": (0,), "getdents64": (0,), "fcntl": (0,), "dup": (0,), "dup2": (0,),
     "dup3": (0,), "mmap": (4,), "ftruncate": (0,), "fsync": (0,), "fdatasync": (0,),
+    # calls the placeholder would answer for itself (a memfd), not for the procfs file
+    "fchmod": (0,), "fchown": (0,), "fstatfs": (0,), "readahead": (0,), "fallocate": (0,), "flock": (0,),
+    "ioctl": (0,), "fsetxattr": (0,), "fgetxattr": (0,), "flistxattr": (0,), "fremovexattr": (0,),
     # the kernel would move a pollable placeholder's socket bytes (answered for those only)
     "sendfile": (0, 1), "splice": (0, 2), "copy_file_range": (0, 2),
     # adding a pollable placeholder to an epoll set polls it (a change is taken up there)
@@ -196,6 +201,65 @@ class PollPlaceholder:
         return bool(struct.unpack("i", queued)[0] == 0)
 
 
+# fcntl commands answered here (include/uapi/linux/fcntl.h, asm-generic/fcntl.h)
+_F_SETLEASE, _F_GETLEASE, _F_GET_SEALS = 1024, 1025, 1034
+_LOCK_CMDS = frozenset((5, 6, 7, 36, 37, 38))  # F_GETLK F_SETLK F_SETLKW F_OFD_GETLK/SETLK/SETLKW
+_GETLK_CMDS = frozenset((5, 36))
+_FCNTL_ANSWERED = frozenset((_F_DUPFD, _F_DUPFD_CLOEXEC, _F_GETFL, _F_SETFL, _F_ADD_SEALS, _F_GET_SEALS,
+                             _F_SETLEASE, _F_GETLEASE, *_LOCK_CMDS))
+# ioctls fs/ioctl.c do_vfs_ioctl answers for any file (asm-generic/ioctls.h, uapi/linux/fs.h)
+_FIOCLEX, _FIONCLEX, _FIONBIO, _FIOASYNC, _FIOQSIZE, _FIONREAD = 0x5451, 0x5450, 0x5421, 0x5452, 0x5460, 0x541B
+_FIBMAP, _FIGETBSZ, _FIFREEZE, _FITHAW, _FS_IOC_FIEMAP = 1, 2, 0xC0045877, 0xC0045878, 0xC020660B
+_FALLOC_FL_KEEP_SIZE, _FALLOC_FL_PUNCH_HOLE, _FALLOC_FL_COLLAPSE_RANGE = 0x1, 0x2, 0x8
+_FALLOC_FL_ZERO_RANGE, _FALLOC_FL_INSERT_RANGE, _FALLOC_FL_UNSHARE_RANGE, _FALLOC_FL_WRITE_ZEROES = 0x10, 0x20, 0x40, 0x80
+_FALLOC_FL_MODE_MASK = 0x2 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
+_XATTR_SIZE_MAX = 65536
+_MAX_NON_LFS = (1 << 31) - 1
+_STATFS_SIZE = 120  # struct statfs, x86_64
+_O_PATH = 0o10000000
+
+_FIRST_ID = 1 << 40
+_KEEP_INODES = 256
+
+
+@dataclass(slots=True)
+class SharedInode:
+    """The placeholder inode of one file of the fake (per namespace instance): a sealed memfd.
+
+    Every open of the file is a new (write-only) open file description of this one inode, so
+    what the kernel keeps per inode is shared between opens as procfs shares it: flock and POSIX
+    write locks conflict between opens and processes and go with the last close. The supervisor
+    keeps ``keeper``, a read-only description, to reopen it. The descriptions are told apart by their file position, which CMD never moves
+    (lseek, read and write on watched numbers are answered here): each is set to a unique id.
+    """
+
+    keeper: int
+    ino: int
+    nsset: Any  # kept alive: its id() is part of the key
+    opens: dict[int, OpenFile] = field(default_factory=dict)  # id (file position) -> file
+
+    @classmethod
+    def make(cls, rel: str, nsset: Any) -> SharedInode:
+        name = ("fakeproc:" + (rel.replace("/", ".") or "sys"))[:240].encode()
+        mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
+        try:
+            fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
+            keeper = os.open(f"/proc/self/fd/{mfd}", os.O_RDONLY | os.O_CLOEXEC)
+        finally:
+            os.close(mfd)
+        return cls(keeper, os.fstat(keeper).st_ino, nsset)
+
+    def in_use(self) -> bool:
+        """Whether any description but the keeper is open: a write lease is refused then
+        (fs/locks.c check_conflicting_open)."""
+        try:
+            fcntl.fcntl(self.keeper, _F_SETLEASE, fcntl.F_WRLCK)
+        except OSError:
+            return True
+        fcntl.fcntl(self.keeper, _F_SETLEASE, fcntl.F_UNLCK)
+        return False
+
+
 @dataclass(slots=True)
 class OpenFile:
     """One open file description of the fake: the model's file, its offset and open flags."""
@@ -223,7 +287,11 @@ class EmulatedHandlers:
         self.kernel = kernel
         self.paths = Resolver()
         self.mem = supervisor.mem
-        self.files: dict[int, OpenFile] = {}
+        self.files: dict[int, OpenFile] = {}  # socket inode -> file, for the poll placeholders
+        self._inodes: OrderedDict[tuple[str, int], SharedInode] = OrderedDict()  # (rel, id(nsset)) ->
+        self._by_ino: dict[int, SharedInode] = {}  # memfd inode -> the placeholder inode it is
+        self._next_id = _FIRST_ID
+        self._open_lock = threading.Lock()
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
@@ -280,9 +348,20 @@ class EmulatedHandlers:
             NR["mmap"]: self._mmap,
             NR["sendfile"]: lambda n: self._transfer(n, 1, 0, errno.EINVAL),
             NR["splice"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
-            NR["copy_file_range"]: lambda n: self._transfer(n, 0, 2, errno.EPERM),
+            NR["copy_file_range"]: self._copy_file_range,
             NR["epoll_ctl"]: self._epoll_ctl,
             NR["ftruncate"]: self._ftruncate,
+            NR["fchmod"]: self._fchmod,
+            NR["fchown"]: self._fchown,
+            NR["fstatfs"]: self._fstatfs,
+            NR["readahead"]: self._readahead,
+            NR["fallocate"]: self._fallocate,
+            NR["flock"]: self._flock,
+            NR["ioctl"]: self._ioctl,
+            NR["fsetxattr"]: lambda n: self._xattr(n, write=True, value=True),
+            NR["fremovexattr"]: lambda n: self._xattr(n, write=True, value=False),
+            NR["fgetxattr"]: lambda n: self._xattr(n, write=False, value=True),
+            NR["flistxattr"]: self._flistxattr,
             NR["fsync"]: self._fsync,
             NR["fdatasync"]: self._fsync,
             NR["uname"]: self._uname,
@@ -351,7 +430,16 @@ class EmulatedHandlers:
             st = os.stat(f"/proc/{pid}/fd/{fd}")
         except OSError:
             return None
-        if st.st_dev != self.memfd_dev and st.st_dev != self.socket_dev:
+        if st.st_dev == self.memfd_dev:
+            shared = self._by_ino.get(st.st_ino)
+            if shared is None:
+                return None
+            opens = shared.opens
+            if len(opens) == 1:  # the usual case: one open of the file at a time
+                for only in opens.values():
+                    return only
+            return opens.get(_fd_pos(pid, fd))
+        if st.st_dev != self.socket_dev:
             return None
         return self.files.get(st.st_ino)
 
@@ -360,6 +448,11 @@ class EmulatedHandlers:
     def close(self) -> None:
         """Stop following the kernel's poll events and close the placeholders' peers (after the run)."""
         self._unsubscribe()
+        with self._open_lock:
+            for shared in self._inodes.values():
+                os.close(shared.keeper)
+            self._inodes.clear()
+            self._by_ino.clear()
         with self._poll_lock:
             for f in self._polled.values():
                 if f.poll is not None:
@@ -471,31 +564,59 @@ class EmulatedHandlers:
             return Reply(error=errno.EINVAL)  # procfs has no direct I/O (fs/open.c do_dentry_open)
         poll = None
         if f.poll_event is None:
-            fd = self._placeholder(rel)
+            opened = OpenFile(f, rel, flags)
+            fd = self._placeholder(opened)
         else:
             self._sweep_polled()
             fd, poll = self._poll_placeholder(rel)
         try:
-            ino = os.fstat(fd).st_ino
-            opened = self.files[ino] = OpenFile(f, rel, flags, poll=poll)
             if poll is not None:
+                ino = os.fstat(fd).st_ino
+                opened = self.files[ino] = OpenFile(f, rel, flags, poll=poll)
                 with self._poll_lock:
                     self._polled[ino] = opened
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), at=self._free_fd(n.pid, WATCH_FROM))
         finally:
             os.close(fd)
 
-    def _placeholder(self, rel: str) -> int:
-        name = ("fakeproc:" + (rel.replace("/", ".") or "sys"))[:240].encode()
-        mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
-        try:
-            fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
-            fd = os.open(f"/proc/self/fd/{mfd}", os.O_WRONLY | os.O_CLOEXEC)
-        finally:
-            os.close(mfd)
-        if self.memfd_dev is None:
-            self.memfd_dev = os.fstat(fd).st_dev
-        return fd
+    def _placeholder(self, opened: OpenFile) -> int:
+        """A new open file description of the placeholder inode of ``opened``'s file, write-only
+        (sealed: a copy the filter does not watch fails reads with EBADF and writes with EPERM),
+        whose file position is its id (:class:`SharedInode`)."""
+        with self._open_lock:
+            key = (opened.rel, id(opened.file.nsset))
+            shared = self._inodes.get(key)
+            if shared is None:
+                shared = self._inodes[key] = SharedInode.make(opened.rel, opened.file.nsset)
+                self._by_ino[shared.ino] = shared
+                if self.memfd_dev is None:
+                    self.memfd_dev = os.fstat(shared.keeper).st_dev
+                self._evict()
+            else:
+                self._inodes.move_to_end(key)
+                if shared.opens and not shared.in_use():
+                    shared.opens.clear()  # CMD has closed them all
+            fd = os.open(f"/proc/self/fd/{shared.keeper}", os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.lseek(fd, self._next_id, os.SEEK_SET)
+            except BaseException:
+                os.close(fd)
+                raise
+            shared.opens[self._next_id] = opened
+            self._next_id += 1
+            return fd
+
+    def _evict(self) -> None:
+        """Close the keepers of the least recently opened files CMD no longer holds open, beyond
+        :data:`_KEEP_INODES` (the supervisor's descriptors stay bounded)."""
+        if len(self._inodes) <= _KEEP_INODES:
+            return
+        for key in list(self._inodes)[:8]:
+            shared = self._inodes[key]
+            if not shared.in_use():
+                del self._inodes[key]
+                del self._by_ino[shared.ino]
+                os.close(shared.keeper)
 
     @staticmethod
     def _free_fd(pid: int, lowest: int) -> int:
@@ -764,11 +885,17 @@ class EmulatedHandlers:
 
     def _fcntl(self, n: Notification) -> Reply:
         cmd = signed32(n.args[1])
-        if cmd not in (_F_DUPFD, _F_DUPFD_CLOEXEC, _F_GETFL, _F_SETFL):
+        if cmd not in _FCNTL_ANSWERED:
             return CONTINUE
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
+        if cmd in (_F_ADD_SEALS, _F_GET_SEALS, _F_SETLEASE):
+            return Reply(error=errno.EINVAL)  # seals are memfd's; procfs has no lease (6.18: EINVAL)
+        if cmd == _F_GETLEASE:
+            return Reply(value=fcntl.F_UNLCK)
+        if cmd in _LOCK_CMDS:
+            return self._lock(n, f, cmd)  # the placeholder inode holds them, as procfs's inode does
         if cmd == _F_GETFL:
             return Reply(value=(f.flags & ~(os.O_CREAT | os.O_EXCL | os.O_NOCTTY | os.O_TRUNC | os.O_CLOEXEC))
                          | _O_LARGEFILE)
@@ -828,16 +955,181 @@ class EmulatedHandlers:
         return CONTINUE
 
     def _transfer(self, n: Notification, source: int, sink: int, into_errno: int) -> Reply:
-        """sendfile/splice/copy_file_range: refused on a pollable placeholder as on a memfd one
-        (EBADF reading from it, ``into_errno`` writing into it); the others go on (the kernel
-        answers them from the memfd)."""
-        f = self._lookup(n.pid, signed32(n.args[source]))
-        if f is not None and f.poll is not None:
+        """sendfile/splice: a stated limit, refused on every placeholder (EBADF reading from it,
+        ``into_errno`` writing into it: what a write-only sealed memfd answers)."""
+        if self._lookup(n.pid, signed32(n.args[source])) is not None:
             return Reply(error=errno.EBADF)
-        f = self._lookup(n.pid, signed32(n.args[sink]))
-        if f is not None and f.poll is not None:
+        if self._lookup(n.pid, signed32(n.args[sink])) is not None:
             return Reply(error=into_errno)
         return CONTINUE
+
+    def _lock(self, n: Notification, f: OpenFile, cmd: int | None = None) -> Reply:
+        """flock (``cmd`` None) and fcntl locks: kept by the kernel on the placeholder inode that
+        every open of a memfd-backed file shares. fs/locks.c wants a writable open for F_WRLCK
+        and a readable one for F_RDLCK: the placeholder is write-only, so a read lock on a
+        readable open is a stated limit (ENOLCK, logged). A poll placeholder is a socket per
+        open, where locks would never conflict: a stated limit too."""
+        if f.poll is not None:
+            log.warning("fakeproc: locks on emulated /proc/sys/%s are not supported (ENOLCK): its "
+                        "descriptors are sockets that poll(2) can watch, one per open", f.rel)
+            return Reply(error=errno.ENOLCK)
+        if cmd is None or cmd in _GETLK_CMDS:
+            return CONTINUE
+        kind = struct.unpack("<h", self.mem.read(n.pid, n.args[2], 2))[0]
+        if kind == fcntl.F_WRLCK and not f.file.writable:
+            return Reply(error=errno.EBADF)
+        if kind == fcntl.F_RDLCK and f.file.readable:
+            log.warning("fakeproc: read locks (F_RDLCK) on emulated /proc/sys/%s are not supported (ENOLCK): "
+                        "the placeholder descriptor is write-only", f.rel)
+            return Reply(error=errno.ENOLCK)
+        return CONTINUE  # F_UNLCK, or F_RDLCK on a write-only open: EBADF from the kernel, as procfs
+
+    def _flock(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        return CONTINUE if f is None else self._lock(n, f)
+
+    def _fchmod(self, n: Notification) -> Reply:
+        if self._lookup(n.pid, signed32(n.args[0])) is None:
+            return CONTINUE
+        return Reply(error=errno.EPERM)  # proc_sys_setattr refuses ATTR_MODE
+
+    def _fchown(self, n: Notification) -> Reply:
+        if self._lookup(n.pid, signed32(n.args[0])) is None:
+            return CONTINUE
+        # proc_sys_setattr refuses ATTR_UID/ATTR_GID; chown(-1, -1) changes neither and succeeds
+        unchanged = n.args[1] & 0xFFFFFFFF == 0xFFFFFFFF and n.args[2] & 0xFFFFFFFF == 0xFFFFFFFF
+        return Reply(value=0) if unchanged else Reply(error=errno.EPERM)
+
+    def _fstatfs(self, n: Notification) -> Reply:
+        if self._lookup(n.pid, signed32(n.args[0])) is None:
+            return CONTINUE
+        import ctypes
+
+        buf = ctypes.create_string_buffer(_STATFS_SIZE)
+        syscall(NR["statfs"], b"/proc/sys", buf)  # procfs's own answer (PROC_SUPER_MAGIC)
+        self.mem.write(n.pid, n.args[1], buf.raw)
+        return Reply(value=0)
+
+    def _readahead(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if not f.file.readable:
+            return Reply(error=errno.EBADF)  # fs/readahead.c ksys_readahead
+        if f.file.is_dir:
+            return Reply(error=errno.EINVAL)  # not S_ISREG
+        return Reply(value=0)  # generic_fadvise(WILLNEED) on an empty file
+
+    def _fallocate(self, n: Notification) -> Reply:
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        mode, offset, length = n.args[1] & 0xFFFFFFFF, _signed64(n.args[2]), _signed64(n.args[3])
+        # fs/open.c vfs_fallocate, in its order; procfs has no ->fallocate
+        if offset < 0 or length <= 0:
+            return Reply(error=errno.EINVAL)
+        if not _fallocate_mode_ok(mode):
+            return Reply(error=errno.EOPNOTSUPP)
+        if not f.file.writable:
+            return Reply(error=errno.EBADF)
+        return Reply(error=errno.EOPNOTSUPP)
+
+    def _ioctl(self, n: Notification) -> Reply:
+        """procfs sysctl files have no ``unlocked_ioctl``: what fs/ioctl.c ``do_vfs_ioctl`` answers
+        itself, else ENOTTY."""
+        fd = signed32(n.args[0])
+        f = self._lookup(n.pid, fd)
+        if f is None:
+            return CONTINUE
+        req, arg = n.args[1] & 0xFFFFFFFF, n.args[2]
+        if req in (_FIOCLEX, _FIONCLEX):
+            return CONTINUE  # the caller's descriptor flag: the kernel sets it
+        if req == _FIONBIO:
+            on = struct.unpack("<i", self.mem.read(n.pid, arg, 4))[0]
+            f.flags = f.flags | os.O_NONBLOCK if on else f.flags & ~os.O_NONBLOCK
+            return Reply(value=0)
+        if req == _FIOASYNC:
+            on = struct.unpack("<i", self.mem.read(n.pid, arg, 4))[0]
+            return Reply(error=errno.ENOTTY) if on else Reply(value=0)  # no ->fasync to turn it on
+        if req == _FIOQSIZE:
+            self.mem.write(n.pid, arg, struct.pack("<q", 0))  # i_size
+            return Reply(value=0)
+        if req == _FIGETBSZ:
+            self.mem.write(n.pid, arg, struct.pack("<i", 1024))  # procfs's s_blocksize
+            return Reply(value=0)
+        if req == _FIONREAD and not f.file.is_dir:
+            self.mem.write(n.pid, arg, struct.pack("<i", signed32(-f.pos & 0xFFFFFFFF)))  # i_size - f_pos
+            return Reply(value=0)
+        if req in (_FIFREEZE, _FITHAW, _FIBMAP):
+            _ns, caller = self._caller(n.pid, f.file.nsset)
+            if caller.uid != 0:
+                return Reply(error=errno.EPERM)
+            return Reply(error=errno.EINVAL if req == _FIBMAP else errno.EOPNOTSUPP)
+        if req == _FS_IOC_FIEMAP:
+            return Reply(error=errno.EOPNOTSUPP)  # no ->fiemap
+        return Reply(error=errno.ENOTTY)
+
+    def _xattr(self, n: Notification, *, write: bool, value: bool) -> Reply:
+        """fsetxattr, fremovexattr (``write``) and fgetxattr: fs/xattr.c ``xattr_permission``
+        against the file's mode, then EOPNOTSUPP (procfs has no xattr handlers)."""
+        f = self._lookup(n.pid, signed32(n.args[0]))
+        if f is None:
+            return CONTINUE
+        if write and value and n.args[4] & 0xFFFFFFFF & ~0x3:
+            return Reply(error=errno.EINVAL)  # flags other than XATTR_CREATE | XATTR_REPLACE
+        raw = self.mem.read_path(n.pid, n.args[1]) if n.args[1] else None
+        if raw is None:
+            return Reply(error=errno.EFAULT)
+        if not raw or len(raw) > 255:
+            return Reply(error=errno.ERANGE)
+        if write and value and n.args[3] > _XATTR_SIZE_MAX:
+            return Reply(error=errno.E2BIG)
+        name = raw.decode("latin-1")
+        _ns, caller = self._caller(n.pid, f.file.nsset)
+        if name.startswith(("security.", "system.")):
+            return Reply(error=errno.EOPNOTSUPP)
+        if name.startswith("trusted."):
+            if caller.uid != 0:
+                return Reply(error=errno.EPERM if write else errno.ENODATA)
+            return Reply(error=errno.EOPNOTSUPP)
+        path = _p(f.rel)
+        if f.file.is_dir:
+            ok = not write  # proc_sys_permission: the directories are r-x for all
+        else:
+            ok = self.kernel.access(path, read=not write, write=write, execute=False, ns=f.file.nsset, caller=caller)
+        return Reply(error=errno.EOPNOTSUPP if ok else errno.EACCES)
+
+    def _flistxattr(self, n: Notification) -> Reply:
+        if self._lookup(n.pid, signed32(n.args[0])) is None:
+            return CONTINUE
+        return Reply(value=0)  # no names (no handlers, no security module's)
+
+    def _copy_file_range(self, n: Notification) -> Reply:
+        """copy_file_range: fs/read_write.c ``vfs_copy_file_range`` for a procfs file on one side
+        (EXDEV past the checks: procfs has no ->copy_file_range and the other side is another
+        superblock). Between two emulated files (procfs would splice): a stated limit, EXDEV."""
+        fin, fout = signed32(n.args[0]), signed32(n.args[2])
+        a, b = self._lookup(n.pid, fin), self._lookup(n.pid, fout)
+        if a is None and b is None:
+            return CONTINUE
+        if n.args[5] & 0xFFFFFFFF:
+            return Reply(error=errno.EINVAL)
+        kinds = [_kind(n.pid, fd, f) for fd, f in ((fin, a), (fout, b))]
+        if None in kinds:
+            return Reply(error=errno.EBADF)
+        (in_dir, in_reg, in_read, _iw, _ia), (out_dir, out_reg, _or, out_write, out_append) = kinds  # type: ignore[misc]
+        if in_dir or out_dir:
+            return Reply(error=errno.EISDIR)
+        if not (in_reg and out_reg):
+            return Reply(error=errno.EINVAL)
+        if not in_read or not out_write or out_append:
+            return Reply(error=errno.EBADF)
+        if not n.args[4]:
+            return Reply(value=0)
+        if a is not None and b is not None:
+            log.warning("fakeproc: copy_file_range between two emulated /proc/sys files is not "
+                        "emulated (EXDEV); callers fall back to read/write")
+        return Reply(error=errno.EXDEV)
 
     def _mmap(self, n: Notification) -> Reply:
         if self._lookup(n.pid, signed32(n.args[4])) is None:
@@ -850,7 +1142,10 @@ class EmulatedHandlers:
             return CONTINUE
         if n.args[1] >= 1 << 63:
             return Reply(error=errno.EINVAL)  # fs/open.c do_sys_ftruncate: a negative length, first
-        return Reply(value=0) if f.file.writable else Reply(error=errno.EINVAL)
+        if not f.file.writable:
+            return Reply(error=errno.EINVAL)
+        # setattr_prepare -> inode_newsize_ok: procfs keeps alloc_super's s_maxbytes, MAX_NON_LFS
+        return Reply(error=errno.EFBIG) if n.args[1] > _MAX_NON_LFS else Reply(value=0)
 
     def _fsync(self, n: Notification) -> Reply:
         return CONTINUE if self._lookup(n.pid, signed32(n.args[0])) is None else Reply(error=errno.EINVAL)
@@ -872,6 +1167,42 @@ def _rwf_refused(flags: int) -> int:
     if flags & (_RWF_NOWAIT | _RWF_ATOMIC | _RWF_DONTCACHE):
         return errno.EOPNOTSUPP
     return 0
+
+
+def _signed64(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _fallocate_mode_ok(mode: int) -> bool:
+    """fs/open.c vfs_fallocate: one mode (KEEP_SIZE aside), PUNCH_HOLE only with KEEP_SIZE,
+    COLLAPSE/INSERT/WRITE_ZEROES never with it."""
+    keep = mode & _FALLOC_FL_KEEP_SIZE
+    op = mode & ~_FALLOC_FL_KEEP_SIZE
+    if op & ~_FALLOC_FL_MODE_MASK:
+        return False
+    if op in (0, _FALLOC_FL_UNSHARE_RANGE, _FALLOC_FL_ZERO_RANGE):
+        return True
+    if op == _FALLOC_FL_PUNCH_HOLE:
+        return bool(keep)
+    return op in (_FALLOC_FL_COLLAPSE_RANGE, _FALLOC_FL_INSERT_RANGE, _FALLOC_FL_WRITE_ZEROES) and not keep
+
+
+def _kind(pid: int, fd: int, f: OpenFile | None) -> tuple[bool, bool, bool, bool, bool] | None:
+    """(directory, regular, readable, writable, O_APPEND) of thread ``pid``'s ``fd`` as the VFS
+    sees it (``f`` for an emulated file); None when there is no such descriptor."""
+    if f is not None:
+        return (f.file.is_dir, not f.file.is_dir, f.file.readable, f.file.writable, bool(f.flags & os.O_APPEND))
+    try:
+        st = os.stat(f"/proc/{pid}/fd/{fd}")
+        with open(f"/proc/{pid}/fdinfo/{fd}", "rb") as info:
+            flags = int(info.read().split(b"flags:", 1)[1].split()[0], 8)
+    except (OSError, ValueError, IndexError):
+        return None
+    if flags & _O_PATH:
+        return None
+    acc = flags & os.O_ACCMODE
+    return (stat_mod.S_ISDIR(st.st_mode), stat_mod.S_ISREG(st.st_mode), acc in (os.O_RDONLY, os.O_RDWR),
+            acc in (os.O_WRONLY, os.O_RDWR), bool(flags & os.O_APPEND))
 
 
 def _statx_refused(mask: int, flags: int) -> bool:
@@ -899,6 +1230,15 @@ def _proc_mnt_id(unique: bool) -> int:
 
 def _ino(rel: str) -> int:
     return zlib.crc32(rel.encode()) | 1 << 32
+
+
+def _fd_pos(pid: int, fd: int) -> int:
+    """The file position of thread ``pid``'s ``fd`` (the first line of its fdinfo), -1 if gone."""
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}", "rb") as info:
+            return int(info.readline().split(b":", 1)[1])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def _getfd(pid: int, fd: int) -> int:
