@@ -454,13 +454,6 @@ _NO_INOTIFY = Lead(
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
 )
 
-_EMU_FDINFO = Lead(
-    "fakeproc/backends/emulated (placeholder descriptors)",
-    "/proc/self/fd/N and /proc/self/fdinfo/N describe the placeholder: readlink gives "
-    "'/memfd:fakeproc:... (deleted)', fdinfo shows pos 0 and O_WRONLY, fstatfs gives TMPFS_MAGIC; procfs "
-    "gives the /proc/sys path, the read position, the open flags and PROC_SUPER_MAGIC (0x9fa0). If this "
-    "cannot be answered, it belongs in docs/mount.md's stated limits.",
-)
 _SECCOMP_FDLINK = Lead(
     "fakeproc/backends/seccomp (readlink answers)",
     "readlink(/proc/self/fd/N) of a redirected open names the private mount "
@@ -530,9 +523,8 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "statfs_type": {"mount": _FUSE_STATFS},
     "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND)},
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
-                                                              "opens O_DIRECT (sendfile)"),
-                                        "emulated": _EMU_FDINFO},
-    "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK, "emulated": _EMU_FDINFO},
+                                                              "opens O_DIRECT (sendfile)")},
+    "readlink_proc_self_fd": {"seccomp": _SECCOMP_FDLINK},
     "fcntl_setlease_read": {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),

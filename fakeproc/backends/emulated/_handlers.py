@@ -31,6 +31,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import socket
 import stat as stat_mod
 import struct
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeproc.backends.seccomp._abi import NR, syscall
-from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32
+from fakeproc.backends.seccomp._paths import AT_FDCWD, Resolver, signed32, tgid
 from fakeproc.backends.seccomp._redirect import (
     AT_EMPTY_PATH,
     AT_SYMLINK_NOFOLLOW,
@@ -326,8 +327,8 @@ class EmulatedHandlers:
             NR["access"]: lambda n: self._access(n, AT_FDCWD, n.args[0], n.args[1], 0),
             NR["faccessat"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], 0),
             NR["faccessat2"]: lambda n: self._access(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
-            NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0]),
-            NR["readlinkat"]: lambda n: self._readlink(n, a(n.args[0]), n.args[1]),
+            NR["readlink"]: lambda n: self._readlink(n, AT_FDCWD, n.args[0], n.args[1], n.args[2]),
+            NR["readlinkat"]: lambda n: self._readlink(n, a(n.args[0]), n.args[1], n.args[2], n.args[3]),
             NR["chdir"]: self._chdir,
             NR["read"]: lambda n: self._read(n, n.args[1], n.args[2], None),
             NR["pread64"]: lambda n: self._read(n, n.args[1], n.args[2], n.args[3]),
@@ -418,10 +419,55 @@ class EmulatedHandlers:
         return ns, Caller(uid=uid, gid=gid, groups=groups, pid=pid, comm=creds.comm)
 
     def _where(self, n: Notification, dirfd: int, addr: int, *, follow: bool = True) -> tuple[str, bool] | None:
+        return self._where_path(n, dirfd, addr, follow=follow)[0]
+
+    def _where_path(self, n: Notification, dirfd: int, addr: int, *,
+                    follow: bool = True) -> tuple[tuple[str, bool] | None, bytes]:
+        """(:meth:`_where`, the path as read)."""
         if addr == 0:
-            return None  # NULL: the kernel's EFAULT (or, 6.11+ with AT_EMPTY_PATH, the dirfd)
+            return None, b""  # NULL: the kernel's EFAULT (or, 6.11+ with AT_EMPTY_PATH, the dirfd)
         path = self.mem.read_path(n.pid, addr)
-        return self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None
+        return (self.paths.resolve(n.pid, dirfd, path, follow=follow) if path else None), path
+
+    def _fd_link(self, n: Notification, path: bytes) -> tuple[str, OpenFile, int, int] | None:
+        """For ``/proc/PID/fd/N`` or ``/proc/PID/fdinfo/N`` (``self``, ``thread-self``,
+        ``task/TID``, ``/dev/fd/N``) naming an emulated descriptor: ("fd" or "fdinfo", its file,
+        the thread and the number); procfs answers those for the /proc/sys file, not the placeholder."""
+        if not path.startswith((b"/proc/", b"/dev/fd/")):
+            return None
+        m = _FD_LINK.match(path)
+        if m is None:
+            return None
+        who, tid, kind, num = m.group("who"), m.group("tid"), m.group("kind") or b"fd", int(m.group("fd"))
+        if tid is not None:
+            pid = int(tid)
+        elif who in (None, b"self"):
+            pid = tgid(n.pid)
+        elif who == b"thread-self":
+            pid = n.pid
+        else:
+            pid = int(who)
+        f = self._lookup(pid, num)
+        return None if f is None else (kind.decode(), f, pid, num)
+
+    def _fdinfo(self, n: Notification, f: OpenFile, pid: int, fd: int, flags: int) -> Reply:
+        """An open of the fdinfo of an emulated descriptor: a sealed memfd holding what procfs's
+        ``seq_show`` (fs/proc/fd.c) gives for the /proc/sys file (position, flags with the
+        descriptor's O_CLOEXEC, /proc's mount id, the file's inode number), made at the open."""
+        cloexec = bool(_fd_flags(pid, fd) & os.O_CLOEXEC)
+        shown = self._getfl(f) | (os.O_CLOEXEC if cloexec else 0)
+        text = f"pos:\t{f.pos}\nflags:\t0{shown:o}\nmnt_id:\t{_proc_mnt_id(False)}\nino:\t{_ino(f.rel)}\n"
+        mfd = syscall(NR["memfd_create"], b"fakeproc:fdinfo", _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
+        try:
+            os.write(mfd, text.encode())
+            fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
+            fd_ro = os.open(f"/proc/self/fd/{mfd}", os.O_RDONLY | os.O_CLOEXEC)
+        finally:
+            os.close(mfd)
+        try:
+            return self.sup.inject(n, fd_ro, cloexec=bool(flags & os.O_CLOEXEC))
+        finally:
+            os.close(fd_ro)
 
     def _lookup(self, pid: int, fd: int) -> OpenFile | None:
         if fd < 0 or self.memfd_dev is None and self.socket_dev is None:
@@ -546,9 +592,17 @@ class EmulatedHandlers:
 
     def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int) -> Reply:
         flags &= 0xFFFFFFFF
-        found = self._where(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
+        found, path = self._where_path(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
         if found is None:
-            return CONTINUE
+            link = self._fd_link(n, path) if not flags & (os.O_NOFOLLOW | os.O_PATH) else None
+            if link is None:
+                return CONTINUE
+            kind, linked, pid, num = link
+            if kind == "fdinfo":
+                if flags & (os.O_ACCMODE | os.O_CREAT | os.O_TRUNC | os.O_DIRECTORY):
+                    return CONTINUE  # the kernel refuses these on the placeholder's fdinfo as on any
+                return self._fdinfo(n, linked, pid, num, flags)
+            found = (linked.rel, False)  # proc_fd_link: the open reopens the /proc/sys file
         rel, slash = found
         ns, caller = self._caller(n.pid, self._ns(n.pid, _p(rel), writing=flags & os.O_ACCMODE != os.O_RDONLY
                                                   or bool(flags & os.O_TRUNC)))
@@ -848,10 +902,18 @@ class EmulatedHandlers:
                                     execute=bool(mode & os.X_OK), ns=ns, caller=caller)
         return Reply(value=0) if ok else Reply(error=errno.EACCES)
 
-    def _readlink(self, n: Notification, dirfd: int, addr: int) -> Reply:
-        found = self._where(n, dirfd, addr, follow=False)
+    def _readlink(self, n: Notification, dirfd: int, addr: int, buf: int, size: int) -> Reply:
+        found, path = self._where_path(n, dirfd, addr, follow=False)
         if found is None:
-            return CONTINUE
+            link = self._fd_link(n, path)
+            if link is None or link[0] != "fd":
+                return CONTINUE
+            size = signed32(size)
+            if size <= 0:
+                return Reply(error=errno.EINVAL)
+            target = ("/proc/sys/" + link[1].rel).rstrip("/").encode()  # d_path of the procfs file
+            self.mem.write(n.pid, buf, target[:size])
+            return Reply(value=min(size, len(target)))
         self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True))  # ENOENT for a missing one
         return Reply(error=errno.EINVAL)  # the fake tree has no symlinks
 
@@ -897,11 +959,15 @@ class EmulatedHandlers:
         if cmd in _LOCK_CMDS:
             return self._lock(n, f, cmd)  # the placeholder inode holds them, as procfs's inode does
         if cmd == _F_GETFL:
-            return Reply(value=(f.flags & ~(os.O_CREAT | os.O_EXCL | os.O_NOCTTY | os.O_TRUNC | os.O_CLOEXEC))
-                         | _O_LARGEFILE)
+            return Reply(value=self._getfl(f))
         if cmd == _F_SETFL:
             return self._setfl(n, f, n.args[2] & 0xFFFFFFFF)
         return self._dup(n, signed32(n.args[2]), cloexec=cmd == _F_DUPFD_CLOEXEC)
+
+    @staticmethod
+    def _getfl(f: OpenFile) -> int:
+        """The file's f_flags: do_dentry_open drops the open-only flags; O_LARGEFILE is forced on 64-bit."""
+        return (f.flags & ~(os.O_CREAT | os.O_EXCL | os.O_NOCTTY | os.O_TRUNC | os.O_CLOEXEC)) | _O_LARGEFILE
 
     def _setfl(self, n: Notification, f: OpenFile, arg: int) -> Reply:
         """F_SETFL as fs/fcntl.c ``setfl`` does it for a procfs file; the placeholder keeps its own flags
@@ -1230,6 +1296,19 @@ def _proc_mnt_id(unique: bool) -> int:
 
 def _ino(rel: str) -> int:
     return zlib.crc32(rel.encode()) | 1 << 32
+
+
+_FD_LINK = re.compile(rb"^(?:/proc/(?P<who>self|thread-self|\d+)(?:/task/(?P<tid>\d+))?/(?P<kind>fd|fdinfo)"
+                      rb"|/dev/fd)/(?P<fd>\d+)$")
+
+
+def _fd_flags(pid: int, fd: int) -> int:
+    """The ``flags:`` of thread ``pid``'s ``fd`` in its fdinfo (with the descriptor's O_CLOEXEC)."""
+    try:
+        with open(f"/proc/{pid}/fdinfo/{fd}", "rb") as info:
+            return int(info.read().split(b"flags:", 1)[1].split()[0], 8)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _fd_pos(pid: int, fd: int) -> int:
