@@ -424,10 +424,9 @@ _PATH_MAX = Lead(
     "answer then depends on the string's address (ENOENT from the fake here).",
 )
 _PATHS_DOTDOT = Lead(
-    "fakeproc/backends/seccomp/_paths.py, fakeproc/backends/emulated/_handlers.py _dir_of",
+    "fakeproc/backends/seccomp/_paths.py",
     "openat(fd of /proc/sys, '..') is /proc. Under seccomp the descriptor is the private mount's root, "
-    "so '..' reaches the runtime directory that holds the mountpoint (its mnt-* entries leak); under "
-    "emulated it resolves to /proc/sys itself.",
+    "so '..' reaches the runtime directory that holds the mountpoint (its mnt-* entries leak).",
 )
 _SECCOMP_OPATH = Lead(
     "fakeproc/backends/seccomp/_redirect.py",
@@ -560,7 +559,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "path_of_4150_bytes_at_page_offset_4000": {"emulated": _PATH_MAX},
     "path_of_5041_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
     "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
-    "open_dotdot_of_root_listing": {b: _PATHS_DOTDOT for b in ("seccomp", "emulated")},
+    "open_dotdot_of_root_listing": {"seccomp": _PATHS_DOTDOT},
     "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
     "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
     "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},

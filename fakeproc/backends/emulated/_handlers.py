@@ -216,6 +216,7 @@ _FALLOC_FL_ZERO_RANGE, _FALLOC_FL_INSERT_RANGE, _FALLOC_FL_UNSHARE_RANGE, _FALLO
 _FALLOC_FL_MODE_MASK = 0x2 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
 _XATTR_SIZE_MAX = 65536
 _MAX_NON_LFS = (1 << 31) - 1
+_O_TMPFILE_BIT = 0o20000000  # __O_TMPFILE
 _STATFS_SIZE = 120  # struct statfs, x86_64
 _O_PATH = 0o10000000
 
@@ -309,7 +310,35 @@ class EmulatedHandlers:
 
     def _dir_of(self, pid: int, fd: int) -> str | None:
         f = self._lookup(pid, fd)
-        return _p(f.rel) if f is not None and f.file.is_dir else None
+        return _p(f.rel).rstrip("/") if f is not None and f.file.is_dir else None
+
+    def _above(self, n: Notification, dirfd: int, path: bytes) -> str | None:
+        """For a relative ``path`` from an emulated directory descriptor that leaves /proc/sys
+        through '..': the host directory it names when it ends at an ancestor of /proc/sys
+        (``/proc`` or ``/``), or "" when it goes on below one (a stated limit). None otherwise."""
+        if dirfd < 0 or not path or path.startswith(b"/"):
+            return None
+        base = self._dir_of(n.pid, dirfd)
+        if base is None:
+            return None
+        cur = base.split("/")[1:]
+        for name in os.fsdecode(path).split("/"):
+            if name in ("", "."):
+                continue
+            if name == "..":
+                if cur:
+                    cur.pop()
+            elif len(cur) < 2:
+                return ""
+            else:
+                cur.append(name)
+        return None if len(cur) >= 2 else "/" + "/".join(cur)
+
+    def _above_limit(self, n: Notification, path: bytes) -> Reply:
+        log.warning("fakeproc: pid %d looks up %r from an emulated /proc/sys directory descriptor: "
+                    "outside /proc/sys only '..' up to /proc or / (read-only) is emulated (ENOTDIR)",
+                    n.pid, os.fsdecode(path))
+        return Reply(error=errno.ENOTDIR)
 
     def table(self) -> dict[int, Handler]:
         """Syscall number -> handler."""
@@ -594,6 +623,9 @@ class EmulatedHandlers:
         flags &= 0xFFFFFFFF
         found, path = self._where_path(n, dirfd, addr, follow=not flags & os.O_NOFOLLOW)
         if found is None:
+            above = self._above(n, dirfd, path)
+            if above is not None:
+                return self._open_above(n, above, path, flags)
             link = self._fd_link(n, path) if not flags & (os.O_NOFOLLOW | os.O_PATH) else None
             if link is None:
                 return CONTINUE
@@ -630,6 +662,22 @@ class EmulatedHandlers:
                 with self._poll_lock:
                     self._polled[ino] = opened
             return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), at=self._free_fd(n.pid, WATCH_FROM))
+        finally:
+            os.close(fd)
+
+    def _open_above(self, n: Notification, above: str, path: bytes, flags: int) -> Reply:
+        """'..' from an emulated directory up to /proc or /: that directory as the caller sees it
+        (through its root), opened read-only as asked; anything else is the stated limit."""
+        if not above or flags & (_O_TMPFILE_BIT | os.O_PATH):
+            return self._above_limit(n, path)
+        if flags & (os.O_ACCMODE | os.O_CREAT | os.O_TRUNC):
+            return Reply(error=errno.EISDIR)  # a directory (may_open; do_open for O_CREAT)
+        try:
+            fd = os.open(f"/proc/{n.pid}/root{above}", (flags & ~os.O_CLOEXEC) | os.O_CLOEXEC)
+        except OSError as e:
+            return Reply(error=e.errno or errno.EIO)
+        try:
+            return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
         finally:
             os.close(fd)
 
@@ -875,9 +923,14 @@ class EmulatedHandlers:
             if statx is not None and self._lookup(n.pid, dirfd) is not None and _statx_refused(statx, flags):
                 return Reply(error=errno.EINVAL)
             return self._fstat(n, dirfd, buf, statx=statx)
-        found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        found, path = self._where_path(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
-            return CONTINUE
+            above = self._above(n, dirfd, path)
+            if above is None:
+                return CONTINUE
+            if not above:
+                return self._above_limit(n, path)
+            return self._stat_above(n, above, buf, flags, statx)
         if statx is not None and _statx_refused(statx, flags):
             return Reply(error=errno.EINVAL)
         rel, slash = found
@@ -888,10 +941,33 @@ class EmulatedHandlers:
         self.mem.write(n.pid, buf, data)
         return Reply(value=0)
 
+    def _stat_above(self, n: Notification, above: str, buf: int, flags: int, statx: int | None) -> Reply:
+        """stat/statx of /proc or / reached by '..' from an emulated directory: the kernel's answer
+        for that directory as the caller sees it."""
+        import ctypes
+
+        host = f"/proc/{n.pid}/root{above}".encode()
+        out = ctypes.create_string_buffer(_STATX_SIZE if statx is not None else _STAT.size)
+        try:
+            if statx is None:
+                syscall(NR["newfstatat"], AT_FDCWD, host, out, 0)
+            else:
+                syscall(NR["statx"], AT_FDCWD, host, flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), statx, out)
+        except OSError as e:
+            return Reply(error=e.errno or errno.EIO)
+        self.mem.write(n.pid, buf, out.raw)
+        return Reply(value=0)
+
     def _access(self, n: Notification, dirfd: int, addr: int, mode: int, flags: int) -> Reply:
-        found = self._where(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
+        found, path = self._where_path(n, dirfd, addr, follow=not flags & AT_SYMLINK_NOFOLLOW)
         if found is None:
-            return CONTINUE
+            above = self._above(n, dirfd, path)
+            if above is None:
+                return CONTINUE
+            if not above or mode & os.W_OK:
+                return self._above_limit(n, path)
+            ok = os.access(f"/proc/{n.pid}/root{above}", mode & (os.R_OK | os.X_OK))  # 0555 /proc, / for all
+            return Reply(value=0) if ok else Reply(error=errno.EACCES)
         rel, _slash = found
         ns, caller = self._caller(n.pid)
         st = self.kernel.stat(_p(rel), ns)
