@@ -1,12 +1,15 @@
 """The emulated backend's handlers: ``/proc/sys`` descriptors served from the model, no mount.
 
-An open of a ``/proc/sys`` path puts a placeholder in the caller: a fresh sealed memfd, reopened
-write-only, at a descriptor number the filter watches (>= ``WATCH_FROM``; 0-2 are watched too,
-for shell redirections). The memfd's inode identifies the open file description, so copies made
-by dup, fork and exec stay emulated and share the offset, as the kernel's do. Calls on it are
-answered from a :class:`fakeproc.Kernel`. A copy at an unwatched number (3..WATCH_FROM-1) is a
-stated limit: reads on it fail with EBADF and writes with EPERM (the placeholder is write-only
-and sealed), never silently wrong, and the dup2 that made it is logged.
+An open of a ``/proc/sys`` path puts a placeholder in the caller, at a descriptor number the
+filter watches (>= ``WATCH_FROM``; 0-2 are watched too, for shell redirections): a new write-only
+open file description of the file's sealed memfd (:class:`SharedInode`: one inode per file, so
+locks conflict between opens as on procfs), told apart from the file's other opens by its file
+position. Copies made by dup, fork and exec stay emulated and share the offset, as the kernel's
+do. Calls on it are answered from a :class:`fakeproc.Kernel`, including those the memfd would
+otherwise answer for itself (fstatfs, fchmod, ioctl, xattrs, ...: as procfs does). A copy at an
+unwatched number (3..WATCH_FROM-1) is a stated limit: reads on it fail with EBADF and writes
+with EPERM (the placeholder is write-only and sealed), never silently wrong, and the dup2 that
+made it is logged.
 
 The files of an entry whose changes ``poll(2)`` reports (``kernel.hostname``,
 ``kernel.domainname``: :mod:`fakeproc.model.polls`) get another placeholder, since ``poll``,
