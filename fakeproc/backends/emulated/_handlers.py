@@ -249,6 +249,7 @@ class SharedInode:
         mfd = syscall(NR["memfd_create"], name, _MFD_CLOEXEC | _MFD_ALLOW_SEALING)
         try:
             fcntl.fcntl(mfd, _F_ADD_SEALS, _F_SEAL_ALL)
+            # read-only: a write lease (in_use) is refused on memfd_create's own description
             keeper = os.open(f"/proc/self/fd/{mfd}", os.O_RDONLY | os.O_CLOEXEC)
         finally:
             os.close(mfd)
@@ -713,15 +714,18 @@ class EmulatedHandlers:
 
     def _evict(self) -> None:
         """Close the keepers of the least recently opened files CMD no longer holds open, beyond
-        :data:`_KEEP_INODES` (the supervisor's descriptors stay bounded)."""
-        if len(self._inodes) <= _KEEP_INODES:
-            return
-        for key in list(self._inodes)[:8]:
-            shared = self._inodes[key]
-            if not shared.in_use():
-                del self._inodes[key]
-                del self._by_ino[shared.ino]
-                os.close(shared.keeper)
+        :data:`_KEEP_INODES` (the supervisor's descriptors stay bounded); one still held open
+        goes to the back, to be tried again later."""
+        for _ in range(4):
+            if len(self._inodes) <= _KEEP_INODES:
+                return
+            key, shared = next(iter(self._inodes.items()))
+            if shared.in_use():
+                self._inodes.move_to_end(key)
+                continue
+            del self._inodes[key]
+            del self._by_ino[shared.ino]
+            os.close(shared.keeper)
 
     @staticmethod
     def _free_fd(pid: int, lowest: int) -> int:
