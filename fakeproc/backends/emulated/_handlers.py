@@ -224,7 +224,15 @@ _STATFS_SIZE = 120  # struct statfs, x86_64
 _O_PATH = 0o10000000
 
 _FIRST_ID = 1 << 40
-_KEEP_INODES = 256
+
+
+def keep_inodes() -> int:
+    """How many keepers of files CMD has closed the supervisor keeps: a quarter of its descriptor
+    limit, between 256 and 4096 (evicting costs a lease test per new file)."""
+    import resource
+
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return 4096 if soft == resource.RLIM_INFINITY else max(256, min(4096, soft // 4))
 
 
 @dataclass(slots=True)
@@ -298,6 +306,7 @@ class EmulatedHandlers:
         self._by_ino: dict[int, SharedInode] = {}  # memfd inode -> the placeholder inode it is
         self._next_id = _FIRST_ID
         self._open_lock = threading.Lock()
+        self._keep = keep_inodes()
         self.owner = os.geteuid()
         self.started = int(time.time())
         self.memfd_dev: int | None = None
@@ -714,10 +723,10 @@ class EmulatedHandlers:
 
     def _evict(self) -> None:
         """Close the keepers of the least recently opened files CMD no longer holds open, beyond
-        :data:`_KEEP_INODES` (the supervisor's descriptors stay bounded); one still held open
+        :func:`keep_inodes` (the supervisor's descriptors stay bounded); one still held open
         goes to the back, to be tried again later."""
         for _ in range(4):
-            if len(self._inodes) <= _KEEP_INODES:
+            if len(self._inodes) <= self._keep:
                 return
             key, shared = next(iter(self._inodes.items()))
             if shared.in_use():

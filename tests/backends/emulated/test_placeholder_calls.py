@@ -167,8 +167,12 @@ def test_fd_links_and_fdinfo_of_a_placeholder_describe_the_proc_sys_file(emulate
     assert emulated(code) == "/proc/sys/kernel/ostype\n['pos:\\t3', 'flags:\\t02100000']\nb'Linux\\n'\n"
 
 
-def test_the_supervisor_keeps_few_descriptors_for_files_cmd_has_closed(emulated):
-    # One keeper per file CMD holds open, and at most 256 more: sysctl -a opens ~1000 files.
+def test_the_supervisor_keeps_few_descriptors_for_files_cmd_has_closed(emulated, monkeypatch):
+    # One keeper per file CMD holds open, and a bounded number more (256 here): sysctl -a opens
+    # ~1300 files.
+    import fakeproc.backends.emulated._handlers as handlers
+
+    monkeypatch.setattr(handlers, "keep_inodes", lambda: 256)
     code = ("import os\nppid = os.getppid()\nbefore = len(os.listdir(f'/proc/{ppid}/fd'))\n"
             "names = []\nfor top, _dirs, files in os.walk('/proc/sys'):\n"
             "    names += [os.path.join(top, f) for f in files]\n"
