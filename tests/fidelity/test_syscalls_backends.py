@@ -435,7 +435,7 @@ _SECCOMP_OPATH = Lead(
     "descriptor (fstat works, read EBADF, openat relative to it works).",
 )
 _RESOLVE = Lead(
-    "fakeproc/backends/seccomp/_paths.py (openat2 resolve flags), emulated _openat2",
+    "fakeproc/backends/seccomp/_paths.py (openat2 resolve flags)",
     "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
     "dirfd with EXDEV, RESOLVE_NO_XDEV refuses mount crossings (/ -> /proc) with EXDEV, RESOLVE_IN_ROOT "
     "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
@@ -499,7 +499,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
                       "default_permissions allows; the server sees no OPEN") for b in ("mount", "seccomp")},
     "openat2_CACHED_twice": {"mount": Documented("ok:b'8192\\n'", "FUSE's d_revalidate works under RCU "
                                                   "within entry_timeout; procfs's never does"),
-                             "seccomp": _RESOLVE, "emulated": _RESOLVE},
+                             "seccomp": _RESOLVE},
     "openat2_NO_XDEV_dotdot_out": {
         "mount": Documented("err:EXDEV", "/proc/sys is a bind mount inside fakeproc run: '..' from it crosses "
                             "a mount"),
@@ -560,11 +560,8 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "path_of_5041_bytes_at_page_offset_100": {"emulated": _PATH_MAX},
     "stat_file_dot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "open_dotdot_of_root_listing": {"seccomp": _PATHS_DOTDOT},
-    "openat2_BENEATH_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
-    "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
-    "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
-    "openat2_NO_XDEV_absolute": {b: _RESOLVE for b in ("seccomp", "emulated")},
-    "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
+    "openat2_BENEATH_absolute": {"seccomp": _RESOLVE},
+    "openat2_NO_XDEV_absolute": {"seccomp": _RESOLVE},
     **{name: {"seccomp": _SECCOMP_OPATH, "emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl")},

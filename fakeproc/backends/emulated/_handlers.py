@@ -220,6 +220,11 @@ _FALLOC_FL_MODE_MASK = 0x2 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
 _XATTR_SIZE_MAX = 65536
 _MAX_NON_LFS = (1 << 31) - 1
 _O_TMPFILE_BIT = 0o20000000  # __O_TMPFILE
+# include/uapi/linux/openat2.h
+_RESOLVE_NO_XDEV, _RESOLVE_NO_MAGICLINKS, _RESOLVE_NO_SYMLINKS = 0x01, 0x02, 0x04
+_RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x08, 0x10, 0x20
+_RESOLVE_ALL = 0x3F
+_STATX_ATTR_MOUNT_ROOT = 0x2000
 _STATFS_SIZE = 120  # struct statfs, x86_64
 _O_PATH = 0o10000000
 
@@ -628,9 +633,74 @@ class EmulatedHandlers:
     def _openat2(self, n: Notification) -> Reply:
         if n.args[3] < 24:
             return CONTINUE
-        how = self.mem.read(n.pid, n.args[2], 24)
-        flags, mode = int.from_bytes(how[:8], "little"), int.from_bytes(how[8:16], "little")
-        return self._open(n, signed32(n.args[0]), n.args[1], flags, mode)
+        flags, mode, resolve = struct.unpack("<QQQ", self.mem.read(n.pid, n.args[2], 24))
+        dirfd = signed32(n.args[0])
+        if not resolve:
+            return self._open(n, dirfd, n.args[1], flags, mode)
+        flags &= 0xFFFFFFFF
+        path = self.mem.read_path(n.pid, n.args[1]) if n.args[1] else b""
+        emulated_base = self._dir_of(n.pid, dirfd) if dirfd >= 0 else None
+        if emulated_base is None and (not path or self._where(n, dirfd, n.args[1]) is None):
+            return CONTINUE  # not ours: the kernel applies open_how.resolve itself
+        # fs/open.c build_open_how, then the walk's own refusals (fs/namei.c)
+        if resolve & ~_RESOLVE_ALL or resolve & _RESOLVE_BENEATH and resolve & _RESOLVE_IN_ROOT:
+            return Reply(error=errno.EINVAL)
+        if resolve & _RESOLVE_CACHED:
+            # build_open_how refuses a creating or truncating cached open with EAGAIN up front, and
+            # proc_sys_revalidate any RCU walk (-ECHILD): the lookup is never cached on procfs
+            return Reply(error=errno.EAGAIN)
+        found = self._resolve_how(n, dirfd, emulated_base, path, resolve)
+        if isinstance(found, int):
+            return Reply(error=found)
+        if found is None:
+            if emulated_base is not None:
+                return self._above_limit(n, path)
+            return CONTINUE
+        return self._open_rel(n, *found, flags)
+
+    def _resolve_how(self, n: Notification, dirfd: int, base: str | None, path: bytes,
+                     resolve: int) -> tuple[str, bool] | int | None:
+        """``path`` from ``dirfd`` under RESOLVE_BENEATH, RESOLVE_IN_ROOT and RESOLVE_NO_XDEV
+        (fs/namei.c: EXDEV for an absolute path or a '..' above the dirfd beneath it, '..' stays
+        at the dirfd in its root, EXDEV at a mount crossing): (path relative to /proc/sys, trailing
+        slash), an errno, or None when it ends outside /proc/sys or goes through a symlink outside
+        it (the kernel decides; inside /proc/sys there are none)."""
+        absolute = path.startswith(b"/")
+        if absolute and resolve & _RESOLVE_BENEATH:
+            return errno.EXDEV
+        if base is None:
+            link = f"/proc/{n.pid}/cwd" if dirfd == AT_FDCWD else f"/proc/{n.pid}/fd/{dirfd}"
+            try:
+                base = os.readlink(link)
+            except OSError:
+                return None
+            if not base.startswith("/"):
+                return None
+        start = [c for c in base.split("/") if c]
+        cur = [] if absolute and not resolve & _RESOLVE_IN_ROOT else list(start)
+        floor = len(cur) if resolve & (_RESOLVE_BENEATH | _RESOLVE_IN_ROOT) else 0
+        xdev = bool(resolve & _RESOLVE_NO_XDEV)
+        for name in os.fsdecode(path).split("/"):
+            if name in ("", "."):
+                continue
+            if name == "..":
+                if len(cur) <= floor:
+                    if resolve & _RESOLVE_BENEATH:
+                        return errno.EXDEV
+                    continue  # RESOLVE_IN_ROOT, or '..' at /
+                if xdev and _is_mount_root(cur):
+                    return errno.EXDEV
+                cur.pop()
+                continue
+            inside = cur[:2] == ["proc", "sys"]
+            cur.append(name)
+            if xdev and _is_mount_root(cur):
+                return errno.EXDEV
+            if not inside and os.path.islink("/" + "/".join(cur)):
+                return None
+        if cur[:2] != ["proc", "sys"]:
+            return None
+        return "/".join(cur[2:]), path.endswith(b"/")
 
     def _open(self, n: Notification, dirfd: int, addr: int, flags: int, mode: int) -> Reply:
         flags &= 0xFFFFFFFF
@@ -648,7 +718,10 @@ class EmulatedHandlers:
                     return CONTINUE  # the kernel refuses these on the placeholder's fdinfo as on any
                 return self._fdinfo(n, linked, pid, num, flags)
             found = (linked.rel, False)  # proc_fd_link: the open reopens the /proc/sys file
-        rel, slash = found
+        return self._open_rel(n, *found, flags)
+
+    def _open_rel(self, n: Notification, rel: str, slash: bool, flags: int) -> Reply:
+        """The open of /proc/sys/``rel`` (``slash``: the path ended with one), ``flags`` as given."""
         ns, caller = self._caller(n.pid, self._ns(n.pid, _p(rel), writing=flags & os.O_ACCMODE != os.O_RDONLY
                                                   or bool(flags & os.O_TRUNC)))
         if flags & os.O_PATH:
@@ -1325,6 +1398,30 @@ def _rwf_refused(flags: int) -> int:
     if flags & (_RWF_NOWAIT | _RWF_ATOMIC | _RWF_DONTCACHE):
         return errno.EOPNOTSUPP
     return 0
+
+
+_MOUNT_ROOTS: dict[str, bool] = {}
+
+
+def _is_mount_root(parts: list[str]) -> bool:
+    """Whether the host directory ``/parts`` is a mount's root (statx STATX_ATTR_MOUNT_ROOT);
+    only /proc and /proc/sys are asked (the only crossings a path into /proc/sys can make),
+    anything else counts as one when it is / itself."""
+    if not parts:
+        return True
+    if parts not in (["proc"], ["proc", "sys"]):
+        return False
+    path = "/" + "/".join(parts)
+    if path not in _MOUNT_ROOTS:
+        import ctypes
+
+        buf = ctypes.create_string_buffer(_STATX_SIZE)
+        try:
+            syscall(NR["statx"], AT_FDCWD, path.encode(), 0, 0, buf)
+            _MOUNT_ROOTS[path] = bool(struct.unpack_from("<Q", buf.raw, 8)[0] & _STATX_ATTR_MOUNT_ROOT)
+        except OSError:
+            _MOUNT_ROOTS[path] = False
+    return _MOUNT_ROOTS[path]
 
 
 def _signed64(v: int) -> int:

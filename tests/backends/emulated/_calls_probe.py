@@ -31,6 +31,25 @@ def op(rel, flags, fn):
 def ioc(fd, req, arg=b"\0" * 8):
     return fcntl.ioctl(fd, req, arg)
 out = {}
+
+
+def openat2_at(base, path, resolve, flags=os.O_RDONLY, cwd=None):
+    """openat2 of ``path`` from the /proc/sys directory ``base`` (None: the cwd, ``cwd`` if given)."""
+    old = os.getcwd()
+    dfd = -100 if base is None else os.open(R + base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if cwd:
+            os.chdir(cwd)
+        how = ctypes.create_string_buffer(struct.pack("<QQQ", flags, 0, resolve))
+        fd = sc(437, ctypes.c_int(dfd), ctypes.c_char_p(path.encode()), how, ctypes.c_size_t(24))
+        try:
+            return os.read(fd, 100)
+        finally:
+            os.close(fd)
+    finally:
+        os.chdir(old)
+        if dfd >= 0:
+            os.close(dfd)
 C = {
  "fionbio_getfl": lambda: op("kernel/ostype", os.O_RDONLY, lambda fd: (fcntl.ioctl(fd, 0x5421, struct.pack("i", 1)), hex(fcntl.fcntl(fd, fcntl.F_GETFL)))),
  "fioasync_on": lambda: op("kernel/ostype", os.O_RDONLY, lambda fd: ioc(fd, 0x5452, struct.pack("i", 1))),
@@ -77,6 +96,12 @@ C = {
  "preadv_dir": lambda: op("kernel", os.O_RDONLY, lambda fd: os.preadv(fd, [bytearray(4)], 0)),
  "preadv2_pos_minus1": lambda: op("kernel/ostype", os.O_RDONLY, lambda fd: (os.preadv(fd, [bytearray(2)], -1, 0), os.lseek(fd, 0, 1))),
  "readv_stable_secret_empty": lambda: op("net/ipv6/conf/lo/stable_secret", os.O_RDONLY, lambda fd: os.readv(fd, [bytearray(0)])),
+ "openat2_in_root_absolute": lambda: openat2_at("", "/kernel/ostype", 0x10),
+ "openat2_no_xdev_relative_from_root": lambda: openat2_at(None, "proc/sys/kernel/ostype", 0x01, cwd="/"),
+ "openat2_beneath_from_proc_cwd": lambda: openat2_at(None, "sys/kernel/ostype", 0x08, cwd="/proc"),
+ "openat2_beneath_dotdot_inside": lambda: openat2_at("kernel", "../kernel/ostype", 0x08),
+ "openat2_cached_creat": lambda: openat2_at("", "kernel/ostype", 0x20, flags=os.O_RDONLY | os.O_CREAT),
+ "openat2_beneath_in_root": lambda: openat2_at("", "kernel/ostype", 0x18),
 }
 if __name__ == "__main__":
     import json
