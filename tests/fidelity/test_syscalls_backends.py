@@ -385,11 +385,11 @@ _FUSE_TMPFILE = Lead(
     "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
 )
 _SERVE_PERCALL = Lead(
-    "fakeproc/serve/_session.py read/write, fakeproc/backends/emulated/_handlers.py _read/_write",
+    "fakeproc/serve/_session.py read/write",
     "proc_sys_call_handler runs sysctl_perm against the *calling* process's credentials at every read and "
     "write (EPERM), not only at open. The model now takes the caller per call "
-    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) and the "
-    "emulated handlers must pass the current caller.",
+    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) must pass "
+    "the current caller (the emulated backend does).",
 )
 _SERVE_RENAME = Lead(
     "fakeproc/serve/_session.py Session.rename",
@@ -416,71 +416,13 @@ _PATHS_DOT = Lead(
     "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
     "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
 )
-_PATHS_DOTDOT = Lead(
-    "fakeproc/backends/emulated/_handlers.py _dir_of",
-    "openat(fd of /proc/sys, '..') is /proc; under emulated it resolves to /proc/sys itself.",
-)
-_RESOLVE = Lead(
-    "fakeproc/backends/emulated _openat2 (seccomp's: _redirect.py _openat2, with _paths.climb)",
-    "openat2's open_how.resolve is not applied: RESOLVE_BENEATH refuses absolute paths and '..' above the "
-    "dirfd with EXDEV, RESOLVE_NO_XDEV refuses mount crossings (/ -> /proc) with EXDEV, RESOLVE_IN_ROOT "
-    "keeps '..' at the dirfd, RESOLVE_CACHED on procfs is always EAGAIN (proc_sys_revalidate: -ECHILD "
-    "under LOOKUP_RCU), unknown bits are EINVAL (fs/open.c build_open_how).",
-)
-_EMU_STATX = Lead(
-    "fakeproc/backends/emulated/_handlers.py _pack_stat/_stat",
-    "procfs statx reports stx_mask 0x17ff (basic stats plus STATX_MNT_ID; 0x47ff with STATX_MNT_ID_UNIQUE "
-    "asked) and stx_attributes_mask 0x203000 (vfs_getattr_nosec); a reserved mask bit (0x80000000) or "
-    "AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC is EINVAL (fs/stat.c). The emulated answer is 0x7ff/0 and "
-    "never EINVAL.",
-)
-_EMU_PLACEHOLDER = Lead(
-    "fakeproc/backends/emulated/_handlers.py (calls continued on the placeholder memfd)",
-    "fchmod (procfs: EPERM, proc_sys_setattr), fsetxattr (EOPNOTSUPP), fallocate (EBADF read-only, else "
-    "EOPNOTSUPP: no f_op->fallocate) and fcntl locks (F_RDLCK needs FMODE_READ, F_WRLCK FMODE_WRITE: the "
-    "placeholder is a write-only sealed memfd) reach the placeholder and answer for it, not for the "
-    "procfs file the caller opened.",
-)
-_EMU_SHARED = Lead(
-    "fakeproc/backends/emulated (one placeholder memfd per open)",
-    "Every open gets its own memfd, so what the kernel keeps per inode is not shared between two opens "
-    "of one file: flock and POSIX locks never conflict (procfs: EAGAIN for the second opener), and "
-    "fchown, F_GET_SEALS (procfs: EINVAL), FS_IOC_GETFLAGS (procfs: ENOTTY), readahead (a write-only "
-    "memfd: EBADF) and F_SETLEASE (procfs: EINVAL) answer for the memfd.",
-)
 _NO_INOTIFY = Lead(
     "fakeproc/backends/emulated (inotify_add_watch is not notified; seccomp's: _redirect.py)",
     "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
     "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
     "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
 )
-_EMU_FTRUNCATE = Lead(
-    "fakeproc/backends/emulated/_handlers.py _ftruncate",
-    "ftruncate with a negative length is EINVAL (fs/open.c do_sys_ftruncate) before anything else.",
-)
-_EMU_SETFL = Lead(
-    "fakeproc/backends/emulated/_handlers.py _fcntl",
-    "F_SETFL O_APPEND is continued on the placeholder, and F_GETFL answers the flags recorded at open: "
-    "the O_APPEND set since is missing (procfs shows 0x8402).",
-)
-_EMU_SEEK = Lead(
-    "fakeproc/backends/emulated/_handlers.py _lseek",
-    "default_llseek (fs/read_write.c) with i_size 0: SEEK_HOLE at a negative offset moves to i_size, 0.",
-)
 
-_EMU_VECTORED = Lead(
-    "fakeproc/backends/emulated (filter and _handlers.py)",
-    "preadv, pwritev, preadv2 and pwritev2 on a placeholder are not notified, so they reach the "
-    "write-only sealed memfd: EBADF for reads, EPERM for writes. procfs serves them through the same "
-    "read_iter/write_iter as readv/writev (one handler call; RWF_NOWAIT: EOPNOTSUPP, no FMODE_NOWAIT).",
-)
-_EMU_FDINFO = Lead(
-    "fakeproc/backends/emulated (placeholder descriptors)",
-    "/proc/self/fd/N and /proc/self/fdinfo/N describe the placeholder: readlink gives "
-    "'/memfd:fakeproc:... (deleted)', fdinfo shows pos 0 and O_WRONLY, fstatfs gives TMPFS_MAGIC; procfs "
-    "gives the /proc/sys path, the read position, the open flags and PROC_SUPER_MAGIC (0x9fa0). If this "
-    "cannot be answered, it belongs in docs/mount.md's stated limits.",
-)
 _FUSE_MMAP = Documented(
     "ok:'mapped'",
     "procfs sysctl files have no mmap (ENODEV). FUSE with FOPEN_DIRECT_IO maps MAP_PRIVATE with "
@@ -491,12 +433,6 @@ _FUSE_WRITE0 = Documented(
     "ok:0",
     "FUSE sends no WRITE for a 0-byte write (fuse_direct_io loops while count): pid_ns_ctl_handler, "
     "which refuses an unprivileged writer whatever the count, is never asked.",
-)
-_EMU_WRITE0 = Lead(
-    "fakeproc/backends/emulated/_handlers.py _write",
-    "A 0-byte write answers 0 without asking the model (`if data else 0`); procfs calls the handler "
-    "with *lenp = 0 (vfs_write has no shortcut), and pid_ns_ctl_handler refuses an unprivileged "
-    "writer with EPERM first. SysctlFile.write(b'') gives that EPERM.",
 )
 _FUSE_STATFS = Documented("ok:'0x65735546'", "statfs reports FUSE's f_type, not PROC_SUPER_MAGIC")
 _FUSE_COUNT0 = Documented(
@@ -527,7 +463,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
                       "default_permissions allows; the server sees no OPEN") for b in ("mount", "seccomp")},
     "openat2_CACHED_twice": {"mount": Documented("ok:b'8192\\n'", "FUSE's d_revalidate works under RCU "
                                                   "within entry_timeout; procfs's never does"),
-                             "emulated": _RESOLVE},
+                             },
     "openat2_NO_XDEV_dotdot_out": {
         "mount": Documented("err:EXDEV", "/proc/sys is a bind mount inside fakeproc run: '..' from it crosses "
                             "a mount")},
@@ -535,7 +471,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "statx_root_all": {"mount": Documented(
         "ok:{'mask': '0x17ff', 'blksize': 1024, 'attributes': '0x2000', 'nlink': 1, 'uid': 0, 'gid': 0, "
         "'mode': '0o40555', 'size': 0, 'blocks': 0, 'attributes_mask': '0x203000'}",
-        "the bind mount's root has STATX_ATTR_MOUNT_ROOT"), "emulated": _EMU_STATX},
+        "the bind mount's root has STATX_ATTR_MOUNT_ROOT")},
     "write_append_twice": {b: Documented("ok:((4, 4, 13), b'400\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_hostname": {b: Documented("ok:((2, 5), b'de\\n')", _FUSE_APPEND) for b in ("mount", "seccomp")},
     "write_append_after_read": {b: Documented("ok:(b'8192\\n', 3, 13, b'55\\n')", _FUSE_APPEND)
@@ -544,39 +480,32 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fcntl_getfl_rdonly": {"seccomp": Documented("ok:'0xc000'", "the seccomp backend opens O_DIRECT (sendfile)")},
     "fcntl_getfl_rdwr_append": {"seccomp": Documented("ok:'0xc402'", "the seccomp backend opens O_DIRECT")},
     "mmap_private_read": {b: _FUSE_MMAP for b in ("mount", "seccomp")},
-    "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS, "emulated": _EMU_FDINFO},
+    "fstatfs_type": {"mount": _FUSE_STATFS, "seccomp": _FUSE_STATFS},
     "statfs_type": {"mount": _FUSE_STATFS},
-    "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND),
-                        "emulated": _EMU_VECTORED},
+    "pwritev2_append": {"mount": Documented("ok:(5, 10)", _FUSE_APPEND), "seccomp": Documented("ok:(5, 10)", _FUSE_APPEND)},
     "fdinfo_pos_and_flags_after_read": {"seccomp": Documented("ok:('3', '02140000')", "the seccomp backend "
-                                                              "opens O_DIRECT (sendfile)"),
-                                        "emulated": _EMU_FDINFO},
-    "readlink_proc_self_fd": {"emulated": _EMU_FDINFO},
-    "copy_file_range_to_pipe_file": {"emulated": Documented("err:EBADF", "documented stated limit of the "
-                                                            "emulated backend (copy_file_range: EBADF)")},
-    **{name: {"emulated": _EMU_VECTORED} for name in (
-        "preadv_two_buffers", "pwritev_two_buffers", "preadv2_nowait", "pwritev2_hipri")},
+                                                              "opens O_DIRECT (sendfile)")},
     "fcntl_setlease_read": {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),
-        "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)"),
-        "emulated": _EMU_SHARED},
-    **{name: {"emulated": _EMU_SHARED} for name in (
-        "fchown_same_owner", "fcntl_get_seals", "flock_conflicts_between_two_opens",
-        "posix_lock_seen_by_another_process", "ioctl_fs_getflags", "readahead_file")},
-    "inotify_events_of_open_write_close": {"emulated": _NO_INOTIFY},
-    "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
+        "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)")},
+    "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
+    "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0},
+    "fcntl_setlk_rdlck_on_rdonly": {"emulated": Documented(
+        "err:ENOLCK", "documented stated limit of the emulated backend: read locks (F_RDLCK) on a readable "
+        "open need a readable descriptor; the placeholder is write-only, so that a copy the filter does not "
+        "watch fails reads with EBADF instead of reading an empty file")},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
     "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
     "getdents_first_two_and_types": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
     "lseek_DATA_minus1": {b: _FUSE_SEEK for b in ("mount", "seccomp")},
-    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK, "emulated": _EMU_SEEK},
+    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK},
     "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
     "open_direct": {"mount": _SERVE_DIRECT},
-    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in BACKENDS},
-    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in BACKENDS},
+    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
+    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
     "rename_to_existing": {"mount": _SERVE_RENAME},
     "rename_directory_to_existing": {"mount": _SERVE_RENAME},
     "rename_plain_to_existing": {"mount": _SERVE_RENAME},
@@ -586,26 +515,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "open_dot_of_file": {"emulated": _PATHS_DOT},
     "path_file_then_dotdot": {"emulated": _PATHS_DOT},
     "stat_file_dot": {"emulated": _PATHS_DOT},
-    "open_dotdot_of_root_listing": {"emulated": _PATHS_DOTDOT},
-    "openat2_BENEATH_absolute": {"emulated": _RESOLVE},
-    "openat2_BENEATH_dotdot": {"emulated": _RESOLVE},
-    "openat2_IN_ROOT_dotdot": {"emulated": _RESOLVE},
-    "openat2_NO_XDEV_absolute": {"emulated": _RESOLVE},
-    "openat2_unknown_resolve_bit": {"emulated": _RESOLVE},
-    "fallocate_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fallocate_wronly": {"emulated": _EMU_PLACEHOLDER},
-    "fchmod_file": {"emulated": _EMU_PLACEHOLDER},
-    "fchmod_directory": {"emulated": _EMU_PLACEHOLDER},
-    "fallocate_directory": {"emulated": _EMU_PLACEHOLDER},
-    "fsetxattr_rdonly_fd": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setlk_rdlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setlk_wrlck_on_rdonly": {"emulated": _EMU_PLACEHOLDER},
-    "fcntl_setfl_append_then_getfl": {"emulated": _EMU_SETFL},
-    "ftruncate_wronly_negative": {"emulated": _EMU_FTRUNCATE},
-    **{name: {"emulated": _EMU_STATX} for name in (
-        "statx_directory_all", "statx_dont_sync", "statx_empty_path_on_fd", "statx_file_all",
-        "statx_file_basic", "statx_file_btime", "statx_file_zero_mask", "statx_force_sync",
-        "statx_reserved_mask_bit", "statx_bad_sync_flags")},
     **{name: {"emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl", "open_path_then_read")},
