@@ -489,7 +489,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),
         "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)")},
-    "inotify_events_of_open_write_close": {b: _NO_INOTIFY for b in ("seccomp", "emulated")},
+    "inotify_events_of_open_write_close": {"emulated": _NO_INOTIFY},
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0},
     "fcntl_setlk_rdlck_on_rdonly": {"emulated": Documented(
         "err:ENOLCK", "documented stated limit of the emulated backend: read locks (F_RDLCK) on a readable "
