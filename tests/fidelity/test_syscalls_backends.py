@@ -410,12 +410,6 @@ _SERVE_DIRECT = Lead(
     "them (FUSE with direct_io passes O_DIRECT to OPEN). The seccomp backend's own O_DIRECT opens must "
     "stay allowed (NamespaceResolver.acting_for tells them apart).",
 )
-_PATHS_DOT = Lead(
-    "fakeproc/backends/emulated (set Resolver.check_dir from the model, as seccomp's _redirect.py does)",
-    "'kernel/msgmax/.' and 'kernel/msgmax/..' walk through a file: ENOTDIR (link_path_walk: a file "
-    "cannot be walked through), for open and stat alike; the resolver drops the '.' (finds the file) "
-    "or applies the '..' (finds the directory: EISDIR on a write open, success on a read).",
-)
 _NO_INOTIFY = Lead(
     "fakeproc/backends/emulated (inotify_add_watch is not notified; seccomp's: _redirect.py)",
     "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
@@ -512,9 +506,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
     "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
-    "open_dot_of_file": {"emulated": _PATHS_DOT},
-    "path_file_then_dotdot": {"emulated": _PATHS_DOT},
-    "stat_file_dot": {"emulated": _PATHS_DOT},
     **{name: {"emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl", "open_path_then_read")},

@@ -325,6 +325,13 @@ class EmulatedHandlers:
         self.resolver = NamespaceResolver(kernel, base, owner_ids=self.identity.owner_ids)
         self._needed: dict[str, tuple[int, ...] | None] = {}
         self.paths.dir_of = self._dir_of
+        self.paths.check_dir = self._check_dir
+
+    def _check_dir(self, pid: int, rel: str) -> None:
+        """:attr:`Resolver.check_dir`: ENOTDIR or ENOENT unless the fake has a directory at ``rel``
+        (a '.' or '..' after a file name walks through it: link_path_walk, fs/namei.c)."""
+        if not self.kernel.stat(_p(rel), self._ns(pid, attr=True)).is_dir:
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
 
     def _dir_of(self, pid: int, fd: int) -> str | None:
         f = self._lookup(pid, fd)
