@@ -287,7 +287,7 @@ def test_the_emulated_limit_is_logged_only_where_a_watcher_may_poll(kernel, capf
         pytest.skip(str(available()))
     if shutil.which("sysctl") is None:
         pytest.skip("procps sysctl is not installed")
-    status = run_emulated(["sh", "-c", "sysctl -a >/dev/null && echo box > /proc/sys/kernel/hostname && "
-                                       "sysctl -w kernel.domainname=net && hostname"], kernel=kernel)
+    status = run_emulated(["sh", "-c", ("sysctl -a >/dev/null && echo box > /proc/sys/kernel/hostname && "
+                                       "sysctl -w kernel.domainname=net && hostname")], kernel=kernel)
     assert (status, capfd.readouterr().out) == (0, "kernel.domainname = net\nbox\n")
     assert [r for r in caplog.records if "report a change" in r.getMessage()] == []

@@ -410,12 +410,8 @@ _SERVE_DIRECT = Lead(
     "them (FUSE with direct_io passes O_DIRECT to OPEN). The seccomp backend's own O_DIRECT opens must "
     "stay allowed (NamespaceResolver.acting_for tells them apart).",
 )
-_NO_INOTIFY = Lead(
-    "fakeproc/backends/emulated (inotify_add_watch is not notified; seccomp's: _redirect.py)",
-    "A watch on /proc/sys/kernel/msgmax lands on the host's procfs inode while the writes go to the fake, "
-    "so no IN_OPEN/IN_MODIFY/IN_CLOSE_WRITE arrives (vfs_write -> fsnotify_modify on procfs and through "
-    "the mount). Redirect the watch (seccomp: into the mount) or document it as a stated limit.",
-)
+_EMU_INOTIFY = ("documented stated limit of the emulated backend: inotify_add_watch under /proc/sys is "
+                "EOPNOTSUPP, logged (the fake's files have no inode to raise events on)")
 
 _FUSE_MMAP = Documented(
     "ok:'mapped'",
@@ -483,7 +479,8 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "mount": Documented("ok:0", "FUSE has no lease request: the kernel grants a read lease on a FUSE "
                             "file without asking the server; procfs refuses (EINVAL)"),
         "seccomp": Documented("ok:0", "the descriptor is the mount's (FUSE grants the lease)")},
-    "inotify_events_of_open_write_close": {"emulated": _NO_INOTIFY},
+    "inotify_on_file": {"emulated": Documented("ok:'ENOTSUP'", _EMU_INOTIFY)},
+    "inotify_events_of_open_write_close": {"emulated": Documented("err:ENOTSUP", _EMU_INOTIFY)},
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0},
     "fcntl_setlk_rdlck_on_rdonly": {"emulated": Documented(
         "err:ENOLCK", "documented stated limit of the emulated backend: read locks (F_RDLCK) on a readable "

@@ -57,7 +57,8 @@ def run_emulated(argv: Sequence[str], *, kernel: Any, env: dict[str, str] | None
     from fakeproc.backends.seccomp._uts import UTS_SYSCALLS
 
     rules: list[tuple[int, tuple[int, ...] | None]] = [
-        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "seccomp", "uname", *UTS_SYSCALLS)]
+        (NR[name], None) for name in (*PATH_SYSCALLS, "io_uring_setup", "inotify_add_watch", "seccomp", "uname",
+                                            *UTS_SYSCALLS)]
     rules += [(NR[name], fds) for name, fds in FD_SYSCALLS.items()]
     rules += VIEW_RULES
     program = bpf_program(rules, watch_low=3, watch_from=WATCH_FROM)

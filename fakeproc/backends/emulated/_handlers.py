@@ -421,6 +421,7 @@ class EmulatedHandlers:
             NR["fdatasync"]: self._fsync,
             NR["uname"]: self._uname,
             NR["io_uring_setup"]: refuse_io_uring,
+            NR["inotify_add_watch"]: self._inotify_add_watch,
             NR["seccomp"]: note_own_filter,
             **view_handlers(self.sup, self.paths),
             **uts_handlers(self.mem, self._uts_target, self.sup.valid),
@@ -1089,6 +1090,17 @@ class EmulatedHandlers:
         self.kernel.stat(_p(found[0]), self._ns(n.pid, attr=True))  # ENOENT for a missing one
         return Reply(error=errno.EINVAL)  # the fake tree has no symlinks
 
+    def _inotify_add_watch(self, n: Notification) -> Reply:
+        """A stated limit: the model's files have no inode for fsnotify to watch, and a watch on the
+        host's procfs inode would never see the fake's changes, so a watch under /proc/sys fails
+        (EOPNOTSUPP, logged) instead of staying silent."""
+        found = self._where(n, AT_FDCWD, n.args[1], follow=not n.args[2] & _IN_DONT_FOLLOW)
+        if found is None:
+            return CONTINUE
+        log.warning("fakeproc: pid %d: inotify_add_watch on /proc/sys/%s refused with EOPNOTSUPP: the "
+                    "emulated backend cannot raise inotify events for the fake's files", n.pid, found[0])
+        return Reply(error=errno.EOPNOTSUPP)
+
     def _chdir(self, n: Notification) -> Reply:
         found = self._where(n, AT_FDCWD, n.args[0])
         if found is None:
@@ -1387,6 +1399,9 @@ class EmulatedHandlers:
 
     def _fsync(self, n: Notification) -> Reply:
         return CONTINUE if self._lookup(n.pid, signed32(n.args[0])) is None else Reply(error=errno.EINVAL)
+
+
+_IN_DONT_FOLLOW = 0x02000000  # include/uapi/linux/inotify.h
 
 
 def _p(rel: str) -> str:

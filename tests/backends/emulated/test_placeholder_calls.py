@@ -129,6 +129,14 @@ def test_a_read_lock_on_a_readable_open_is_the_logged_enolck_limit(emulated, cap
     assert "read locks (F_RDLCK)" in caplog.text
 
 
+def test_an_inotify_watch_under_proc_sys_is_the_logged_eopnotsupp_limit(emulated, caplog):
+    code = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ng = libc.inotify_init1(0)\n"
+            "print(libc.inotify_add_watch(g, b'/proc/sys/kernel/msgmax', 0xfff), ctypes.get_errno())\n"
+            "print(libc.inotify_add_watch(g, b'/tmp', 0xfff) > 0)")
+    assert emulated(code) == f"-1 {errno.EOPNOTSUPP}\nTrue\n"
+    assert "inotify_add_watch on /proc/sys/kernel/msgmax refused" in caplog.text
+
+
 def test_write_locks_conflict_between_processes_and_go_with_the_close(emulated):
     # POSIX locks go with any close of the inode by their process: the second open is closed
     # only after the child has tried (as on procfs, where both opens share the inode too).
