@@ -42,7 +42,11 @@ _O_PATH = 0o10000000
 
 
 class FdCalls:
-    """The other descriptor-call handlers over ``ctx``."""
+    """The descriptor calls other than I/O and stat, answered as procfs answers them.
+
+    Each handler is named after its call and returns ``CONTINUE`` for what is not the fake's; what
+    it uses of ``ctx`` is bound once here (one attribute lookup per use on the hot path).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.sup = ctx.sup

@@ -20,7 +20,11 @@ _RWF_SUPPORTED = 0x1FF  # HIPRI DSYNC SYNC NOWAIT APPEND NOAPPEND ATOMIC DONTCAC
 
 
 class IOCalls:
-    """Descriptor I/O handlers over ``ctx``."""
+    """Reads, writes, seeks and directory listings on emulated descriptors, at the open file's offset.
+
+    Each handler is named after its call and returns ``CONTINUE`` for what is not the fake's; what
+    it uses of ``ctx`` is bound once here (one attribute lookup per use on the hot path).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.sup = ctx.sup

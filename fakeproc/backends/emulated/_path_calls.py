@@ -29,7 +29,11 @@ _IN_DONT_FOLLOW = 0x02000000  # include/uapi/linux/inotify.h
 
 
 class PathCalls:
-    """Path-call handlers over ``ctx``."""
+    """The path calls that land in /proc/sys (or leave it from an emulated directory).
+
+    Each handler is named after its call and returns ``CONTINUE`` for what is not the fake's; what
+    it uses of ``ctx`` is bound once here (one attribute lookup per use on the hot path).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.sup = ctx.sup

@@ -22,7 +22,11 @@ _STATX_FLAGS = AT_SYMLINK_NOFOLLOW | _AT_NO_AUTOMOUNT | AT_EMPTY_PATH | _AT_STAT
 
 
 class StatCalls:
-    """stat-family handlers over ``ctx``."""
+    """The stat family on /proc/sys paths and emulated descriptors, one timestamp (``started``) for all.
+
+    Each handler is named after its call and returns ``CONTINUE`` for what is not the fake's; what
+    it uses of ``ctx`` is bound once here (one attribute lookup per use on the hot path).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.kernel = ctx.kernel

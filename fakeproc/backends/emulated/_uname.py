@@ -14,7 +14,11 @@ __all__ = ["UnameCalls"]
 
 
 class UnameCalls:
-    """The UTS handlers over ``ctx``."""
+    """``uname(2)``, and the target of ``sethostname``/``setdomainname`` (:func:`uts_handlers`).
+
+    Each handler is named after its call and returns ``CONTINUE`` for what is not the fake's; what
+    it uses of ``ctx`` is bound once here (one attribute lookup per use on the hot path).
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.kernel = ctx.kernel
