@@ -42,7 +42,7 @@ from __future__ import annotations
 import errno
 from typing import Any
 
-from fakeproc.backends.emulated._context import Context
+from fakeproc.backends.emulated._context import ATTR_TIMEOUT, Context
 from fakeproc.backends.emulated._fd_calls import FdCalls
 from fakeproc.backends.emulated._io_calls import IOCalls
 from fakeproc.backends.emulated._path_calls import PathCalls
@@ -66,8 +66,8 @@ from fakeproc.backends.seccomp._redirect import (
 from fakeproc.backends.seccomp._supervisor import Handler, Supervisor
 from fakeproc.backends.seccomp._uts import uts_handlers
 
-__all__ = ["FD_SYSCALLS", "WATCH_FROM", "EmulatedHandlers", "OpenFile", "PollPlaceholder", "SharedInode",
-           "keep_inodes"]
+__all__ = ["ATTR_TIMEOUT", "FD_SYSCALLS", "WATCH_FROM", "EmulatedHandlers", "OpenFile", "PollPlaceholder",
+           "SharedInode", "keep_inodes"]
 
 # syscall -> indexes of its fd arguments (the filter notifies when one is watched)
 FD_SYSCALLS: dict[str, tuple[int, ...]] = {
