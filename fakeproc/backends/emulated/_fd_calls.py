@@ -189,7 +189,7 @@ class FdCalls:
         return Reply(value=0)  # generic_fadvise(WILLNEED) on an empty file
 
     def fallocate(self, n: Notification) -> Reply:
-        """fallocate: fs/open.c vfs_fallocate's checks; procfs has none of its own."""
+        """fallocate: fs/open.c vfs_fallocate's checks, then EOPNOTSUPP (procfs has no ->fallocate)."""
         f = self._lookup(n.pid, signed32(n.args[0]))
         if f is None:
             return CONTINUE
