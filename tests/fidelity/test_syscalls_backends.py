@@ -385,11 +385,11 @@ _FUSE_TMPFILE = Lead(
     "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
 )
 _SERVE_PERCALL = Lead(
-    "fakeproc/serve/_session.py read/write, fakeproc/backends/emulated/_handlers.py _read/_write",
+    "fakeproc/backends/emulated/_handlers.py _read/_write",
     "proc_sys_call_handler runs sysctl_perm against the *calling* process's credentials at every read and "
     "write (EPERM), not only at open. The model now takes the caller per call "
-    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) and the "
-    "emulated handlers must pass the current caller.",
+    "(SysctlFile.read/write(..., caller=)); the emulated handlers must pass the current caller "
+    "(the session does: Session.check).",
 )
 _SERVE_RENAME = Lead(
     "fakeproc/serve/_session.py Session.rename",
@@ -603,8 +603,8 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
     "open_direct": {"mount": _SERVE_DIRECT},
-    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in BACKENDS},
-    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in BACKENDS},
+    "read_after_dropping_to_plain_uid_of_0600": {"emulated": _SERVE_PERCALL},
+    "write_after_dropping_to_plain_uid": {"emulated": _SERVE_PERCALL},
     "rename_to_existing": {"mount": _SERVE_RENAME},
     "rename_directory_to_existing": {"mount": _SERVE_RENAME},
     "rename_plain_to_existing": {"mount": _SERVE_RENAME},

@@ -214,10 +214,10 @@ class SysctlOperations:
         return 0
 
     def read(self, path: str | None, size: int, offset: int, fi: Any) -> bytes:
-        return self.session.read(fi.fh, size, offset)
+        return self.session.read(fi.fh, size, offset, ctx=self._context())
 
     def write(self, path: str | None, data: bytes, offset: int, fi: Any) -> int:
-        return self.session.write(fi.fh, data, offset, append=bool(fi.flags & os.O_APPEND))
+        return self.session.write(fi.fh, data, offset, append=bool(fi.flags & os.O_APPEND), ctx=self._context())
 
     def truncate(self, path: str | None, length: int, fh: Any = None) -> int:
         self.session.truncate(self._context(), path, fh)

@@ -30,6 +30,7 @@ import itertools
 import logging
 import os
 import select
+import struct
 import threading
 import time
 from typing import Any
@@ -384,6 +385,17 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     session_open = session.open
     session_write = session.write
     append = os.O_APPEND
+    # The caller of the request being served, as the raw uid, gid and pid of libfuse's
+    # struct fuse_context (after its struct fuse pointer): compared as bytes with the handle's
+    # last checked caller (Session.check), a read by its opener does no more than that.
+    raw_context = ctypes.CFUNCTYPE(ctypes.c_void_p)(("fuse_get_context", fuse._libfuse))
+    ids_offset = ctypes.sizeof(ctypes.c_void_p)
+    checked = session.checked
+    recheck = session.recheck
+    unpack_ids = struct.Struct("=IIi").unpack
+
+    def who() -> bytes:
+        return string_at(raw_context() + ids_offset, 12)
 
     def failed(op: str, exc: BaseException) -> int:
         return -errno_of(exc)
@@ -408,7 +420,9 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("open")
             fi = fip.contents
-            fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
+            ids = who()
+            fh = fi.fh = session_open(unpack_ids(ids), path.decode("utf-8", "surrogateescape"), fi.flags)
+            checked[fh] = (ids, 3)  # the opener passed may_open for what it opened
             fi.direct_io = 1
             fi.keep_cache = 0
             return 0
@@ -420,6 +434,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("read")
             fh = handle_at(fip + fh_offset).value
+            ids = who()
+            last = checked.get(fh)
+            if last is None or last[0] != ids or not last[1] & 1:
+                recheck(fh, ids, write=False)  # sysctl_perm for this reader (EPERM)
             end = ends.get(fh)
             if end is not None and offset >= end:
                 return 0  # EOF of an output read whole already (Session.read)
@@ -438,7 +456,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("write")
             fi = fip.contents
-            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
+            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append),
+                                               ctx=who())
             return count_written
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)
@@ -449,6 +468,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         fh = handle_at(fip + fh_offset).value
         files.pop(fh, None)
         ends.pop(fh, None)
+        checked.pop(fh, None)
         return 0
 
     def opendir_cb(path: bytes, fip: Any) -> int:
