@@ -411,11 +411,22 @@ class Session:
         """procfs sysctl files have no ``fsync``: EINVAL."""
         raise _refuse(errno.EINVAL, path)
 
-    def utimens(self, ctx: Context, path: str) -> None:
-        """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM."""
-        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
-        if not self.is_owner_root(ctx):
+    def utimens(self, ctx: Context, path: str, *, now: bool = False) -> None:
+        """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM for
+        explicit times. Setting both to "now" (``utime(path, NULL)``) by a non-owner asks for write
+        permission instead (fs/attr.c setattr_prepare, ATTR_TOUCH -> inode_permission(MAY_WRITE),
+        which proc_sys_permission refuses on the 0555 directories and on a file the caller may
+        not write): EACCES."""
+        ns = self.namespaces(ctx[2])
+        st = self.kernel.stat(path, ns=ns)
+        if self.is_owner_root(ctx):
+            return
+        if not now:
             raise _refuse(errno.EPERM, path)
+        if st.is_dir or not self.kernel.access(
+            path, read=False, write=True, execute=False, ns=ns, caller=self.caller(ctx, ns, writing=False)
+        ):
+            raise _refuse(errno.EACCES, path)
 
     def chmod(self, path: str) -> None:
         """procfs refuses mode changes: EPERM."""
@@ -442,9 +453,14 @@ class Session:
         """Removing a directory: EACCES (its parent is 0555)."""
         raise _refuse(errno.EACCES, path)
 
-    def rename(self, old: str, new: str) -> None:
-        """Renaming: ENOENT, as on procfs's sysctl directories (checked on 6.18)."""
-        raise _refuse(errno.ENOENT, old)
+    def rename(self, ctx: Context, old: str, new: str) -> None:
+        """Renaming: EACCES when both names exist (vfs_rename -> may_delete -> inode_permission on
+        the 0555 directory, fs/namei.c), ENOENT when the new one does not (proc_sys_lookup fails,
+        where FUSE keeps a negative dentry and asks the server)."""
+        ns = self.namespaces(ctx[2])
+        self.kernel.stat(old, ns=ns)
+        self.kernel.stat(new, ns=ns)
+        raise _refuse(errno.EACCES, new)
 
     # ------------------------------------------------------------------ extended attributes
 

@@ -391,19 +391,6 @@ _SERVE_PERCALL = Lead(
     "(SysctlFile.read/write(..., caller=)); the emulated handlers must pass the current caller "
     "(the session does: Session.check).",
 )
-_SERVE_RENAME = Lead(
-    "fakeproc/serve/_session.py Session.rename",
-    "With both names existing, vfs_rename -> may_delete -> inode_permission(dir, MAY_WRITE|MAY_EXEC) "
-    "refuses with EACCES (fs/namei.c, proc_sys_permission); only a missing name is ENOENT (the lookup). "
-    "Session.rename answers ENOENT always: EACCES when the new name exists.",
-)
-_SERVE_UTIMENS = Lead(
-    "fakeproc/serve/_session.py Session.utimens",
-    "utime(path, NULL) by a non-owner asks for write permission (fs/attr.c setattr_prepare: ATTR_TOUCH -> "
-    "inode_permission(MAY_WRITE) -> proc_sys_permission): EACCES on a file it may not write and on the "
-    "0555 directories; only explicit times are EPERM. The session answers EPERM to every non-root "
-    "caller (libfuse passes UTIME_NOW in tv_nsec for 'now').",
-)
 _SERVE_DIRECT = Lead(
     "fakeproc/serve/_session.py Session.open",
     "procfs refuses O_DIRECT opens (fs/open.c do_dentry_open: no direct_IO, EINVAL); the mount accepts "
@@ -605,12 +592,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "open_direct": {"mount": _SERVE_DIRECT},
     "read_after_dropping_to_plain_uid_of_0600": {"emulated": _SERVE_PERCALL},
     "write_after_dropping_to_plain_uid": {"emulated": _SERVE_PERCALL},
-    "rename_to_existing": {"mount": _SERVE_RENAME},
-    "rename_directory_to_existing": {"mount": _SERVE_RENAME},
-    "rename_plain_to_existing": {"mount": _SERVE_RENAME},
-    "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
-    "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
-    "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
     "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "path_file_then_dotdot": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
     "path_of_4096_bytes_at_page_offset_100": {b: _PATH_MAX for b in ("seccomp", "emulated")},

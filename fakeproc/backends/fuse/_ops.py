@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FUSE_REQUESTS", "SysctlOperations"]
 
+#: ``UTIME_NOW`` (include/uapi/linux/stat.h): the ``tv_nsec`` of a time meaning "now".
+_UTIME_NOW = (1 << 30) - 1
+
 #: The FUSE operations this adapter implements (the binding registers exactly these).
 FUSE_REQUESTS = frozenset(
     {
@@ -262,7 +265,10 @@ class SysctlOperations:
         return 0
 
     def utimens(self, path: str, times: Any = None) -> int:
-        self.session.utimens(self._context(), path)
+        """``utimensat(2)``; libfuse gives "now" as ``UTIME_NOW`` in ``tv_nsec`` (with
+        ``tv_sec`` 0: exactly ``_UTIME_NOW`` nanoseconds here)."""
+        now = times is None or all(t == _UTIME_NOW for t in times)
+        self.session.utimens(self._context(), path, now=now)
         return 0
 
     def chmod(self, path: str, mode: int) -> int:
@@ -304,7 +310,7 @@ class SysctlOperations:
         return 0
 
     def rename(self, old: str, new: str) -> int:
-        self.session.rename(old, new)
+        self.session.rename(self._context(), old, new)
         return 0
 
     # ------------------------------------------------------------------ extended attributes
