@@ -408,8 +408,24 @@ class Session:
         return self.open_files[fh].poll()
 
     def fsync(self, path: str | None) -> None:
-        """procfs sysctl files have no ``fsync``: EINVAL."""
+        """procfs sysctl files and directories have no ``fsync`` (``vfs_fsync_range``): EINVAL."""
         raise _refuse(errno.EINVAL, path)
+
+    @staticmethod
+    def seek_data_or_hole(offset: int, whence: int) -> int:
+        """``lseek(2)`` with ``SEEK_DATA``/``SEEK_HOLE`` on a file: what procfs's ``default_llseek``
+        (fs/read_write.c) answers for a file of size 0. Any offset from 0 up is at or past the end
+        (ENXIO); below 0, ``SEEK_HOLE`` moves to the end (0) and ``SEEK_DATA`` keeps the negative
+        offset, which is EINVAL.
+
+        >>> Session.seek_data_or_hole(-1, os.SEEK_HOLE)
+        0
+        """
+        if offset >= 0:
+            raise _refuse(errno.ENXIO, None)
+        if whence == os.SEEK_DATA:
+            raise _refuse(errno.EINVAL, None)
+        return 0
 
     def utimens(self, ctx: Context, path: str, *, now: bool = False) -> None:
         """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM for

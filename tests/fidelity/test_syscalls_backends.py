@@ -358,25 +358,6 @@ REAL = {
 }
 
 
-_FUSE_SEEK = Lead(
-    "fakeproc/backends/fuse (no lseek operation)",
-    "SEEK_DATA/SEEK_HOLE reach the server as FUSE_LSEEK (fs/fuse/file.c fuse_lseek); without a handler "
-    "FUSE falls back to generic_file_llseek_size, which answers ENXIO for any offset >= i_size as "
-    "unsigned, so -1 gives ENXIO. procfs's default_llseek (fs/read_write.c) gives EINVAL for SEEK_DATA "
-    "at -1 and 0 for SEEK_HOLE at -1 (offset = i_size). A libfuse3 lseek handler answering default_llseek "
-    "with i_size 0 fixes both.",
-)
-_FUSE_DTYPE = Lead(
-    "fakeproc/backends/fuse/_server.py readdir_cb",
-    "'.' and '..' are filled with no_stat (mode 0: DT_UNKNOWN); procfs's dir_emit_dots (fs/readdir.c) "
-    "gives DT_DIR. Fill them with a stat whose st_mode is S_IFDIR.",
-)
-_FUSE_FSYNCDIR = Lead(
-    "fakeproc/backends/fuse/_ops.py (no fsyncdir)",
-    "procfs directories have no fsync (proc_sys_dir_file_operations): vfs_fsync_range gives EINVAL. "
-    "FUSE turns the server's ENOSYS for FSYNCDIR into success (fs/fuse/dir.c fuse_dir_fsync: "
-    "no_fsyncdir, err = 0); an fsyncdir handler answering EINVAL is passed through.",
-)
 _FUSE_TMPFILE = Lead(
     "fakeproc/backends/fuse (FUSE_TMPFILE)",
     "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC): procfs refuses (0555 dirs, "
@@ -583,11 +564,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     "write_zero_bytes_plain_ns_last_pid": {"mount": _FUSE_WRITE0, "seccomp": _FUSE_WRITE0, "emulated": _EMU_WRITE0},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
     # Open bugs in files other engineers own.
-    "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
-    "getdents_first_two_and_types": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
-    "lseek_DATA_minus1": {b: _FUSE_SEEK for b in ("mount", "seccomp")},
-    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK, "emulated": _EMU_SEEK},
-    "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
+    "lseek_HOLE_minus1": {"emulated": _EMU_SEEK},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
     "open_direct": {"mount": _SERVE_DIRECT},
     "read_after_dropping_to_plain_uid_of_0600": {"emulated": _SERVE_PERCALL},

@@ -42,10 +42,12 @@ FUSE_REQUESTS = frozenset(
         "chown",
         "create",
         "fsync",
+        "fsyncdir",
         "getattr",
         "getxattr",
         "init",
         "link",
+        "lseek",
         "listxattr",
         "mkdir",
         "mknod",
@@ -263,6 +265,16 @@ class SysctlOperations:
     def fsync(self, path: str | None, datasync: int, fi: Any) -> int:
         self.session.fsync(path)
         return 0
+
+    def fsyncdir(self, path: str | None, datasync: int, fh: Any) -> int:
+        """procfs directories have no ``fsync``: EINVAL (FUSE would turn ENOSYS into success)."""
+        self.session.fsync(path)
+        return 0
+
+    def lseek(self, path: str | None, offset: int, whence: int, fh: Any) -> int:
+        """``SEEK_DATA``/``SEEK_HOLE`` (FUSE_LSEEK, libfuse3; the kernel answers the other
+        whences itself): ``default_llseek`` on a file of size 0 (:meth:`Session.seek_data_or_hole`)."""
+        return self.session.seek_data_or_hole(offset, whence)
 
     def utimens(self, path: str, times: Any = None) -> int:
         """``utimensat(2)``; libfuse gives "now" as ``UTIME_NOW`` in ``tv_nsec`` (with
