@@ -310,6 +310,12 @@ class Session:
                 ns = resolver.base  # a global key that reads the same from every namespace
         caller = self.caller(ctx, ns, writing=writing)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
+        if flags & os.O_DIRECT and not self._proxied(ctx[2]):
+            # procfs has no direct I/O: do_dentry_open refuses O_DIRECT after the lookup and the
+            # permission check (fs/open.c, FMODE_CAN_ODIRECT). The seccomp backend's own O_DIRECT
+            # opens (made for a caller) stay allowed: it answers the caller's O_DIRECT itself and
+            # needs them for splice (see its _redirect module).
+            raise _refuse(errno.EINVAL, path)
         with self._fh_lock:
             fh = next(self._fh)
         self.open_files[fh] = handle
@@ -348,6 +354,15 @@ class Session:
         last = self.checked.get(fh)
         if last is None or last[0] != ctx or not last[1] & bit:
             self.recheck(fh, ctx, write=bit == _CHECKED_WRITE)
+
+    def _proxied(self, tid: int) -> bool:
+        """Whether thread ``tid`` opens for the seccomp backend: acting for another process
+        (:meth:`NamespaceResolver.acting_for`), or a thread of this very process (a supervisor
+        running beside the server without ``acting_for``; no sandboxed caller is one)."""
+        proxies = None if self.resolver is None else self.resolver.proxies
+        if proxies and proxies.get(tid, 0) != 0:
+            return True
+        return tid > 0 and os.path.exists(f"/proc/self/task/{tid}")
 
     def _needed_for(self, path: str) -> tuple[int, ...] | None:
         """Which namespace links a read-only open of ``path`` needs (indices into ``NS_TYPES``;

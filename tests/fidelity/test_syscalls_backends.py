@@ -372,12 +372,6 @@ _SERVE_PERCALL = Lead(
     "(SysctlFile.read/write(..., caller=)); the emulated handlers must pass the current caller "
     "(the session does: Session.check).",
 )
-_SERVE_DIRECT = Lead(
-    "fakeproc/serve/_session.py Session.open",
-    "procfs refuses O_DIRECT opens (fs/open.c do_dentry_open: no direct_IO, EINVAL); the mount accepts "
-    "them (FUSE with direct_io passes O_DIRECT to OPEN). The seccomp backend's own O_DIRECT opens must "
-    "stay allowed (NamespaceResolver.acting_for tells them apart).",
-)
 _PATHS_DOT = Lead(
     "fakeproc/backends/seccomp/_paths.py (shared by the emulated backend)",
     "'kernel/msgmax/.' and 'kernel/msgmax/..' walk through a file: ENOTDIR (link_path_walk: a file "
@@ -566,7 +560,6 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     # Open bugs in files other engineers own.
     "lseek_HOLE_minus1": {"emulated": _EMU_SEEK},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
-    "open_direct": {"mount": _SERVE_DIRECT},
     "read_after_dropping_to_plain_uid_of_0600": {"emulated": _SERVE_PERCALL},
     "write_after_dropping_to_plain_uid": {"emulated": _SERVE_PERCALL},
     "open_dot_of_file": {b: _PATHS_DOT for b in ("seccomp", "emulated")},
@@ -654,7 +647,9 @@ def _probe_through(backend: str) -> dict[str, str]:
             from fakeproc.sandbox import mounted
 
             with mounted(kernel) as m:
-                status = run_redirected(argv, mountpoint=m.path, env=env)
+                resolver = m.session.resolver  # as `fakeproc run --backend seccomp` passes it
+                status = run_redirected(argv, mountpoint=m.path, env=env,
+                                        acting_for=resolver.acting_for if resolver is not None else None)
         assert status == 0
         with open(out) as f:
             return _parse(f.read(), backend)

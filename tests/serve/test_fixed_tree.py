@@ -41,3 +41,14 @@ def test_utime_now_by_a_non_owner_asks_for_write_permission_explicit_times_are_e
     assert _errno(lambda: session.utimens(PLAIN_CTX, path, now=False)) == errno.EPERM
     session.utimens(ROOT_CTX, path, now=True)
     session.utimens(ROOT_CTX, path, now=False)
+
+
+def test_o_direct_is_einval_after_the_permission_check_but_not_for_the_servers_own_threads(session):
+    import os
+    import threading
+
+    assert _errno(lambda: session.open((0, 0, 1), "kernel/ostype", os.O_RDONLY | os.O_DIRECT)) == errno.EINVAL
+    # may_open comes first: a plain reader of a 0600 file gets EACCES (fs/open.c do_dentry_open is later)
+    assert _errno(lambda: session.open(PLAIN_CTX, "net/ipv4/tcp_fastopen_key", os.O_RDONLY | os.O_DIRECT)) == errno.EACCES
+    fh = session.open((0, 0, threading.get_native_id()), "kernel/ostype", os.O_RDONLY | os.O_DIRECT)
+    assert session.read(fh, 100, 0) == b"Linux\n"
