@@ -358,12 +358,11 @@ REAL = {
 }
 
 
-_FUSE_TMPFILE = Lead(
-    "fakeproc/backends/fuse (FUSE_TMPFILE)",
-    "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC): procfs refuses (0555 dirs, "
-    "proc_sys_permission) with EACCES; FUSE without default_permissions allows it and sends FUSE_TMPFILE, "
-    "whose ENOSYS becomes EOPNOTSUPP (fs/fuse/dir.c fuse_tmpfile). Any other errno from the server is "
-    "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
+_FUSE_TMPFILE = Documented(
+    "err:ENOTSUP",
+    "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC), which procfs refuses (EACCES) and FUSE "
+    "without default_permissions allows; FUSE_TMPFILE then reaches libfuse, whose high-level API (3.14, "
+    "2.9) has no tmpfile operation: ENOSYS, which fuse_tmpfile turns into EOPNOTSUPP (docs/mount.md)",
 )
 _SERVE_PERCALL = Lead(
     "fakeproc/backends/emulated/_handlers.py _read/_write",
