@@ -28,6 +28,7 @@ import errno
 import itertools
 import logging
 import os
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ IDENTITIES = ("root", "user")
 PLAIN_UID = 65534
 
 _WRITE_ACCESS = (os.O_WRONLY, os.O_RDWR)
+
+# Which directions a handle's remembered caller passed sysctl_perm for (Session.checked).
+_CHECKED_READ, _CHECKED_WRITE = 1, 2
+_CHECKED_BOTH = _CHECKED_READ | _CHECKED_WRITE
+
+#: ``struct fuse_context``'s uid, gid and pid (libfuse2 and 3), as :meth:`Session.recheck` may get them.
+_CONTEXT = struct.Struct("=IIi")
 
 
 def errno_of(exc: BaseException) -> int:
@@ -167,6 +175,9 @@ class Session:
         # Divergence (6.18): procfs calls the handler again; a proc_dostring value made longer
         # through another file in between would show its tail there, and EOF here.
         self.read_ends: dict[int, int] = {}
+        # Handle -> (who last passed sysctl_perm on it, for which of READ/WRITE): the opener at
+        # open. A read or write by the same (uid, gid, pid) costs one comparison (see recheck).
+        self.checked: dict[int, tuple[object, int]] = {}
 
     # ------------------------------------------------------------------ callers
 
@@ -299,10 +310,59 @@ class Session:
                 ns = resolver.base  # a global key that reads the same from every namespace
         caller = self.caller(ctx, ns, writing=writing)
         handle = self.kernel.open(path, flags, ns=ns, caller=caller)
+        if flags & os.O_DIRECT and not self._proxied(ctx[2]):
+            # procfs has no direct I/O: do_dentry_open refuses O_DIRECT after the lookup and the
+            # permission check (fs/open.c, FMODE_CAN_ODIRECT). The seccomp backend's own O_DIRECT
+            # opens (made for a caller) stay allowed: it answers the caller's O_DIRECT itself and
+            # needs them for splice (see its _redirect module).
+            raise _refuse(errno.EINVAL, path)
         with self._fh_lock:
             fh = next(self._fh)
         self.open_files[fh] = handle
+        self.checked[fh] = (ctx, _CHECKED_BOTH)
         return fh
+
+    def recheck(self, fh: int, ctx: object, *, write: bool) -> None:
+        """``sysctl_perm`` again for a read or write by ``ctx`` ``(uid, gid, pid)`` on handle
+        ``fh``, as ``proc_sys_call_handler`` does at every call (a descriptor passed on, or
+        credentials changed since the open). The file's caller becomes that process, so that the
+        handler sees who calls now (a write's log, a handler's capability check).
+
+        A backend calls this only when ``ctx`` differs from the last one that passed for that
+        direction (:meth:`check`); ``ctx`` may be any value equal for equal ids (the FUSE
+        server passes the raw bytes of libfuse's context).
+
+        Raises:
+            OSError(EPERM): ``ctx`` may not read (or write) the file.
+        """
+        file = self.open_files[fh]
+        ids = ctx if isinstance(ctx, tuple) else _CONTEXT.unpack(ctx)  # type: ignore[arg-type]
+        ns = self.namespaces(ids[2], max_age=self.attr_timeout)
+        caller = self.caller(ids, ns, writing=write)
+        if caller != file.caller:
+            if not self.kernel.permits(file.key, file.nsset, caller, write=write):
+                raise _refuse(errno.EPERM, file.key)
+            file.caller = caller
+        bit = _CHECKED_WRITE if write else _CHECKED_READ
+        last = self.checked.get(fh)
+        if last is not None and last[0] == ctx:
+            bit |= last[1]
+        self.checked[fh] = (ctx, bit)
+
+    def check(self, fh: int, ctx: object, bit: int) -> None:
+        """:meth:`recheck` unless ``ctx`` last passed for ``bit`` (1 read, 2 write) on ``fh``."""
+        last = self.checked.get(fh)
+        if last is None or last[0] != ctx or not last[1] & bit:
+            self.recheck(fh, ctx, write=bit == _CHECKED_WRITE)
+
+    def _proxied(self, tid: int) -> bool:
+        """Whether thread ``tid`` opens for the seccomp backend: acting for another process
+        (:meth:`NamespaceResolver.acting_for`), or a thread of this very process (a supervisor
+        running beside the server without ``acting_for``; no sandboxed caller is one)."""
+        proxies = None if self.resolver is None else self.resolver.proxies
+        if proxies and proxies.get(tid, 0) != 0:
+            return True
+        return tid > 0 and os.path.exists(f"/proc/self/task/{tid}")
 
     def _needed_for(self, path: str) -> tuple[int, ...] | None:
         """Which namespace links a read-only open of ``path`` needs (indices into ``NS_TYPES``;
@@ -314,26 +374,32 @@ class Session:
         self._needed[path] = needed
         return needed
 
-    def read(self, fh: int, size: int, offset: int) -> bytes:
-        """One ``read(2)``: the handler's output at ``offset``."""
+    def read(self, fh: int, size: int, offset: int, ctx: object = None) -> bytes:
+        """One ``read(2)``: the handler's output at ``offset``; ``ctx``: the reader now (checked
+        again if it is not the opener, :meth:`recheck`; None: the opener)."""
         # Divergence (6.18): sendfile/splice from a FUSE file not opened O_DIRECT stop at its size (0)
         # and never get here (fuse_splice_read -> filemap_splice_read); procfs splices through
         # read_iter. O_DIRECT opens do get here (do_splice_read -> copy_splice_read).
         end = self.read_ends.get(fh)
         if end is not None and offset >= end:
             return b""
+        if ctx is not None:
+            self.check(fh, ctx, _CHECKED_READ)
         data = self.open_files[fh].read(size, offset)
         if offset == 0 and len(data) < size:
             self.read_ends[fh] = len(data)
         return data
 
-    def write(self, fh: int, data: bytes, offset: int, *, append: bool = False) -> int:
+    def write(self, fh: int, data: bytes, offset: int, *, append: bool = False, ctx: object = None) -> int:
         """One ``write(2)``: the bytes the handler consumed (a short write is passed on as such).
+        ``ctx``: the writer now (see :meth:`read`).
 
         ``append``: the file was opened with ``O_APPEND``. The kernel writes those at the file's
         size, which is 0 for procfs (``generic_write_checks``), so at offset 0 whatever offset a
         backend's own size cache suggests (FUSE grows its cached size after each write).
         """
+        if ctx is not None:
+            self.check(fh, ctx, _CHECKED_WRITE)
         self.read_ends.pop(fh, None)
         return self.open_files[fh].write(data, 0 if append else offset)
 
@@ -341,6 +407,7 @@ class Session:
         """Close a handle (FUSE's RELEASE carries no caller: nothing here looks at one)."""
         self.open_files.pop(fh, None)
         self.read_ends.pop(fh, None)
+        self.checked.pop(fh, None)
 
     def truncate(self, ctx: Context, path: str | None, fh: int | None = None) -> None:
         """``O_TRUNC``/``truncate(2)``: accepted and ignored (``proc_sys_setattr``), after a write
@@ -356,14 +423,41 @@ class Session:
         return self.open_files[fh].poll()
 
     def fsync(self, path: str | None) -> None:
-        """procfs sysctl files have no ``fsync``: EINVAL."""
+        """procfs sysctl files and directories have no ``fsync`` (``vfs_fsync_range``): EINVAL."""
         raise _refuse(errno.EINVAL, path)
 
-    def utimens(self, ctx: Context, path: str) -> None:
-        """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM."""
-        self.kernel.stat(path, ns=self.namespaces(ctx[2]))
-        if not self.is_owner_root(ctx):
+    @staticmethod
+    def seek_data_or_hole(offset: int, whence: int) -> int:
+        """``lseek(2)`` with ``SEEK_DATA``/``SEEK_HOLE`` on a file: what procfs's ``default_llseek``
+        (fs/read_write.c) answers for a file of size 0. Any offset from 0 up is at or past the end
+        (ENXIO); below 0, ``SEEK_HOLE`` moves to the end (0) and ``SEEK_DATA`` keeps the negative
+        offset, which is EINVAL.
+
+        >>> Session.seek_data_or_hole(-1, os.SEEK_HOLE)
+        0
+        """
+        if offset >= 0:
+            raise _refuse(errno.ENXIO, None)
+        if whence == os.SEEK_DATA:
+            raise _refuse(errno.EINVAL, None)
+        return 0
+
+    def utimens(self, ctx: Context, path: str, *, now: bool = False) -> None:
+        """Timestamps: root may set them (procfs keeps them in the inode); others get EPERM for
+        explicit times. Setting both to "now" (``utime(path, NULL)``) by a non-owner asks for write
+        permission instead (fs/attr.c setattr_prepare, ATTR_TOUCH -> inode_permission(MAY_WRITE),
+        which proc_sys_permission refuses on the 0555 directories and on a file the caller may
+        not write): EACCES."""
+        ns = self.namespaces(ctx[2])
+        st = self.kernel.stat(path, ns=ns)
+        if self.is_owner_root(ctx):
+            return
+        if not now:
             raise _refuse(errno.EPERM, path)
+        if st.is_dir or not self.kernel.access(
+            path, read=False, write=True, execute=False, ns=ns, caller=self.caller(ctx, ns, writing=False)
+        ):
+            raise _refuse(errno.EACCES, path)
 
     def chmod(self, path: str) -> None:
         """procfs refuses mode changes: EPERM."""
@@ -390,9 +484,14 @@ class Session:
         """Removing a directory: EACCES (its parent is 0555)."""
         raise _refuse(errno.EACCES, path)
 
-    def rename(self, old: str, new: str) -> None:
-        """Renaming: ENOENT, as on procfs's sysctl directories (checked on 6.18)."""
-        raise _refuse(errno.ENOENT, old)
+    def rename(self, ctx: Context, old: str, new: str) -> None:
+        """Renaming: EACCES when both names exist (vfs_rename -> may_delete -> inode_permission on
+        the 0555 directory, fs/namei.c), ENOENT when the new one does not (proc_sys_lookup fails,
+        where FUSE keeps a negative dentry and asks the server)."""
+        ns = self.namespaces(ctx[2])
+        self.kernel.stat(old, ns=ns)
+        self.kernel.stat(new, ns=ns)
+        raise _refuse(errno.EACCES, new)
 
     # ------------------------------------------------------------------ extended attributes
 

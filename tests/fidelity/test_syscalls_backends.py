@@ -358,57 +358,11 @@ REAL = {
 }
 
 
-_FUSE_SEEK = Lead(
-    "fakeproc/backends/fuse (no lseek operation)",
-    "SEEK_DATA/SEEK_HOLE reach the server as FUSE_LSEEK (fs/fuse/file.c fuse_lseek); without a handler "
-    "FUSE falls back to generic_file_llseek_size, which answers ENXIO for any offset >= i_size as "
-    "unsigned, so -1 gives ENXIO. procfs's default_llseek (fs/read_write.c) gives EINVAL for SEEK_DATA "
-    "at -1 and 0 for SEEK_HOLE at -1 (offset = i_size). A libfuse3 lseek handler answering default_llseek "
-    "with i_size 0 fixes both.",
-)
-_FUSE_DTYPE = Lead(
-    "fakeproc/backends/fuse/_server.py readdir_cb",
-    "'.' and '..' are filled with no_stat (mode 0: DT_UNKNOWN); procfs's dir_emit_dots (fs/readdir.c) "
-    "gives DT_DIR. Fill them with a stat whose st_mode is S_IFDIR.",
-)
-_FUSE_FSYNCDIR = Lead(
-    "fakeproc/backends/fuse/_ops.py (no fsyncdir)",
-    "procfs directories have no fsync (proc_sys_dir_file_operations): vfs_fsync_range gives EINVAL. "
-    "FUSE turns the server's ENOSYS for FSYNCDIR into success (fs/fuse/dir.c fuse_dir_fsync: "
-    "no_fsyncdir, err = 0); an fsyncdir handler answering EINVAL is passed through.",
-)
-_FUSE_TMPFILE = Lead(
-    "fakeproc/backends/fuse (FUSE_TMPFILE)",
-    "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC): procfs refuses (0555 dirs, "
-    "proc_sys_permission) with EACCES; FUSE without default_permissions allows it and sends FUSE_TMPFILE, "
-    "whose ENOSYS becomes EOPNOTSUPP (fs/fuse/dir.c fuse_tmpfile). Any other errno from the server is "
-    "passed through: answer it with EACCES (if the libfuse binding cannot, document instead).",
-)
-_SERVE_PERCALL = Lead(
-    "fakeproc/serve/_session.py read/write",
-    "proc_sys_call_handler runs sysctl_perm against the *calling* process's credentials at every read and "
-    "write (EPERM), not only at open. The model now takes the caller per call "
-    "(SysctlFile.read/write(..., caller=)); the session (FUSE READ/WRITE carry uid/gid/pid) must pass "
-    "the current caller (the emulated backend does).",
-)
-_SERVE_RENAME = Lead(
-    "fakeproc/serve/_session.py Session.rename",
-    "With both names existing, vfs_rename -> may_delete -> inode_permission(dir, MAY_WRITE|MAY_EXEC) "
-    "refuses with EACCES (fs/namei.c, proc_sys_permission); only a missing name is ENOENT (the lookup). "
-    "Session.rename answers ENOENT always: EACCES when the new name exists.",
-)
-_SERVE_UTIMENS = Lead(
-    "fakeproc/serve/_session.py Session.utimens",
-    "utime(path, NULL) by a non-owner asks for write permission (fs/attr.c setattr_prepare: ATTR_TOUCH -> "
-    "inode_permission(MAY_WRITE) -> proc_sys_permission): EACCES on a file it may not write and on the "
-    "0555 directories; only explicit times are EPERM. The session answers EPERM to every non-root "
-    "caller (libfuse passes UTIME_NOW in tv_nsec for 'now').",
-)
-_SERVE_DIRECT = Lead(
-    "fakeproc/serve/_session.py Session.open",
-    "procfs refuses O_DIRECT opens (fs/open.c do_dentry_open: no direct_IO, EINVAL); the mount accepts "
-    "them (FUSE with direct_io passes O_DIRECT to OPEN). The seccomp backend's own O_DIRECT opens must "
-    "stay allowed (NamespaceResolver.acting_for tells them apart).",
+_FUSE_TMPFILE = Documented(
+    "err:ENOTSUP",
+    "vfs_tmpfile asks inode_permission(dir, MAY_WRITE|MAY_EXEC), which procfs refuses (EACCES) and FUSE "
+    "without default_permissions allows; FUSE_TMPFILE then reaches libfuse, whose high-level API (3.14, "
+    "2.9) has no tmpfile operation: ENOSYS, which fuse_tmpfile turns into EOPNOTSUPP (docs/mount.md)",
 )
 _EMU_INOTIFY = ("documented stated limit of the emulated backend: inotify_add_watch under /proc/sys is "
                 "EOPNOTSUPP, logged (the fake's files have no inode to raise events on)")
@@ -487,22 +441,7 @@ DIVERGES: dict[str, dict[str, Documented | Lead]] = {
         "open need a readable descriptor; the placeholder is write-only, so that a copy the filter does not "
         "watch fails reads with EBADF instead of reading an empty file")},
     "fchdir_into_dir": {"emulated": Documented("err:ENOTDIR", "documented stated limit of the emulated backend")},
-    # Open bugs in files other engineers own.
-    "getdents_buffer_for_one": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
-    "getdents_first_two_and_types": {b: _FUSE_DTYPE for b in ("mount", "seccomp")},
-    "lseek_DATA_minus1": {b: _FUSE_SEEK for b in ("mount", "seccomp")},
-    "lseek_HOLE_minus1": {"mount": _FUSE_SEEK, "seccomp": _FUSE_SEEK},
-    "fsync_directory": {b: _FUSE_FSYNCDIR for b in ("mount", "seccomp")},
     "open_tmpfile_in_directory": {b: _FUSE_TMPFILE for b in ("mount", "seccomp")},
-    "open_direct": {"mount": _SERVE_DIRECT},
-    "read_after_dropping_to_plain_uid_of_0600": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
-    "write_after_dropping_to_plain_uid": {b: _SERVE_PERCALL for b in ("mount", "seccomp")},
-    "rename_to_existing": {"mount": _SERVE_RENAME},
-    "rename_directory_to_existing": {"mount": _SERVE_RENAME},
-    "rename_plain_to_existing": {"mount": _SERVE_RENAME},
-    "utime_now_plain_0444": {"mount": _SERVE_UTIMENS},
-    "utime_now_plain_0644": {"mount": _SERVE_UTIMENS},
-    "utime_now_plain_directory": {"mount": _SERVE_UTIMENS},
     **{name: {"emulated": _OPATH_EMU} for name in (
         "open_path_0200_then_fstat", "open_path_directory_then_openat", "open_path_then_fstat",
         "open_path_then_getfl", "open_path_then_read")},
@@ -559,7 +498,9 @@ def _probe_through(backend: str) -> dict[str, str]:
             from fakeproc.sandbox import mounted
 
             with mounted(kernel) as m:
-                status = run_redirected(argv, mountpoint=m.path, env=env)
+                resolver = m.session.resolver  # as `fakeproc run --backend seccomp` passes it
+                status = run_redirected(argv, mountpoint=m.path, env=env,
+                                        acting_for=resolver.acting_for if resolver is not None else None)
         assert status == 0
         with open(out) as f:
             return _parse(f.read(), backend)

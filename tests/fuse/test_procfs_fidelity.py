@@ -83,8 +83,10 @@ def test_creating_or_renaming_is_enoent_and_removing_is_eacces(mount):
     assert_errno(errno.ENOENT, os.symlink, "x", p(mount, "kernel/newlink"))
     assert_errno(errno.EACCES, os.unlink, p(mount, "kernel/sem"))
     assert_errno(errno.EACCES, os.rmdir, p(mount, "kernel/random"))
-    # rename() inside /proc/sys is ENOENT on the real kernel (6.18), not EACCES.
+    # rename() to a missing name inside /proc/sys is ENOENT on the real kernel (6.18: proc_sys_lookup
+    # fails); between two existing names it is EACCES (may_delete on the 0555 directory).
     assert_errno(errno.ENOENT, os.rename, p(mount, "kernel/sem"), p(mount, "kernel/sem2"))
+    assert_errno(errno.EACCES, os.rename, p(mount, "kernel/sem"), p(mount, "kernel/msgmax"))
     assert os.path.exists(p(mount, "kernel/sem"))
 
 

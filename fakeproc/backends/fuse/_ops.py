@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FUSE_REQUESTS", "SysctlOperations"]
 
+#: ``UTIME_NOW`` (include/uapi/linux/stat.h): the ``tv_nsec`` of a time meaning "now".
+_UTIME_NOW = (1 << 30) - 1
+
 #: The FUSE operations this adapter implements (the binding registers exactly these).
 FUSE_REQUESTS = frozenset(
     {
@@ -39,10 +42,12 @@ FUSE_REQUESTS = frozenset(
         "chown",
         "create",
         "fsync",
+        "fsyncdir",
         "getattr",
         "getxattr",
         "init",
         "link",
+        "lseek",
         "listxattr",
         "mkdir",
         "mknod",
@@ -214,10 +219,10 @@ class SysctlOperations:
         return 0
 
     def read(self, path: str | None, size: int, offset: int, fi: Any) -> bytes:
-        return self.session.read(fi.fh, size, offset)
+        return self.session.read(fi.fh, size, offset, ctx=self._context())
 
     def write(self, path: str | None, data: bytes, offset: int, fi: Any) -> int:
-        return self.session.write(fi.fh, data, offset, append=bool(fi.flags & os.O_APPEND))
+        return self.session.write(fi.fh, data, offset, append=bool(fi.flags & os.O_APPEND), ctx=self._context())
 
     def truncate(self, path: str | None, length: int, fh: Any = None) -> int:
         self.session.truncate(self._context(), path, fh)
@@ -261,8 +266,21 @@ class SysctlOperations:
         self.session.fsync(path)
         return 0
 
+    def fsyncdir(self, path: str | None, datasync: int, fh: Any) -> int:
+        """procfs directories have no ``fsync``: EINVAL (FUSE would turn ENOSYS into success)."""
+        self.session.fsync(path)
+        return 0
+
+    def lseek(self, path: str | None, offset: int, whence: int, fh: Any) -> int:
+        """``SEEK_DATA``/``SEEK_HOLE`` (FUSE_LSEEK, libfuse3; the kernel answers the other
+        whences itself): ``default_llseek`` on a file of size 0 (:meth:`Session.seek_data_or_hole`)."""
+        return self.session.seek_data_or_hole(offset, whence)
+
     def utimens(self, path: str, times: Any = None) -> int:
-        self.session.utimens(self._context(), path)
+        """``utimensat(2)``; libfuse gives "now" as ``UTIME_NOW`` in ``tv_nsec`` (with
+        ``tv_sec`` 0: exactly ``_UTIME_NOW`` nanoseconds here)."""
+        now = times is None or all(t == _UTIME_NOW for t in times)
+        self.session.utimens(self._context(), path, now=now)
         return 0
 
     def chmod(self, path: str, mode: int) -> int:
@@ -304,7 +322,7 @@ class SysctlOperations:
         return 0
 
     def rename(self, old: str, new: str) -> int:
-        self.session.rename(old, new)
+        self.session.rename(self._context(), old, new)
         return 0
 
     # ------------------------------------------------------------------ extended attributes

@@ -30,8 +30,10 @@ import itertools
 import logging
 import os
 import select
+import struct
 import threading
 import time
+from stat import S_IFDIR
 from typing import Any
 
 from fakeproc.backends.fuse._binding import FuseArgs, FuseBuf, load_binding
@@ -320,7 +322,7 @@ def _polling_loop(lib: Any, handle: int, spin: float) -> None:
 
 
 #: Requests whose fast callback takes its pointers (path, buffer, fuse_file_info) as addresses.
-_BY_ADDRESS = frozenset({"read", "release"})
+_BY_ADDRESS = frozenset({"read", "release", "lseek"})
 
 
 class _Dispatch:
@@ -380,10 +382,33 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     listings: dict[int, tuple[tuple[bytes, ...], tuple[Any, ...] | None]] = {}
     dir_handles = itertools.count(1)
     no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
+    dir_stat = c_stat()  # '.' and '..': DT_DIR, as procfs's dir_emit_dots gives them (fs/readdir.h)
+    dir_stat.st_mode = S_IFDIR | 0o555
     major = int(fuse.fuse_version_major)
     session_open = session.open
     session_write = session.write
     append = os.O_APPEND
+    # The caller of the request being served: the raw uid, gid and pid of libfuse's struct
+    # fuse_context (after its struct fuse pointer), compared as bytes with the handle's last
+    # checked caller (Session.check), so a read by its opener costs little more than the comparison.
+    # libfuse keeps one context per thread for the thread's life (pthread_getspecific, refilled at
+    # each request), so each thread makes its view of it once; threading.local dies with the
+    # thread's Python state (a libfuse worker thread that is not Python's gets a fresh one per
+    # callback, so the view is never older than the thread's context).
+    raw_context = ctypes.CFUNCTYPE(ctypes.c_void_p)(("fuse_get_context", fuse._libfuse))
+    ids_offset = ctypes.sizeof(ctypes.c_void_p)
+    ids_view = ctypes.c_char * 12
+    per_thread = threading.local()
+    checked = session.checked
+    recheck = session.recheck
+    unpack_ids = struct.Struct("=IIi").unpack
+
+    def who() -> bytes:
+        try:
+            view = per_thread.view
+        except AttributeError:
+            view = per_thread.view = ids_view.from_address(raw_context() + ids_offset)
+        return view.raw  # type: ignore[no-any-return]
 
     def failed(op: str, exc: BaseException) -> int:
         return -errno_of(exc)
@@ -408,7 +433,9 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("open")
             fi = fip.contents
-            fi.fh = session_open(context(), path.decode("utf-8", "surrogateescape"), fi.flags)
+            ids = who()
+            fh = fi.fh = session_open(unpack_ids(ids), path.decode("utf-8", "surrogateescape"), fi.flags)
+            checked[fh] = (ids, 3)  # the opener passed may_open for what it opened
             fi.direct_io = 1
             fi.keep_cache = 0
             return 0
@@ -420,6 +447,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("read")
             fh = handle_at(fip + fh_offset).value
+            ids = who()
+            last = checked.get(fh)
+            if last is None or last[0] != ids or not last[1] & 1:
+                recheck(fh, ids, write=False)  # sysctl_perm for this reader (EPERM)
             end = ends.get(fh)
             if end is not None and offset >= end:
                 return 0  # EOF of an output read whole already (Session.read)
@@ -438,7 +469,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("write")
             fi = fip.contents
-            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append))
+            count_written: int = session_write(fi.fh, string_at(buf, size), offset, append=bool(fi.flags & append),
+                                               ctx=who())
             return count_written
         except BaseException as e:  # noqa: BLE001
             return failed("write", e)
@@ -449,6 +481,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         fh = handle_at(fip + fh_offset).value
         files.pop(fh, None)
         ends.pop(fh, None)
+        checked.pop(fh, None)
         return 0
 
     def opendir_cb(path: bytes, fip: Any) -> int:
@@ -481,7 +514,9 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
                 count("readdir")
             if major == 2:
                 names = listdir(context(), path.decode("utf-8", "surrogateescape"))
-                for name in (".", "..", *names):  # procps sysctl -a skips the first two blindly
+                if filler(buf, b".", dir_stat, 0) or filler(buf, b"..", dir_stat, 0):
+                    return 0
+                for name in names:  # procps sysctl -a skips the first two blindly
                     if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0):
                         break
                 return 0
@@ -511,17 +546,27 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
                 for index in range(offset, len(encoded)):
                     attrs = filled[index]
                     if attrs is None:  # . and .., or gone meanwhile: the kernel's LOOKUP will say
-                        if filler(buf, encoded[index], no_stat, index + 1, 0):
+                        if filler(buf, encoded[index], dir_stat if index < 2 else no_stat, index + 1, 0):
                             break
                     elif filler(buf, encoded[index], attrs, index + 1, _FILL_DIR_PLUS):
                         break
             else:
                 for index in range(offset, len(encoded)):
-                    if filler(buf, encoded[index], no_stat, index + 1, 0):
+                    if filler(buf, encoded[index], dir_stat if index < 2 else no_stat, index + 1, 0):
                         break
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("readdir", e)
+
+    seek_data_or_hole = session.seek_data_or_hole
+
+    def lseek_cb(path: int | None, offset: int, whence: int, fip: int) -> int:
+        try:
+            if counting:
+                count("lseek")
+            return seek_data_or_hole(offset, whence)
+        except BaseException as e:  # noqa: BLE001
+            return failed("lseek", e)
 
     def releasedir_cb(path: bytes, fip: Any) -> int:
         if counting:
@@ -539,6 +584,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         "read": read_cb,
         "write": write_cb,
         "release": release_cb,
+        "lseek": lseek_cb,
     }
 
 
