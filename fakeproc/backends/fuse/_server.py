@@ -513,13 +513,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             if counting:
                 count("readdir")
             if major == 2:
-                names = listdir(context(), path.decode("utf-8", "surrogateescape"))
-                if filler(buf, b".", dir_stat, 0) or filler(buf, b"..", dir_stat, 0):
-                    return 0
-                for name in names:  # procps sysctl -a skips the first two blindly
-                    if filler(buf, name.encode("utf-8", "surrogateescape"), no_stat, 0):
-                        break
-                return 0
+                return readdir2(path, buf, filler, offset, fip.contents.fh)
             # libfuse3: offsets (each entry's is its index + 1), so that libfuse passes READDIRPLUS
             # attributes on (it ignores them for a listing filled without offsets). With
             # READDIRPLUS each entry carries its attributes (FUSE_FILL_DIR_PLUS) and the kernel
@@ -557,6 +551,24 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("readdir", e)
+
+    def readdir2(path: bytes, buf: Any, filler: Any, offset: int, handle: int) -> int:
+        # libfuse2 has no READDIRPLUS; its filler takes each entry's d_type from the stat given
+        # (procfs gives DT_DIR/DT_REG) and, with offsets (index + 1, as procfs's f_pos counts
+        # entries), keeps the kernel's d_off and seekdir positions procfs's.
+        listing = listings.get(handle) if offset else None
+        if listing is None:
+            listed = listdir_stat(context(), path.decode("utf-8", "surrogateescape"))
+            listing = listings[handle] = (
+                (b".", b"..", *[name.encode("utf-8", "surrogateescape") for name, _st in listed]),
+                (dir_stat, dir_stat, *[no_stat if st is None else attributes_of(st) for _name, st in listed]),
+            )
+        encoded, filled = listing
+        assert filled is not None
+        for index in range(offset, len(encoded)):
+            if filler(buf, encoded[index], filled[index], index + 1):
+                break
+        return 0
 
     seek_data_or_hole = session.seek_data_or_hole
 
