@@ -252,7 +252,8 @@ def test_the_emulated_supervisor_keeps_no_placeholder_of_a_closed_file(kernel, c
         sampler.join()
     assert status == 0, capfd.readouterr().err
     assert max(most) - before < 40
-    assert len(os.listdir("/proc/self/fd")) == before
+    # <=: objects of earlier tests that the collector finalises meanwhile may close descriptors.
+    assert len(os.listdir("/proc/self/fd")) <= before
     assert kernel.read("kernel.domainname") == "x\n"
 
 
