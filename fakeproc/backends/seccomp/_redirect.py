@@ -235,7 +235,10 @@ class RedirectHandlers:
                 # procfs has no direct I/O: do_dentry_open refuses O_DIRECT after the lookup and
                 # the permission check (fs/open.c, FMODE_CAN_ODIRECT).
                 return Reply(error=errno.EINVAL)
-            return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC))
+            # Not answered with the ADDFD (SEND): our copy is closed first, so the caller holds
+            # the only reference when its open returns, and its close is the file's last (as on
+            # procfs: the RELEASE and inotify's IN_CLOSE_* come at that close, not at ours).
+            return self.sup.inject(n, fd, cloexec=bool(flags & os.O_CLOEXEC), send=False)
         finally:
             os.close(fd)
 

@@ -325,12 +325,13 @@ class Supervisor:
             return False
         return True
 
-    def inject(self, n: Notification, fd: int, *, cloexec: bool, at: int | None = None) -> Reply:
+    def inject(self, n: Notification, fd: int, *, cloexec: bool, at: int | None = None, send: bool = True) -> Reply:
         """Install our ``fd`` in the caller (at the lowest free number, or at ``at``) as the
-        syscall's result."""
+        syscall's result; with ``send=False`` the answer is left to the returned :class:`Reply`
+        (so that the caller may close ``fd`` before the syscall returns)."""
         flags = 0 if at is None else _abi.SECCOMP_ADDFD_FLAG_SETFD
         newfd_flags = os.O_CLOEXEC if cloexec else 0
-        if self.send_flag:
+        if self.send_flag and send:
             try:
                 self._addfd(n.id, flags | _abi.SECCOMP_ADDFD_FLAG_SEND, fd, at or 0, newfd_flags)
                 return SENT
