@@ -100,6 +100,9 @@ elif what.startswith("par"):
 print(json.dumps(per))
 """
 
+#: Seconds between measurements: longer than the mount's CPU latency hold (SERVING_HOLD_MS).
+_SETTLE = 0.08
+
 IMPORT = (
     "import time; t = time.perf_counter(); import fakeproc; fakeproc.Kernel('6.18'); "
     "print(time.perf_counter() - t)"
@@ -107,6 +110,9 @@ IMPORT = (
 
 
 def _run_driver(prefix: list[str], driver: str, what: str, n: int, *extra: str) -> object:
+    # Start from idle CPUs that halt: the mount's CPU latency request (held 50 ms after its last
+    # request, fakeproc.serve.LatencyHold) must not speed up the next side (real, the floors).
+    time.sleep(_SETTLE)
     done = subprocess.run(
         [*prefix, sys.executable, driver, what, str(n), *extra], capture_output=True, text=True, check=False
     )
@@ -229,6 +235,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     """One mode's measurements (the caller chose the CPUs: this process and its children inherit them)."""
     from fakeproc import Kernel
     from fakeproc.sandbox import bind_argv, serving_busy_poll, start_mount
+    from fakeproc.serve import LatencyHold, serving_hold_ms
 
     plain = Kernel(args.profile)
     devices = Kernel(args.profile)
@@ -257,12 +264,17 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             started = _start_python_floor(tmp, dump)
             if started is not None:
                 floors["pyfloor"] = started
-            # What fakeproc run serves with (its busy-poll; FAKEPROC_FUSE_BUSY_POLL_US=0 turns it off).
+            # What fakeproc run serves with: its busy-poll (FAKEPROC_FUSE_BUSY_POLL_US=0 turns it off)
+            # and, as root, its CPU latency request while requests come (FAKEPROC_CPU_LATENCY_HOLD_MS=0).
             poll = serving_busy_poll()
-            with start_mount(plain, busy_poll_us=poll) as handle, start_mount(devices, busy_poll_us=poll) as dev_handle:
+            hold = LatencyHold.open(serving_hold_ms()) if len(os.sched_getaffinity(0)) > 1 else None
+            # "nohold": the same mount without the CPU latency request, to show what it changes.
+            with start_mount(plain, busy_poll_us=poll) as handle, start_mount(devices, busy_poll_us=poll) as dev_handle, \
+                    start_mount(plain, busy_poll_us=poll, latency_hold_ms=0) as nohold:
                 server_thread = (os.getpid(), handle.server._thread.native_id)  # type: ignore[union-attr]
                 servers: dict[str, tuple[list[str], int | tuple[int, int]]] = {
-                    "fake": (handle.bind_argv(["true"])[:-1], server_thread)
+                    "fake": (handle.bind_argv(["true"])[:-1], server_thread),
+                    "nohold": (nohold.bind_argv(["true"])[:-1], (os.getpid(), nohold.server._thread.native_id)),  # type: ignore[union-attr]
                 }
                 servers.update({name: (bind_argv(mnt, ["true"])[:-1], proc.pid) for name, (mnt, proc) in floors.items()})
                 dev = dev_handle.bind_argv(["true"])[:-1]
@@ -274,7 +286,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                         paths["floor"] = os.path.join(floors["floor"][0], "kernel/sem")
                     for side, path in paths.items():
                         add(f"read {side}", _run_driver([], driver, "read", args.reads, path))  # type: ignore[arg-type]
-                    sides = [("fake", servers["fake"][0]), ("real", []), ("devices", dev)]
+                    sides = [("fake", servers["fake"][0]), ("real", []), ("devices", dev), ("nohold", servers["nohold"][0])]
                     sides += [(name, servers[name][0]) for name in floors]
                     for side, prefix in sides:
                         pid = servers[side][1] if side in servers else None
@@ -294,7 +306,21 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                             add(f"par{procs} {name}", rate)
                             add(f"par{procs} {name} server", served / (args.reads // procs * procs))
                             add(f"par{procs} {name} readers", reader_cpu)
+                    if hold is not None:
+                        # The floors' readers with idle CPUs polling too, as the mount's have them:
+                        # what 8 readers can gain over 1 once a reader's wake-ups are cheap.
+                        for name in ("floor2", "pyfloor"):
+                            if name in floors:
+                                for procs in (1, 8):
+                                    hold.acquire()
+                                    try:
+                                        rate, _cpu = _run_driver(servers[name][0], driver, f"par{procs}", args.reads // procs)  # type: ignore[misc]
+                                    finally:
+                                        hold.release()
+                                    add(f"par{procs} {name} held", rate)
         finally:
+            if hold is not None:
+                hold.close()
             for mnt, proc in floors.values():
                 _stop_floor(mnt, proc)
         for _ in range(args.reps):
@@ -314,6 +340,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "read": (m["read fake"] * 1e6, m["read real"] * 1e6, m["read fake"] / m["read real"]),
         "floor": None,
         "parallel": (m["par8 fake"], m["par1 fake"], m["par8 fake"] / m["par1 fake"]),
+        "sysctl nohold": (m["sysctl fake"] * 1e3, m["sysctl nohold"] * 1e3, m["sysctl fake"] / m["sysctl nohold"]),
+        "parallel nohold": (m["par8 nohold"], m["par1 nohold"], m["par8 nohold"] / m["par1 nohold"]),
+        "par8 hold": (m["par8 fake"], m["par8 nohold"], m["par8 fake"] / m["par8 nohold"]),
         "parallel floor": None,
         "parallel floor2": None,
         "sysctl pyfloor": None,
@@ -328,7 +357,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         # CPU per open+read+read+close (us): the server's and the reader processes', 1 and 8 readers
         "cpu": {
             f"{name} par{procs}": (m[f"par{procs} {name} server"] * 1e6, m[f"par{procs} {name} readers"] * 1e6)
-            for name in ("fake", *floors) for procs in (1, 8)
+            for name in ("fake", "nohold", *floors) for procs in (1, 8)
         },
     }
     if "floor" in floors:
@@ -355,12 +384,18 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         )
     if "floor2" in floors:
         result["parallel floor2"] = (m["par8 floor2"], m["par1 floor2"], m["par8 floor2"] / m["par1 floor2"])
+    for name in ("floor2", "pyfloor"):
+        if f"par1 {name} held" in m:
+            result[f"parallel {name} held"] = (
+                m[f"par8 {name} held"], m[f"par1 {name} held"], m[f"par8 {name} held"] / m[f"par1 {name} held"]
+            )
     return result
 
 
 ROWS = {
     "sysctl -a": ("sysctl -a: mount vs real (ms)", "{:.1f}"),
     "sysctl floor": ("sysctl -a: mount vs C floor, same tree (ms)", "{:.1f}"),
+    "sysctl nohold": ("sysctl -a: mount vs mount without latency request", "{:.1f}"),
     "sysctl pyfloor": ("sysctl -a: Python floor vs C floor (ms)", "{:.1f}"),
     "sysctl cpu": ("server CPU per sysctl -a: mount vs C floor (ms)", "{:.1f}"),
     "sysctl pyfloor cpu": ("server CPU per sysctl -a: Python vs C floor (ms)", "{:.1f}"),
@@ -368,9 +403,13 @@ ROWS = {
     "read": ("open+read+read+close kernel/sem: mount vs real (us)", "{:.1f}"),
     "floor": ("open+read+read+close: mount vs C floor (us)", "{:.1f}"),
     "parallel": ("reads/s: 8 readers vs 1 (mount)", "{:.0f}"),
+    "parallel nohold": ("reads/s: 8 readers vs 1 (no latency request)", "{:.0f}"),
+    "par8 hold": ("reads/s, 8 readers: with vs without request", "{:.0f}"),
     "parallel floor": ("reads/s: 8 readers vs 1 (C floor, 1 thread)", "{:.0f}"),
     "parallel floor2": ("reads/s: 8 readers vs 1 (C floor, 2 threads)", "{:.0f}"),
     "parallel pyfloor": ("reads/s: 8 readers vs 1 (Python floor)", "{:.0f}"),
+    "parallel floor2 held": ("8 readers vs 1, latency request: C floor 2 thr", "{:.0f}"),
+    "parallel pyfloor held": ("8 readers vs 1, latency request: Python floor", "{:.0f}"),
     "devices": ("sysctl -a us per line: 100 devices vs none", "{:.1f}"),
     "run": ("fakeproc run -- true (ms, wall)", "{:.0f}"),
     "import": ("import fakeproc; Kernel('6.18') (ms)", "{:.0f}"),
@@ -437,11 +476,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"fakeproc mount benchmark: {args.stat} of {args.reps}; unpinned = server and commands free on CPUs "
           f"{cpus}; pinned = everything on CPU {args.cpu} (taskset); load average {load[0]:.1f}")
+    from fakeproc.sandbox import serving_busy_poll
+    from fakeproc.serve import LatencyHold, serving_hold_ms
+
+    hold = LatencyHold.open(serving_hold_ms())
+    latency = "off" if hold is None else f"{hold.hold * 1e3:g} ms after the last request"
+    if hold is not None:
+        hold.close()
+    print(f"mount served as fakeproc run serves (unpinned only): busy-poll {serving_busy_poll():g} us, "
+          f"CPU latency request {latency}")
     print(f"{'measurement':<52}{'unpinned':>30}{'pinned':>30}")
     for name, (label, fmt) in ROWS.items():
         cells = []
         for mode in ("unpinned", "pinned"):
-            if results[mode][name] is None:
+            if results[mode].get(name) is None:
                 cells.append("(not measured)")
                 continue
             a, b, ratio = results[mode][name]

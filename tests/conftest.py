@@ -21,6 +21,11 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+# A serving process asks the kernel to keep idle CPUs polling while requests come (a CPU latency
+# QoS request, machine-wide while held; fakeproc.serve.LatencyHold). The suite leaves the machine's
+# idle states alone: its own tests give the hold a plain file instead of /dev/cpu_dma_latency.
+os.environ.setdefault("FAKEPROC_CPU_LATENCY_HOLD_MS", "0")
+
 
 #: Writable host entries that change on their own while the suite runs.
 _VOLATILE = ("kernel/ns_last_pid", "kernel/random/", "fs/dentry-negative")

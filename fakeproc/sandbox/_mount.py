@@ -21,6 +21,8 @@ import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fakeproc._env import DEFAULT_ATTR_TIMEOUT, env_number
+from fakeproc._env import attr_timeout as default_attr_timeout
 from fakeproc.errors import UnavailableError, UsageError
 from fakeproc.sandbox._checks import fuse_problem, redirect_needed, require_fuse
 from fakeproc.sandbox._kernel import open_kernel
@@ -64,9 +66,6 @@ REDIRECT_SCRIPT = (
     "    sys.exit(e.exit_code)\n"
 )
 
-#: Default kernel cache time for lookups and attributes (FUSE ``entry_timeout``/``attr_timeout``),
-#: in seconds; ``FAKEPROC_ATTR_TIMEOUT=0`` in the environment makes every mount exact (and slower).
-DEFAULT_ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
 
 _live: set[MountHandle] = set()
 _live_lock = threading.Lock()
@@ -241,8 +240,7 @@ SERVING_BUSY_POLL_US = 50.0
 def serving_busy_poll() -> float:
     """The busy-poll for a dedicated serving process: ``$FAKEPROC_FUSE_BUSY_POLL_US`` when set
     (0 turns it off), else :data:`SERVING_BUSY_POLL_US`."""
-    env = os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US")
-    return SERVING_BUSY_POLL_US if env is None else float(env or 0)
+    return env_number("FAKEPROC_FUSE_BUSY_POLL_US", SERVING_BUSY_POLL_US)
 
 
 def start_mount(
@@ -253,10 +251,11 @@ def start_mount(
     fixed: NamespaceSet | None = None,
     count_requests: bool = False,
     threaded: bool = False,
-    attr_timeout: float = DEFAULT_ATTR_TIMEOUT,
+    attr_timeout: float | None = None,
     options: dict[str, str | bool | None] | None = None,
     identity: str = "root",
     busy_poll_us: float | None = None,
+    latency_hold_ms: float | None = None,
 ) -> MountHandle:
     """Mount ``kernel`` and start serving it; the caller must :meth:`~MountHandle.close` the handle.
 
@@ -270,7 +269,7 @@ def start_mount(
         count_requests: Count requests per operation (``handle.server.ops.counts``).
         threaded: libfuse's multi-threaded loop instead of the single-threaded one.
         attr_timeout: Seconds the kernel may cache a lookup or attributes (``entry_timeout``
-            and ``attr_timeout``). 0 is exact for callers in different namespaces (whose
+            and ``attr_timeout``; default ``$FAKEPROC_ATTR_TIMEOUT`` or 1). 0 is exact for callers in different namespaces (whose
             trees differ) at about 4 times the cost of ``sysctl -a``; see docs/mount.md.
         options: Extra FUSE ``-o`` options.
         identity: What the user serving the kernel is to it: ``"root"`` (init-namespace root,
@@ -279,6 +278,9 @@ def start_mount(
         busy_poll_us: The server's busy-poll after each request (default
             ``$FAKEPROC_FUSE_BUSY_POLL_US`` or none; :func:`serving_busy_poll` for a process
             that serves one command).
+        latency_hold_ms: How long the server keeps idle CPUs polling after a request (a CPU
+            latency request, root only; default: :func:`fakeproc.serve.serving_hold_ms` with a
+            busy-poll, else none; see ``FuseServer``).
 
     Raises:
         UnavailableError: FUSE cannot be used here (the message says why and how to fix it).
@@ -289,6 +291,8 @@ def start_mount(
 
     if identity not in IDENTITIES:
         raise UsageError(f"identity must be one of {', '.join(IDENTITIES)}, not {identity!r}")
+    if attr_timeout is None:
+        attr_timeout = default_attr_timeout()
     require_fuse()
     owns_dir = mountpoint is None
     if mountpoint is None:
@@ -311,8 +315,10 @@ def start_mount(
         "entry_timeout": f"{attr_timeout:g}",
     }
     opts.update(options or {})
-    server = FuseServer(ops, mountpoint, threaded=threaded, options=opts, busy_poll_us=busy_poll_us)
     try:
+        server = FuseServer(  # reads the environment's tunables: a malformed one is a UsageError
+            ops, mountpoint, threaded=threaded, options=opts, busy_poll_us=busy_poll_us, latency_hold_ms=latency_hold_ms
+        )
         server.start()
     except UnavailableError as e:
         if owns_dir:
@@ -375,7 +381,7 @@ def mounted(
         mountpoint,
         base=base,
         count_requests=count_requests,
-        attr_timeout=DEFAULT_ATTR_TIMEOUT if attr_timeout is None else attr_timeout,
+        attr_timeout=attr_timeout,
         identity=identity,
     ) as handle:
         yield handle

@@ -23,6 +23,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 
 from fakeproc.errors import UnavailableError, UsageError
 from fakeproc.sandbox._mounts import alive, clean_dead_mount, find_mount, is_fakeproc, mount_table, server_pid
@@ -32,6 +33,11 @@ __all__ = ["make_mountpoint", "real_uid", "reclaim_leftovers", "runtime_dir", "s
 log = logging.getLogger("fakeproc.sandbox")
 
 _MNT = re.compile(r"mnt-(\d+)-")
+_STATUS = re.compile(r"server-(\d+)\.json$")
+
+#: Seconds a dead server's exit status (``server-PID.json``, for ``fakeproc umount``, which reads
+#: it as the server ends) is kept for a reader before the next mount removes it.
+STATUS_KEEP = 600.0
 _fallback: str | None = None
 
 
@@ -124,7 +130,9 @@ def make_mountpoint() -> str:
 
 
 def reclaim_leftovers(base: str | None = None) -> int:
-    """Remove the mountpoints that dead processes left in ``base`` (default: :func:`runtime_dir`).
+    """Remove the mountpoints that dead processes left in ``base`` (default: :func:`runtime_dir`),
+    and the exit status files of servers dead for longer than :data:`STATUS_KEEP`, which no
+    ``fakeproc umount`` read (their mount ended another way).
 
     A dead FUSE mount on one is cleaned up first; a mountpoint whose process is alive, or
     that still has a live mount, is left alone.
@@ -140,7 +148,10 @@ def reclaim_leftovers(base: str | None = None) -> int:
         return 0
     for name in names:
         m = _MNT.match(name)
-        if m is None or alive(int(m.group(1))):
+        if m is None:
+            _reclaim_status(base, name)
+            continue
+        if alive(int(m.group(1))):
             continue
         path = os.path.join(base, name)
         entry = find_mount(path)
@@ -156,6 +167,16 @@ def reclaim_leftovers(base: str | None = None) -> int:
             if getattr(e, "errno", None) not in (errno.ENOENT, errno.ENOTEMPTY, errno.EBUSY, None):
                 log.info("cannot reclaim %s: %s", path, e)
     return removed
+
+
+def _reclaim_status(base: str, name: str) -> None:
+    m = _STATUS.match(name)
+    if m is None or alive(int(m.group(1))):
+        return
+    path = os.path.join(base, name)
+    with contextlib.suppress(OSError):
+        if time.time() - os.stat(path).st_mtime > STATUS_KEEP:
+            os.unlink(path)
 
 
 def sweep_dead_mounts() -> int:

@@ -13,6 +13,7 @@ and hands back bytes or the model's errno (:func:`errno_of`).
 
 from __future__ import annotations
 
+from fakeproc.serve._latency import LatencyHold, serving_hold_ms
 from fakeproc.serve._resolver import NS_TYPES, CallerInfo, NamespaceResolver, make_set
 from fakeproc.serve._session import IDENTITIES, PLAIN_UID, Context, Identity, Session, errno_of
 from fakeproc.serve._uts import UTS_KEYS, RealUts, UtsValues, start_in_new_uts
@@ -25,11 +26,13 @@ __all__ = [
     "CallerInfo",
     "Context",
     "Identity",
+    "LatencyHold",
     "NamespaceResolver",
     "RealUts",
     "Session",
     "UtsValues",
     "errno_of",
     "make_set",
+    "serving_hold_ms",
     "start_in_new_uts",
 ]

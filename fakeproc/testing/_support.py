@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from fakeproc._env import env_number
 from fakeproc.model import Kernel, WriteRecord
 from fakeproc.spec import path_to_key
 
@@ -29,8 +30,19 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Seconds :meth:`ProcSys.run` lets a command run by default.
-DEFAULT_RUN_TIMEOUT = float(os.environ.get("FAKEPROC_RUN_TIMEOUT", "60"))
+#: Seconds :meth:`ProcSys.run` lets a command run by default (``$FAKEPROC_RUN_TIMEOUT`` overrides).
+DEFAULT_RUN_TIMEOUT = 60.0
+
+
+class _FromEnvironment:
+    """The default of :meth:`ProcSys.run`'s ``timeout``: ``$FAKEPROC_RUN_TIMEOUT`` or
+    :data:`DEFAULT_RUN_TIMEOUT`, read at the call."""
+
+    def __repr__(self) -> str:
+        return "$FAKEPROC_RUN_TIMEOUT or 60"
+
+
+_RUN_TIMEOUT = _FromEnvironment()
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -178,7 +190,7 @@ class ProcSys:
         self.path: str = handle.path
         self.kernel: Kernel = handle.kernel
 
-    def run(self, argv: Any, *, timeout: float | None = DEFAULT_RUN_TIMEOUT, input: Any = None,
+    def run(self, argv: Any, *, timeout: float | None | _FromEnvironment = _RUN_TIMEOUT, input: Any = None,
             capture_output: bool = False, check: bool = False, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
         """Run ``argv`` with the fake tree at ``/proc/sys`` in a private mount namespace.
 
@@ -190,6 +202,8 @@ class ProcSys:
         write the fake kernel answers with 0 bytes (stdio retries those forever) then
         fails the example instead of stalling Hypothesis's shrinking.
         """
+        if isinstance(timeout, _FromEnvironment):
+            timeout = env_number("FAKEPROC_RUN_TIMEOUT", DEFAULT_RUN_TIMEOUT)
         if capture_output:
             kwargs["stdout"] = kwargs["stderr"] = subprocess.PIPE
         if input is not None:

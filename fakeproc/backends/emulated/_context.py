@@ -10,6 +10,7 @@ import os
 import re
 from typing import Any
 
+from fakeproc._env import DEFAULT_ATTR_TIMEOUT, attr_timeout
 from fakeproc.backends.emulated._files import OpenFiles
 from fakeproc.backends.emulated._placeholders import OpenFile
 from fakeproc.backends.emulated._polls import Polls
@@ -19,9 +20,10 @@ from fakeproc.backends.seccomp._supervisor import Notification, Reply, Superviso
 
 __all__ = ["ATTR_TIMEOUT", "Context"]
 
-ATTR_TIMEOUT = float(os.environ.get("FAKEPROC_ATTR_TIMEOUT", "1"))
-"""How long a caller's namespaces answer its stats: the FUSE mount's default ``attr_timeout``
-(fakeproc.sandbox), for which the mount's kernel caches attributes, so both backends agree."""
+ATTR_TIMEOUT = DEFAULT_ATTR_TIMEOUT
+"""How long a caller's namespaces answer its stats unless ``$FAKEPROC_ATTR_TIMEOUT`` says
+otherwise (:attr:`Context.attr_timeout`): the FUSE mount's default ``attr_timeout``, for which
+the mount's kernel caches attributes, so both backends agree."""
 
 _FD_LINK = re.compile(rb"^(?:/proc/(?P<who>self|thread-self|\d+)(?:/task/(?P<tid>\d+))?/(?P<kind>fd|fdinfo)"
                       rb"|/dev/fd)/(?P<fd>\d+)$")
@@ -43,6 +45,8 @@ class Context:
 
         self.sup = supervisor
         self.kernel = kernel
+        self.attr_timeout = attr_timeout()
+        """How long a caller's namespaces answer its stats (:data:`ATTR_TIMEOUT` or the environment's)."""
         self.paths = Resolver()
         self.mem = supervisor.mem
         self.files = OpenFiles(keep)
@@ -109,7 +113,7 @@ class Context:
         for a read-only open of ``path``, only the namespace links its entry depends on."""
         r = self.resolver
         if attr:
-            return r.resolve(pid, max_age=ATTR_TIMEOUT)
+            return r.resolve(pid, max_age=self.attr_timeout)
         if path is None or writing:
             return r.resolve(pid)
         try:

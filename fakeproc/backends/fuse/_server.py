@@ -36,11 +36,12 @@ import time
 from stat import S_IFDIR
 from typing import Any
 
+from fakeproc._env import env_number
 from fakeproc.backends.fuse._binding import FuseArgs, FuseBuf, load_binding
 from fakeproc.backends.fuse._ops import SysctlOperations
 from fakeproc.backends.fuse._umount import unmount
 from fakeproc.errors import UnavailableError
-from fakeproc.serve import errno_of
+from fakeproc.serve import LatencyHold, errno_of, serving_hold_ms
 
 __all__ = ["DEFAULT_OPTIONS", "FSNAME", "FuseServer"]
 
@@ -84,6 +85,12 @@ class FuseServer:
             Default ``$FAKEPROC_FUSE_BUSY_POLL_US`` or 0. It applies only when the serving thread
             may run on more than one CPU: pinned to one, it would take that CPU from its callers
             (see docs/mount.md for the measurements).
+        latency_hold_ms: Keep a 0 µs CPU latency request (idle CPUs poll instead of halting,
+            :class:`~fakeproc.serve.LatencyHold`) while requests come, and for this many
+            milliseconds after the last (libfuse3, single-threaded, serving thread on more than
+            one CPU, as the busy-poll). Default: :func:`~fakeproc.serve.serving_hold_ms`
+            (``$FAKEPROC_CPU_LATENCY_HOLD_MS`` or 50) with a busy-poll, else 0. Nothing where the
+            device cannot be opened (not root).
 
     Attributes:
         mountpoint: Absolute mountpoint.
@@ -99,11 +106,15 @@ class FuseServer:
         threaded: bool = False,
         options: dict[str, str | bool | None] | None = None,
         busy_poll_us: float | None = None,
+        latency_hold_ms: float | None = None,
     ) -> None:
         self.ops = ops
         if busy_poll_us is None:
-            busy_poll_us = float(os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US", "0") or 0)
+            busy_poll_us = env_number("FAKEPROC_FUSE_BUSY_POLL_US", 0.0)
         self.busy_poll_us = busy_poll_us
+        if latency_hold_ms is None:
+            latency_hold_ms = serving_hold_ms() if busy_poll_us > 0 else 0.0
+        self.latency_hold_ms = latency_hold_ms
         self.mountpoint = os.path.abspath(mountpoint)
         self.threaded = threaded
         opts: dict[str, str | bool | None] = dict(DEFAULT_OPTIONS)
@@ -266,8 +277,15 @@ class FuseServer:
             self._mounted.set()
             if self.threaded:
                 fuse.fakeproc_fuse_loop_mt(handle)
-            elif self.busy_poll_us > 0 and self._major == 3 and len(os.sched_getaffinity(0)) > 1:
-                _polling_loop(lib, handle, self.busy_poll_us / 1e6)
+            elif (self.busy_poll_us > 0 or self.latency_hold_ms > 0) and self._major == 3 and len(
+                os.sched_getaffinity(0)
+            ) > 1:
+                hold = LatencyHold.open(self.latency_hold_ms)
+                try:
+                    _polling_loop(lib, handle, self.busy_poll_us / 1e6, hold)
+                finally:
+                    if hold is not None:
+                        hold.close()
             else:
                 lib.fuse_loop(handle)
             with self._handle_lock:
@@ -289,10 +307,14 @@ class FuseServer:
             self._done.set()
 
 
-def _polling_loop(lib: Any, handle: int, spin: float) -> None:
+def _polling_loop(lib: Any, handle: int, spin: float, hold: LatencyHold | None = None) -> None:
     """``fuse_session_loop`` with a busy-poll: after each request, keep reading ``/dev/fuse``
     without blocking for ``spin`` seconds before sleeping in ``poll``, so that a caller's next
-    request, when it comes at once, finds the server awake (no wake-up of a halted vCPU)."""
+    request, when it comes at once, finds the server awake (no wake-up of a halted vCPU).
+
+    With ``hold``, the first request after a quiet spell turns the CPU latency request on, so that
+    the caller's vCPU, idle while it waits for each answer, polls instead of halting; it goes off
+    after ``hold.hold`` seconds without a request."""
     session = lib.fuse_get_session(handle)
     fd = lib.fuse_session_fd(session)
     receive, process, exited = lib.fuse_session_receive_buf, lib.fuse_session_process_buf, lib.fuse_session_exited
@@ -311,9 +333,15 @@ def _polling_loop(lib: Any, handle: int, spin: float) -> None:
                 while result == again and clock() < deadline:
                     result = receive(session, ref)
                 if result == again:
+                    if hold is not None and hold.held:
+                        if not poller.poll(hold.hold * 1e3):
+                            hold.release()
+                        continue
                     poller.poll(1000)  # also wakes at unmount (POLLERR); the timeout rechecks exited()
                     continue
             if result > 0:
+                if hold is not None and not hold.held:
+                    hold.acquire()
                 process(session, ref)
             elif result != interrupted:
                 break  # 0: exited; -ENODEV: unmounted

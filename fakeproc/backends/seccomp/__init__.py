@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from fakeproc._env import env_number
 from fakeproc.errors import UnavailableError
 
 if TYPE_CHECKING:
@@ -224,9 +225,8 @@ def busy_poll_us() -> float:
     (50 µs: 480 ms); with another process using one CPU, 200 µs took it from 293 to 485 ms, as
     the spinning server then takes the CPU the command and the supervisor need.
     """
-    env = os.environ.get("FAKEPROC_FUSE_BUSY_POLL_US")
-    if env is not None:
-        return float(env or 0)
+    if "FAKEPROC_FUSE_BUSY_POLL_US" in os.environ:
+        return env_number("FAKEPROC_FUSE_BUSY_POLL_US", 0.0)
     cpus = len(os.sched_getaffinity(0))
     return SPLIT_BUSY_POLL_US if os.getloadavg()[0] <= cpus - 1 else 0.0
 
@@ -240,6 +240,7 @@ def launch(request: LaunchRequest) -> int:
     """
     from fakeproc.backends.seccomp._split import can_fork, run_split
     from fakeproc.backends.seccomp._uts import model_apply
+    from fakeproc.serve import serving_hold_ms
 
     env = {**os.environ, **(request.env or {})}
     base = request.base or request.kernel.init_ns
@@ -248,7 +249,11 @@ def launch(request: LaunchRequest) -> int:
         why = available()
         if why is not None:
             raise UnavailableError(why)
-        return run_split(list(request.argv), start_mount=lambda: request.start_mount(busy_poll_us=busy_poll_us()),
+        # The server keeps idle CPUs polling while the supervisor's requests come, busy-polling or
+        # not: each one otherwise wakes the halted vCPU of the supervisor waiting for it.
+        return run_split(list(request.argv),
+                         start_mount=lambda: request.start_mount(busy_poll_us=busy_poll_us(),
+                                                                 latency_hold_ms=serving_hold_ms()),
                          env=env, uname=uname, uts=model_apply(uts))
     handle = request.start_mount()
     try:

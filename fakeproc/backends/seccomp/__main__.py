@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
         held = []
 
-        def start_mount(busy_poll_us: float = 0.0) -> Any:
+        def start_mount(busy_poll_us: float = 0.0, latency_hold_ms: float | None = None) -> Any:
+            # mounted() takes neither: the busy-poll goes through the environment, and with it the
+            # server's default CPU latency hold (FuseServer).
             held.append(fakeproc.mounted(kernel))  # kept: its end would unmount
             saved = os.environ.get(BUSY_POLL_ENV)
             os.environ[BUSY_POLL_ENV] = str(busy_poll_us)  # mounted() has no such argument

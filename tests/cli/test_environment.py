@@ -1,0 +1,43 @@
+"""A malformed tunable in the environment is a usage error like any other: one ``fakeproc:``
+line naming the variable, exit status 2, no traceback and nothing left behind (no mount)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from fakeproc.cli.main import main
+from fakeproc.sandbox import fuse_available
+from fakeproc.sandbox._runtime import runtime_dir
+from tests.fuse.support import fuse_mount_lines
+
+CASES = [
+    ("FAKEPROC_ATTR_TIMEOUT", "1s", "namespaces"),
+    ("FAKEPROC_FUSE_BUSY_POLL_US", "fast", "namespaces"),
+    ("FAKEPROC_CPU_LATENCY_HOLD_MS", "-5", "namespaces"),
+    ("FAKEPROC_FUSE_BUSY_POLL_US", "nan", "seccomp"),
+    ("FAKEPROC_CPU_LATENCY_HOLD_MS", "inf", "seccomp"),
+    ("FAKEPROC_ATTR_TIMEOUT", "x", "emulated"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "backend"), CASES, ids=lambda v: str(v))
+def test_a_malformed_tunable_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path, name, raw, backend):
+    if backend != "emulated" and not fuse_available()[0]:
+        pytest.skip("the namespace and seccomp backends serve a FUSE mount")
+    monkeypatch.setenv("FAKEPROC_STATE", str(tmp_path / "state.json"))
+    monkeypatch.setenv(name, raw)
+    mounts, mine = fuse_mount_lines(), _my_mountpoints()
+    code = main(["run", "--backend", backend, "--", "true"])
+    err = capsys.readouterr().err
+    if backend != "namespaces" and "not available" in err:
+        pytest.skip(err.strip())
+    assert (code, err) == (2, f"fakeproc: {name} must be a number (0 or more), not {raw!r}\n")
+    assert fuse_mount_lines() == mounts
+    assert _my_mountpoints() == mine
+
+
+def _my_mountpoints() -> list[str]:
+    """This process's mountpoints in the runtime directory (where ``run`` makes its own)."""
+    return sorted(d for d in os.listdir(runtime_dir()) if d.startswith(f"mnt-{os.getpid()}-"))
