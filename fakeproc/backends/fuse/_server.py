@@ -113,7 +113,8 @@ class FuseServer:
             busy_poll_us = env_number("FAKEPROC_FUSE_BUSY_POLL_US", 0.0)
         self.busy_poll_us = busy_poll_us
         if latency_hold_ms is None:
-            latency_hold_ms = serving_hold_ms() if busy_poll_us > 0 else 0.0
+            hold = serving_hold_ms()  # read either way: a malformed value is an error either way
+            latency_hold_ms = hold if busy_poll_us > 0 else 0.0
         self.latency_hold_ms = latency_hold_ms
         self.mountpoint = os.path.abspath(mountpoint)
         self.threaded = threaded
