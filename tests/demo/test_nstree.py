@@ -52,8 +52,8 @@ def test_a_value_equal_to_the_parents_is_not_repeated() -> None:
 
 
 @pytest.mark.parametrize(("key", "message"), [
-    ("vm.swappiness", "vm.swappiness is not namespaced: the whole kernel has one value, so it is the same "
-                      "in every namespace"),
+    ("vm.swappiness", ("vm.swappiness is not namespaced: the whole kernel has one value, so it is the same "
+                       "in every namespace")),
     ("kernel.nope", "unknown sysctl 'kernel.nope' in this kernel (6.18)"),
 ])
 def test_keys_must_be_namespaced_sysctls(key: str, message: str) -> None:

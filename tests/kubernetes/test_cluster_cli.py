@@ -220,8 +220,8 @@ def test_pod_security_policy_checks_sysctls(tmp_path, capsys, sysctls: str, erro
         assert code == 1
         assert out.splitlines()[:2] == [
             f"FAIL  {pod}: pod/p: Forbidden at psp",
-            f'      Error from server (Forbidden): error when creating "{pod}": pods "p" is forbidden: '
-            f"unable to validate against any pod security policy: {error}"]
+            (f'      Error from server (Forbidden): error when creating "{pod}": pods "p" is forbidden: '
+             f"unable to validate against any pod security policy: {error}")]
 
 
 def test_pod_security_policy_is_gone_in_1_25(tmp_path, capsys) -> None:
@@ -249,11 +249,11 @@ CONFIG = textwrap.dedent("""\
 
 @pytest.mark.parametrize(("extra", "expected"), [
     ([], ["FAIL  {f}: pod/p: Forbidden at psa",
-          '      Error from server (Forbidden): error when creating "{f}": pods "p" is forbidden: '
-          'violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)',
+          ('      Error from server (Forbidden): error when creating "{f}": pods "p" is forbidden: '
+           'violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)'),
           "      audit: pod-security.kubernetes.io/enforce-policy=baseline:latest",
-          '      audit: pod-security.kubernetes.io/audit-violations=would violate PodSecurity "baseline:latest": '
-          "forbidden sysctls (kernel.sem)"]),
+          ('      audit: pod-security.kubernetes.io/audit-violations=would violate PodSecurity "baseline:latest": '
+           "forbidden sysctls (kernel.sem)")]),
     (["--as", "ci-bot"], ["FAIL  {f}: pod/p: SysctlForbidden at kubelet",
                           '      Pod was rejected: forbidden sysctl: "kernel.sem" not allowlisted',
                           "      audit: pod-security.kubernetes.io/exempt=user"]),
@@ -286,6 +286,6 @@ def test_runtime_class_exemption_and_audit_only_mode(tmp_path, capsys) -> None:
                  "--allowed-unsafe-sysctls", "net.core.somaxconn"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"ok    {g}: pod/p: Running",
-        '      audit: pod-security.kubernetes.io/audit-violations=would violate PodSecurity "baseline:latest": '
-        "forbidden sysctls (net.core.somaxconn)",
+        ('      audit: pod-security.kubernetes.io/audit-violations=would violate PodSecurity "baseline:latest": '
+         "forbidden sysctls (net.core.somaxconn)"),
         "1 of 1 pods would start"]

@@ -87,10 +87,10 @@ def test_elasticsearch_vm_max_map_count_is_never_allowed(kernel):
 @pytest.mark.parametrize(
     ("version", "stage", "message"),
     [
-        ("1.28", Stage.KUBELET, 'Pod was rejected: forbidden sysctl: "net.ipv4.ip_unprivileged_port_start" '
-                                "not allowed with host net enabled"),
-        ("1.29", Stage.API, 'The Pod "gw" is invalid: spec.securityContext.sysctls[0].name: Invalid value: '
-                            "\"net.ipv4.ip_unprivileged_port_start\": may not be specified when 'hostNetwork' is true"),
+        ("1.28", Stage.KUBELET, ('Pod was rejected: forbidden sysctl: "net.ipv4.ip_unprivileged_port_start" '
+                                 "not allowed with host net enabled")),
+        ("1.29", Stage.API, ('The Pod "gw" is invalid: spec.securityContext.sysctls[0].name: Invalid value: '
+                             "\"net.ipv4.ip_unprivileged_port_start\": may not be specified when 'hostNetwork' is true")),
     ],
 )
 def test_host_network_net_sysctl_moves_to_the_api_server_in_1_29(kernel, version, stage, message):
@@ -108,10 +108,10 @@ def test_bad_value_fails_in_the_kernel_and_pod_stays_container_creating(kernel):
     assert (r.stage, r.verdict, r.phase) == (Stage.SANDBOX, Verdict.CONTAINER_CREATING, "Pending")
     assert r.events[-1].reason == "FailedCreatePodSandBox"
     assert r.messages == (
-        "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to create containerd task: "
-        "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container "
-        "process: error during container init: write /proc/sys/net/ipv4/ip_local_reserved_ports: "
-        "invalid argument: unknown",)
+        ("Failed to create pod sandbox: rpc error: code = Unknown desc = failed to create containerd task: "
+         "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container "
+         "process: error during container init: write /proc/sys/net/ipv4/ip_local_reserved_ports: "
+         "invalid argument: unknown"),)
     assert len(kernel.namespaces()) == before  # the failed sandbox's namespaces are gone
 
 
@@ -148,8 +148,8 @@ def test_psa_enforce_403_and_warn(kernel):
     node = NodeConfig.create(pod_security="baseline")
     r = run_pod(pod("p", {"kernel.sem": SEM}), kernel, node)
     assert (r.stage, r.verdict, r.http_status) == (Stage.PSA, Verdict.FORBIDDEN, 403)
-    assert r.messages == ('Error from server (Forbidden): error when creating STDIN: pods "p" is forbidden: '
-                          'violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)',)
+    assert r.messages == (('Error from server (Forbidden): error when creating STDIN: pods "p" is forbidden: '
+                           'violates PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)'),)
     r = run_pod(pod("p", {"kernel.sem": SEM}), kernel, NodeConfig.create(pod_security_warn="baseline"))
     assert r.warnings == ('would violate PodSecurity "baseline:latest": forbidden sysctls (kernel.sem)',)
     assert r.verdict is Verdict.SYSCTL_FORBIDDEN

@@ -66,14 +66,14 @@ def _api(sysctls, version, **kw):
     ("version", "sysctls", "kw", "expected"),
     [
         ("1.30", [("foo-", "1")], {},
-         [f'spec.securityContext.sysctls[0].name: Invalid value: "foo-": must have at most 253 characters '
-          f"and match regex {SLASH_RE}"]),
+         [(f'spec.securityContext.sysctls[0].name: Invalid value: "foo-": must have at most 253 characters '
+           f"and match regex {SLASH_RE}")]),
         ("1.24", [("bar..", "1")], {},
-         [f'spec.securityContext.sysctls[0].name: Invalid value: "bar..": must have at most 253 characters '
-          f"and match regex {DOTS_RE}"]),
+         [(f'spec.securityContext.sysctls[0].name: Invalid value: "bar..": must have at most 253 characters '
+           f"and match regex {DOTS_RE}")]),
         ("1.24", [("kernel/sem", "1")], {},
-         [f'spec.securityContext.sysctls[0].name: Invalid value: "kernel/sem": must have at most 253 characters '
-          f"and match regex {DOTS_RE}"]),
+         [(f'spec.securityContext.sysctls[0].name: Invalid value: "kernel/sem": must have at most 253 characters '
+           f"and match regex {DOTS_RE}")]),
         ("1.25", [("kernel/sem", "1")], {}, []),
         ("1.30", [("", "1")], {}, ["spec.securityContext.sysctls[0].name: Required value"]),
         ("1.30", [("kernel.shmmax", "1"), ("kernel.shmmax", "2")], {},
@@ -81,11 +81,11 @@ def _api(sysctls, version, **kw):
         ("1.30", [("kernel.shm_rmid_forced", "1"), ("kernel/shm_rmid_forced", "1")], {}, []),
         ("1.30", [("safe-and-unsafe", "1")], {}, []),
         ("1.30", [("net.ipv4.ip_unprivileged_port_start", "0")], {"host_network": True},
-         ['spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.ip_unprivileged_port_start": '
-          "may not be specified when 'hostNetwork' is true"]),
+         [('spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.ip_unprivileged_port_start": '
+           "may not be specified when 'hostNetwork' is true")]),
         ("1.30", [("kernel.shm_rmid_forced", "1")], {"host_ipc": True},
-         ['spec.securityContext.sysctls[0].name: Invalid value: "kernel.shm_rmid_forced": '
-          "may not be specified when 'hostIPC' is true"]),
+         [('spec.securityContext.sysctls[0].name: Invalid value: "kernel.shm_rmid_forced": '
+           "may not be specified when 'hostIPC' is true")]),
         ("1.28", [("net.ipv4.ip_unprivileged_port_start", "0")], {"host_network": True}, []),
         ("1.30", [("kernel.shm_next_id", "1")], {"host_ipc": True}, []),  # Unknown since 1.29
     ],
@@ -188,10 +188,10 @@ def test_psa_privileged_has_no_checks_and_psa_needs_1_22():
         ("1.30", "*", 'the sysctls "" are not known to be namespaced'),
         ("1.30", "net*", 'the sysctls "net" are not known to be namespaced'),
         ("1.30", "kernel.shm_next_id", 'the sysctls "kernel.shm_next_id" are not known to be namespaced'),
-        ("1.30", "net.*.foo", 'sysctl "net.*.foo" must have at most 253 characters and match regex '
-                              r"([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]"),
-        ("1.22", "kernel/msg*", 'sysctl "kernel/msg*" must have at most 253 characters and match regex '
-                                r"([a-z0-9]([-_a-z0-9]*[a-z0-9])?\.)*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]"),
+        ("1.30", "net.*.foo", ('sysctl "net.*.foo" must have at most 253 characters and match regex '
+                               r"([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]")),
+        ("1.22", "kernel/msg*", ('sysctl "kernel/msg*" must have at most 253 characters and match regex '
+                                 r"([a-z0-9]([-_a-z0-9]*[a-z0-9])?\.)*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]")),
         ("1.36", "kernel.domainname", 'the sysctls "kernel.domainname" are not known to be namespaced'),
     ],
 )
@@ -285,23 +285,23 @@ def test_old_kernel_drops_gated_safe_sysctl():
 @pytest.mark.parametrize(
     ("key", "ns", "expected"),
     [
-        ("kernel.sem", dict(new_ipc=False, new_net=True, new_uts=True),
+        ("kernel.sem", {"new_ipc": False, "new_net": True, "new_uts": True},
          'sysctl "kernel.sem" is not allowed in the hosts ipc namespace'),
-        ("fs.mqueue.msg_max", dict(new_ipc=True, new_net=True, new_uts=True), None),
-        ("kernel.shm_next_id", dict(new_ipc=True, new_net=True, new_uts=True),
+        ("fs.mqueue.msg_max", {"new_ipc": True, "new_net": True, "new_uts": True}, None),
+        ("kernel.shm_next_id", {"new_ipc": True, "new_net": True, "new_uts": True},
          'sysctl "kernel.shm_next_id" is not in a separate kernel namespace'),
-        ("net.core.somaxconn", dict(new_ipc=True, new_net=False, new_uts=False),
+        ("net.core.somaxconn", {"new_ipc": True, "new_net": False, "new_uts": False},
          'sysctl "net.core.somaxconn" not allowed in host network namespace'),
-        ("kernel.domainname", dict(new_ipc=True, new_net=True, new_uts=True), None),
-        ("kernel.domainname", dict(new_ipc=True, new_net=False, new_uts=False),
+        ("kernel.domainname", {"new_ipc": True, "new_net": True, "new_uts": True}, None),
+        ("kernel.domainname", {"new_ipc": True, "new_net": False, "new_uts": False},
          'sysctl "kernel.domainname" is not in a separate kernel namespace'),
-        ("kernel.hostname", dict(new_ipc=True, new_net=True, new_uts=True),
+        ("kernel.hostname", {"new_ipc": True, "new_net": True, "new_uts": True},
          'sysctl "kernel.hostname" is not allowed as it conflicts with the OCI "hostname" field'),
-        ("vm.max_map_count", dict(new_ipc=True, new_net=True, new_uts=True),
+        ("vm.max_map_count", {"new_ipc": True, "new_net": True, "new_uts": True},
          'sysctl "vm.max_map_count" is not in a separate kernel namespace'),
-        ("user.max_user_namespaces", dict(new_ipc=True, new_net=True, new_uts=True),
+        ("user.max_user_namespaces", {"new_ipc": True, "new_net": True, "new_uts": True},
          "setting ucounts without a user namespace not allowed: user.max_user_namespaces"),
-        ("kernel/sem", dict(new_ipc=True, new_net=True, new_uts=True), None),
+        ("kernel/sem", {"new_ipc": True, "new_net": True, "new_uts": True}, None),
     ],
 )
 def test_runc_validator(key, ns, expected):
@@ -325,8 +325,8 @@ def test_kubelet_normalises_and_collapses_duplicates_for_the_runtime():
 def test_crio_skips_invalid_sysctls_with_a_warning():
     plan = plan_sandbox(pod("p", {"kernel.shm_rmid_forced": "1"}, host_ipc=True).pod, Runtime.CRIO, V("1.28"))
     assert plan.sysctls == {}
-    assert plan.warnings == ('Skipping invalid sysctl specified over CRI &{kernel.shm_rmid_forced 1}: '
-                             '"kernel.shm_rmid_forced" not allowed with host ipc enabled',)
+    assert plan.warnings == (('Skipping invalid sysctl specified over CRI &{kernel.shm_rmid_forced 1}: '
+                              '"kernel.shm_rmid_forced" not allowed with host ipc enabled'),)
     assert crio_validate("vm.max_map_count", False, False) == '"vm.max_map_count" not whitelisted'
 
 
@@ -343,8 +343,8 @@ def test_every_workload_kind_yields_its_pod_template():
             ("StatefulSet", "  template: {spec: {securityContext: {sysctls: [{name: a.b, value: '1'}]}}}"),
             ("DaemonSet", "  template: {spec: {securityContext: {sysctls: [{name: a.b, value: '1'}]}}}"),
             ("Job", "  template: {spec: {securityContext: {sysctls: [{name: a.b, value: '1'}]}}}"),
-            ("CronJob", "  jobTemplate: {spec: {template: {spec: {securityContext: "
-                        "{sysctls: [{name: a.b, value: '1'}]}}}}}"),
+            ("CronJob", ("  jobTemplate: {spec: {template: {spec: {securityContext: "
+                         "{sysctls: [{name: a.b, value: '1'}]}}}}}")),
             ("Service", "  ports: []"),
         ]
     )

@@ -131,24 +131,24 @@ def test_a_jobs_template_is_immutable(kernel: Kernel) -> None:
 
 @pytest.mark.parametrize(("doc", "message"), [
     ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
-     'The Deployment "web" is invalid: \n'
-     "* spec.selector: Required value\n"
-     "* spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template "
-     "`labels`\n"
-     "* spec.template.spec.containers: Required value"),
-    ("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: es}\nspec:\n  selector: {matchLabels: {app: es}}\n"
-     "  template:\n    metadata: {labels: {app: other}}\n    spec: {containers: [{name: es, image: es}]}\n",
-     'The StatefulSet "es" is invalid: spec.template.metadata.labels: Invalid value: '
-     'map[string]string{"app":"other"}: `selector` does not match template `labels`'),
-    ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: w}}\n"
-     "  template:\n    metadata: {labels: {app: w}}\n    spec: {restartPolicy: Never, containers: [{name: a, image: b}]}\n",
-     'The Deployment "web" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": '
-     'supported values: "Always"'),
-    ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: pi}\nspec:\n  template:\n"
-     "    spec: {containers: [{name: pi, image: perl}]}\n",
+     ('The Deployment "web" is invalid: \n'
+      "* spec.selector: Required value\n"
+      "* spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template "
+      "`labels`\n"
+      "* spec.template.spec.containers: Required value")),
+    (("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: es}\nspec:\n  selector: {matchLabels: {app: es}}\n"
+      "  template:\n    metadata: {labels: {app: other}}\n    spec: {containers: [{name: es, image: es}]}\n"),
+     ('The StatefulSet "es" is invalid: spec.template.metadata.labels: Invalid value: '
+      'map[string]string{"app":"other"}: `selector` does not match template `labels`')),
+    (("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: w}}\n"
+      "  template:\n    metadata: {labels: {app: w}}\n    spec: {restartPolicy: Never, containers: [{name: a, image: b}]}\n"),
+     ('The Deployment "web" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": '
+      'supported values: "Always"')),
+    (("apiVersion: batch/v1\nkind: Job\nmetadata: {name: pi}\nspec:\n  template:\n"
+      "    spec: {containers: [{name: pi, image: perl}]}\n"),
      'The Job "pi" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"'),
-    ("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
-     "        spec: {restartPolicy: OnFailure, containers: [{name: c, image: c}]}\n",
+    (("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
+      "        spec: {restartPolicy: OnFailure, containers: [{name: c, image: c}]}\n"),
      'The CronJob "c" is invalid: spec.schedule: Required value'),
     ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", 'The Pod "p" is invalid: spec.containers: Required value'),
 ])
@@ -184,8 +184,8 @@ def test_crio_pinns_writes_before_the_network_exists_so_eth0_sysctls_fail() -> N
     node = NodeConfig.create(allowed_unsafe_sysctls="net.ipv4.conf.*", runtime="cri-o")
     (r,) = check(load_manifests(ETH0_POD), node)
     assert r.verdict is Verdict.CONTAINER_CREATING
-    assert r.messages == ("Failed to create pod sandbox: rpc error: code = Unknown desc = "
-                          "open /proc/sys/net/ipv4/conf/eth0/rp_filter: no such file or directory",)
+    assert r.messages == (("Failed to create pod sandbox: rpc error: code = Unknown desc = "
+                           "open /proc/sys/net/ipv4/conf/eth0/rp_filter: no such file or directory"),)
 
 
 def test_resync_recreates_the_sandbox_with_eth0_in_the_runtimes_order(kernel: Kernel) -> None:

@@ -37,7 +37,7 @@ def _parse_c(tok: str) -> int:
     neg = tok.startswith("-")
     body = tok[1:] if neg else tok
     if body.lower().startswith("0x"):
-        value = int(body[2:], 16)
+        value = int(body, 16)  # int() takes the 0x prefix itself with base 16
     elif body.startswith("0") and len(body) > 1:
         value = int(body, 8)
     else:
