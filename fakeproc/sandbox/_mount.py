@@ -269,8 +269,9 @@ def start_mount(
         count_requests: Count requests per operation (``handle.server.ops.counts``).
         threaded: libfuse's multi-threaded loop instead of the single-threaded one.
         attr_timeout: Seconds the kernel may cache a lookup or attributes (``entry_timeout``
-            and ``attr_timeout``; default ``$FAKEPROC_ATTR_TIMEOUT`` or 1). 0 is exact for callers in different namespaces (whose
-            trees differ) at about 4 times the cost of ``sysctl -a``; see docs/mount.md.
+            and ``attr_timeout``; default ``$FAKEPROC_ATTR_TIMEOUT`` or 1). 0 is exact for
+            callers in different namespaces (whose trees differ) at about 4 times the cost of
+            ``sysctl -a``; see docs/mount.md.
         options: Extra FUSE ``-o`` options.
         identity: What the user serving the kernel is to it: ``"root"`` (init-namespace root,
             the default) or ``"user"`` (a plain user, to see how a tool meets EACCES).
