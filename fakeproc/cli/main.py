@@ -35,6 +35,19 @@ exit status (every command):
   `run` exits with its command's own status.
 
 --json and -v/--verbose are accepted before or after the command.
+
+environment:
+  FAKEPROC_STATE                the state file of pod, ns, reboot and demo
+                                (default ~/.local/state/fakeproc/state.json)
+  FAKEPROC_LIBFUSE              2 or 3: the libfuse to serve with (default the newest installed)
+  FAKEPROC_ATTR_TIMEOUT         seconds the kernel may cache the mount's lookups and attributes
+                                (default 1; 0 is exact across namespaces, and slower)
+  FAKEPROC_FUSE_BUSY_POLL_US    how long run's and mount's server keeps reading after a request
+                                before it sleeps (default 50 µs; 200 for run --backend seccomp
+                                while a CPU is free; 0 turns it off)
+  FAKEPROC_CPU_LATENCY_HOLD_MS  as root: how long run's and mount's server keeps idle CPUs from
+                                halting after a request (default 50 ms; 0 turns it off)
+A malformed number is a usage error (exit status 2).
 """
 
 
