@@ -28,14 +28,19 @@ def test_a_malformed_tunable_is_one_line_and_exit_2(monkeypatch, capsys, tmp_pat
         pytest.skip("the namespace and seccomp backends serve a FUSE mount")
     monkeypatch.setenv("FAKEPROC_STATE", str(tmp_path / "state.json"))
     monkeypatch.setenv(name, raw)
-    mounts, mine = fuse_mount_lines(), _my_mountpoints()
+    mounts, mine = _my_mounts(), _my_mountpoints()
     code = main(["run", "--backend", backend, "--", "true"])
     err = capsys.readouterr().err
     if backend != "namespaces" and "not available" in err:
         pytest.skip(err.strip())
     assert (code, err) == (2, f"fakeproc: {name} must be a number (0 or more), not {raw!r}\n")
-    assert fuse_mount_lines() == mounts
+    assert _my_mounts() == mounts
     assert _my_mountpoints() == mine
+
+
+def _my_mounts() -> set[str]:
+    """This process's FUSE mounts (their source names the serving pid; other tests' are not ours)."""
+    return {line for line in fuse_mount_lines() if line.startswith(f"fakeproc:{os.getpid()} ")}
 
 
 def _my_mountpoints() -> list[str]:
