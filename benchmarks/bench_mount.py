@@ -19,6 +19,11 @@ medians (or minima) of ``--reps``, the sides alternated so that load spreads ove
   vs one without;
 * ``fakeproc run -- true`` (wall time, a fresh interpreter) and ``import fakeproc;
   fakeproc.Kernel("6.18")`` (timed inside a fresh interpreter).
+* the mount as ``fakeproc run`` serves it (busy-poll, and as root the CPU latency request that keeps
+  idle CPUs from halting, :class:`fakeproc.serve.LatencyHold`) beside the same mount without the
+  request; and, unpinned, 1 and 8 readers of the C and Python floors with the benchmark holding
+  the request for them (the floors otherwise serve without it). Each measurement starts 80 ms after
+  the last, so that no side inherits the mount's request.
 
 The floors serve the model's tree (initial namespaces, as root sees it: names, modes, contents,
 errnos), dumped to a file (:func:`dump_tree`): ``floor_server.c`` (compiled here; the raw FUSE
@@ -515,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
           "above the C floor's: mount vs Python floor is what attribution, the session and the model add. "
           "CPU rows: the server's CPU time (all its threads) and the reader "
           "processes' per open+read+read+close; 8 readers can beat 1 by at most (1-reader loop time) / "
-          "(server CPU per loop) on one server thread")
+          "(server CPU per loop) on one server thread. The floors serve without the CPU latency request, "
+          "except in the rows that say so (the benchmark holds it for their readers)")
     return 0
 
 
