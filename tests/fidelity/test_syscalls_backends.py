@@ -34,7 +34,10 @@ import pytest
 from tests.fuse.support import FUSE_OK, FUSE_WHY
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
-BACKENDS = ("mount", "seccomp", "emulated")
+BACKENDS = ("mount", "seccomp", "emulated", "mount-libfuse2")
+#: The FUSE mount served over libfuse2 (FAKEPROC_LIBFUSE=2, in a process of its own: one process
+#: loads one libfuse). Its divergences are the mount's unless it has its own entry in DIVERGES.
+LIBFUSE2 = "mount-libfuse2"
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("unshare") is None,
@@ -463,11 +466,50 @@ def _parse(text: str, where: str) -> dict[str, str]:
     return answers
 
 
+# Serves a fresh 6.18 kernel over the libfuse FAKEPROC_LIBFUSE names and runs argv in the mount
+# (as the "mount" backend does in the test's own process); prints the libfuse's major version,
+# the probe's exit status, then its output.
+_MOUNT_RUN = """
+import sys, fakeproc
+from fakeproc.backends.fuse._binding import libfuse_major
+from fakeproc.sandbox import mounted
+with mounted(fakeproc.Kernel("6.18")) as m:
+    done = m.run(sys.argv[1:], capture_output=True, text=True, timeout=300)
+sys.stderr.write(done.stderr)
+print(libfuse_major(), done.returncode)
+print(done.stdout)
+"""
+
+
+def _probe_through_libfuse2(env: dict[str, str]) -> dict[str, str]:
+    from fakeproc.backends.fuse._binding import loadable_libfuses
+
+    if not FUSE_OK:
+        pytest.skip(f"FUSE is not usable here: {FUSE_WHY}")
+    if 2 not in loadable_libfuses():
+        pytest.skip("libfuse2 (libfuse.so.2) is not installed here: the mount cannot be served over it")
+    done = subprocess.run([sys.executable, "-c", _MOUNT_RUN, *_argv()], check=False, capture_output=True,
+                          text=True, timeout=300, env=dict(env, FAKEPROC_LIBFUSE="2"))
+    assert done.returncode == 0, done.stderr
+    status, output = done.stdout.split("\n", 1)
+    assert status == "2 0", done.stderr
+    return _parse(output, LIBFUSE2)
+
+
+def _divergence(case: str, backend: str) -> Documented | Lead | None:
+    entries = DIVERGES.get(case, {})
+    if backend == LIBFUSE2 and backend not in entries:
+        return entries.get("mount")
+    return entries.get(backend)
+
+
 def _probe_through(backend: str) -> dict[str, str]:
     """The probe's answers under ``backend``, serving a fresh 6.18 kernel."""
     import fakeproc
 
     env = dict(os.environ, PROBE_HOST_NS=_host_ns())
+    if backend == LIBFUSE2:
+        return _probe_through_libfuse2(env)
     kernel = fakeproc.Kernel("6.18")
     if backend == "mount":
         if not FUSE_OK:
@@ -521,7 +563,7 @@ def _params() -> list[object]:
     out = []
     for name in sorted(REAL):
         for backend in BACKENDS:
-            d = DIVERGES.get(name, {}).get(backend)
+            d = _divergence(name, backend)
             marks = [pytest.mark.xfail(strict=True, reason=f"{d.owner}: {d.why}")] if isinstance(d, Lead) else []
             out.append(pytest.param(name, backend, marks=marks, id=f"{name}-{backend}"))
     return out
@@ -532,7 +574,7 @@ def test_a_file_syscall_answers_as_linux_6_18(answers, case, backend):
     if backend not in answers:
         answers[backend] = _probe_through(backend)
     got = answers[backend][case]
-    d = DIVERGES.get(case, {}).get(backend)
+    d = _divergence(case, backend)
     if isinstance(d, Documented):
         assert got == d.answer, f"documented divergence changed ({d.why}); the kernel answers {REAL[case]}"
     else:
