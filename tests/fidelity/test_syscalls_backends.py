@@ -9,7 +9,9 @@ calls the seccomp backend lets through reach only those namespaces' entries on t
 * ``mount``: the FUSE mount bound over /proc/sys (``fakeproc.mounted().run``, what ``fakeproc run
   --backend namespaces`` does);
 * ``seccomp``: ``fakeproc run --backend seccomp`` (``run_redirected`` over a mount of the kernel);
-* ``emulated``: ``fakeproc run --backend emulated`` (``run_emulated``).
+* ``emulated``: ``fakeproc run --backend emulated`` (``run_emulated``);
+* ``mount-libfuse2``: the mount again, served over libfuse2 (``FAKEPROC_LIBFUSE=2``, in a process of
+  its own); skipped where libfuse2 is not installed. It shares the mount's divergences.
 
 :data:`REAL` is what the real kernel answered (6.18.44, the same probe in throwaway namespaces);
 ``test_the_table_is_what_this_kernel_answers`` measures it again where that is safe.
@@ -127,6 +129,8 @@ REAL = {
     'getdents_buffer_for_one': "ok:[('.', 4)]",
     'getdents_d_off_sequence': 'ok:[1, 2, 3, 4, 5]',
     'getdents_dir_position_after_two': 'ok:2',
+    'getdents_dots_of_the_root': 'ok:(True, True)',
+    'getdents_every_ino_is_stat_ino': 'ok:([], [], [])',
     'getdents_first_two_and_types': "ok:([('.', 4), ('..', 4)], [4, 8], [('msgmax', 8), ('random', 4)])",
     'getdents_ino_is_stat_ino': 'ok:True',
     'getdents_on_file': 'err:ENOTDIR',
@@ -341,6 +345,9 @@ REAL = {
     'utime_now_plain_directory': 'err:EACCES',
     'utime_now_root': 'ok:None',
     'utime_then_stat_mtime_changes': 'ok:True',
+    'utimensat_atime_now_mtime_omit_plain': 'err:EPERM',
+    'utimensat_atime_now_mtime_omit_root': 'ok:None',
+    'utimensat_both_now_plain': 'err:EACCES',
     'write_after_dropping_to_plain_uid': "ok:('err:EPERM', b'8192\\n')",
     'write_after_lseek_seek_end': "ok:(0, 3, b'55\\n')",
     'write_append_after_read': "ok:(b'8192\\n', 3, 8, b'8192\\n')",
@@ -400,7 +407,23 @@ _NO_TIMES = Documented(
 )
 _OPATH_EMU = Documented("err:ENOTSUP", "documented stated limit of the emulated backend (O_PATH: EOPNOTSUPP)")
 
-DIVERGES: dict[str, dict[str, Documented | Lead]] = {
+_DOTS_LIBFUSE3 = Lead(
+    "fakeproc/backends/fuse/_server.py (the libfuse3 readdir and getattr)",
+    "libfuse3's high-level fill_dir/fill_dir_plus (lib/fuse.c, 3.14) gives '.' and '..' d_ino "
+    "FUSE_UNKNOWN_INO (0xffffffff) unless use_ino; procfs's dir_emit_dots gives the directory's and its "
+    "parent's st_ino. The mount under libfuse2 does it (use_ino with the server's own inode numbers)",
+)
+_DOTS_EMULATED = Lead(
+    "fakeproc/backends/emulated/_io_calls.py (getdents64)",
+    "the emulated '.' and '..' carry inode numbers that are not the st_ino a stat of them gives",
+)
+
+DIVERGES: dict[str, dict[str, Documented | Lead | None]] = {
+    # '.' and '..' in a listing: the names' d_ino is their st_ino everywhere.
+    "getdents_every_ino_is_stat_ino": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
+                                       "emulated": _DOTS_EMULATED, LIBFUSE2: None},
+    "getdents_dots_of_the_root": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
+                                  "emulated": _DOTS_EMULATED, LIBFUSE2: None},
     # FUSE and the VFS decide these before the server sees the call (docs/mount.md).
     "link_directory": {"mount": Documented("err:EPERM", "vfs_link refuses a directory source with EPERM "
                                             "before the new name's lookup matters; procfs's lookup of the "
@@ -500,7 +523,7 @@ def _divergence(case: str, backend: str) -> Documented | Lead | None:
     entries = DIVERGES.get(case, {})
     if backend == LIBFUSE2 and backend not in entries:
         return entries.get("mount")
-    return entries.get(backend)
+    return entries.get(backend)  # None also where an entry says the backend answers exactly
 
 
 def _probe_through(backend: str) -> dict[str, str]:
@@ -596,3 +619,15 @@ def test_the_table_is_what_this_kernel_answers():
 def test_every_divergence_names_a_probed_case_and_backend():
     assert set(DIVERGES) <= set(REAL)
     assert all(set(d) <= set(BACKENDS) for d in DIVERGES.values())
+
+
+def test_libfuse2_answers_as_the_libfuse3_mount_where_libfuse2_once_diverged():
+    """The rows libfuse2 alone answered otherwise (a listing's d_ino; SEEK_DATA/SEEK_HOLE at -1,
+    which the kernel answers itself once a server without FUSE_LSEEK says ENOSYS; utime "now" by a
+    non-owner) have no divergence under libfuse2: the table asserts the kernel's answer there."""
+    for case in ("getdents_ino_is_stat_ino", "getdents_every_ino_is_stat_ino", "getdents_dots_of_the_root",
+                 "lseek_DATA_minus1", "lseek_HOLE_minus1", "utime_now_plain_0644", "utime_now_plain_0444",
+                 "utime_now_plain_directory", "utimensat_atime_now_mtime_omit_plain"):
+        assert _divergence(case, LIBFUSE2) is None, case
+    assert (REAL["lseek_DATA_minus1"], REAL["lseek_HOLE_minus1"]) == ("err:EINVAL", "ok:0")
+    assert REAL["utime_now_plain_0644"] == REAL["utime_now_plain_directory"] == "err:EACCES"
