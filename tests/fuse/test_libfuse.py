@@ -24,7 +24,7 @@ def test_the_fuse_tests_pass_on_each_libfuse_found(major):
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
          "tests/fuse/test_procfs_fidelity.py", "tests/fuse/test_selftest_patterns.py",
-         "tests/fuse/test_namespaces.py"],
+         "tests/fuse/test_namespaces.py", "tests/fuse/test_libfuse_listing_seek_utime.py"],
         cwd=REPO, env={**os.environ, "FAKEPROC_LIBFUSE": str(major)},
         capture_output=True, text=True, timeout=600, check=False,
     )
