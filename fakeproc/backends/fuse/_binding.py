@@ -172,20 +172,20 @@ def _prototypes(binding: ModuleType) -> None:
         binding.__dict__["fakeproc_fuse_loop_mt"] = lib.fuse_loop_mt
         # The calls of fuse_session_loop (lib/fuse_loop.c), for the server's own loop, which
         # answers FUSE_LSEEK (libfuse2 has no lseek operation).
-        buf_p, chan_pp = ctypes.POINTER(FuseBuf), ctypes.POINTER(void_p)
-        for name, argtypes, restype in (
+        # (struct fuse_buf * and struct fuse_chan ** are given as addresses: void *.)
+        for call_name, parameters, result in (
             ("fuse_get_session", [void_p], void_p),
             ("fuse_session_next_chan", [void_p, void_p], void_p),
             ("fuse_chan_fd", [void_p], ctypes.c_int),
             ("fuse_chan_bufsize", [void_p], ctypes.c_size_t),
             ("fuse_session_exited", [void_p], ctypes.c_int),
-            ("fuse_session_receive_buf", [void_p, buf_p, chan_pp], ctypes.c_int),
-            ("fuse_session_process_buf", [void_p, buf_p, void_p], None),
+            ("fuse_session_receive_buf", [void_p, void_p, void_p], ctypes.c_int),
+            ("fuse_session_process_buf", [void_p, void_p, void_p], None),
             ("fuse_session_reset", [void_p], None),
         ):
-            function = getattr(lib, name)
-            function.argtypes = argtypes
-            function.restype = restype
+            call = getattr(lib, call_name)
+            call.argtypes = parameters
+            call.restype = result
     else:
         # fuse_new@FUSE_3.1 (fuse_new_31) is the API of fuse.h since 3.1; 3.0 had another one.
         address = _versioned(lib, b"fuse_new", b"FUSE_3.1") or _versioned(lib, b"fuse_new", b"FUSE_3.17")

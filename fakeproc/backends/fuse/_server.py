@@ -340,7 +340,6 @@ _IN_HEADER = struct.Struct("=IIQQIIIHH")  # struct fuse_in_header
 _LSEEK_IN = struct.Struct("=QqI")  # struct fuse_lseek_in: fh, offset (the loff_t, signed), whence
 _OUT_HEADER = struct.Struct("=IiQ")  # struct fuse_out_header: len, error, unique
 _LSEEK_OUT = struct.Struct("=q")  # struct fuse_lseek_out
-_FUSE_BUF_IS_FD = 2  # enum fuse_buf_flags
 
 
 def _libfuse2_loop(lib: Any, handle: int, ops: SysctlOperations) -> None:
@@ -359,22 +358,30 @@ def _libfuse2_loop(lib: Any, handle: int, ops: SysctlOperations) -> None:
     size = lib.fuse_chan_bufsize(chan)
     memory = ctypes.create_string_buffer(size)
     address = ctypes.addressof(memory)
-    buf = FuseBuf()
-    current = ctypes.c_void_p()
-    receive, process, exited = lib.fuse_session_receive_buf, lib.fuse_session_process_buf, lib.fuse_session_exited
+    buf = FuseBuf(mem=address)
+    current = ctypes.c_void_p(chan)  # the channel libfuse read from (there is one)
+    # Pointers as plain addresses (the prototypes take void *): no ctypes objects made per request.
+    buf_address, current_address = ctypes.addressof(buf), ctypes.addressof(current)
+    receive, process = lib.fuse_session_receive_buf, lib.fuse_session_process_buf
+    # exited only reads a flag: called with the GIL kept (PyDLL), which costs less than letting
+    # it go and taking it back. (process must let it go: a caller in this process, woken by the
+    # reply it writes, needs the GIL to return from its system call.)
+    exited = ctypes.PyDLL(None, handle=lib._handle).fuse_session_exited
+    exited.argtypes, exited.restype = [ctypes.c_void_p], ctypes.c_int
     interrupted = -errno.EINTR
-    opcode_at = ctypes.c_uint32.from_address(address + 4)
+    opcode_at = ctypes.c_uint32.from_address(address + 4)  # fuse_in_header.opcode
     seek, session_count = ops.session.seek_data_or_hole, ops.session.count
     while not exited(session):
-        buf.mem, buf.size, buf.flags = address, size, 0
-        current.value = chan
-        result = receive(session, ctypes.byref(buf), ctypes.byref(current))
-        if result == interrupted:
-            continue
+        buf.size = size  # libfuse2 reads into mem, up to size, and sets size to what it read
+        result = receive(session, buf_address, current_address)
         if result <= 0:
-            break
-        if opcode_at.value != _FUSE_LSEEK or buf.flags & _FUSE_BUF_IS_FD:
-            process(session, ctypes.byref(buf), current)
+            if result == interrupted:
+                continue
+            break  # 0: exited; below: the device is gone (unmounted)
+        if opcode_at.value != _FUSE_LSEEK or buf.flags:
+            process(session, buf_address, current)
+            if buf.flags:  # spliced (FUSE_BUF_IS_FD; only with -o splice_read): read into memory again
+                buf.mem, buf.flags = address, 0
             continue
         session_count("lseek")
         unique = _IN_HEADER.unpack_from(memory)[2]
