@@ -1,6 +1,6 @@
 """Every file syscall on /proc/sys answers as Linux 6.18 does, through every way in.
 
-``_probe.py`` makes about 220 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
+``_probe.py`` makes about 300 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
 stat/statx, directories) and prints each answer (``ok:<value>`` or ``err:<ERRNO>``). It runs once
 per backend, from inside throwaway IPC, net, UTS and pid namespaces (so that its writes to
 ``kernel/msgmax``, ``kernel/sem`` and ``kernel/hostname`` land in namespaces the run owns, and the

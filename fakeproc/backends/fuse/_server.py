@@ -5,7 +5,8 @@ handlers for SIGTERM and SIGHUP (stealing them from Python) and cannot be told
 to stop from outside. This module reuses fusepy's request marshalling but
 drives libfuse2's lower-level calls itself: ``fuse_mount`` (which falls back
 to the setuid ``fusermount`` for non-root users), ``fuse_new``, then
-``fuse_loop`` in a daemon thread. :meth:`FuseServer.stop` sets the exit flag and
+``fuse_loop`` in a daemon thread (under libfuse2 a loop of its own, :func:`_libfuse2_loop`,
+which also answers FUSE_LSEEK). :meth:`FuseServer.stop` sets the exit flag and
 unmounts lazily; the kernel then ends the session and the loop returns.
 
 Mount options (see docs/mount.md for what each saves):
