@@ -713,7 +713,9 @@ class _Inodes:
 
     The root is 1: the kernel makes the root inode with ``FUSE_ROOT_ID`` as its number before any
     GETATTR and keeps it (fs/fuse/inode.c ``fuse_get_root_inode``); procfs's ``/proc`` is 1 too, so
-    ``..`` of ``/proc/sys`` lists as 1 on both. Other paths take the next number when first seen.
+    ``..`` of ``/proc/sys`` lists as 1 on both. Other paths take the next number when first seen
+    and keep it (a path seen once costs its entry until the session ends, also where its device
+    is gone; procfs would give a device that comes back a new number, this table the old one).
 
     >>> inodes = _Inodes()
     >>> inodes.of(b"/"), inodes.of(b"/kernel"), inodes.of(b"/vm"), inodes.of(b"/kernel")
