@@ -57,10 +57,12 @@ class Documented:
 
 @dataclass(frozen=True)
 class Lead:
-    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``."""
+    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``; with
+    ``libfuse``, only where the backend's mount is served over that libfuse major version."""
 
     owner: str
     why: str
+    libfuse: int | None = None
 
 
 # The real kernel's answers (Linux 6.18.44, the probe in throwaway ipc/net/uts namespaces).
@@ -412,6 +414,7 @@ _DOTS_LIBFUSE3 = Lead(
     "libfuse3's high-level fill_dir/fill_dir_plus (lib/fuse.c, 3.14) gives '.' and '..' d_ino "
     "FUSE_UNKNOWN_INO (0xffffffff) unless use_ino; procfs's dir_emit_dots gives the directory's and its "
     "parent's st_ino. The mount under libfuse2 does it (use_ino with the server's own inode numbers)",
+    libfuse=3,
 )
 _DOTS_EMULATED = Lead(
     "fakeproc/backends/emulated/_io_calls.py (getdents64)",
@@ -519,11 +522,30 @@ def _probe_through_libfuse2(env: dict[str, str]) -> dict[str, str]:
     return _parse(output, LIBFUSE2)
 
 
+def _libfuse_of(backend: str) -> int | None:
+    """The libfuse major version serving ``backend``'s mount (mount and seccomp: this process's)."""
+    from fakeproc.backends.fuse._binding import loadable_libfuses
+
+    if backend == LIBFUSE2:
+        return 2
+    if backend not in ("mount", "seccomp"):
+        return None
+    wanted = os.environ.get("FAKEPROC_LIBFUSE", "").strip()
+    if wanted in ("2", "3"):
+        return int(wanted)
+    found = loadable_libfuses()
+    return max(found) if found else None
+
+
 def _divergence(case: str, backend: str) -> Documented | Lead | None:
     entries = DIVERGES.get(case, {})
     if backend == LIBFUSE2 and backend not in entries:
-        return entries.get("mount")
-    return entries.get(backend)  # None also where an entry says the backend answers exactly
+        d = entries.get("mount")
+    else:
+        d = entries.get(backend)  # None also where an entry says the backend answers exactly
+    if isinstance(d, Lead) and d.libfuse is not None and d.libfuse != _libfuse_of(backend):
+        return None
+    return d
 
 
 def _probe_through(backend: str) -> dict[str, str]:
