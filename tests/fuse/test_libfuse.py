@@ -74,8 +74,8 @@ def test_mount_run_fixture_and_demo_work_with_libfuse3_alone(tmp_path):
         f"{python} -m pytest -q -p no:cacheprovider {shlex.quote(str(tmp_path / 'test_fixture.py'))} | tail -1",
         f"{python} -m fakeproc demo --step 1 >/dev/null && echo demo-ok",
         # The syscall table's libfuse2 run skips (with its reason) and the others run.
-        f"{python} -m pytest -q -p no:cacheprovider -rs tests/fidelity/test_syscalls_backends.py "
-        "-k lseek_DATA_minus1 | grep -E 'SKIPPED|passed'",
+        (f"{python} -m pytest -q -p no:cacheprovider -rs tests/fidelity/test_syscalls_backends.py "
+         "-k lseek_DATA_minus1 | grep -E 'SKIPPED|passed'"),
     ]
     done = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-ec", "; ".join(steps)],
