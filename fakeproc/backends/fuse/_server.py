@@ -347,9 +347,10 @@ def _libfuse2_loop(lib: Any, handle: int, ops: SysctlOperations) -> None:
     """libfuse2's ``fuse_session_loop`` (lib/fuse_loop.c, 2.9), answering FUSE_LSEEK itself.
 
     libfuse2 has no lseek operation: it answers FUSE_LSEEK with ENOSYS, after which the kernel
-    stops asking and answers ``SEEK_DATA``/``SEEK_HOLE`` with ``generic_file_llseek``, which takes
-    a negative offset as unsigned (ENXIO where procfs's ``default_llseek`` gives EINVAL for
-    ``SEEK_DATA`` and 0 for ``SEEK_HOLE``; fs/fuse/file.c ``fuse_lseek``). This loop answers
+    stops asking and answers that ``SEEK_DATA``/``SEEK_HOLE`` and every later one itself with
+    ``generic_file_llseek``, which takes a negative offset as unsigned (ENXIO where procfs's
+    ``default_llseek`` gives EINVAL for ``SEEK_DATA`` and 0 for ``SEEK_HOLE``; fs/fuse/file.c
+    ``fuse_lseek``). This loop answers
     FUSE_LSEEK as :meth:`SysctlOperations.lseek` does under libfuse3 (the reply written to
     ``/dev/fuse`` as libfuse's ``fuse_reply_lseek`` would) and hands every other request to libfuse.
     """
