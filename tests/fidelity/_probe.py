@@ -1471,6 +1471,61 @@ def write_zero_bytes_plain_ns_last_pid():
     return as_plain(lambda: opened("kernel/ns_last_pid", os.O_WRONLY, lambda fd: os.write(fd, b"")))
 
 
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+
+
+def utimensat(rel: str, atime_nsec: int, mtime_nsec: int) -> None:
+    """utimensat(2) with the tv_nsec of each time (UTIME_NOW, UTIME_OMIT; tv_sec 0)."""
+    times = (ctypes.c_long * 4)(0, atime_nsec, 0, mtime_nsec)
+    if LIBC.utimensat(-100, p(rel).encode(), times, 0) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+@case
+def utimensat_atime_now_mtime_omit_root():
+    return utimensat("kernel/msgmax", UTIME_NOW, UTIME_OMIT)
+
+@case
+def utimensat_atime_now_mtime_omit_plain():
+    """One time "now", the other left alone: an explicit change (ATTR_TIMES_SET, fs/utimes.c
+    vfs_utimes), which setattr_prepare allows only the owner; only both "now" asks for write access."""
+    return as_plain(lambda: utimensat("kernel/msgmax", UTIME_NOW, UTIME_OMIT))
+
+@case
+def utimensat_both_now_plain():
+    return as_plain(lambda: utimensat("kernel/msgmax", UTIME_NOW, UTIME_NOW))
+
+
+def _dirents(rel: str) -> list[tuple[str, int]]:
+    out = []
+    fd = os.open(p(rel), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        buf = ctypes.create_string_buffer(65536)
+        while (n := sys_call(NR_GETDENTS64, ctypes.c_int(fd), buf, ctypes.c_uint(65536))) > 0:
+            off = 0
+            while off < n:
+                ino, _doff, reclen, _t = struct.unpack_from("<QqHB", buf.raw, off)
+                out.append((buf.raw[off + 19: off + reclen].split(b"\0", 1)[0].decode(), ino))
+                off += reclen
+    finally:
+        os.close(fd)
+    return out
+
+def _ino_mismatches(rel: str) -> list[str]:
+    return [name for name, ino in _dirents(rel) if ino != os.lstat(os.path.join(p(rel), name)).st_ino]
+
+@case
+def getdents_every_ino_is_stat_ino():
+    """Every entry's d_ino, '.' and '..' too, is the st_ino of the name (names that differ listed)."""
+    return _ino_mismatches("kernel"), _ino_mismatches("net/ipv4/conf/lo"), _ino_mismatches("fs/inotify")
+
+@case
+def getdents_dots_of_the_root():
+    """'.' of /proc/sys is its own st_ino, '..' the st_ino of /proc (1, PROC_ROOT_INO)."""
+    dots = dict(_dirents("")[:2])
+    return dots["."] == os.stat(p("")).st_ino, dots[".."] == os.stat(p("..")).st_ino
+
+
 def main() -> int:
     global ROOT
     ROOT = sys.argv[1]

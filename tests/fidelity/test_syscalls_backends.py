@@ -1,6 +1,6 @@
 """Every file syscall on /proc/sys answers as Linux 6.18 does, through every way in.
 
-``_probe.py`` makes about 220 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
+``_probe.py`` makes about 300 calls (open flags, offsets, vectors, seeks, locks, metadata, names,
 stat/statx, directories) and prints each answer (``ok:<value>`` or ``err:<ERRNO>``). It runs once
 per backend, from inside throwaway IPC, net, UTS and pid namespaces (so that its writes to
 ``kernel/msgmax``, ``kernel/sem`` and ``kernel/hostname`` land in namespaces the run owns, and the
@@ -9,7 +9,9 @@ calls the seccomp backend lets through reach only those namespaces' entries on t
 * ``mount``: the FUSE mount bound over /proc/sys (``fakeproc.mounted().run``, what ``fakeproc run
   --backend namespaces`` does);
 * ``seccomp``: ``fakeproc run --backend seccomp`` (``run_redirected`` over a mount of the kernel);
-* ``emulated``: ``fakeproc run --backend emulated`` (``run_emulated``).
+* ``emulated``: ``fakeproc run --backend emulated`` (``run_emulated``);
+* ``mount-libfuse2``: the mount again, served over libfuse2 (``FAKEPROC_LIBFUSE=2``, in a process of
+  its own); skipped where libfuse2 is not installed. It shares the mount's divergences.
 
 :data:`REAL` is what the real kernel answered (6.18.44, the same probe in throwaway namespaces);
 ``test_the_table_is_what_this_kernel_answers`` measures it again where that is safe.
@@ -34,7 +36,10 @@ import pytest
 from tests.fuse.support import FUSE_OK, FUSE_WHY
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
-BACKENDS = ("mount", "seccomp", "emulated")
+BACKENDS = ("mount", "seccomp", "emulated", "mount-libfuse2")
+#: The FUSE mount served over libfuse2 (FAKEPROC_LIBFUSE=2, in a process of its own: one process
+#: loads one libfuse). Its divergences are the mount's unless it has its own entry in DIVERGES.
+LIBFUSE2 = "mount-libfuse2"
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("unshare") is None,
@@ -52,10 +57,12 @@ class Documented:
 
 @dataclass(frozen=True)
 class Lead:
-    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``."""
+    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``; with
+    ``libfuse``, only where the backend's mount is served over that libfuse major version."""
 
     owner: str
     why: str
+    libfuse: int | None = None
 
 
 # The real kernel's answers (Linux 6.18.44, the probe in throwaway ipc/net/uts namespaces).
@@ -124,6 +131,8 @@ REAL = {
     'getdents_buffer_for_one': "ok:[('.', 4)]",
     'getdents_d_off_sequence': 'ok:[1, 2, 3, 4, 5]',
     'getdents_dir_position_after_two': 'ok:2',
+    'getdents_dots_of_the_root': 'ok:(True, True)',
+    'getdents_every_ino_is_stat_ino': 'ok:([], [], [])',
     'getdents_first_two_and_types': "ok:([('.', 4), ('..', 4)], [4, 8], [('msgmax', 8), ('random', 4)])",
     'getdents_ino_is_stat_ino': 'ok:True',
     'getdents_on_file': 'err:ENOTDIR',
@@ -338,6 +347,9 @@ REAL = {
     'utime_now_plain_directory': 'err:EACCES',
     'utime_now_root': 'ok:None',
     'utime_then_stat_mtime_changes': 'ok:True',
+    'utimensat_atime_now_mtime_omit_plain': 'err:EPERM',
+    'utimensat_atime_now_mtime_omit_root': 'ok:None',
+    'utimensat_both_now_plain': 'err:EACCES',
     'write_after_dropping_to_plain_uid': "ok:('err:EPERM', b'8192\\n')",
     'write_after_lseek_seek_end': "ok:(0, 3, b'55\\n')",
     'write_append_after_read': "ok:(b'8192\\n', 3, 8, b'8192\\n')",
@@ -397,7 +409,24 @@ _NO_TIMES = Documented(
 )
 _OPATH_EMU = Documented("err:ENOTSUP", "documented stated limit of the emulated backend (O_PATH: EOPNOTSUPP)")
 
-DIVERGES: dict[str, dict[str, Documented | Lead]] = {
+_DOTS_LIBFUSE3 = Lead(
+    "fakeproc/backends/fuse/_server.py (the libfuse3 readdir and getattr)",
+    "libfuse3's high-level fill_dir/fill_dir_plus (lib/fuse.c, 3.14) gives '.' and '..' d_ino "
+    "FUSE_UNKNOWN_INO (0xffffffff) unless use_ino; procfs's dir_emit_dots gives the directory's and its "
+    "parent's st_ino. The mount under libfuse2 does it (use_ino with the server's own inode numbers)",
+    libfuse=3,
+)
+_DOTS_EMULATED = Lead(
+    "fakeproc/backends/emulated/_io_calls.py (getdents64)",
+    "the emulated '.' and '..' carry inode numbers that are not the st_ino a stat of them gives",
+)
+
+DIVERGES: dict[str, dict[str, Documented | Lead | None]] = {
+    # '.' and '..' in a listing: the names' d_ino is their st_ino everywhere.
+    "getdents_every_ino_is_stat_ino": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
+                                       "emulated": _DOTS_EMULATED, LIBFUSE2: None},
+    "getdents_dots_of_the_root": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
+                                  "emulated": _DOTS_EMULATED, LIBFUSE2: None},
     # FUSE and the VFS decide these before the server sees the call (docs/mount.md).
     "link_directory": {"mount": Documented("err:EPERM", "vfs_link refuses a directory source with EPERM "
                                             "before the new name's lookup matters; procfs's lookup of the "
@@ -463,11 +492,69 @@ def _parse(text: str, where: str) -> dict[str, str]:
     return answers
 
 
+# Serves a fresh 6.18 kernel over the libfuse FAKEPROC_LIBFUSE names and runs argv in the mount
+# (as the "mount" backend does in the test's own process); prints the libfuse's major version,
+# the probe's exit status, then its output.
+_MOUNT_RUN = """
+import sys, fakeproc
+from fakeproc.backends.fuse._binding import libfuse_major
+from fakeproc.sandbox import mounted
+with mounted(fakeproc.Kernel("6.18")) as m:
+    done = m.run(sys.argv[1:], capture_output=True, text=True, timeout=300)
+sys.stderr.write(done.stderr)
+print(libfuse_major(), done.returncode)
+print(done.stdout)
+"""
+
+
+def _probe_through_libfuse2(env: dict[str, str]) -> dict[str, str]:
+    from fakeproc.backends.fuse._binding import loadable_libfuses
+
+    if not FUSE_OK:
+        pytest.skip(f"FUSE is not usable here: {FUSE_WHY}")
+    if 2 not in loadable_libfuses():
+        pytest.skip("libfuse2 (libfuse.so.2) is not installed here: the mount cannot be served over it")
+    done = subprocess.run([sys.executable, "-c", _MOUNT_RUN, *_argv()], check=False, capture_output=True,
+                          text=True, timeout=300, env=dict(env, FAKEPROC_LIBFUSE="2"))
+    assert done.returncode == 0, done.stderr
+    status, output = done.stdout.split("\n", 1)
+    assert status == "2 0", done.stderr
+    return _parse(output, LIBFUSE2)
+
+
+def _libfuse_of(backend: str) -> int | None:
+    """The libfuse major version serving ``backend``'s mount (mount and seccomp: this process's)."""
+    from fakeproc.backends.fuse._binding import loadable_libfuses
+
+    if backend == LIBFUSE2:
+        return 2
+    if backend not in ("mount", "seccomp"):
+        return None
+    wanted = os.environ.get("FAKEPROC_LIBFUSE", "").strip()
+    if wanted in ("2", "3"):
+        return int(wanted)
+    found = loadable_libfuses()
+    return max(found) if found else None
+
+
+def _divergence(case: str, backend: str) -> Documented | Lead | None:
+    entries = DIVERGES.get(case, {})
+    if backend == LIBFUSE2 and backend not in entries:
+        d = entries.get("mount")
+    else:
+        d = entries.get(backend)  # None also where an entry says the backend answers exactly
+    if isinstance(d, Lead) and d.libfuse is not None and d.libfuse != _libfuse_of(backend):
+        return None
+    return d
+
+
 def _probe_through(backend: str) -> dict[str, str]:
     """The probe's answers under ``backend``, serving a fresh 6.18 kernel."""
     import fakeproc
 
     env = dict(os.environ, PROBE_HOST_NS=_host_ns())
+    if backend == LIBFUSE2:
+        return _probe_through_libfuse2(env)
     kernel = fakeproc.Kernel("6.18")
     if backend == "mount":
         if not FUSE_OK:
@@ -521,7 +608,7 @@ def _params() -> list[object]:
     out = []
     for name in sorted(REAL):
         for backend in BACKENDS:
-            d = DIVERGES.get(name, {}).get(backend)
+            d = _divergence(name, backend)
             marks = [pytest.mark.xfail(strict=True, reason=f"{d.owner}: {d.why}")] if isinstance(d, Lead) else []
             out.append(pytest.param(name, backend, marks=marks, id=f"{name}-{backend}"))
     return out
@@ -532,7 +619,7 @@ def test_a_file_syscall_answers_as_linux_6_18(answers, case, backend):
     if backend not in answers:
         answers[backend] = _probe_through(backend)
     got = answers[backend][case]
-    d = DIVERGES.get(case, {}).get(backend)
+    d = _divergence(case, backend)
     if isinstance(d, Documented):
         assert got == d.answer, f"documented divergence changed ({d.why}); the kernel answers {REAL[case]}"
     else:
@@ -554,3 +641,15 @@ def test_the_table_is_what_this_kernel_answers():
 def test_every_divergence_names_a_probed_case_and_backend():
     assert set(DIVERGES) <= set(REAL)
     assert all(set(d) <= set(BACKENDS) for d in DIVERGES.values())
+
+
+def test_libfuse2_answers_as_the_libfuse3_mount_where_libfuse2_once_diverged():
+    """The rows libfuse2 alone answered otherwise (a listing's d_ino; SEEK_DATA/SEEK_HOLE at -1,
+    which the kernel answers itself once a server without FUSE_LSEEK says ENOSYS; utime "now" by a
+    non-owner) have no divergence under libfuse2: the table asserts the kernel's answer there."""
+    for case in ("getdents_ino_is_stat_ino", "getdents_every_ino_is_stat_ino", "getdents_dots_of_the_root",
+                 "lseek_DATA_minus1", "lseek_HOLE_minus1", "utime_now_plain_0644", "utime_now_plain_0444",
+                 "utime_now_plain_directory", "utimensat_atime_now_mtime_omit_plain"):
+        assert _divergence(case, LIBFUSE2) is None, case
+    assert (REAL["lseek_DATA_minus1"], REAL["lseek_HOLE_minus1"]) == ("err:EINVAL", "ok:0")
+    assert REAL["utime_now_plain_0644"] == REAL["utime_now_plain_directory"] == "err:EACCES"

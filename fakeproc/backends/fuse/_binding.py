@@ -55,8 +55,9 @@ class FuseArgs(ctypes.Structure):
 
 
 class FuseBuf(ctypes.Structure):
-    """``struct fuse_buf`` of libfuse3 (``fuse_common.h``), for :func:`fuse_session_receive_buf`; the
-    trailing spare covers ``mem_size``, which 3.17 appends (zero: libfuse allocates ``mem`` itself)."""
+    """``struct fuse_buf`` (``fuse_common.h``; libfuse2 2.9 has the same leading fields), for
+    :func:`fuse_session_receive_buf`; the trailing spare covers ``mem_size``, which libfuse3.17
+    appends (zero: libfuse3 allocates ``mem`` itself; libfuse2 reads into the ``mem`` given)."""
 
     _fields_ = [
         ("size", ctypes.c_size_t),
@@ -169,6 +170,22 @@ def _prototypes(binding: ModuleType) -> None:
         lib.fuse_loop_mt.argtypes = [void_p]
         lib.fuse_loop_mt.restype = ctypes.c_int
         binding.__dict__["fakeproc_fuse_loop_mt"] = lib.fuse_loop_mt
+        # The calls of fuse_session_loop (lib/fuse_loop.c), for the server's own loop, which
+        # answers FUSE_LSEEK (libfuse2 has no lseek operation).
+        # (struct fuse_buf * and struct fuse_chan ** are given as addresses: void *.)
+        for call_name, parameters, result in (
+            ("fuse_get_session", [void_p], void_p),
+            ("fuse_session_next_chan", [void_p, void_p], void_p),
+            ("fuse_chan_fd", [void_p], ctypes.c_int),
+            ("fuse_chan_bufsize", [void_p], ctypes.c_size_t),
+            ("fuse_session_exited", [void_p], ctypes.c_int),
+            ("fuse_session_receive_buf", [void_p, void_p, void_p], ctypes.c_int),
+            ("fuse_session_process_buf", [void_p, void_p, void_p], None),
+            ("fuse_session_reset", [void_p], None),
+        ):
+            call = getattr(lib, call_name)
+            call.argtypes = parameters
+            call.restype = result
     else:
         # fuse_new@FUSE_3.1 (fuse_new_31) is the API of fuse.h since 3.1; 3.0 had another one.
         address = _versioned(lib, b"fuse_new", b"FUSE_3.1") or _versioned(lib, b"fuse_new", b"FUSE_3.17")

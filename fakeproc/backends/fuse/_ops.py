@@ -272,8 +272,10 @@ class SysctlOperations:
         return 0
 
     def lseek(self, path: str | None, offset: int, whence: int, fh: Any) -> int:
-        """``SEEK_DATA``/``SEEK_HOLE`` (FUSE_LSEEK, libfuse3; the kernel answers the other
-        whences itself): ``default_llseek`` on a file of size 0 (:meth:`Session.seek_data_or_hole`)."""
+        """``SEEK_DATA``/``SEEK_HOLE`` (FUSE_LSEEK; the kernel answers the other whences itself):
+        ``default_llseek`` on a file of size 0 (:meth:`Session.seek_data_or_hole`). libfuse3 calls
+        this; libfuse2 has no lseek operation, so its server loop answers FUSE_LSEEK with the same
+        session call (:func:`fakeproc.backends.fuse._server._libfuse2_loop`)."""
         return self.session.seek_data_or_hole(offset, whence)
 
     def utimens(self, path: str, times: Any = None) -> int:

@@ -5,7 +5,8 @@ handlers for SIGTERM and SIGHUP (stealing them from Python) and cannot be told
 to stop from outside. This module reuses fusepy's request marshalling but
 drives libfuse2's lower-level calls itself: ``fuse_mount`` (which falls back
 to the setuid ``fusermount`` for non-root users), ``fuse_new``, then
-``fuse_loop`` in a daemon thread. :meth:`FuseServer.stop` sets the exit flag and
+``fuse_loop`` in a daemon thread (under libfuse2 a loop of its own, :func:`_libfuse2_loop`,
+which also answers FUSE_LSEEK). :meth:`FuseServer.stop` sets the exit flag and
 unmounts lazily; the kernel then ends the session and the loop returns.
 
 Mount options (see docs/mount.md for what each saves):
@@ -16,7 +17,9 @@ Mount options (see docs/mount.md for what each saves):
 * ``attr_timeout``/``entry_timeout`` 1 s (0 makes ``sysctl -a`` ~4x slower) and
   ``negative_timeout=0`` so a key that appears (new device) is seen at once;
 * ``big_writes,max_write=131072``: a ``write(2)`` reaches the model whole (up to
-  128 KiB) instead of in 4 KiB pieces.
+  128 KiB) instead of in 4 KiB pieces;
+* ``use_ino`` (libfuse2): the inode numbers are the server's own (:class:`_Inodes`), given in
+  ``getattr`` and in each ``readdir`` entry, so a listing's ``d_ino`` is the ``st_ino`` of its name.
 
 >>> DEFAULT_OPTIONS["subtype"]
 'fakeproc'
@@ -64,12 +67,15 @@ DEFAULT_OPTIONS: dict[str, str | bool] = {
     "big_writes": True,
     "max_write": "131072",
     "max_read": "131072",
+    # libfuse2 otherwise gives every readdir entry d_ino FUSE_UNKNOWN_INO (lib/fuse.c fill_dir).
+    "use_ino": True,
 }
 
 #: Options left out with libfuse3: it rejects big_writes and max_write (big writes are always on,
 #: max_write is negotiated), and max_read must then also be set in init(); its default request
-#: size (max_pages, 128 KiB on 6.x) is the same limit.
-_LIBFUSE2_ONLY = ("big_writes", "max_write", "max_read")
+#: size (max_pages, 128 KiB on 6.x) is the same limit. libfuse3 answers READDIRPLUS with the
+#: attributes of a lookup, so its d_ino is the st_ino without use_ino.
+_LIBFUSE2_ONLY = ("big_writes", "max_write", "max_read", "use_ino")
 
 
 class FuseServer:
@@ -235,6 +241,12 @@ class FuseServer:
                 callback = prototype(partial(shim._wrapper, method))
             self._keep.append(callback)
             setattr(ops_struct, name, callback)
+        if major == 2:
+            # libfuse2 otherwise turns the kernel's FATTR_ATIME_NOW/FATTR_MTIME_NOW ("now",
+            # utime(path, NULL)) into explicit times before calling utimens, and asks nothing when
+            # only one time is set (lib/fuse.c fuse_lib_setattr, 2.9): with the flag, "now" comes as
+            # UTIME_NOW and a time left alone as UTIME_OMIT, as libfuse3 always gives them.
+            ops_struct.flag_utime_omit_ok = 1
         self._keep.extend([shim, ops_struct])
         return ops_struct
 
@@ -287,6 +299,8 @@ class FuseServer:
                 finally:
                     if hold is not None:
                         hold.close()
+            elif self._major == 2:
+                _libfuse2_loop(lib, handle, self.ops)
             else:
                 lib.fuse_loop(handle)
             with self._handle_lock:
@@ -348,6 +362,70 @@ def _polling_loop(lib: Any, handle: int, spin: float, hold: LatencyHold | None =
                 break  # 0: exited; -ENODEV: unmounted
     finally:
         ctypes.CDLL(None).free(ctypes.c_void_p(buf.mem))
+
+
+#: FUSE_LSEEK (include/uapi/linux/fuse.h), which libfuse2 does not know (it answers ENOSYS).
+_FUSE_LSEEK = 46
+_IN_HEADER = struct.Struct("=IIQQIIIHH")  # struct fuse_in_header
+_LSEEK_IN = struct.Struct("=QqI")  # struct fuse_lseek_in: fh, offset (the loff_t, signed), whence
+_OUT_HEADER = struct.Struct("=IiQ")  # struct fuse_out_header: len, error, unique
+_LSEEK_OUT = struct.Struct("=q")  # struct fuse_lseek_out
+
+
+def _libfuse2_loop(lib: Any, handle: int, ops: SysctlOperations) -> None:
+    """libfuse2's ``fuse_session_loop`` (lib/fuse_loop.c, 2.9), answering FUSE_LSEEK itself.
+
+    libfuse2 has no lseek operation: it answers FUSE_LSEEK with ENOSYS, after which the kernel
+    stops asking and answers that ``SEEK_DATA``/``SEEK_HOLE`` and every later one itself with
+    ``generic_file_llseek``, which takes a negative offset as unsigned (ENXIO where procfs's
+    ``default_llseek`` gives EINVAL for ``SEEK_DATA`` and 0 for ``SEEK_HOLE``; fs/fuse/file.c
+    ``fuse_lseek``). This loop answers
+    FUSE_LSEEK as :meth:`SysctlOperations.lseek` does under libfuse3 (the reply written to
+    ``/dev/fuse`` as libfuse's ``fuse_reply_lseek`` would) and hands every other request to libfuse.
+    """
+    session = lib.fuse_get_session(handle)
+    chan = lib.fuse_session_next_chan(session, None)
+    fd = lib.fuse_chan_fd(chan)
+    size = lib.fuse_chan_bufsize(chan)
+    memory = ctypes.create_string_buffer(size)
+    address = ctypes.addressof(memory)
+    buf = FuseBuf(mem=address)
+    current = ctypes.c_void_p(chan)  # the channel libfuse read from (there is one)
+    # Pointers as plain addresses (the prototypes take void *): no ctypes objects made per request.
+    buf_address, current_address = ctypes.addressof(buf), ctypes.addressof(current)
+    receive, process = lib.fuse_session_receive_buf, lib.fuse_session_process_buf
+    # exited only reads a flag: called with the GIL kept (PyDLL), which costs less than letting
+    # it go and taking it back. (process must let it go: a caller in this process, woken by the
+    # reply it writes, needs the GIL to return from its system call.)
+    exited = ctypes.PyDLL(None, handle=lib._handle).fuse_session_exited
+    exited.argtypes, exited.restype = [ctypes.c_void_p], ctypes.c_int
+    interrupted = -errno.EINTR
+    opcode_at = ctypes.c_uint32.from_address(address + 4)  # fuse_in_header.opcode
+    seek, session_count = ops.session.seek_data_or_hole, ops.session.count
+    while not exited(session):
+        buf.size = size  # libfuse2 reads into mem, up to size, and sets size to what it read
+        result = receive(session, buf_address, current_address)
+        if result <= 0:
+            if result == interrupted:
+                continue
+            break  # 0: exited; below: the device is gone (unmounted)
+        if opcode_at.value != _FUSE_LSEEK or buf.flags:
+            process(session, buf_address, current)
+            if buf.flags:  # spliced (FUSE_BUF_IS_FD; only with -o splice_read): read into memory again
+                buf.mem, buf.flags = address, 0
+            continue
+        session_count("lseek")
+        unique = _IN_HEADER.unpack_from(memory)[2]
+        _fh, offset, whence = _LSEEK_IN.unpack_from(memory, _IN_HEADER.size)
+        try:
+            reply, error = _LSEEK_OUT.pack(seek(offset, whence)), 0
+        except BaseException as e:  # noqa: BLE001 - answered with an errno, as every request
+            reply, error = b"", -errno_of(e)
+        try:
+            os.write(fd, _OUT_HEADER.pack(_OUT_HEADER.size + len(reply), error, unique) + reply)
+        except OSError as e:  # ENOENT: the caller was interrupted meanwhile; ENODEV: unmounted
+            log.debug("FUSE_LSEEK reply not delivered: %s", e)
+    lib.fuse_session_reset(session)
 
 
 #: Requests whose fast callback takes its pointers (path, buffer, fuse_file_info) as addresses.
@@ -455,6 +533,25 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             out.st_gid = st.gid
             return 0
         except BaseException as e:  # noqa: BLE001 - a callback must return an errno, never raise
+            return failed("getattr", e)
+
+    inode_of = _Inodes().of
+
+    def getattr2_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
+        # libfuse2 with use_ino: the attributes carry the path's own inode number (_Inodes).
+        try:
+            if counting:
+                count("getattr")
+            st = stat(context(), path.decode("utf-8", "surrogateescape"))
+            memmove(buf, template_address, stat_size)
+            out = buf.contents
+            out.st_ino = inode_of(path)
+            out.st_mode = st.mode
+            out.st_nlink = st.nlink
+            out.st_uid = st.uid
+            out.st_gid = st.gid
+            return 0
+        except BaseException as e:  # noqa: BLE001
             return failed("getattr", e)
 
     def open_cb(path: bytes, fip: Any) -> int:
@@ -583,19 +680,29 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
     def readdir2(path: bytes, buf: Any, filler: Any, offset: int, handle: int) -> int:
         # libfuse2 has no READDIRPLUS; its filler takes each entry's d_type from the stat given
-        # (procfs gives DT_DIR/DT_REG) and, with offsets (index + 1, as procfs's f_pos counts
-        # entries), keeps the kernel's d_off and seekdir positions procfs's.
+        # (procfs gives DT_DIR/DT_REG) and, with use_ino, its d_ino (the number getattr gives the
+        # name; '.' the directory's, '..' its parent's, as procfs's dir_emit_dots); with offsets
+        # (index + 1, as procfs's f_pos counts entries) the kernel's d_off and seekdir positions
+        # are procfs's. The filler copies the stat at once, so one scratch stat serves each entry.
         listing = listings.get(handle) if offset else None
         if listing is None:
             listed = listdir_stat(context(), path.decode("utf-8", "surrogateescape"))
+            prefix = path.rstrip(b"/") + b"/"
+            names = [name.encode("utf-8", "surrogateescape") for name, _st in listed]
             listing = listings[handle] = (
-                (b".", b"..", *[name.encode("utf-8", "surrogateescape") for name, _st in listed]),
-                (dir_stat, dir_stat, *[no_stat if st is None else attributes_of(st) for _name, st in listed]),
+                (b".", b"..", *names),
+                (
+                    (S_IFDIR, inode_of(path)),
+                    (S_IFDIR, inode_of(path.rpartition(b"/")[0] or b"/")),
+                    *[(0 if st is None else st.mode, inode_of(prefix + name)) for name, (_n, st) in zip(names, listed)],
+                ),
             )
         encoded, filled = listing
         assert filled is not None
+        entry = c_stat()
         for index in range(offset, len(encoded)):
-            if filler(buf, encoded[index], filled[index], index + 1):
+            entry.st_mode, entry.st_ino = filled[index]
+            if filler(buf, encoded[index], entry, index + 1):
                 break
         return 0
 
@@ -619,14 +726,43 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         "opendir": opendir_cb,
         "readdir": readdir_cb,
         "releasedir": releasedir_cb,
-        "getattr": getattr_cb,
-        "fgetattr": getattr_cb,
+        "getattr": getattr2_cb if major == 2 else getattr_cb,
+        "fgetattr": getattr2_cb if major == 2 else getattr_cb,
         "open": open_cb,
         "read": read_cb,
         "write": write_cb,
         "release": release_cb,
         "lseek": lseek_cb,
     }
+
+
+class _Inodes:
+    """The inode numbers the mount shows under libfuse2 (``use_ino``): one per path, for the
+    session's life, so ``stat``'s ``st_ino`` and a listing's ``d_ino`` agree for every name, as on
+    procfs (each sysctl inode has its own number, ``proc_sys_make_inode`` -> ``get_next_ino``).
+
+    The root is 1: the kernel makes the root inode with ``FUSE_ROOT_ID`` as its number before any
+    GETATTR and keeps it (fs/fuse/inode.c ``fuse_get_root_inode``); procfs's ``/proc`` is 1 too, so
+    ``..`` of ``/proc/sys`` lists as 1 on both. Other paths take the next number when first seen
+    and keep it (a path seen once costs its entry until the session ends, also where its device
+    is gone; procfs would give a device that comes back a new number, this table the old one).
+
+    >>> inodes = _Inodes()
+    >>> inodes.of(b"/"), inodes.of(b"/kernel"), inodes.of(b"/vm"), inodes.of(b"/kernel")
+    (1, 2, 3, 2)
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[bytes, int] = {b"/": 1}
+        self._next = itertools.count(2)
+
+    def of(self, path: bytes) -> int:
+        """The inode number of ``path`` (as libfuse gives paths: absolute in the mount)."""
+        number = self._numbers.get(path)
+        if number is None:
+            # setdefault: of two threads that see a path first, both get the number that was kept.
+            number = self._numbers.setdefault(path, next(self._next))
+        return number
 
 
 def _mount_failure_hint(mountpoint: str) -> str:
