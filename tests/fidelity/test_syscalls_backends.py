@@ -409,24 +409,7 @@ _NO_TIMES = Documented(
 )
 _OPATH_EMU = Documented("err:ENOTSUP", "documented stated limit of the emulated backend (O_PATH: EOPNOTSUPP)")
 
-_DOTS_LIBFUSE3 = Lead(
-    "fakeproc/backends/fuse/_server.py (the libfuse3 readdir and getattr)",
-    "libfuse3's high-level fill_dir/fill_dir_plus (lib/fuse.c, 3.14) gives '.' and '..' d_ino "
-    "FUSE_UNKNOWN_INO (0xffffffff) unless use_ino; procfs's dir_emit_dots gives the directory's and its "
-    "parent's st_ino. The mount under libfuse2 does it (use_ino with the server's own inode numbers)",
-    libfuse=3,
-)
-_DOTS_EMULATED = Lead(
-    "fakeproc/backends/emulated/_io_calls.py (getdents64)",
-    "the emulated '.' and '..' carry inode numbers that are not the st_ino a stat of them gives",
-)
-
 DIVERGES: dict[str, dict[str, Documented | Lead | None]] = {
-    # '.' and '..' in a listing: the names' d_ino is their st_ino everywhere.
-    "getdents_every_ino_is_stat_ino": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
-                                       "emulated": _DOTS_EMULATED, LIBFUSE2: None},
-    "getdents_dots_of_the_root": {"mount": _DOTS_LIBFUSE3, "seccomp": _DOTS_LIBFUSE3,
-                                  "emulated": _DOTS_EMULATED, LIBFUSE2: None},
     # FUSE and the VFS decide these before the server sees the call (docs/mount.md).
     "link_directory": {"mount": Documented("err:EPERM", "vfs_link refuses a directory source with EPERM "
                                             "before the new name's lookup matters; procfs's lookup of the "

@@ -1,8 +1,9 @@
 """Listings' inode numbers, SEEK_DATA/SEEK_HOLE and utime "now" answer as procfs under each libfuse.
 
-These three once differed under libfuse2 only (its high-level API gives readdir entries no inode
+These three once differed under libfuse2 (its high-level API gives readdir entries no inode
 number without ``use_ino``, has no lseek operation, and turns "now" into explicit times without
-``flag_utime_omit_ok``). This file runs in the test process (libfuse3 where installed) and, through
+``flag_utime_omit_ok``); libfuse3 listed '.' and '..' without a number until it had ``use_ino``
+too. This file runs in the test process (libfuse3 where installed) and, through
 ``tests/fuse/test_libfuse.py``, once more with ``FAKEPROC_LIBFUSE=2``. The real kernel's answers
 are in ``tests/fidelity/test_syscalls_backends.py`` (``REAL``, measured on 6.18 with its probe).
 """
@@ -16,12 +17,10 @@ import struct
 
 import pytest
 
-from fakeproc.backends.fuse._binding import libfuse_major
 from tests.fuse.support import requires_root
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 NR_GETDENTS64 = 217  # x86_64
-FUSE_UNKNOWN_INO = 0xFFFFFFFF  # what libfuse's high-level API lists when it has no number
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 DIRECTORIES = ("kernel", "net/ipv4/conf/lo", "fs/inotify", "vm")
 
@@ -63,21 +62,15 @@ def test_the_listing_of_the_root_gives_each_name_its_st_ino_before_any_stat(moun
 @pytest.mark.parametrize("rel", DIRECTORIES)
 def test_dot_and_dotdot_list_the_directory_and_its_parent(mount, rel):
     where = os.path.join(mount.path, rel)
-    dots = listing(where)[:2]
-    if libfuse_major() == 2:
-        # procfs: dir_emit_dots gives the directory's and its parent's inode numbers.
-        assert dots == [(".", os.stat(where).st_ino), ("..", os.stat(os.path.dirname(where)).st_ino)]
-    else:
-        # Open divergence of libfuse3's fill_dir (no use_ino): tests/fidelity DIVERGES, _DOTS_LIBFUSE3.
-        assert dots == [(".", FUSE_UNKNOWN_INO), ("..", FUSE_UNKNOWN_INO)]
+    # procfs: dir_emit_dots gives the directory's and its parent's inode numbers.
+    assert listing(where)[:2] == [(".", os.stat(where).st_ino), ("..", os.stat(os.path.dirname(where)).st_ino)]
 
 
 def test_the_root_is_inode_1_and_its_dotdot_lists_as_proc(mount):
     """The mount's root is inode 1 (FUSE_ROOT_ID); procfs's /proc, the '..' of /proc/sys, is 1 too
     (PROC_ROOT_INO), so '..' of the mount's root lists as /proc's number where it is bound there."""
     assert os.stat(mount.path).st_ino == 1
-    if libfuse_major() == 2:
-        assert listing(mount.path)[:2] == [(".", 1), ("..", 1)]
+    assert listing(mount.path)[:2] == [(".", 1), ("..", 1)]
 
 
 def test_inode_numbers_stay_for_the_session(mount):

@@ -177,18 +177,22 @@ class IOCalls:
         count = n.args[2] & 0xFFFFFFFF
         while f.pos < len(f.entries):
             name = f.entries[f.pos]
-            child = f.rel + "/" + name if f.rel else name
             if name in (".", ".."):
+                # The directory's and its parent's numbers, as procfs's dir_emit_dots; '..' of
+                # /proc/sys is the real /proc (inode 1), which is what a stat of it reaches here.
                 dtype = 4
+                ino = inode_number(f.rel) if name == "." else inode_number(f.rel.rpartition("/")[0]) if f.rel else 1
             else:
+                child = f.rel + "/" + name if f.rel else name
                 dtype = 4 if self.kernel.stat(sys_path(child), f.file.nsset).is_dir else 8
+                ino = inode_number(child)
             raw = name.encode()
             reclen = (19 + len(raw) + 1 + 7) & ~7
             if len(out) + reclen > count:
                 if not out:
                     return Reply(error=errno.EINVAL)
                 break
-            ent = struct.pack("<QqHB", inode_number(child), f.pos + 1, reclen, dtype) + raw
+            ent = struct.pack("<QqHB", ino, f.pos + 1, reclen, dtype) + raw
             out += ent.ljust(reclen, b"\0")
             f.pos += 1
         self.mem.write(n.pid, n.args[1], out)

@@ -18,8 +18,9 @@ Mount options (see docs/mount.md for what each saves):
   ``negative_timeout=0`` so a key that appears (new device) is seen at once;
 * ``big_writes,max_write=131072``: a ``write(2)`` reaches the model whole (up to
   128 KiB) instead of in 4 KiB pieces;
-* ``use_ino`` (libfuse2): the inode numbers are the server's own (:class:`_Inodes`), given in
-  ``getattr`` and in each ``readdir`` entry, so a listing's ``d_ino`` is the ``st_ino`` of its name.
+* ``use_ino`` (libfuse3: in its ``fuse_config``): the inode numbers are the server's own
+  (:class:`_Inodes`), given in ``getattr`` and in each ``readdir`` entry, so a listing's ``d_ino``
+  is the ``st_ino`` of its name, '.' and '..' included.
 
 >>> DEFAULT_OPTIONS["subtype"]
 'fakeproc'
@@ -67,14 +68,15 @@ DEFAULT_OPTIONS: dict[str, str | bool] = {
     "big_writes": True,
     "max_write": "131072",
     "max_read": "131072",
-    # libfuse2 otherwise gives every readdir entry d_ino FUSE_UNKNOWN_INO (lib/fuse.c fill_dir).
+    # The inode numbers are the server's (_Inodes): libfuse2 otherwise gives every readdir entry
+    # d_ino FUSE_UNKNOWN_INO, libfuse3 its '.' and '..' (lib/fuse.c fill_dir, fill_dir_plus).
     "use_ino": True,
 }
 
 #: Options left out with libfuse3: it rejects big_writes and max_write (big writes are always on,
 #: max_write is negotiated), and max_read must then also be set in init(); its default request
-#: size (max_pages, 128 KiB on 6.x) is the same limit. libfuse3 answers READDIRPLUS with the
-#: attributes of a lookup, so its d_ino is the st_ino without use_ino.
+#: size (max_pages, 128 KiB on 6.x) is the same limit. use_ino is a field of libfuse3's
+#: fuse_config, set at INIT (_build_ops).
 _LIBFUSE2_ONLY = ("big_writes", "max_write", "max_read", "use_ino")
 
 
@@ -214,7 +216,8 @@ class FuseServer:
         shim.errors = "surrogateescape"
         shim.use_ns = True
         shim._FUSE__critical_exception = None
-        shim._libfuse2_options_moved_into_libfuse3_config = {}
+        # libfuse3 takes use_ino in its fuse_config, which mfusepy's INIT fills from this.
+        shim._libfuse2_options_moved_into_libfuse3_config = {"use_ino": 1} if self._options.get("use_ino") else {}
         ops_struct = fuse.fuse_operations()
         major = fuse.fuse_version_major
         fast = _fast_callbacks(fuse, self.ops)
@@ -481,16 +484,14 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     counting = session.counts is not None  # fixed for the session's life; skips a call per request
     context = fuse.fuse_get_context
     stat = session.stat
-    listdir = session.listdir
     opendir = session.opendir
     handle_at = ctypes.c_uint64.from_address  # fuse_file_info.fh, read in place
     fh_offset = fuse.fuse_file_info.fh.offset
-    # open directory handle -> its names and, for READDIRPLUS, their attributes (libfuse3)
-    listings: dict[int, tuple[tuple[bytes, ...], tuple[Any, ...] | None]] = {}
+    # open directory handle -> its names and their attributes (filled c_stats; None: gone meanwhile)
+    listings: dict[int, tuple[tuple[bytes, ...], tuple[Any, ...]]] = {}
     dir_handles = itertools.count(1)
-    no_stat = c_stat()  # readdir's entries carry no attributes (mode 0: DT_UNKNOWN), as with mfusepy's
-    dir_stat = c_stat()  # '.' and '..': DT_DIR, as procfs's dir_emit_dots gives them (fs/readdir.h)
-    dir_stat.st_mode = S_IFDIR | 0o555
+    no_stat = c_stat()  # an entry gone since the listing was made: DT_UNKNOWN
+    dir_mode = S_IFDIR | 0o555  # '.' and '..': DT_DIR, as procfs's dir_emit_dots gives them (fs/readdir.h)
     major = int(fuse.fuse_version_major)
     session_open = session.open
     session_write = session.write
@@ -520,25 +521,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
     def failed(op: str, exc: BaseException) -> int:
         return -errno_of(exc)
 
-    def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
-        try:
-            if counting:
-                count("getattr")
-            st = stat(context(), path.decode("utf-8", "surrogateescape"))
-            memmove(buf, template_address, stat_size)
-            out = buf.contents
-            out.st_mode = st.mode
-            out.st_nlink = st.nlink
-            out.st_uid = st.uid
-            out.st_gid = st.gid
-            return 0
-        except BaseException as e:  # noqa: BLE001 - a callback must return an errno, never raise
-            return failed("getattr", e)
-
     inode_of = _Inodes().of
 
-    def getattr2_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
-        # libfuse2 with use_ino: the attributes carry the path's own inode number (_Inodes).
+    def getattr_cb(path: bytes, buf: Any, fip: Any = None, _keep_alive: Any = template) -> int:
+        # use_ino: the attributes carry the path's own inode number (_Inodes).
         try:
             if counting:
                 count("getattr")
@@ -620,18 +606,19 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("opendir", e)
 
-    attributes: dict[tuple[int, int, int, int], Any] = {}  # (mode, nlink, uid, gid) -> a filled c_stat
+    # (inode, mode, nlink, uid, gid) -> a filled c_stat, kept for later listings of the same entry
+    attributes: dict[tuple[int, int, int, int, int], Any] = {}
     listdir_stat = session.listdir_stat
 
-    def attributes_of(st: Any) -> Any:
-        key = (st.mode, st.nlink, st.uid, st.gid)
+    def attributes_of(ino: int, mode: int, nlink: int = 1, uid: int = 0, gid: int = 0) -> Any:
+        key = (ino, mode, nlink, uid, gid)
         filled = attributes.get(key)
         if filled is None:
-            if len(attributes) > 1024:
+            if len(attributes) > 65536:
                 attributes.clear()  # listings made before keep their own references
             filled = attributes[key] = c_stat()
             memmove(ctypes.addressof(filled), template_address, stat_size)
-            filled.st_mode, filled.st_nlink, filled.st_uid, filled.st_gid = key
+            filled.st_ino, filled.st_mode, filled.st_nlink, filled.st_uid, filled.st_gid = key
         return filled
 
     def readdir_cb(path: bytes, buf: Any, filler: Any, offset: int, fip: Any, flags: int = 0) -> int:
@@ -646,63 +633,53 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             # makes its dentry now instead of sending a LOOKUP per name (one per file in sysctl -a).
             # One listing per open directory, made at its first READDIR: the later ones (the next
             # buffer, then the empty one at the end) continue it, as libfuse's own buffer did.
-            # Its attributes are the lister's, taken with the names (Session.listdir_stat).
+            # Its attributes are the lister's, taken with the names (Session.listdir_stat); every
+            # entry, plus or not, carries its type and (use_ino) its inode number, '.' and '..'
+            # the directory's and its parent's, as procfs's dir_emit_dots.
             handle = fip.contents.fh
-            plus_wanted = flags & _READDIR_PLUS
             listing = listings.get(handle) if offset else None
-            if listing is None or (plus_wanted and listing[1] is None):
-                where = path.decode("utf-8", "surrogateescape")
-                if plus_wanted:
-                    listed = listdir_stat(context(), where)
-                    listing = (
-                        (b".", b"..", *[name.encode("utf-8", "surrogateescape") for name, _st in listed]),
-                        (None, None, *[None if st is None else attributes_of(st) for _name, st in listed]),
-                    )
-                else:
-                    listing = ((b".", b"..", *[n.encode("utf-8", "surrogateescape") for n in listdir(context(), where)]), None)
-                listings[handle] = listing
+            if listing is None:
+                listing = listings[handle] = listing_of(path)
             encoded, filled = listing
-            if plus_wanted and filled is not None:
-                for index in range(offset, len(encoded)):
-                    attrs = filled[index]
-                    if attrs is None:  # . and .., or gone meanwhile: the kernel's LOOKUP will say
-                        if filler(buf, encoded[index], dir_stat if index < 2 else no_stat, index + 1, 0):
-                            break
-                    elif filler(buf, encoded[index], attrs, index + 1, _FILL_DIR_PLUS):
+            plus = _FILL_DIR_PLUS if flags & _READDIR_PLUS else 0
+            for index in range(offset, len(encoded)):
+                attrs = filled[index]
+                if attrs is None:  # gone meanwhile: the kernel's LOOKUP will say
+                    if filler(buf, encoded[index], no_stat, index + 1, 0):
                         break
-            else:
-                for index in range(offset, len(encoded)):
-                    if filler(buf, encoded[index], dir_stat if index < 2 else no_stat, index + 1, 0):
-                        break
+                elif filler(buf, encoded[index], attrs, index + 1, plus if index > 1 else 0):
+                    break
             return 0
         except BaseException as e:  # noqa: BLE001
             return failed("readdir", e)
 
+    def listing_of(path: bytes) -> tuple[tuple[bytes, ...], tuple[Any, ...]]:
+        # Names and filled attributes of the directory ``path`` for its lister: each entry's type
+        # and (use_ino) inode number, '.' and '..' the directory's and its parent's, as procfs's
+        # dir_emit_dots; the same c_stats serve later listings of the same entries.
+        listed = listdir_stat(context(), path.decode("utf-8", "surrogateescape"))
+        prefix = path.rstrip(b"/") + b"/"
+        names = [name.encode("utf-8", "surrogateescape") for name, _st in listed]
+        return (
+            (b".", b"..", *names),
+            (
+                attributes_of(inode_of(path), dir_mode),
+                attributes_of(inode_of(path.rpartition(b"/")[0] or b"/"), dir_mode),
+                *[None if st is None else attributes_of(inode_of(prefix + name), st.mode, st.nlink, st.uid, st.gid)
+                  for name, (_n, st) in zip(names, listed)],
+            ),
+        )
+
     def readdir2(path: bytes, buf: Any, filler: Any, offset: int, handle: int) -> int:
         # libfuse2 has no READDIRPLUS; its filler takes each entry's d_type from the stat given
-        # (procfs gives DT_DIR/DT_REG) and, with use_ino, its d_ino (the number getattr gives the
-        # name; '.' the directory's, '..' its parent's, as procfs's dir_emit_dots); with offsets
-        # (index + 1, as procfs's f_pos counts entries) the kernel's d_off and seekdir positions
-        # are procfs's. The filler copies the stat at once, so one scratch stat serves each entry.
+        # (procfs gives DT_DIR/DT_REG) and, with use_ino, its d_ino; with offsets (index + 1, as
+        # procfs's f_pos counts entries) the kernel's d_off and seekdir positions are procfs's.
         listing = listings.get(handle) if offset else None
         if listing is None:
-            listed = listdir_stat(context(), path.decode("utf-8", "surrogateescape"))
-            prefix = path.rstrip(b"/") + b"/"
-            names = [name.encode("utf-8", "surrogateescape") for name, _st in listed]
-            listing = listings[handle] = (
-                (b".", b"..", *names),
-                (
-                    (S_IFDIR, inode_of(path)),
-                    (S_IFDIR, inode_of(path.rpartition(b"/")[0] or b"/")),
-                    *[(0 if st is None else st.mode, inode_of(prefix + name)) for name, (_n, st) in zip(names, listed)],
-                ),
-            )
+            listing = listings[handle] = listing_of(path)
         encoded, filled = listing
-        assert filled is not None
-        entry = c_stat()
         for index in range(offset, len(encoded)):
-            entry.st_mode, entry.st_ino = filled[index]
-            if filler(buf, encoded[index], entry, index + 1):
+            if filler(buf, encoded[index], filled[index] or no_stat, index + 1):
                 break
         return 0
 
@@ -726,8 +703,8 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         "opendir": opendir_cb,
         "readdir": readdir_cb,
         "releasedir": releasedir_cb,
-        "getattr": getattr2_cb if major == 2 else getattr_cb,
-        "fgetattr": getattr2_cb if major == 2 else getattr_cb,
+        "getattr": getattr_cb,
+        "fgetattr": getattr_cb,
         "open": open_cb,
         "read": read_cb,
         "write": write_cb,
@@ -737,7 +714,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
 
 
 class _Inodes:
-    """The inode numbers the mount shows under libfuse2 (``use_ino``): one per path, for the
+    """The inode numbers the mount shows (``use_ino``): one per path, for the
     session's life, so ``stat``'s ``st_ino`` and a listing's ``d_ino`` agree for every name, as on
     procfs (each sysctl inode has its own number, ``proc_sys_make_inode`` -> ``get_next_ino``).
 
