@@ -653,14 +653,21 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
         except BaseException as e:  # noqa: BLE001
             return failed("readdir", e)
 
+    built: dict[bytes, tuple[Any, tuple[tuple[bytes, ...], tuple[Any, ...]]]] = {}
+
     def listing_of(path: bytes) -> tuple[tuple[bytes, ...], tuple[Any, ...]]:
         # Names and filled attributes of the directory ``path`` for its lister: each entry's type
         # and (use_ino) inode number, '.' and '..' the directory's and its parent's, as procfs's
-        # dir_emit_dots; the same c_stats serve later listings of the same entries.
+        # dir_emit_dots; the same c_stats serve later listings of the same entries. The model
+        # gives the very same listing object while nothing in it changed (Kernel.listdir_stat's
+        # memo), and then the listing made from it last time is the answer again.
         listed = listdir_stat(context(), path.decode("utf-8", "surrogateescape"))
+        memo = built.get(path)
+        if memo is not None and memo[0] is listed:
+            return memo[1]
         prefix = path.rstrip(b"/") + b"/"
         names = [name.encode("utf-8", "surrogateescape") for name, _st in listed]
-        return (
+        listing = (
             (b".", b"..", *names),
             (
                 attributes_of(inode_of(path), dir_mode),
@@ -669,6 +676,10 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
                   for name, (_n, st) in zip(names, listed)],
             ),
         )
+        if len(built) > 4096:
+            built.clear()
+        built[path] = (listed, listing)
+        return listing
 
     def readdir2(path: bytes, buf: Any, filler: Any, offset: int, handle: int) -> int:
         # libfuse2 has no READDIRPLUS; its filler takes each entry's d_type from the stat given
