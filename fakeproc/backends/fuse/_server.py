@@ -537,7 +537,7 @@ def _fast_callbacks(fuse: Any, ops: SysctlOperations) -> dict[str, Any]:
             out.st_uid = st.uid
             out.st_gid = st.gid
             return 0
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:  # noqa: BLE001 - a callback must return an errno, never raise
             return failed("getattr", e)
 
     def open_cb(path: bytes, fip: Any) -> int:
