@@ -57,12 +57,10 @@ class Documented:
 
 @dataclass(frozen=True)
 class Lead:
-    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``; with
-    ``libfuse``, only where the backend's mount is served over that libfuse major version."""
+    """An open divergence in a file owned elsewhere: the test is ``xfail(strict=True)``."""
 
     owner: str
     why: str
-    libfuse: int | None = None
 
 
 # The real kernel's answers (Linux 6.18.44, the probe in throwaway ipc/net/uts namespaces).
@@ -409,7 +407,7 @@ _NO_TIMES = Documented(
 )
 _OPATH_EMU = Documented("err:ENOTSUP", "documented stated limit of the emulated backend (O_PATH: EOPNOTSUPP)")
 
-DIVERGES: dict[str, dict[str, Documented | Lead | None]] = {
+DIVERGES: dict[str, dict[str, Documented | Lead]] = {
     # FUSE and the VFS decide these before the server sees the call (docs/mount.md).
     "link_directory": {"mount": Documented("err:EPERM", "vfs_link refuses a directory source with EPERM "
                                             "before the new name's lookup matters; procfs's lookup of the "
@@ -505,30 +503,13 @@ def _probe_through_libfuse2(env: dict[str, str]) -> dict[str, str]:
     return _parse(output, LIBFUSE2)
 
 
-def _libfuse_of(backend: str) -> int | None:
-    """The libfuse major version serving ``backend``'s mount (mount and seccomp: this process's)."""
-    from fakeproc.backends.fuse._binding import loadable_libfuses
-
-    if backend == LIBFUSE2:
-        return 2
-    if backend not in ("mount", "seccomp"):
-        return None
-    wanted = os.environ.get("FAKEPROC_LIBFUSE", "").strip()
-    if wanted in ("2", "3"):
-        return int(wanted)
-    found = loadable_libfuses()
-    return max(found) if found else None
-
-
 def _divergence(case: str, backend: str) -> Documented | Lead | None:
+    """The documented (or open) divergence of ``backend`` for ``case``: the mount over libfuse2
+    shares the mount's unless it has an entry of its own."""
     entries = DIVERGES.get(case, {})
     if backend == LIBFUSE2 and backend not in entries:
-        d = entries.get("mount")
-    else:
-        d = entries.get(backend)  # None also where an entry says the backend answers exactly
-    if isinstance(d, Lead) and d.libfuse is not None and d.libfuse != _libfuse_of(backend):
-        return None
-    return d
+        return entries.get("mount")
+    return entries.get(backend)
 
 
 def _probe_through(backend: str) -> dict[str, str]:
