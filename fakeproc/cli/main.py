@@ -39,7 +39,8 @@ exit status (every command):
 environment:
   FAKEPROC_STATE                the state file of pod, ns, reboot and demo
                                 (default ~/.local/state/fakeproc/state.json)
-  FAKEPROC_LIBFUSE              2 or 3: the libfuse to serve with (default the newest installed)
+  FAKEPROC_LIBFUSE              2 or 3 (or a libfuse library's path or name): the libfuse to
+                                serve with (default the newest installed)
   FAKEPROC_ATTR_TIMEOUT         seconds the kernel may cache the mount's lookups and attributes
                                 (default 1; 0 is exact across namespaces, and slower)
   FAKEPROC_FUSE_BUSY_POLL_US    how long run's and mount's server keeps reading after a request

@@ -4,6 +4,8 @@ line naming the variable, exit status 2, no traceback and nothing left behind (n
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -46,3 +48,14 @@ def _my_mounts() -> set[str]:
 def _my_mountpoints() -> list[str]:
     """This process's mountpoints in the runtime directory (where ``run`` makes its own)."""
     return sorted(d for d in os.listdir(runtime_dir()) if d.startswith(f"mnt-{os.getpid()}-"))
+
+
+@pytest.mark.parametrize("raw", ["7", "three"])
+def test_a_libfuse_that_is_neither_a_version_nor_a_library_is_one_line_and_exit_2(tmp_path, raw):
+    # In a fresh interpreter: this process may have loaded its libfuse binding already (once per process).
+    env = dict(os.environ, FAKEPROC_LIBFUSE=raw, FAKEPROC_STATE=str(tmp_path / "state.json"))
+    done = subprocess.run([sys.executable, "-m", "fakeproc", "run", "--", "true"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    want = (f"fakeproc: FAKEPROC_LIBFUSE must be 2, 3 or a libfuse library (a path, or a name such as "
+            f"libfuse3.so.3), not {raw!r}\n")
+    assert (done.returncode, done.stderr) == (2, want)

@@ -20,7 +20,7 @@ import os
 from types import ModuleType
 from typing import Any
 
-from fakeproc.errors import UnavailableError
+from fakeproc.errors import UnavailableError, UsageError
 
 __all__ = [
     "LIBRARIES",
@@ -89,6 +89,11 @@ def _choose() -> str:
             raise UnavailableError(f"FAKEPROC_LIBFUSE={wanted}: {name} cannot be loaded; {_INSTALL}")
         return name
     if wanted:
+        if "/" not in wanted and ".so" not in wanted:
+            raise UsageError(
+                f"FAKEPROC_LIBFUSE must be 2, 3 or a libfuse library (a path, or a name such as "
+                f"libfuse3.so.3), not {wanted!r}"
+            )
         return wanted
     found = loadable_libfuses()
     if not found:
